@@ -1,0 +1,6 @@
+"""`python -m poicheck`."""
+
+from poicheck.cli import main
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,102 @@
+"""OpeningTimes in one cell: `Workdays 08:00-18:00; Saturday 09:00-13:00` (03 OpeningTimesType).
+
+Entries are separated by ';', each names an OICP day value followed by one or more periods
+HH:MM-HH:MM separated by spaces. The same grammar is used to read the cell and to write it
+from OICP JSON, so the two directions cannot drift apart.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from typing import Any
+
+import numpy as np
+import pyarrow as pa
+
+from poicheck.checks._arrow import full_match, passes, regex_escape
+from poicheck.checks.registry import Kind, Params, register
+from poicheck.ruleset.model import DataType
+
+ENTRY_SEPARATOR = re.compile(r"[ ]*;[ ]*")
+
+
+def cell_pattern(days: tuple[str, ...], time_pattern: str) -> str:
+    day = "(?:" + "|".join(regex_escape(d) for d in days) + ")"
+    time = time_pattern.removeprefix("^").removesuffix("$")
+    entry = f"{day}(?:[ ]+{time}-{time})+"
+    return f"^{entry}(?:[ ]*;[ ]*{entry})*$"
+
+
+def parse_cell(text: str, days: tuple[str, ...], time_pattern: str) -> list[dict[str, Any]] | None:
+    """Cell text to OICP OpeningTimes objects, or None when the text does not fit the grammar."""
+    if not re.fullmatch(cell_pattern(days, time_pattern), text.strip(), flags=re.ASCII):
+        return None
+    result: list[dict[str, Any]] = []
+    for entry in ENTRY_SEPARATOR.split(text.strip()):
+        day, *periods = entry.split()
+        result.append(
+            {
+                "Period": [dict(zip(("begin", "end"), p.split("-"), strict=True)) for p in periods],
+                "on": day,
+            }
+        )
+    return result
+
+
+def format_cell(opening_times: list[dict[str, Any]]) -> str:
+    """OICP OpeningTimes objects to the cell text (the inverse of parse_cell)."""
+    entries = []
+    for item in opening_times:
+        periods = " ".join(f"{p['begin']}-{p['end']}" for p in item["Period"])
+        entries.append(f"{item['on']} {periods}")
+    return "; ".join(entries)
+
+
+def _opening_times(values: pa.Array, params: Params) -> np.ndarray:
+    return passes(full_match(values, cell_pattern(tuple(params["days"]), params["time_pattern"])))
+
+
+def explain_entry_problem(text: str, days: tuple[str, ...], time_pattern: str) -> str:
+    """Name the first entry that does not fit, and why, for the message."""
+    time = time_pattern.removeprefix("^").removesuffix("$")
+    if not text.strip() or text.strip().endswith(";"):
+        return ": an entry is empty"
+    for entry in ENTRY_SEPARATOR.split(text.strip()):
+        day, *periods = entry.split(" ") if entry else [""]
+        if day not in days:
+            return f": '{day}' is not an OICP day value ({', '.join(days)})"
+        if not periods:
+            return f": '{entry}' has no period HH:MM-HH:MM"
+        for period in (p for p in periods if p):
+            if not re.fullmatch(f"{time}-{time}", period, flags=re.ASCII):
+                return f": '{period}' in '{entry}' is not a period HH:MM-HH:MM"
+        if "" in periods:
+            return f": '{entry}' has extra spaces"
+    return ""
+
+
+def resolve(params: Params, types: Mapping[str, DataType]) -> dict[str, Any]:
+    """Turn the rule's `day` and `time` type names into the enum and pattern the kind uses."""
+    return {
+        "days": types[params["day"]].enum,
+        "time_pattern": types[params["time"]].pattern,
+    }
+
+
+register(
+    Kind(
+        name="opening_times",
+        scope="cell",
+        func=_opening_times,
+        required=("days", "time_pattern"),
+        describe=lambda params: (
+            "must be '<day> HH:MM-HH:MM[ HH:MM-HH:MM]' entries separated by ';'"
+        ),
+        message="{field} '{value}' is not a list of '<day> HH:MM-HH:MM' entries{hint}",
+        hint=lambda value, params: explain_entry_problem(
+            value, tuple(params["days"]), params["time_pattern"]
+        ),
+        resolve=resolve,
+    )
+)

@@ -1,0 +1,19 @@
+"""The `reader` kind: rules about raw input structure, executed by the readers themselves.
+
+The readers report what only they can see (JSON wire types, unknown properties, duplicate
+columns) as raw findings naming these rules; the engine renders them like all others.
+"""
+
+from __future__ import annotations
+
+from poicheck.checks.registry import Kind, register
+
+register(
+    Kind(
+        name="reader",
+        scope="reader",
+        func=None,
+        describe=lambda params: "is checked while the input is read",
+        message="{field}: {hint}",
+    )
+)

@@ -1,0 +1,59 @@
+"""The registry of check kinds. Rules name a kind; kinds are code, registered here by name.
+
+A *cell* kind is a vectorised function from one column's values (a pyarrow string array, nulls
+for empty cells) to a boolean numpy mask, True where the value passes; empty cells pass (presence
+is the job of the `required*` kinds). A *row* kind sees the whole table and returns one mask per
+row for one field. A *reader* kind is executed by the readers, which alone see raw structure.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from poicheck.ruleset.model import DataType, Property
+
+Params = Mapping[str, Any]
+Expansion = Literal["columns", "container", "members"]
+
+
+@dataclass(frozen=True)
+class Kind:
+    """A check kind: its function and what it needs to know about parameters and messages."""
+
+    name: str
+    scope: Literal["cell", "row", "reader"]
+    func: Callable[..., Any] | None
+    required: tuple[str, ...] = ()
+    defaults: Callable[[Property], dict[str, Any]] = field(default=lambda prop: {})
+    describe: Callable[[Params], str] = field(default=lambda params: "")
+    message: str = "{field} '{value}' is not valid"
+    hint: Callable[[str, Params], str] | None = None
+    expand: Expansion = "columns"
+    resolve: Callable[[Params, Mapping[str, DataType]], dict[str, Any]] | None = None
+
+
+KINDS: dict[str, Kind] = {}
+
+
+def register(kind: Kind) -> Kind:
+    if kind.name in KINDS:
+        raise ValueError(f"check kind {kind.name!r} registered twice")
+    KINDS[kind.name] = kind
+    return kind
+
+
+def get_kind(name: str) -> Kind:
+    _load_builtin_kinds()
+    return KINDS[name]
+
+
+def kind_names() -> list[str]:
+    _load_builtin_kinds()
+    return sorted(KINDS)
+
+
+def _load_builtin_kinds() -> None:
+    # Importing the modules registers their kinds.
+    from poicheck.checks import opening_times, presence, reader, values  # noqa: F401

@@ -1,0 +1,78 @@
+"""The command line: parse options, call the library, pick a renderer, return the exit code.
+
+Exit codes: 0 nothing at or above --fail-on; 1 findings at or above it; 2 usage error or
+unusable input; 3 internal error (a bug: please report it).
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import traceback
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+import click
+
+from poicheck import __version__
+from poicheck.errors import EXIT_INTERNAL, PoicheckError
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def _fail(message: str, code: int) -> None:
+    click.echo(f"poicheck: error: {message}", err=True)
+    sys.exit(code)
+
+
+def guarded(func: F) -> F:
+    """Turn PoicheckErrors into one clear line on stderr; never show a traceback unless --debug."""
+
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return func(*args, **kwargs)
+        except PoicheckError as exc:
+            if os.environ.get("POICHECK_DEBUG"):
+                traceback.print_exc()
+            _fail(str(exc), exc.exit_code)
+        except (KeyboardInterrupt, click.exceptions.Exit, click.ClickException, SystemExit):
+            raise
+        except Exception as exc:  # a bug; keep the user's terminal free of a traceback
+            if os.environ.get("POICHECK_DEBUG"):
+                traceback.print_exc()
+            _fail(
+                f"internal error ({type(exc).__name__}: {exc}); rerun with --debug and report it",
+                EXIT_INTERNAL,
+            )
+        return None
+
+    wrapper.__name__ = func.__name__
+    wrapper.__doc__ = func.__doc__
+    return wrapper  # type: ignore[return-value]
+
+
+def _debug(ctx: click.Context, param: click.Parameter, value: bool) -> None:
+    if value:
+        os.environ["POICHECK_DEBUG"] = "1"
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="poicheck")
+@click.option(
+    "--debug",
+    is_flag=True,
+    expose_value=False,
+    is_eager=True,
+    callback=_debug,
+    help="Show tracebacks of errors (for bug reports).",
+)
+def cli() -> None:
+    """Check EV charging-point master data against OICP 2.3 before pushing it to Hubject."""
+
+
+def main() -> None:
+    """Console-script entry point."""
+    from poicheck.cli import rules as _rules  # noqa: F401  (registers commands)
+    from poicheck.cli import validate as _validate  # noqa: F401
+
+    cli(prog_name="poicheck")

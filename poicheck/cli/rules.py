@@ -1,0 +1,52 @@
+"""`poicheck rules list` and `poicheck rules explain ID`."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import click
+
+from poicheck.cli import cli, guarded
+from poicheck.errors import UsageError
+
+
+@cli.group()
+def rules() -> None:
+    """List and explain the rules."""
+
+
+@rules.command("list")
+@click.option("--rules", "extra", multiple=True, type=click.Path(path_type=Path), help="Extra rule file or directory.")
+@click.option("--format", "output_format", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@guarded
+def list_rules(extra: tuple[Path, ...], output_format: str) -> None:
+    """List every rule: id, severity, field(s) and name."""
+    from poicheck.docs import rule_summary
+    from poicheck.ruleset.loader import load_ruleset
+
+    ruleset = load_ruleset(list(extra))
+    rows = [rule_summary(rule, ruleset) for rule in sorted(ruleset.rules.values(), key=lambda r: r.id)]
+    if output_format == "json":
+        click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
+        return
+    for row in rows:
+        fields = ", ".join(row["fields"])
+        click.echo(f"{row['id']}  {row['severity']:<7}  {row['name']:<34}  {fields}")
+    click.echo(f"\n{len(rows)} rules in {ruleset.name} {ruleset.version}")
+
+
+@rules.command("explain")
+@click.argument("rule_id")
+@click.option("--rules", "extra", multiple=True, type=click.Path(path_type=Path), help="Extra rule file or directory.")
+@guarded
+def explain(rule_id: str, extra: tuple[Path, ...]) -> None:
+    """Explain one rule: what it checks, why, and examples that fail and pass."""
+    from poicheck.docs import explain_rule
+    from poicheck.ruleset.loader import load_ruleset
+
+    ruleset = load_ruleset(list(extra))
+    rule = ruleset.rules.get(rule_id.strip().upper())
+    if rule is None:
+        raise UsageError(f"no rule '{rule_id}'; `poicheck rules list` shows them all")
+    click.echo(explain_rule(rule, ruleset))

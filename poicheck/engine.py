@@ -1,0 +1,307 @@
+"""The engine: rules compiled to a pandera schema, run lazily, failures turned into findings.
+
+Cell kinds become column checks and row kinds dataframe checks; every check is named
+`<rule id>|<column>` so that pandera's failure-case table maps straight back to rule and field.
+"""
+
+from __future__ import annotations
+
+import string
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+
+from poicheck.checks import Kind, get_kind
+from poicheck.pointers import PointerBuilder
+from poicheck.ruleset.loader import resolve_params
+from poicheck.ruleset.model import Rule, RuleSet
+from poicheck.table import CanonicalTable, Layout, RawFinding, ensure_columns
+
+FINDING_COLUMNS = [
+    "rule",
+    "severity",
+    "file",
+    "sheet",
+    "row",
+    "record",
+    "evse_id",
+    "field",
+    "pointer",
+    "value",
+    "message",
+]
+SEVERITY_RANK = {"error": 0, "warning": 1, "info": 2}
+ENVELOPE_POINTERS = {
+    "ActionType": "/ActionType",
+    "OperatorID": "/OperatorEvseData/OperatorID",
+    "OperatorName": "/OperatorEvseData/OperatorName",
+}
+
+
+@dataclass(frozen=True)
+class Binding:
+    """One rule applied to one concrete column."""
+
+    rule: Rule
+    kind: Kind
+    column: str
+    params: Mapping[str, Any]
+
+    @property
+    def name(self) -> str:
+        return f"{self.rule.id}|{self.column}"
+
+
+def bind(ruleset: RuleSet, layout: Layout, scope: str) -> list[Binding]:
+    """Expand every rule of a scope to the columns of this table."""
+    bindings: list[Binding] = []
+    for rule in ruleset.rules.values():
+        kind = get_kind(rule.kind)
+        if rule.scope != scope or kind.scope == "reader":
+            continue
+        for field in rule.fields:
+            prop = ruleset.properties[field]
+            params = resolve_params(rule, prop, ruleset)
+            if kind.expand == "container":
+                columns = [field]
+            elif kind.expand == "members":
+                columns = layout.members(field)
+            else:
+                columns = layout.matching(field)
+            bindings.extend(Binding(rule, kind, column, params) for column in columns)
+    return bindings
+
+
+def _cell_check(binding: Binding) -> Any:
+    def check(series: pd.Series) -> pd.Series:
+        values = pa.array(series.array)
+        return pd.Series(binding.kind.func(values, binding.params), index=series.index)  # type: ignore[misc]
+
+    return check
+
+
+def _row_check(binding: Binding, layout: Layout) -> Any:
+    def check(frame: pd.DataFrame) -> pd.Series:
+        mask = binding.kind.func(frame, binding.column, binding.params, layout)  # type: ignore[misc]
+        return pd.Series(mask, index=frame.index)
+
+    return check
+
+
+def failures(frame: pd.DataFrame, bindings: list[Binding], layout: Layout) -> pd.DataFrame:
+    """Run the bindings as one lazy pandera validation; return (check, index) of every failure."""
+    import pandera.pandas as pandera
+    from pandera.errors import SchemaErrors
+
+    columns: dict[str, list[Any]] = {}
+    frame_checks: list[Any] = []
+    for binding in bindings:
+        if binding.kind.scope == "cell":
+            columns.setdefault(binding.column, []).append(
+                pandera.Check(_cell_check(binding), name=binding.name, ignore_na=False)
+            )
+        else:
+            frame_checks.append(
+                pandera.Check(_row_check(binding, layout), name=binding.name, ignore_na=False)
+            )
+    schema = pandera.DataFrameSchema(
+        {
+            name: pandera.Column(None, checks=checks, nullable=True, required=False)
+            for name, checks in columns.items()
+        },
+        checks=frame_checks,
+    )
+    try:
+        schema.validate(frame, lazy=True)
+    except SchemaErrors as errors:
+        cases = errors.failure_cases
+        cases = cases[cases["check"].isin({b.name for b in bindings})]
+        return pd.DataFrame(
+            {"check": cases["check"].astype(str), "index": cases["index"].astype("int64")}
+        )
+    return pd.DataFrame({"check": pd.Series([], dtype=str), "index": pd.Series([], dtype="int64")})
+
+
+class _Lenient(dict[str, Any]):
+    def __missing__(self, key: str) -> str:
+        return "{" + key + "}"
+
+
+def render_message(
+    binding: Binding | None, rule: Rule, value: str | None, extra: Mapping[str, Any]
+) -> str:
+    """Fill a rule's message template for one value."""
+    kind = get_kind(rule.kind)
+    params = dict(binding.params) if binding else {}
+    context = _Lenient({k: v for k, v in params.items() if not isinstance(v, (list, tuple))})
+    field = binding.column if binding else str(extra.get("field", ""))
+    text = "" if value is None else str(value)
+    context.update(
+        field=field,
+        value=text,
+        length=len(text),
+        expectation=kind.describe(params) if binding else "",
+        hint=kind.hint(text, params) if (kind.hint and binding and value is not None) else "",
+    )
+    if "enum" in params:
+        allowed = list(params["enum"])
+        context["allowed"] = (
+            ", ".join(f"'{a}'" for a in allowed)
+            if len(allowed) <= 8
+            else f"the {len(allowed)} values of {rule.fields[0]} (see `poicheck rules explain {rule.id}`)"
+        )
+    if "max" in params:
+        context["limits"] = (
+            f"{params['min']} to {params['max']}"
+            if params.get("min")
+            else f"at most {params['max']}"
+        )
+    item = field.rsplit(".", 1)
+    context.setdefault("lang", item[1] if len(item) == 2 else "")
+    context.update(extra)
+    template = rule.message or kind.message
+    return string.Formatter().vformat(template, (), context)
+
+
+def table_findings(table: CanonicalTable, ruleset: RuleSet) -> pd.DataFrame:
+    """All findings for one canonical table: record rules, envelope rules and reader findings."""
+    frame = ensure_columns(table.frame, ruleset)
+    layout = Layout(frame.columns, ruleset)
+    bindings = bind(ruleset, layout, "record")
+    by_name = {b.name: b for b in bindings}
+    failed = failures(frame, bindings, layout)
+    pointers = PointerBuilder(frame, layout, table.notations)
+    evse_ids = frame["EvseID"].to_numpy(dtype=object, na_value=None)
+    parts: list[pd.DataFrame] = []
+    for name, group in failed.groupby("check", sort=False):
+        binding = by_name[str(name)]
+        records = np.sort(group["index"].to_numpy())
+        column = binding.column
+        if column in frame.columns:
+            values = frame[column].to_numpy(dtype=object, na_value=None)[records]
+        else:
+            values = np.full(len(records), None, dtype=object)
+        messages = _messages(binding, values)
+        leaf = "lang" if binding.kind.name == "language_code" else "value"
+        parts.append(
+            pd.DataFrame(
+                {
+                    "rule": binding.rule.id,
+                    "severity": binding.rule.severity,
+                    "row": table.rows[records],
+                    "record": records,
+                    "evse_id": evse_ids[records],
+                    "field": column,
+                    "pointer": pointers.pointers(column, records, leaf),
+                    "value": values,
+                    "message": messages,
+                }
+            )
+        )
+    parts.append(_envelope_findings(table, ruleset))
+    parts.append(_reader_findings(table, ruleset, evse_ids))
+    return _finish(parts, table, ruleset, list(frame.columns))
+
+
+def _messages(binding: Binding, values: np.ndarray) -> np.ndarray:
+    """One message per failing value, rendered once per distinct value."""
+    distinct: dict[Any, str] = {}
+    out = np.empty(len(values), dtype=object)
+    for i, value in enumerate(values):
+        message = distinct.get(value)
+        if message is None:
+            message = distinct[value] = render_message(binding, binding.rule, value, {})
+        out[i] = message
+    return out
+
+
+def _envelope_findings(table: CanonicalTable, ruleset: RuleSet) -> pd.DataFrame:
+    if not table.envelope:
+        return pd.DataFrame(columns=FINDING_COLUMNS)
+    frame = pd.DataFrame({k: pd.Series([v], dtype="str") for k, v in table.envelope.items()})
+    layout = Layout(frame.columns, ruleset, scope="envelope")
+    bindings = [b for b in bind(ruleset, layout, "envelope") if b.column in frame.columns]
+    failed = failures(frame, bindings, layout)
+    by_name = {b.name: b for b in bindings}
+    rows = []
+    for name in failed["check"]:
+        binding = by_name[name]
+        value = table.envelope.get(binding.column)
+        rows.append(
+            {
+                "rule": binding.rule.id,
+                "severity": binding.rule.severity,
+                "row": None,
+                "record": None,
+                "evse_id": None,
+                "field": binding.column,
+                "pointer": ENVELOPE_POINTERS.get(binding.column, "/" + binding.column),
+                "value": value,
+                "message": render_message(binding, binding.rule, value, {}),
+            }
+        )
+    return pd.DataFrame(rows, columns=FINDING_COLUMNS)
+
+
+def _reader_findings(table: CanonicalTable, ruleset: RuleSet, evse_ids: np.ndarray) -> pd.DataFrame:
+    rows = []
+    for raw in table.reader_findings:
+        rule = ruleset.rules.get(raw.rule)
+        if rule is None:  # not selected
+            continue
+        record = raw.record
+        rows.append(
+            {
+                "rule": rule.id,
+                "severity": rule.severity,
+                "row": int(table.rows[record]) if record is not None else None,
+                "record": record,
+                "evse_id": evse_ids[record] if record is not None and len(evse_ids) else None,
+                "field": raw.field,
+                "pointer": raw.pointer,
+                "value": raw.value,
+                "message": _reader_message(rule, raw),
+            }
+        )
+    return pd.DataFrame(rows, columns=FINDING_COLUMNS)
+
+
+def _reader_message(rule: Rule, raw: RawFinding) -> str:
+    extra = {"field": raw.field, "value": raw.value or "", "hint": "", **raw.details}
+    return render_message(None, rule, raw.value, extra)
+
+
+def _finish(
+    parts: list[pd.DataFrame], table: CanonicalTable, ruleset: RuleSet, columns: list[str]
+) -> pd.DataFrame:
+    parts = [p for p in parts if len(p)]
+    if not parts:
+        return empty_findings()
+    findings = pd.concat(parts, ignore_index=True)
+    findings["file"] = table.source.path
+    findings["sheet"] = table.source.sheet
+    position = {c: i for i, c in enumerate(columns)}
+    rule_order = {rule_id: i for i, rule_id in enumerate(sorted(ruleset.rules))}
+    findings["_record"] = findings["record"].fillna(-1).astype("int64")
+    findings["_column"] = findings["field"].map(position).fillna(len(position)).astype("int64")
+    findings["_rule"] = findings["rule"].map(rule_order).astype("int64")
+    findings = findings.sort_values(["_record", "_column", "_rule"], kind="stable")
+    return _typed(findings[FINDING_COLUMNS].reset_index(drop=True))
+
+
+def empty_findings() -> pd.DataFrame:
+    return _typed(pd.DataFrame({name: [] for name in FINDING_COLUMNS}))
+
+
+def _typed(findings: pd.DataFrame) -> pd.DataFrame:
+    out = findings.copy()
+    for name in ("row", "record"):
+        out[name] = pd.array(out[name], dtype="Int64")
+    for name in FINDING_COLUMNS:
+        if name not in ("row", "record"):
+            out[name] = out[name].astype(object).where(out[name].notna(), None)
+    return out

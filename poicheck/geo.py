@@ -1,0 +1,52 @@
+"""Coordinate notations of OICP's GeoCoordinatesType: decimal degrees, Google, degree-minute-second."""
+
+from __future__ import annotations
+
+import re
+from decimal import ROUND_HALF_EVEN, Decimal, InvalidOperation
+
+NOTATIONS = ("Google", "DecimalDegree", "DegreeMinuteSeconds")
+DMS = re.compile(r"^(-?)([0-9]{1,3})°[ ]?([0-9]{1,2})'[ ]?([0-9]{1,2}(?:\.[0-9]+)?)''$", re.ASCII)
+GOOGLE_SPLIT = re.compile(r"[ \t]*,[ \t]*|[ \t]+", re.ASCII)
+SIX = Decimal("0.000001")
+
+
+def dms_to_decimal(text: str) -> str | None:
+    """`-21°34'23.16''` to `-21.573100` (6 decimals), or None when it is not DMS."""
+    match = DMS.fullmatch(text.strip())
+    if not match:
+        return None
+    sign, degrees, minutes, seconds = match.groups()
+    value = Decimal(degrees) + Decimal(minutes) / 60 + Decimal(seconds) / 3600
+    value = value.quantize(SIX, rounding=ROUND_HALF_EVEN)
+    return f"{'-' if sign and value else ''}{value}"
+
+
+def decimal_to_dms(text: str) -> str:
+    """`-21.5731` to `-21°34'23.16''`; seconds with 2 decimals, carries handled."""
+    value = Decimal(text)
+    sign = "-" if value < 0 else ""
+    hundredths = int((abs(value) * 360000).to_integral_value(rounding=ROUND_HALF_EVEN))
+    degrees, rest = divmod(hundredths, 360000)
+    minutes, seconds = divmod(rest, 6000)
+    return f"{sign}{degrees}°{minutes}'{seconds // 100}.{seconds % 100:02d}''"
+
+
+def format_decimal(text: str, decimals: int = 6) -> str:
+    """A decimal-degree string with at most `decimals` decimals and at least one."""
+    try:
+        value = Decimal(text.strip())
+    except InvalidOperation:
+        return text
+    quantum = Decimal(1).scaleb(-decimals)
+    rounded = value.quantize(quantum, rounding=ROUND_HALF_EVEN).normalize()
+    out = format(rounded, "f")
+    if out in ("-0", "-0.0"):
+        out = "0"
+    return out if "." in out else out + ".0"
+
+
+def split_google(text: str) -> tuple[str, str] | None:
+    """`47.662249 9.360922` (or with a comma) to (latitude, longitude)."""
+    parts = [p for p in GOOGLE_SPLIT.split(text.strip()) if p]
+    return (parts[0], parts[1]) if len(parts) == 2 else None

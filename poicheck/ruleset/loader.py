@@ -1,0 +1,232 @@
+"""Loading rule files: YAML 1.2, validated against the rule-file schema, then cross-checked."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Mapping, Sequence
+from functools import cache
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from poicheck._yaml import load_yaml
+from poicheck.errors import RuleFileError
+from poicheck.ruleset.model import (
+    DataType,
+    Property,
+    Rule,
+    RuleSet,
+    Scope,
+    wildcard_matcher,
+)
+
+DEFAULT_RULESET = "oicp-2.3"
+
+
+def default_rules_dir() -> Path:
+    """The rule files shipped with poicheck (inside the wheel, or the repository's rules/)."""
+    packaged = Path(str(resources.files("poicheck"))) / "_rules" / DEFAULT_RULESET
+    if packaged.is_dir():
+        return packaged
+    return Path(__file__).resolve().parents[2] / "rules" / DEFAULT_RULESET
+
+
+@cache
+def _schema_validator() -> Any:
+    from jsonschema import Draft202012Validator
+
+    schema_text = resources.files("poicheck.ruleset").joinpath("rulefile.schema.json").read_text()
+    return Draft202012Validator(json.loads(schema_text))
+
+
+def rule_file_schema() -> dict[str, Any]:
+    """The JSON Schema every rule file is validated against."""
+    return dict(_schema_validator().schema)
+
+
+def _files(paths: Iterable[Path]) -> list[Path]:
+    out: list[Path] = []
+    for path in paths:
+        if path.is_dir():
+            found = sorted([*path.glob("*.yaml"), *path.glob("*.yml")])
+            if not found:
+                raise RuleFileError("no rule files (*.yaml) in this directory", location=str(path))
+            out.extend(found)
+        elif path.is_file():
+            out.append(path)
+        else:
+            raise RuleFileError("no such rule file or directory", location=str(path))
+    return out
+
+
+def _read(path: Path) -> dict[str, Any]:
+    document = load_yaml(path, error=RuleFileError)
+    errors = sorted(_schema_validator().iter_errors(document), key=lambda e: list(e.absolute_path))
+    if errors:
+        first = errors[0]
+        key = "/".join(str(p) for p in first.absolute_path) or "(top level)"
+        more = f" (and {len(errors) - 1} more problems)" if len(errors) > 1 else ""
+        raise RuleFileError(f"at key '{key}': {first.message}{more}", location=str(path))
+    assert isinstance(document, dict)
+    return document
+
+
+def load_ruleset(extra: Sequence[str | Path] = (), *, base: str | Path | None = None) -> RuleSet:
+    """Load the shipped rule set (or `base`) plus extra rule files or directories."""
+    base_dir = Path(base) if base is not None else default_rules_dir()
+    return _load(tuple(str(p) for p in [base_dir, *extra]))
+
+
+@cache
+def _load(paths: tuple[str, ...]) -> RuleSet:
+    documents = [(path, _read(path)) for path in _files(Path(p) for p in paths)]
+    meta: dict[str, Any] = {}
+    types: dict[str, DataType] = {}
+    raw_properties: list[tuple[Path, Scope, dict[str, Any]]] = []
+    raw_rules: list[tuple[Path, dict[str, Any]]] = []
+    for path, doc in documents:
+        if "ruleset" in doc:
+            meta = {**meta, **doc["ruleset"]}
+        for name, spec in doc.get("types", {}).items():
+            if name in types:
+                raise RuleFileError(f"type '{name}' is defined twice", location=str(path))
+            types[name] = DataType(
+                name=name,
+                base=spec["base"],
+                description=spec["description"],
+                spec=spec["spec"],
+                pattern=spec.get("pattern"),
+                enum=tuple(spec["enum"]) if "enum" in spec else None,
+                example=spec.get("example"),
+            )
+        for scope in ("envelope", "record"):
+            raw_properties.extend((path, scope, p) for p in doc.get(scope, []))  # type: ignore[misc]
+        raw_rules.extend((path, r) for r in doc.get("rules", []))
+    if not meta:
+        raise RuleFileError("no file declares the 'ruleset' (name and version)", location=paths[0])
+    properties = _properties(raw_properties, types)
+    matchers = tuple(
+        (wildcard_matcher(p.path, properties), p) for p in properties.values() if "*" in p.path
+    )
+    ruleset = RuleSet(
+        name=meta["name"],
+        version=meta["version"],
+        title=meta.get("title", meta["name"]),
+        types=types,
+        properties=properties,
+        rules={},
+        files=tuple(str(p) for p, _ in documents),
+        _matchers=matchers,
+    )
+    return ruleset.with_rules(_rules(raw_rules, ruleset))
+
+
+def _properties(
+    raw: list[tuple[Path, Scope, dict[str, Any]]], types: Mapping[str, DataType]
+) -> dict[str, Property]:
+    properties: dict[str, Property] = {}
+    for path, scope, spec in raw:
+        where = f"{path}: property '{spec['path']}'"
+        if spec["path"] in properties:
+            raise RuleFileError("is defined twice", location=where)
+        type_name = spec.get("type")
+        shape = spec.get("shape", "scalar")
+        named = types.get(type_name) if type_name else None
+        if (
+            type_name
+            and named is None
+            and type_name not in ("string", "boolean", "integer", "decimal", "datetime")
+        ):
+            raise RuleFileError(f"unknown type '{type_name}'", location=where)
+        if shape in ("scalar", "list") and not type_name:
+            raise RuleFileError(f"a {shape} property needs a type", location=where)
+        length = spec.get("length", {})
+        properties[spec["path"]] = Property(
+            path=spec["path"],
+            scope=scope,
+            shape=shape,
+            use=spec["use"],
+            description=spec["description"],
+            spec=spec["spec"],
+            type_name=type_name,
+            base=named.base if named else (type_name or "string"),
+            pattern=named.pattern if named else None,
+            enum=named.enum if named else None,
+            min_length=length.get("min"),
+            max_length=length.get("max"),
+            digits=spec.get("digits"),
+            aliases=tuple(spec.get("aliases", ())),
+            example=spec.get("example", named.example if named else None),
+        )
+    return properties
+
+
+def _rules(raw: list[tuple[Path, dict[str, Any]]], ruleset: RuleSet) -> list[Rule]:
+    from poicheck.checks import get_kind, kind_names
+
+    rules: dict[str, Rule] = {}
+    for path, spec in raw:
+        where = f"{path}: rule {spec['id']}"
+        if spec["id"] in rules:
+            raise RuleFileError(f"id is also used in {rules[spec['id']].source}", location=where)
+        if spec["kind"] not in kind_names():
+            raise RuleFileError(
+                f"unknown kind '{spec['kind']}' (known: {', '.join(kind_names())})", location=where
+            )
+        kind = get_kind(spec["kind"])
+        fields = (spec["field"],) if isinstance(spec["field"], str) else tuple(spec["field"])
+        scope: Scope = spec.get("scope", "record")
+        rule = Rule(
+            id=spec["id"],
+            name=spec["name"],
+            kind=spec["kind"],
+            fields=fields,
+            scope=scope,
+            severity=spec.get("severity", "error"),
+            category=spec.get("category", "input" if kind.scope == "reader" else "field"),
+            params=dict(spec.get("params", {})),
+            examples={k: tuple(v) for k, v in spec["examples"].items()},
+            source=str(path),
+            message=spec.get("message"),
+            why=spec.get("why"),
+            spec=spec.get("spec"),
+        )
+        for field_path in fields:
+            if field_path == "*" and kind.scope == "reader":
+                continue
+            prop = ruleset.properties.get(field_path)
+            if prop is None or prop.scope != scope:
+                raise RuleFileError(
+                    f"field '{field_path}' is not a {scope} property", location=where
+                )
+            try:
+                params = resolve_params(rule, prop, ruleset)
+            except KeyError as exc:
+                raise RuleFileError(f"parameter {exc} names no known type", location=where) from exc
+            missing = [name for name in kind.required if name not in params]
+            if missing:
+                raise RuleFileError(
+                    f"kind '{kind.name}' needs parameter(s) {', '.join(missing)} for field "
+                    f"'{field_path}', neither given nor known from the property",
+                    location=where,
+                )
+        rules[rule.id] = rule
+    return list(rules.values())
+
+
+def resolve_params(rule: Rule, prop: Property | None, ruleset: RuleSet) -> dict[str, Any]:
+    """A rule's parameters for one field: the property's constraints, then the rule's own."""
+    from poicheck.checks import get_kind
+
+    kind = get_kind(rule.kind)
+    params: dict[str, Any] = kind.defaults(prop) if prop is not None else {}
+    own = dict(rule.params)
+    type_name = own.pop("type", None)
+    if type_name is not None:
+        named = ruleset.types[type_name]
+        params.update({k: v for k, v in (("pattern", named.pattern), ("enum", named.enum)) if v})
+    if kind.resolve is not None:
+        own = kind.resolve(own, ruleset.types)
+    params.update(own)
+    params["fields"] = rule.fields
+    return params

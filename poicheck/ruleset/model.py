@@ -1,0 +1,188 @@
+"""The typed, immutable rule set: data types, properties (the data model) and rules."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+Scope = Literal["record", "envelope"]
+Severity = Literal["error", "warning", "info"]
+SEVERITIES: tuple[Severity, ...] = ("error", "warning", "info")
+
+BASE_JSON_TYPES = {
+    "string": "string",
+    "boolean": "boolean",
+    "integer": "integer",
+    "decimal": "number",
+    "datetime": "string",
+}
+CONTAINER_SHAPES = frozenset({"object", "object_list", "infotext_list", "geo"})
+
+
+@dataclass(frozen=True)
+class DataType:
+    """A named OICP data type (a restricted string or an enumeration)."""
+
+    name: str
+    base: str
+    description: str
+    spec: str
+    pattern: str | None = None
+    enum: tuple[str, ...] | None = None
+    example: str | None = None
+
+
+@dataclass(frozen=True)
+class Property:
+    """One property of the envelope or of EvseDataRecordType, addressed by its table path."""
+
+    path: str
+    scope: Scope
+    shape: str
+    use: str
+    description: str
+    spec: str
+    type_name: str | None = None
+    base: str = "string"
+    pattern: str | None = None
+    enum: tuple[str, ...] | None = None
+    min_length: int | None = None
+    max_length: int | None = None
+    digits: int | None = None
+    aliases: tuple[str, ...] = ()
+    example: str | None = None
+
+    @property
+    def is_container(self) -> bool:
+        """True for properties that have no cell of their own (objects, lists of objects)."""
+        return self.shape in CONTAINER_SHAPES
+
+    @property
+    def json_type(self) -> str:
+        """The JSON type of the property's value on the wire."""
+        if self.shape in ("list", "object_list", "infotext_list", "opening_times"):
+            return "array"
+        if self.shape in ("object", "geo"):
+            return "object"
+        return BASE_JSON_TYPES[self.base]
+
+    @property
+    def mandatory(self) -> bool:
+        return self.use == "mandatory"
+
+    @property
+    def max_value(self) -> int | None:
+        """The largest number a `digits`-limited integer or decimal can hold."""
+        return 10**self.digits - 1 if self.digits else None
+
+    def describe_format(self) -> str:
+        """A short human description of length, digits, pattern or enumeration."""
+        parts: list[str] = []
+        if self.min_length is not None and self.max_length is not None:
+            parts.append(f"{self.min_length}-{self.max_length} characters")
+        elif self.max_length is not None:
+            parts.append(f"max. {self.max_length} characters")
+        if self.digits:
+            parts.append(f"max. {self.digits} digits")
+        if self.enum:
+            parts.append("one of: " + ", ".join(self.enum))
+        elif self.pattern:
+            parts.append(f"pattern {self.pattern}")
+        if self.shape == "list":
+            parts.append("several values separated by ';'")
+        return "; ".join(parts)
+
+
+@dataclass(frozen=True)
+class Rule:
+    """A check with a stable id: which kind of check runs on which fields with which parameters."""
+
+    id: str
+    name: str
+    kind: str
+    fields: tuple[str, ...]
+    scope: Scope
+    severity: Severity
+    category: str
+    params: Mapping[str, Any]
+    examples: Mapping[str, tuple[Any, ...]]
+    source: str
+    message: str | None = None
+    why: str | None = None
+    spec: str | None = None
+
+
+@dataclass(frozen=True)
+class RuleSet:
+    """Everything the rule files say, resolved and cross-checked."""
+
+    name: str
+    version: str
+    title: str
+    types: Mapping[str, DataType]
+    properties: Mapping[str, Property]
+    rules: Mapping[str, Rule]
+    files: tuple[str, ...] = ()
+    _matchers: tuple[tuple[re.Pattern[str], Property], ...] = field(
+        default=(), repr=False, compare=False
+    )
+
+    def scope_properties(self, scope: Scope) -> list[Property]:
+        return [p for p in self.properties.values() if p.scope == scope]
+
+    def property_for_column(self, column: str, scope: Scope = "record") -> Property | None:
+        """The property a canonical column belongs to (wildcards resolved), or None."""
+        prop = self.properties.get(column)
+        if prop is not None:
+            return prop if prop.scope == scope and not prop.is_container else None
+        for matcher, candidate in self._matchers:
+            if candidate.scope == scope and matcher.fullmatch(column):
+                return candidate
+        return None
+
+    def alias_map(self) -> dict[str, str]:
+        """Alternative spellings (errata) mapped to the canonical path."""
+        return {alias: p.path for p in self.properties.values() for alias in p.aliases}
+
+    def with_rules(self, rules: Iterable[Rule]) -> RuleSet:
+        return RuleSet(
+            name=self.name,
+            version=self.version,
+            title=self.title,
+            types=self.types,
+            properties=self.properties,
+            rules={rule.id: rule for rule in rules},
+            files=self.files,
+            _matchers=self._matchers,
+        )
+
+    def select(self, select: Iterable[str] = (), ignore: Iterable[str] = ()) -> RuleSet:
+        """Keep the rules whose id starts with a selected prefix and none of the ignored ones."""
+        chosen = [code.strip().upper() for code in select if code.strip()]
+        dropped = [code.strip().upper() for code in ignore if code.strip()]
+        kept = [
+            rule
+            for rule in self.rules.values()
+            if (not chosen or any(rule.id.startswith(code) for code in chosen))
+            and not any(rule.id.startswith(code) for code in dropped)
+        ]
+        return self.with_rules(kept)
+
+
+def wildcard_matcher(path: str, properties: Mapping[str, Property]) -> re.Pattern[str]:
+    """A regex for the concrete columns of a wildcard path.
+
+    `*` after an object list is a 1-based index; after an InfoText list it is a language code
+    (anything without a dot, so that an invalid code is still recognised as a language column).
+    """
+    parts = path.split(".")
+    out: list[str] = []
+    for i, part in enumerate(parts):
+        if part != "*":
+            out.append(re.escape(part))
+            continue
+        parent = properties.get(".".join(parts[:i]))
+        out.append("[1-9][0-9]*" if parent and parent.shape == "object_list" else "[^.]+")
+    return re.compile(r"\.".join(out))

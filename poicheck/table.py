@@ -1,0 +1,177 @@
+"""The canonical table: one row per EVSE, one text column per property path, and its layout.
+
+Every reader produces a CanonicalTable; every check and renderer works from it. Cells are text
+(pandas' pyarrow-backed `str` dtype) and empty cells are missing values; the rules type them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from poicheck.ruleset.model import Property, RuleSet, wildcard_matcher
+
+TEXT = "str"
+
+
+@dataclass(frozen=True)
+class Source:
+    """Where a table came from."""
+
+    path: str
+    format: str
+    sheet: str | None = None
+
+
+@dataclass(frozen=True)
+class RawFinding:
+    """A finding seen by a reader (raw structure); the engine renders it like any other."""
+
+    rule: str
+    record: int | None
+    field: str
+    pointer: str
+    value: str | None = None
+    details: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class CanonicalTable:
+    """The canonical table of one input, with provenance for every row."""
+
+    frame: pd.DataFrame
+    source: Source
+    rows: np.ndarray
+    envelope: dict[str, str | None] | None = None
+    reader_findings: list[RawFinding] = field(default_factory=list)
+    # Per geo property, the OICP notation each record used on the wire (JSON input only).
+    notations: dict[str, np.ndarray] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if len(self.rows) != len(self.frame):
+            raise ValueError("one row number per record is needed")
+
+
+def empty_to_missing(frame: pd.DataFrame) -> pd.DataFrame:
+    """Text columns with whitespace-only cells turned into missing values."""
+    out = {}
+    for name in frame.columns:
+        column = frame[name].astype(TEXT)
+        blank = column.str.strip() == ""
+        out[name] = column.mask(blank.fillna(False).astype(bool))
+    return pd.DataFrame(out, index=pd.RangeIndex(len(frame))) if out else frame
+
+
+class Layout:
+    """Which property each column of a table belongs to, and how list columns group."""
+
+    def __init__(self, columns: Sequence[str], ruleset: RuleSet, scope: str = "record") -> None:
+        self.ruleset = ruleset
+        self.columns = list(columns)
+        self.property_of: dict[str, Property] = {}
+        self.unknown: list[str] = []
+        for column in self.columns:
+            prop = ruleset.property_for_column(column, scope)  # type: ignore[arg-type]
+            if prop is None:
+                self.unknown.append(column)
+            else:
+                self.property_of[column] = prop
+
+    @cached_property
+    def _wildcards(self) -> dict[str, Any]:
+        return {}
+
+    def matching(self, path: str) -> list[str]:
+        """Concrete columns of a (possibly wildcard) path, in table order."""
+        if "*" not in path:
+            return [path] if path in self.property_of else []
+        matcher = self._wildcards.get(path)
+        if matcher is None:
+            matcher = self._wildcards[path] = wildcard_matcher(path, self.ruleset.properties)
+        return [c for c in self.columns if c in self.property_of and matcher.fullmatch(c)]
+
+    def members(self, container: str) -> list[str]:
+        """All columns below a container property (an object, a list, a geo property)."""
+        prefix = container + "."
+        return [c for c in self.columns if c.startswith(prefix) and c in self.property_of]
+
+    def items(self, container: str) -> dict[str, list[str]]:
+        """A list container's items: index (or language) to the columns of that item."""
+        groups: dict[str, list[str]] = {}
+        for column in self.members(container):
+            key = column[len(container) + 1 :].split(".", 1)[0]
+            groups.setdefault(key, []).append(column)
+        if self.ruleset.properties[container].shape == "object_list":
+            return dict(sorted(groups.items(), key=lambda kv: int(kv[0])))
+        return groups
+
+    def item_of(self, column: str) -> tuple[str, str] | None:
+        """(container, item key) for a column inside an object list or InfoText list."""
+        parts = column.split(".")
+        for i in range(len(parts) - 1, 0, -1):
+            container = ".".join(parts[:i])
+            prop = self.ruleset.properties.get(container)
+            if prop is not None and prop.shape in ("object_list", "infotext_list"):
+                return container, parts[i]
+        return None
+
+
+def canonical_order(columns: Sequence[str], ruleset: RuleSet) -> list[str]:
+    """Columns sorted as the data model lists properties (then by index), unknown ones last."""
+    order = {path: i for i, path in enumerate(ruleset.properties)}
+    layout = Layout(columns, ruleset)
+
+    def key(column: str) -> tuple[int, int, str]:
+        prop = layout.property_of.get(column)
+        if prop is None:
+            return (len(order), 0, column)
+        item = layout.item_of(column)
+        index = int(item[1]) if item and item[1].isdigit() else 0
+        return (order[prop.path] if "*" not in prop.path else order[prop.path], index, column)
+
+    known = sorted((c for c in columns if c in layout.property_of), key=key)
+    # Group object-list items: all columns of item 1 before those of item 2.
+    return _group_items(known, layout) + [c for c in columns if c not in layout.property_of]
+
+
+def _group_items(columns: list[str], layout: Layout) -> list[str]:
+    out: list[str] = []
+    done: set[str] = set()
+    for column in columns:
+        if column in done:
+            continue
+        item = layout.item_of(column)
+        if item and layout.ruleset.properties[item[0]].shape == "object_list":
+            container, _ = item
+            for key in layout.items(container):
+                prefix = f"{container}.{key}."
+                for prop in layout.ruleset.properties.values():
+                    if prop.path.startswith(container + ".*."):
+                        candidate = prefix + prop.path[len(container) + 3 :]
+                        if candidate in columns and candidate not in done:
+                            out.append(candidate)
+                            done.add(candidate)
+            continue
+        out.append(column)
+        done.add(column)
+    return out
+
+
+def ensure_columns(frame: pd.DataFrame, ruleset: RuleSet) -> pd.DataFrame:
+    """Add every concrete (non-wildcard) record column that is missing, as empty cells."""
+    missing = [
+        p.path
+        for p in ruleset.scope_properties("record")
+        if not p.is_container and "*" not in p.path and p.path not in frame.columns
+    ]
+    if not missing:
+        return frame
+    extra = pd.DataFrame(
+        {name: pd.Series([None] * len(frame), dtype=TEXT, index=frame.index) for name in missing}
+    )
+    return pd.concat([frame, extra], axis=1)
