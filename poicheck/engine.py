@@ -120,9 +120,10 @@ def failures(frame: pd.DataFrame, bindings: list[Binding], layout: Layout) -> pd
     except SchemaErrors as errors:
         cases = errors.failure_cases
         cases = cases[cases["check"].isin({b.name for b in bindings})]
+        # NOTE: pandera lists a failing row of a dataframe-level check once per column.
         return pd.DataFrame(
             {"check": cases["check"].astype(str), "index": cases["index"].astype("int64")}
-        )
+        ).drop_duplicates(ignore_index=True)
     return pd.DataFrame({"check": pd.Series([], dtype=str), "index": pd.Series([], dtype="int64")})
 
 
@@ -144,6 +145,7 @@ def render_message(
         field=field,
         value=text,
         length=len(text),
+        characters=f"{len(text)} character{'' if len(text) == 1 else 's'}",
         expectation=kind.describe(params) if binding else "",
         hint=kind.hint(text, params) if (kind.hint and binding and value is not None) else "",
     )

@@ -50,7 +50,7 @@ register(
         required=("max",),
         defaults=_length_defaults,
         describe=_describe_length,
-        message="{field} is {length} characters long; OICP allows {limits}",
+        message="{field} is {characters} long; OICP allows {limits} characters",
     )
 )
 
@@ -199,7 +199,7 @@ register(
         scope="cell",
         func=_integer,
         defaults=_range_defaults,
-        describe=_describe_range("a whole number written with digits only"),
+        describe=_describe_range("a whole number (digits only, no unit)"),
         message="{field} '{value}' {expectation}",
     )
 )
@@ -209,7 +209,7 @@ register(
         scope="cell",
         func=_decimal,
         defaults=_range_defaults,
-        describe=_describe_range("a number with a decimal point (no unit, no comma)"),
+        describe=_describe_range("a number (digits and a decimal point, no unit)"),
         message="{field} '{value}' {expectation}",
     )
 )
