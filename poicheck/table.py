@@ -122,44 +122,23 @@ class Layout:
 
 
 def canonical_order(columns: Sequence[str], ruleset: RuleSet) -> list[str]:
-    """Columns sorted as the data model lists properties (then by index), unknown ones last."""
+    """Columns in data-model order, unknown ones last.
+
+    Object-list items are grouped (all of item 1, then item 2); languages of an InfoText list
+    keep the order they came in, since the first language is the one shown first.
+    """
     order = {path: i for i, path in enumerate(ruleset.properties)}
     layout = Layout(columns, ruleset)
 
-    def key(column: str) -> tuple[int, int, str]:
-        prop = layout.property_of.get(column)
-        if prop is None:
-            return (len(order), 0, column)
+    def key(column: str) -> tuple[int, int, int]:
+        prop = layout.property_of[column]
         item = layout.item_of(column)
-        index = int(item[1]) if item and item[1].isdigit() else 0
-        return (order[prop.path] if "*" not in prop.path else order[prop.path], index, column)
+        if item and ruleset.properties[item[0]].shape == "object_list":
+            return (order[item[0]], int(item[1]), order[prop.path])
+        return (order[prop.path], 0, 0)
 
     known = sorted((c for c in columns if c in layout.property_of), key=key)
-    # Group object-list items: all columns of item 1 before those of item 2.
-    return _group_items(known, layout) + [c for c in columns if c not in layout.property_of]
-
-
-def _group_items(columns: list[str], layout: Layout) -> list[str]:
-    out: list[str] = []
-    done: set[str] = set()
-    for column in columns:
-        if column in done:
-            continue
-        item = layout.item_of(column)
-        if item and layout.ruleset.properties[item[0]].shape == "object_list":
-            container, _ = item
-            for key in layout.items(container):
-                prefix = f"{container}.{key}."
-                for prop in layout.ruleset.properties.values():
-                    if prop.path.startswith(container + ".*."):
-                        candidate = prefix + prop.path[len(container) + 3 :]
-                        if candidate in columns and candidate not in done:
-                            out.append(candidate)
-                            done.add(candidate)
-            continue
-        out.append(column)
-        done.add(column)
-    return out
+    return known + [c for c in columns if c not in layout.property_of]
 
 
 def ensure_columns(frame: pd.DataFrame, ruleset: RuleSet) -> pd.DataFrame:

@@ -69,7 +69,7 @@ def read_json(path: Path, ruleset: RuleSet) -> CanonicalTable:
         raise InputError(
             f"invalid JSON at line {exc.lineno}, column {exc.colno}: {exc.msg}", location=str(path)
         ) from exc
-    records, envelope, prefix = _unwrap(document, path)
+    records, envelope, _ = _unwrap(document, path)
     if envelope is not None and envelope.get("ActionType") is None:
         envelope.pop("ActionType")
     flattener = Flattener(ruleset)
@@ -81,7 +81,8 @@ def read_json(path: Path, ruleset: RuleSet) -> CanonicalTable:
         cells.append(flat.cells)
         for issue in flat.issues:
             findings.append(
-                RawFinding(issue.rule, index, issue.field, f"{prefix}/{index}{issue.pointer}", issue.value, issue.details)
+                # Pointers are relative to the record, like those of every other finding.
+                RawFinding(issue.rule, index, issue.field, issue.pointer, issue.value, issue.details)
             )
         for prop, notation in flat.notations.items():
             notations.setdefault(prop, [""] * len(records))[index] = notation
