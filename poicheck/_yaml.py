@@ -19,7 +19,7 @@ from poicheck.errors import PoicheckError
 def load_yaml(source: str | Path, *, error: type[PoicheckError] = PoicheckError) -> Any:
     """Load one YAML document from a path (or from text, when given a str that is not a path)."""
     yaml = YAML(typ="safe", pure=True)
-    yaml.version = (1, 2)  # type: ignore[assignment]
+    yaml.version = (1, 2)
     try:
         if isinstance(source, Path):
             with source.open(encoding="utf-8") as handle:

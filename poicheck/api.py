@@ -57,7 +57,9 @@ def validate(
         try:
             table = _read(item, base, sheet=sheet, encoding=encoding)
         except InputError as exc:
-            results.append(FileResult(file=exc.location or str(item), format=None, error=exc.message))
+            results.append(
+                FileResult(file=exc.location or str(item), format=None, error=exc.message)
+            )
             continue
         if operator_id or operator_name:
             envelope = dict(table.envelope or {})
@@ -80,12 +82,16 @@ def validate(
     return Report(ruleset=active, files=results, frame=frame)
 
 
-def _read(item: Input, ruleset: RuleSet, *, sheet: str | None, encoding: str | None) -> CanonicalTable:
+def _read(
+    item: Input, ruleset: RuleSet, *, sheet: str | None, encoding: str | None
+) -> CanonicalTable:
     if isinstance(item, pd.DataFrame):
         frame = item.reset_index(drop=True).astype("str").where(item.notna().to_numpy(), None)
         positional = pd.DataFrame(frame.to_numpy(), columns=range(frame.shape[1]), dtype="str")
-        return build_table(list(item.columns), positional, Source("<dataframe>", "dataframe"), ruleset)
+        return build_table(
+            list(item.columns), positional, Source("<dataframe>", "dataframe"), ruleset
+        )
     return read_table(item, ruleset, sheet=sheet, encoding=encoding)
 
 
-__all__ = ["validate", "np"]
+__all__ = ["np", "validate"]

@@ -19,7 +19,7 @@ from poicheck.checks import Kind, get_kind
 from poicheck.pointers import PointerBuilder
 from poicheck.ruleset.loader import resolve_params
 from poicheck.ruleset.model import Rule, RuleSet
-from poicheck.table import CanonicalTable, Layout, RawFinding, ensure_columns
+from poicheck.table import CanonicalTable, Layout, RawFinding, ensure_columns, object_values
 
 FINDING_COLUMNS = [
     "rule",
@@ -154,7 +154,7 @@ def render_message(
         context["allowed"] = (
             ", ".join(f"'{a}'" for a in allowed)
             if len(allowed) <= 8
-            else f"the {len(allowed)} values of {rule.fields[0]} (see `poicheck rules explain {rule.id}`)"
+            else f"one of the {len(allowed)} values listed by `poicheck rules explain {rule.id}`"
         )
     if "max" in params:
         context["limits"] = (
@@ -177,14 +177,14 @@ def table_findings(table: CanonicalTable, ruleset: RuleSet) -> pd.DataFrame:
     by_name = {b.name: b for b in bindings}
     failed = failures(frame, bindings, layout)
     pointers = PointerBuilder(frame, layout, table.notations)
-    evse_ids = frame["EvseID"].to_numpy(dtype=object, na_value=None)
+    evse_ids = object_values(frame["EvseID"])
     parts: list[pd.DataFrame] = []
     for name, group in failed.groupby("check", sort=False):
         binding = by_name[str(name)]
         records = np.sort(group["index"].to_numpy())
         column = binding.column
         if column in frame.columns:
-            values = frame[column].to_numpy(dtype=object, na_value=None)[records]
+            values = object_values(frame[column])[records]
         else:
             values = np.full(len(records), None, dtype=object)
         messages = _messages(binding, values)
@@ -302,7 +302,7 @@ def empty_findings() -> pd.DataFrame:
 def _typed(findings: pd.DataFrame) -> pd.DataFrame:
     out = findings.copy()
     for name in ("row", "record"):
-        out[name] = pd.array(out[name], dtype="Int64")
+        out[name] = out[name].astype("Int64")
     for name in FINDING_COLUMNS:
         if name not in ("row", "record"):
             out[name] = out[name].astype(object).where(out[name].notna(), None)

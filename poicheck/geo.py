@@ -1,4 +1,4 @@
-"""Coordinate notations of OICP's GeoCoordinatesType: decimal degrees, Google, degree-minute-second."""
+"""Coordinate notations of OICP's GeoCoordinatesType: decimal degrees, Google and DMS."""
 
 from __future__ import annotations
 

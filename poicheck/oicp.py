@@ -11,7 +11,8 @@ import difflib
 import json
 import re
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from dataclasses import field as dataclass_field
 from decimal import Decimal
 from typing import Any
 
@@ -60,14 +61,14 @@ class Issue:
     field: str
     pointer: str
     value: str | None = None
-    details: dict[str, Any] = field(default_factory=dict)
+    details: dict[str, Any] = dataclass_field(default_factory=dict)
 
 
 @dataclass
 class Flattened:
-    cells: dict[str, str] = field(default_factory=dict)
-    issues: list[Issue] = field(default_factory=list)
-    notations: dict[str, str] = field(default_factory=dict)
+    cells: dict[str, str] = dataclass_field(default_factory=dict)
+    issues: list[Issue] = dataclass_field(default_factory=list)
+    notations: dict[str, str] = dataclass_field(default_factory=dict)
 
 
 class WireModel:
@@ -123,7 +124,13 @@ class Flattener:
         out = Flattened()
         if not isinstance(record, dict):
             out.issues.append(
-                Issue("JSN001", "EvseDataRecord", "", None, {"found": _found(record), "expected": "object"})
+                Issue(
+                    "JSN001",
+                    "EvseDataRecord",
+                    "",
+                    None,
+                    {"found": _found(record), "expected": "object"},
+                )
             )
             return out
         self._object(record, "", "", "", out)
@@ -160,7 +167,11 @@ class Flattener:
                 path,
                 here,
                 text_of(value),
-                {"found": _found(value), "expected": _expected(prop), "hint": _hint_for(prop, value)},
+                {
+                    "found": _found(value),
+                    "expected": _expected(prop),
+                    "hint": _hint_for(prop, value),
+                },
             )
         )
 
@@ -178,7 +189,13 @@ class Flattener:
             for i, item in enumerate(value):
                 if not isinstance(item, str):
                     out.issues.append(
-                        Issue("JSN001", path, f"{here}/{i}", text_of(item), {"found": _found(item), "expected": "string", "hint": ""})
+                        Issue(
+                            "JSN001",
+                            path,
+                            f"{here}/{i}",
+                            text_of(item),
+                            {"found": _found(item), "expected": "string", "hint": ""},
+                        )
                     )
             out.cells[path] = ";".join(text_of(item) for item in value)
         elif shape == "object":
@@ -195,13 +212,17 @@ class Flattener:
         elif shape == "opening_times":
             self._opening_times(prop, path, value, here, out)
 
-    def _object_list(self, prop: Property, path: str, value: Any, here: str, out: Flattened) -> None:
+    def _object_list(
+        self, prop: Property, path: str, value: Any, here: str, out: Flattened
+    ) -> None:
         if not isinstance(value, list):
             self._wrong_type(prop, path, value, here, out)
             value = [value] if isinstance(value, dict) else []
         for i, item in enumerate(value):
             if not isinstance(item, dict):
-                out.issues.append(Issue("JSN005", path, f"{here}/{i}", text_of(item), {"hint": "not an object"}))
+                out.issues.append(
+                    Issue("JSN005", path, f"{here}/{i}", text_of(item), {"hint": "not an object"})
+                )
                 continue
             self._object(item, prop.path, f"{path}.{i + 1}", f"{here}/{i}", out)
 
@@ -211,13 +232,19 @@ class Flattener:
             return
         for i, item in enumerate(value):
             at = f"{here}/{i}"
-            if not isinstance(item, dict) or not isinstance(item.get("lang"), str) or "value" not in item:
+            if (
+                not isinstance(item, dict)
+                or not isinstance(item.get("lang"), str)
+                or "value" not in item
+            ):
                 hint = "an InfoText needs both 'lang' and 'value'"
                 out.issues.append(Issue("JSN005", path, at, text_of(item), {"hint": hint}))
                 continue
             extra = sorted(set(item) - {"lang", "value"})
             for key in extra:
-                out.issues.append(Issue("JSN002", f"{path}.{key}", f"{at}/{key}", None, {"hint": ""}))
+                out.issues.append(
+                    Issue("JSN002", f"{path}.{key}", f"{at}/{key}", None, {"hint": ""})
+                )
             lang, text = item["lang"], item["value"]
             column = f"{path}.{lang}"
             if column in out.cells:
@@ -225,7 +252,13 @@ class Flattener:
                 continue
             if not isinstance(text, str):
                 out.issues.append(
-                    Issue("JSN001", f"{path}.{lang}", f"{at}/value", text_of(text), {"found": _found(text), "expected": "string", "hint": ""})
+                    Issue(
+                        "JSN001",
+                        f"{path}.{lang}",
+                        f"{at}/value",
+                        text_of(text),
+                        {"found": _found(text), "expected": "string", "hint": ""},
+                    )
                 )
             out.cells[column] = text_of(text)
 
@@ -246,7 +279,15 @@ class Flattener:
         body = value[notation]
         at = f"{here}/{notation}"
         if not isinstance(body, dict):
-            out.issues.append(Issue("JSN001", path, at, text_of(body), {"found": _found(body), "expected": "object", "hint": ""}))
+            out.issues.append(
+                Issue(
+                    "JSN001",
+                    path,
+                    at,
+                    text_of(body),
+                    {"found": _found(body), "expected": "object", "hint": ""},
+                )
+            )
             return
         types = self.model.ruleset.types
         if notation == "Google":
@@ -258,30 +299,50 @@ class Flattener:
                 continue
             if not isinstance(raw, str):
                 out.issues.append(
-                    Issue("JSN001", f"{path}.{axis}", f"{at}/{axis}", text_of(raw), {"found": _found(raw), "expected": "string", "hint": f'; write "{text_of(raw)}" in quotes'})
+                    Issue(
+                        "JSN001",
+                        f"{path}.{axis}",
+                        f"{at}/{axis}",
+                        text_of(raw),
+                        {
+                            "found": _found(raw),
+                            "expected": "string",
+                            "hint": f'; write "{text_of(raw)}" in quotes',
+                        },
+                    )
                 )
             text = text_of(raw)
             if notation == "DegreeMinuteSeconds":
                 pattern = types["GeoCoordinatesDegreeMinuteSecondsFormatType"].pattern or ""
-                converted = geo.dms_to_decimal(text) if re.fullmatch(pattern, text, re.ASCII) else None
+                converted = (
+                    geo.dms_to_decimal(text) if re.fullmatch(pattern, text, re.ASCII) else None
+                )
                 if converted is None:
-                    out.issues.append(Issue("GEO007", path, f"{at}/{axis}", text, {"notation": notation}))
+                    out.issues.append(
+                        Issue("GEO007", path, f"{at}/{axis}", text, {"notation": notation})
+                    )
                     continue
                 text = converted
             out.cells[f"{path}.{axis}"] = text
 
-    def _google(self, path: str, body: Mapping[str, Any], at: str, pattern: str, out: Flattened) -> None:
+    def _google(
+        self, path: str, body: Mapping[str, Any], at: str, pattern: str, out: Flattened
+    ) -> None:
         raw = body.get("Coordinates")
         if raw is None:
             return
         text = text_of(raw)
         pair = geo.split_google(text) if re.fullmatch(pattern, text, re.ASCII) else None
         if pair is None:
-            out.issues.append(Issue("GEO007", path, f"{at}/Coordinates", text, {"notation": "Google"}))
+            out.issues.append(
+                Issue("GEO007", path, f"{at}/Coordinates", text, {"notation": "Google"})
+            )
             return
         out.cells[f"{path}.Latitude"], out.cells[f"{path}.Longitude"] = pair
 
-    def _opening_times(self, prop: Property, path: str, value: Any, here: str, out: Flattened) -> None:
+    def _opening_times(
+        self, prop: Property, path: str, value: Any, here: str, out: Flattened
+    ) -> None:
         if not isinstance(value, list):
             self._wrong_type(prop, path, value, here, out)
             out.cells[path] = text_of(value)
@@ -291,7 +352,12 @@ class Flattener:
             and isinstance(item.get("on"), str)
             and isinstance(item.get("Period"), list)
             and item["Period"]
-            and all(isinstance(p, dict) and isinstance(p.get("begin"), str) and isinstance(p.get("end"), str) for p in item["Period"])
+            and all(
+                isinstance(p, dict)
+                and isinstance(p.get("begin"), str)
+                and isinstance(p.get("end"), str)
+                for p in item["Period"]
+            )
             for item in value
         )
         if not well_formed:
@@ -367,7 +433,9 @@ class Builder:
             body = {k: v for k, v in (("Latitude", lat), ("Longitude", lon)) if v is not None}
             return {"DecimalDegree": body}
         if self.geo_format == "Google":
-            return {"Google": {"Coordinates": f"{geo.format_decimal(lat)} {geo.format_decimal(lon)}"}}
+            return {
+                "Google": {"Coordinates": f"{geo.format_decimal(lat)} {geo.format_decimal(lon)}"}
+            }
         return {
             "DegreeMinuteSeconds": {
                 "Latitude": geo.decimal_to_dms(lat),

@@ -53,40 +53,35 @@ class PointerBuilder:
 
     def pointers(self, column: str, records: np.ndarray, leaf: str = "value") -> np.ndarray:
         """The pointer of `column` in each of `records` (0-based record indices)."""
-        prop = self.layout.ruleset.properties
+        properties = self.layout.ruleset.properties
         parts = column.split(".")
-        prefix = ""
         pieces: list[np.ndarray | str] = []
         i = 0
         while i < len(parts):
             path = ".".join(parts[: i + 1])
-            container = prop.get(path)
+            shape = properties[path].shape if path in properties else "scalar"
             pieces.append("/" + escape(parts[i]))
-            if container is not None and container.shape in ("object_list", "infotext_list"):
-                if i + 1 < len(parts):
-                    positions = self._item_positions(path).get(parts[i + 1])
-                    index = (
-                        positions[records] if positions is not None else np.zeros(len(records), int)
-                    )
-                    pieces.append(np.char.add("/", index.astype(str)))
-                    if container.shape == "infotext_list":
-                        pieces.append("/" + leaf)
-                    i += 2
-                    continue
-            if container is not None and container.shape == "geo" and i + 1 < len(parts):
-                axis = parts[i + 1]
-                notation = self.notations.get(path)
-                if notation is None:
-                    pieces.append(GEO_WIRE["DecimalDegree"][axis])
-                else:
-                    lookup = np.vectorize(
-                        lambda n, a=axis: GEO_WIRE.get(n, GEO_WIRE["DecimalDegree"])[a]
-                    )
-                    pieces.append(lookup(notation[records]).astype(str))
+            has_item = i + 1 < len(parts)
+            if shape in ("object_list", "infotext_list") and has_item:
+                positions = self._item_positions(path).get(parts[i + 1])
+                index = positions[records] if positions is not None else np.zeros(len(records), int)
+                pieces.append(np.char.add("/", index.astype(str)))
+                if shape == "infotext_list":
+                    pieces.append("/" + leaf)
                 i += 2
-                continue
-            i += 1
-        result = np.full(len(records), prefix, dtype=object)
+            elif shape == "geo" and has_item:
+                pieces.append(self._geo_piece(path, parts[i + 1], records))
+                i += 2
+            else:
+                i += 1
+        result = np.full(len(records), "", dtype=object)
         for piece in pieces:
             result = np.char.add(result.astype(str), piece)
         return result.astype(object)
+
+    def _geo_piece(self, path: str, axis: str, records: np.ndarray) -> np.ndarray | str:
+        notation = self.notations.get(path)
+        if notation is None:
+            return GEO_WIRE["DecimalDegree"][axis]
+        wire = [GEO_WIRE.get(n, GEO_WIRE["DecimalDegree"])[axis] for n in notation[records]]
+        return np.asarray(wire, dtype=str)

@@ -59,7 +59,8 @@ class Report:
         return list(self.iter_findings())
 
     def iter_findings(self) -> Iterator[Finding]:
-        for record in self.frame.to_dict(orient="records"):
+        for raw in self.frame.to_dict(orient="records"):
+            record = {str(key): value for key, value in raw.items()}
             yield Finding(
                 **{
                     **record,

@@ -6,17 +6,18 @@ Every reader produces a CanonicalTable; every check and renderer works from it. 
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from dataclasses import field as dataclass_field
 from functools import cached_property
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
 
 from poicheck.ruleset.model import Property, RuleSet, wildcard_matcher
 
-TEXT = "str"
+TEXT: Literal["str"] = "str"
 
 
 @dataclass(frozen=True)
@@ -37,7 +38,7 @@ class RawFinding:
     field: str
     pointer: str
     value: str | None = None
-    details: Mapping[str, Any] = field(default_factory=dict)
+    details: Mapping[str, Any] = dataclass_field(default_factory=dict)
 
 
 @dataclass
@@ -48,13 +49,18 @@ class CanonicalTable:
     source: Source
     rows: np.ndarray
     envelope: dict[str, str | None] | None = None
-    reader_findings: list[RawFinding] = field(default_factory=list)
+    reader_findings: list[RawFinding] = dataclass_field(default_factory=list)
     # Per geo property, the OICP notation each record used on the wire (JSON input only).
-    notations: dict[str, np.ndarray] = field(default_factory=dict)
+    notations: dict[str, np.ndarray] = dataclass_field(default_factory=dict)
 
     def __post_init__(self) -> None:
         if len(self.rows) != len(self.frame):
             raise ValueError("one row number per record is needed")
+
+
+def object_values(series: pd.Series) -> np.ndarray:
+    """A text column as a numpy object array with None for empty cells."""
+    return np.asarray(series.astype(object).where(series.notna(), None), dtype=object)
 
 
 def empty_to_missing(frame: pd.DataFrame) -> pd.DataFrame:
@@ -70,7 +76,7 @@ def empty_to_missing(frame: pd.DataFrame) -> pd.DataFrame:
 class Layout:
     """Which property each column of a table belongs to, and how list columns group."""
 
-    def __init__(self, columns: Sequence[str], ruleset: RuleSet, scope: str = "record") -> None:
+    def __init__(self, columns: Iterable[str], ruleset: RuleSet, scope: str = "record") -> None:
         self.ruleset = ruleset
         self.columns = list(columns)
         self.property_of: dict[str, Property] = {}

@@ -22,10 +22,10 @@ from openpyxl import Workbook
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from sample_data import CANONICAL_COLUMNS, OPERATOR_ID, OPERATOR_NAME, valid_rows  # noqa: E402
+from sample_data import CANONICAL_COLUMNS, OPERATOR_ID, OPERATOR_NAME, valid_rows
 
-from poicheck.oicp import Builder  # noqa: E402
-from poicheck.ruleset.loader import load_ruleset  # noqa: E402
+from poicheck.oicp import Builder
+from poicheck.ruleset.loader import load_ruleset
 
 NATIVE_NUMBERS = ("Voltage", "Amperage", "Power", "Percentage", "MaxCapacity")
 NATIVE_BOOLEANS = (
@@ -50,34 +50,60 @@ PLANTED = [
     Plant(3, "EvseID", "DE*PCK*1002*1", "EVS002", "EvseID without the 'E' before the instance"),
     Plant(5, "ChargingPoolID", "DE*PCK*E1003", "EVS004", "pool ID with 'E' instead of 'P'"),
     Plant(7, "ChargingStationNames.en", "", "TXT001", "no station name at all (en and de emptied)"),
-    Plant(9, "AdditionalInfo.en", "Charging " * 18, "TXT002", "info text longer than 150 characters"),
-    Plant(11, "HardwareManufacturer", "Alpitronic GmbH Hypercharger HYC300 Series Rev. B 2024", "TXT004", "manufacturer longer than 50 characters"),
+    Plant(
+        9, "AdditionalInfo.en", "Charging " * 18, "TXT002", "info text longer than 150 characters"
+    ),
+    Plant(
+        11,
+        "HardwareManufacturer",
+        "Alpitronic GmbH Hypercharger HYC300 Series Rev. B 2024",
+        "TXT004",
+        "manufacturer longer than 50 characters",
+    ),
     Plant(12, "Address.Country", "DE", "ADR002", "alpha-2 country code"),
     Plant(14, "Address.City", "", "ADR003", "city missing"),
     Plant(16, "Address.Street", "A", "ADR006", "street of one character"),
     Plant(18, "Address.PostalCode", "D-80331 München", "ADR008", "postal code with city, too long"),
     Plant(20, "Address.HouseNum", "", "ADR009", "house number missing"),
-    Plant(22, "Address.TimeZone", "Europe/Vienna", "ADR015", "IANA zone name instead of a UTC offset"),
+    Plant(
+        22, "Address.TimeZone", "Europe/Vienna", "ADR015", "IANA zone name instead of a UTC offset"
+    ),
     Plant(24, "GeoCoordinates.Latitude", "48,208174", "GEO002", "decimal comma in the latitude"),
     Plant(25, "GeoChargingPointEntrance.Longitude", "", "GEO005", "entrance with a latitude only"),
     Plant(26, "GeoCoordinates.Longitude", "16.37381912", "GEO002", "longitude with 8 decimals"),
     Plant(27, "GeoCoordinates.Latitude", "148.858461", "GEO003", "latitude typo outside -90..90"),
     Plant(30, "Plugs", "Type 2", "PWR002", "plug type not spelled as in the enumeration"),
-    Plant(31, "ChargingFacilities.1.PowerType", "AC", "PWR005", "power type 'AC' instead of AC_3_PHASE"),
+    Plant(
+        31,
+        "ChargingFacilities.1.PowerType",
+        "AC",
+        "PWR005",
+        "power type 'AC' instead of AC_3_PHASE",
+    ),
     Plant(32, "ChargingFacilities.1.Power", "22kW", "PWR007", "unit in the power cell"),
     Plant(33, "ChargingFacilities.1.Power", "", "PWR006", "facility without power"),
     Plant(34, "ChargingFacilities.1.Amperage", "125", "PWR009", "amperage beyond OICP's 2 digits"),
-    Plant(35, "ChargingFacilities.1.ChargingModes", "Mode 3", "PWR010", "charging mode with a space"),
+    Plant(
+        35, "ChargingFacilities.1.ChargingModes", "Mode 3", "PWR010", "charging mode with a space"
+    ),
     Plant(37, "RenewableEnergy", "yes", "NRG002", "boolean written as yes"),
     Plant(38, "EnergySource.1.Percentage", "100", "NRG004", "100 % does not fit OICP's 2 digits"),
     Plant(40, "CalibrationLawDataAvailability", "local", "ACC002", "enumeration in lower case"),
-    Plant(42, "AuthenticationModes", "RFID;REMOTE", "ACC004", "authentication mode not in the list"),
+    Plant(
+        42, "AuthenticationModes", "RFID;REMOTE", "ACC004", "authentication mode not in the list"
+    ),
     Plant(44, "PaymentOptions", "Contract;Credit Card", "ACC006", "payment option not in the list"),
     Plant(46, "Accessibility", "Public", "ACC010", "accessibility not in the list"),
     Plant(48, "HotlinePhoneNumber", "+41 44 520 88 00", "ACC013", "phone number with spaces"),
     Plant(50, "OpeningTimes", "", "ACC016", "not open 24 hours but no opening times"),
     Plant(52, "OpeningTimes", "Mo-Fr 07:00-22:00", "ACC017", "opening days not in OICP day values"),
-    Plant(54, "DynamicInfoAvailable", "yes", "ACC021", "DynamicInfoAvailable neither true, false nor auto"),
+    Plant(
+        54,
+        "DynamicInfoAvailable",
+        "yes",
+        "ACC021",
+        "DynamicInfoAvailable neither true, false nor auto",
+    ),
 ]
 
 
@@ -153,7 +179,11 @@ def write_wire_sample(path: Path) -> None:
     records[5]["GeoCoordinates"]["Google"] = {"Coordinates": "46.948090 7.447440"}  # GEO006
     document = {
         "ActionType": "fullLoad",
-        "OperatorEvseData": {"OperatorID": OPERATOR_ID, "OperatorName": OPERATOR_NAME, "EvseDataRecord": records},
+        "OperatorEvseData": {
+            "OperatorID": OPERATOR_ID,
+            "OperatorName": OPERATOR_NAME,
+            "EvseDataRecord": records,
+        },
     }
     path.write_text(json.dumps(document, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
 
@@ -172,15 +202,18 @@ def write_readme(path: Path) -> None:
     ]
     for p in PLANTED:
         shown = p.value if len(p.value) <= 30 else p.value[:27] + "..."
-        lines.append(f"| {p.record + 2} | {p.record} | {p.field} | `{shown}` | {p.rule} | {p.mistake} |")
+        lines.append(
+            f"| {p.record + 2} | {p.record} | {p.field} | `{shown}` | {p.rule} | {p.mistake} |"
+        )
     lines += [
         "",
-        "In the JSON file, values that cannot be typed (`22kW`, `125`-style numbers stay numbers,",
-        "but `yes` for a Boolean stays a string) are also reported as JSON wire-type errors (JSN001).",
+        "In the JSON file, values that cannot be typed (`22kW` for an Integer, `yes` for a",
+        "Boolean, an OpeningTimes text that does not parse) stay strings and are also reported",
+        "as JSON wire-type errors (JSN001).",
         "",
-        "`evse-invalid-wire.json` shows mistakes only OICP JSON can make: a Boolean sent as a string",
-        "(record 0), DynamicInfoAvailable as a JSON boolean (1), Power as a string (2), a misspelt",
-        "`EvseId` (3), an empty optional list (4) and two coordinate notations at once (5).",
+        "`evse-invalid-wire.json` shows mistakes only OICP JSON can make: a Boolean sent as a",
+        "string (record 0), DynamicInfoAvailable as a JSON boolean (1), Power as a string (2), a",
+        "misspelt `EvseId` (3), an empty optional list (4) and two coordinate notations at once (5).",
         "",
     ]
     path.write_text("\n".join(lines), encoding="utf-8")
@@ -190,13 +223,18 @@ def main(argv: list[str]) -> int:
     root = Path(argv[1]) if len(argv) > 1 else Path(__file__).resolve().parents[1] / "samples"
     (root / "valid").mkdir(parents=True, exist_ok=True)
     (root / "invalid").mkdir(parents=True, exist_ok=True)
-    for name, rows in (("valid/evse-valid", valid_rows()), ("invalid/evse-invalid", invalid_rows())):
+    for name, rows in (
+        ("valid/evse-valid", valid_rows()),
+        ("invalid/evse-invalid", invalid_rows()),
+    ):
         write_csv(rows, root / f"{name}.csv")
         write_xlsx(rows, root / f"{name}.xlsx")
         write_json(rows, root / f"{name}.json")
     write_wire_sample(root / "invalid/evse-invalid-wire.json")
     planted = [p._asdict() | {"row": p.record + 2} for p in PLANTED]
-    (root / "invalid/planted.json").write_text(json.dumps(planted, indent=2) + "\n", encoding="utf-8")
+    (root / "invalid/planted.json").write_text(
+        json.dumps(planted, indent=2) + "\n", encoding="utf-8"
+    )
     write_readme(root / "invalid/README.md")
     return 0
 

@@ -48,7 +48,9 @@ def value_strategy(prop: Property, ruleset: RuleSet) -> st.SearchStrategy[str]:
     """Valid text for one scalar or list property."""
     if prop.shape == "list":
         assert prop.enum
-        return st.lists(st.sampled_from(prop.enum), min_size=1, max_size=3, unique=True).map(";".join)
+        return st.lists(st.sampled_from(prop.enum), min_size=1, max_size=3, unique=True).map(
+            ";".join
+        )
     if prop.shape == "opening_times":
         return _opening_times(ruleset.types["DayValueType"].enum or ())
     if prop.enum:
@@ -92,11 +94,19 @@ def valid_records(draw: st.DrawFn, ruleset: RuleSet) -> dict[str, str]:
     for container in ("GeoCoordinates", "GeoChargingPointEntrance"):
         if container == "GeoCoordinates" or draw(st.booleans()):
             for axis in ("Latitude", "Longitude"):
-                cells[f"{container}.{axis}"] = draw(value_strategy(props[f"{container}.{axis}"], ruleset))
+                cells[f"{container}.{axis}"] = draw(
+                    value_strategy(props[f"{container}.{axis}"], ruleset)
+                )
     if cells.get("IsOpen24Hours") == "false" or draw(st.booleans()):
         cells["OpeningTimes"] = draw(value_strategy(props["OpeningTimes"], ruleset))
-    for container, minimum in (("ChargingStationNames", 1), ("AdditionalInfo", 0), ("ChargingStationLocationReference", 0)):
-        langs = draw(st.lists(st.sampled_from(LANGUAGES), min_size=minimum, max_size=3, unique=True))
+    for container, minimum in (
+        ("ChargingStationNames", 1),
+        ("AdditionalInfo", 0),
+        ("ChargingStationLocationReference", 0),
+    ):
+        langs = draw(
+            st.lists(st.sampled_from(LANGUAGES), min_size=minimum, max_size=3, unique=True)
+        )
         for lang in langs:
             cells[f"{container}.{lang}"] = draw(value_strategy(props[f"{container}.*"], ruleset))
     for container, minimum in (("ChargingFacilities", 1), ("EnergySource", 0)):

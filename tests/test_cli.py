@@ -64,7 +64,9 @@ def test_invalid_sample_json_output_matches_golden(runner: CliRunner) -> None:
 
 
 def test_wire_json_output_matches_golden(runner: CliRunner) -> None:
-    result = runner.invoke(cli, ["validate", "samples/invalid/evse-invalid-wire.json"], catch_exceptions=False)
+    result = runner.invoke(
+        cli, ["validate", "samples/invalid/evse-invalid-wire.json"], catch_exceptions=False
+    )
     assert result.exit_code == 1
     check_golden("invalid-wire-json.txt", result.output)
 
@@ -127,7 +129,9 @@ def test_bad_input_gives_one_clear_message_and_exit_2(
 
 
 def test_a_bad_file_does_not_stop_the_others(runner: CliRunner) -> None:
-    result = runner.invoke(cli, ["validate", "missing.csv", VALID, *OPERATOR], catch_exceptions=False)
+    result = runner.invoke(
+        cli, ["validate", "missing.csv", VALID, *OPERATOR], catch_exceptions=False
+    )
     assert result.exit_code == 2
     assert "missing.csv: no such file" in result.stderr
     assert "(60 records)" in result.stdout
@@ -150,7 +154,13 @@ def test_rules_list_and_explain(runner: CliRunner) -> None:
     assert {r["id"] for r in as_json} >= {"EVS002", "GEO002", "ACC017"}
     explained = runner.invoke(cli, ["rules", "explain", "acc013"], catch_exceptions=False)
     assert explained.exit_code == 0
-    for part in ("ACC013 hotline-format", "Fails:", "'+49 30 1234567'", "Passes:", "'+4930123456789'"):
+    for part in (
+        "ACC013 hotline-format",
+        "Fails:",
+        "'+49 30 1234567'",
+        "Passes:",
+        "'+4930123456789'",
+    ):
         assert part in explained.output
 
 
@@ -164,12 +174,33 @@ def _console_script() -> str:
 def test_console_script_runs_as_a_real_subprocess() -> None:
     script = _console_script()
     env = {**os.environ, "NO_COLOR": "1"}
-    ok = subprocess.run([script, "validate", VALID, *OPERATOR], cwd=ROOT, capture_output=True, text=True, env=env, check=False)
+    ok = subprocess.run(
+        [script, "validate", VALID, *OPERATOR],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        env=env,
+        check=False,
+    )
     assert ok.returncode == 0, ok.stderr
-    bad = subprocess.run([script, "validate", INVALID, "--format", "json"], cwd=ROOT, capture_output=True, text=True, env=env, check=False)
+    bad = subprocess.run(
+        [script, "validate", INVALID, "--format", "json"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        env=env,
+        check=False,
+    )
     assert bad.returncode == 1
     assert json.loads(bad.stdout)["summary"]["total"]["errors"] == 31
-    broken = subprocess.run([script, "validate", "nowhere.xlsx"], cwd=ROOT, capture_output=True, text=True, env=env, check=False)
+    broken = subprocess.run(
+        [script, "validate", "nowhere.xlsx"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        env=env,
+        check=False,
+    )
     assert broken.returncode == 2
     assert broken.stderr.strip() == "poicheck: error: nowhere.xlsx: no such file"
 
@@ -181,6 +212,8 @@ def test_python_dash_m_works_and_help_does_not_import_pandas() -> None:
         "except SystemExit as e:\n    assert e.code == 0\n"
         "assert 'pandas' not in sys.modules and 'pandera' not in sys.modules, 'heavy import'\n"
     )
-    result = subprocess.run([sys.executable, "-c", probe], cwd=ROOT, capture_output=True, text=True, check=False)
+    result = subprocess.run(
+        [sys.executable, "-c", probe], cwd=ROOT, capture_output=True, text=True, check=False
+    )
     assert result.returncode == 0, result.stderr
     assert "validate" in result.stdout

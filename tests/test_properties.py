@@ -67,7 +67,9 @@ def test_table_to_json_to_table_round_trips(cells: dict[str, str]) -> None:
 
 @SETTINGS
 @given(valid_records(RULESET), st.sampled_from(["Google", "DegreeMinuteSeconds"]))
-def test_other_geo_notations_read_back_to_the_same_place(cells: dict[str, str], notation: str) -> None:
+def test_other_geo_notations_read_back_to_the_same_place(
+    cells: dict[str, str], notation: str
+) -> None:
     record = Builder(RULESET, geo_format=notation).build(cells)
     flat = Flattener(RULESET).flatten(record)
     assert flat.issues == []

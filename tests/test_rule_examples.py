@@ -85,7 +85,8 @@ def test_rule_example(rule: Rule, outcome: str, example: Any, tmp_path: Path) ->
     assert hits, f"{rule.id} did not fire on its failing example {example!r}"
     for hit in hits:
         assert hit.severity == rule.severity
-        assert hit.message and "{" not in hit.message, hit.message
+        assert hit.message
+        assert "{" not in hit.message, hit.message
         if get_kind(rule.kind).scope != "reader" and rule.scope == "record":
             assert hit.record == 0
             assert any(
@@ -101,4 +102,5 @@ def test_valid_record_is_clean(ruleset: RuleSet) -> None:
 
 def test_every_rule_has_failing_and_passing_examples(ruleset: RuleSet) -> None:
     for rule in ruleset.rules.values():
-        assert rule.examples["fail"] and rule.examples["pass"], rule.id
+        assert rule.examples["fail"], rule.id
+        assert rule.examples["pass"], rule.id

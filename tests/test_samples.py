@@ -44,16 +44,16 @@ def test_every_planted_mistake_is_reported_at_its_row_and_field(samples: Path, f
         container = "ChargingStationNames" if plant["rule"] == "TXT001" else field
         assert hits[0].field == container
         assert hits[0].row == (plant["row"] if fmt != "json" else int(plant["record"]) + 1)
-    unexpected = {
-        (f.record, f.rule) for f in found if not f.rule.startswith("JSN")
-    } - expected
+    unexpected = {(f.record, f.rule) for f in found if not f.rule.startswith("JSN")} - expected
     assert unexpected == set()
     assert report.exit_code() == 1
 
 
 def test_the_three_formats_give_the_same_findings(samples: Path) -> None:
     results = {
-        fmt: field_findings(validate(samples / "invalid" / f"evse-invalid.{fmt}", **OPERATOR).findings)
+        fmt: field_findings(
+            validate(samples / "invalid" / f"evse-invalid.{fmt}", **OPERATOR).findings
+        )
         for fmt in FORMATS
     }
     assert results["csv"] == results["xlsx"] == results["json"]

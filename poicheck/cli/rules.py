@@ -17,8 +17,20 @@ def rules() -> None:
 
 
 @rules.command("list")
-@click.option("--rules", "extra", multiple=True, type=click.Path(path_type=Path), help="Extra rule file or directory.")
-@click.option("--format", "output_format", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@click.option(
+    "--rules",
+    "extra",
+    multiple=True,
+    type=click.Path(path_type=Path),
+    help="Extra rule file or directory.",
+)
+@click.option(
+    "--format",
+    "output_format",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+)
 @guarded
 def list_rules(extra: tuple[Path, ...], output_format: str) -> None:
     """List every rule: id, severity, field(s) and name."""
@@ -26,7 +38,9 @@ def list_rules(extra: tuple[Path, ...], output_format: str) -> None:
     from poicheck.ruleset.loader import load_ruleset
 
     ruleset = load_ruleset(list(extra))
-    rows = [rule_summary(rule, ruleset) for rule in sorted(ruleset.rules.values(), key=lambda r: r.id)]
+    rows = [
+        rule_summary(rule, ruleset) for rule in sorted(ruleset.rules.values(), key=lambda r: r.id)
+    ]
     if output_format == "json":
         click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
         return
@@ -38,7 +52,13 @@ def list_rules(extra: tuple[Path, ...], output_format: str) -> None:
 
 @rules.command("explain")
 @click.argument("rule_id")
-@click.option("--rules", "extra", multiple=True, type=click.Path(path_type=Path), help="Extra rule file or directory.")
+@click.option(
+    "--rules",
+    "extra",
+    multiple=True,
+    type=click.Path(path_type=Path),
+    help="Extra rule file or directory.",
+)
 @guarded
 def explain(rule_id: str, extra: tuple[Path, ...]) -> None:
     """Explain one rule: what it checks, why, and examples that fail and pass."""

@@ -80,7 +80,9 @@ def use_color() -> bool:
     type=click.Path(path_type=Path),
     help="Extra rule file or directory (repeatable).",
 )
-@click.option("--select", help="Only these rule ids or prefixes, comma-separated (e.g. ADR,GEO002).")
+@click.option(
+    "--select", help="Only these rule ids or prefixes, comma-separated (e.g. ADR,GEO002)."
+)
 @click.option("--ignore", help="Skip these rule ids or prefixes, comma-separated.")
 @click.option(
     "--fail-on",

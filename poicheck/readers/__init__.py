@@ -8,7 +8,14 @@ from poicheck.errors import InputError
 from poicheck.ruleset.model import RuleSet
 from poicheck.table import CanonicalTable
 
-FORMATS = {".csv": "csv", ".txt": "csv", ".tsv": "csv", ".xlsx": "xlsx", ".xlsm": "xlsx", ".json": "json"}
+FORMATS = {
+    ".csv": "csv",
+    ".txt": "csv",
+    ".tsv": "csv",
+    ".xlsx": "xlsx",
+    ".xlsm": "xlsx",
+    ".json": "json",
+}
 
 
 def read_table(

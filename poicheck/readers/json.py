@@ -14,7 +14,14 @@ import pandas as pd
 from poicheck.errors import InputError
 from poicheck.oicp import Flattener, text_of
 from poicheck.ruleset.model import RuleSet
-from poicheck.table import TEXT, CanonicalTable, RawFinding, Source, canonical_order, empty_to_missing
+from poicheck.table import (
+    TEXT,
+    CanonicalTable,
+    RawFinding,
+    Source,
+    canonical_order,
+    empty_to_missing,
+)
 
 
 def _unwrap(document: Any, path: Path) -> tuple[list[Any], dict[str, str | None] | None, str]:
@@ -82,7 +89,9 @@ def read_json(path: Path, ruleset: RuleSet) -> CanonicalTable:
         for issue in flat.issues:
             findings.append(
                 # Pointers are relative to the record, like those of every other finding.
-                RawFinding(issue.rule, index, issue.field, issue.pointer, issue.value, issue.details)
+                RawFinding(
+                    issue.rule, index, issue.field, issue.pointer, issue.value, issue.details
+                )
             )
         for prop, notation in flat.notations.items():
             notations.setdefault(prop, [""] * len(records))[index] = notation
@@ -90,7 +99,9 @@ def read_json(path: Path, ruleset: RuleSet) -> CanonicalTable:
     for row in cells:
         columns.update(dict.fromkeys(row))
     order = canonical_order(list(columns), ruleset)
-    frame = pd.DataFrame.from_records(cells, columns=order) if cells else pd.DataFrame(columns=order)
+    frame = (
+        pd.DataFrame.from_records(cells, columns=order) if cells else pd.DataFrame(columns=order)
+    )
     frame = empty_to_missing(frame.astype(TEXT)).reset_index(drop=True)
     return CanonicalTable(
         frame=frame,

@@ -9,7 +9,14 @@ import numpy as np
 import pandas as pd
 
 from poicheck.ruleset.model import RuleSet
-from poicheck.table import TEXT, CanonicalTable, RawFinding, Source, canonical_order, empty_to_missing
+from poicheck.table import (
+    TEXT,
+    CanonicalTable,
+    RawFinding,
+    Source,
+    canonical_order,
+    empty_to_missing,
+)
 
 
 def build_table(
@@ -34,7 +41,16 @@ def build_table(
         name = "" if header is None else str(header).strip()
         if not name:
             if frame.iloc[:, position].replace("", None).notna().any():
-                findings.append(RawFinding("TBL001", None, f"(column {position + 1})", "", None, {"hint": " (it has no header)"}))
+                findings.append(
+                    RawFinding(
+                        "TBL001",
+                        None,
+                        f"(column {position + 1})",
+                        "",
+                        None,
+                        {"hint": " (it has no header)"},
+                    )
+                )
             continue
         name = aliases.get(name, name)
         if name in keep:

@@ -41,15 +41,19 @@ def read_xlsx(path: Path, ruleset: RuleSet, *, sheet: str | None = None) -> Cano
         rows: list[list[Any]] = workbook.get_sheet_by_name(name).to_python(skip_empty_area=False)
     finally:
         workbook.close()
-    header_index = next((i for i, row in enumerate(rows) if any(cell_text(c).strip() for c in row)), None)
+    header_index = next(
+        (i for i, row in enumerate(rows) if any(cell_text(c).strip() for c in row)), None
+    )
     if header_index is None:
         raise InputError(f"sheet '{name}' is empty", location=str(path))
     width = max(len(row) for row in rows)
     text_rows = [[cell_text(c) for c in row] + [""] * (width - len(row)) for row in rows]
     header = text_rows[header_index]
     body = text_rows[header_index + 1 :]
-    frame = pd.DataFrame(body, columns=range(width), dtype="str") if body else pd.DataFrame(
-        {i: pd.Series([], dtype="str") for i in range(width)}
+    frame = (
+        pd.DataFrame(body, columns=range(width), dtype="str")
+        if body
+        else pd.DataFrame({i: pd.Series([], dtype="str") for i in range(width)})
     )
     return build_table(
         header, frame, Source(str(path), "xlsx", name), ruleset, first_row=header_index + 2
@@ -65,9 +69,10 @@ def _choose_sheet(workbook: Any, sheet: str | None, path: Path) -> str:
             )
         return sheet
     for meta in workbook.sheets_metadata:
-        if str(meta.visible).lower().endswith("visible") and "hidden" not in str(meta.visible).lower():
-            if "work" in str(meta.typ).lower():
-                return str(meta.name)
+        # SheetVisibleEnum.Visible / Hidden / VeryHidden; SheetTypeEnum.WorkSheet / ChartSheet...
+        visible = str(meta.visible).rsplit(".", 1)[-1] == "Visible"
+        if visible and str(meta.typ).rsplit(".", 1)[-1] == "WorkSheet":
+            return str(meta.name)
     if not names:
         raise InputError("the workbook has no sheets", location=str(path))
     return names[0]

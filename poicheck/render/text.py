@@ -21,7 +21,11 @@ def _plural(count: int, word: str) -> str:
 
 def _location(finding: Finding) -> str:
     if finding.row is None:
-        return "envelope" if finding.pointer.startswith(("/ActionType", "/OperatorEvseData/Operator")) else "file"
+        return (
+            "envelope"
+            if finding.pointer.startswith(("/ActionType", "/OperatorEvseData/Operator"))
+            else "file"
+        )
     where = f"row {finding.row}"
     return f"{where}  {finding.evse_id}" if finding.evse_id else where
 
@@ -53,7 +57,8 @@ def summary_line(report: Report) -> str:
         _plural(counts["warning"], "warning"),
         _plural(counts["info"], "info"),
     ]
-    line = f"{', '.join(parts)} in {_plural(total['files'], 'file')} ({_plural(total['records'], 'record')})"
+    files, records = _plural(total["files"], "file"), _plural(total["records"], "record")
+    line = f"{', '.join(parts)} in {files} ({records})"
     if total["unreadable_files"]:
         line += f"; {_plural(total['unreadable_files'], 'file')} could not be read"
     return line + "."

@@ -100,7 +100,7 @@ def _load(paths: tuple[str, ...]) -> RuleSet:
                 example=spec.get("example"),
             )
         for scope in ("envelope", "record"):
-            raw_properties.extend((path, scope, p) for p in doc.get(scope, []))  # type: ignore[misc]
+            raw_properties.extend((path, scope, p) for p in doc.get(scope, []))
         raw_rules.extend((path, r) for r in doc.get("rules", []))
     if not meta:
         raise RuleFileError("no file declares the 'ruleset' (name and version)", location=paths[0])
