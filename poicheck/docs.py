@@ -76,3 +76,94 @@ def explain_rule(rule: Rule, ruleset: RuleSet) -> str:
     lines += ["", "Passes:"] + [f"  {example_text(e)}" for e in rule.examples["pass"]]
     lines += ["", f"Defined in {rule.source}"]
     return "\n".join(lines)
+
+
+def _cell(text: str) -> str:
+    return text.replace("|", "\\|").replace("\n", " ")
+
+
+def rules_markdown(ruleset: RuleSet) -> str:
+    """docs/rules.md: every rule, generated from the rule files."""
+    lines = [
+        f"# Rules of {ruleset.name} {ruleset.version}",
+        "",
+        "Generated from `rules/` by `scripts/make_docs.py`; do not edit by hand.",
+        "`poicheck rules explain ID` shows a rule with its failing and passing examples.",
+        "",
+        "| id | name | severity | fields | what it checks | source |",
+        "|---|---|---|---|---|---|",
+    ]
+    for rule in sorted(ruleset.rules.values(), key=lambda r: r.id):
+        row = rule_summary(rule, ruleset)
+        lines.append(
+            f"| {rule.id} | {rule.name} | {rule.severity} | {_cell(', '.join(rule.fields))} | "
+            f"{_cell(row['description'] or explain_kind(rule))} | {_cell(row['spec'])} |"
+        )
+    lines += [
+        "",
+        "## Errata",
+        "",
+        "Where Hubject's documents disagree, and what poicheck does.",
+        "",
+    ]
+    for erratum in ruleset.errata:
+        rules = f" Rules: {', '.join(erratum.rules)}." if erratum.rules else ""
+        head = f"- **{erratum.id} {erratum.topic}.**"
+        lines.append(f"{head} {erratum.documents} *poicheck:* {erratum.choice}{rules}")
+    return "\n".join(lines) + "\n"
+
+
+def explain_kind(rule: Rule) -> str:
+    return "checked while the input is read" if get_kind(rule.kind).scope == "reader" else ""
+
+
+def layout_markdown(ruleset: RuleSet) -> str:
+    """docs/layout.md: the canonical table (the spreadsheet layout), from the data model."""
+    lines = [
+        "# The canonical layout",
+        "",
+        "One row per EVSE; one column per OICP property path. Generated from",
+        "`rules/oicp-2.3/properties.yaml` by `scripts/make_docs.py`; do not edit by hand.",
+        "",
+        "- Nested objects are joined with `.`: `Address.City`, `EnvironmentalImpact.CO2Emission`.",
+        "- InfoText lists have one column per language, in the order the texts should appear:",
+        "  `ChargingStationNames.en`, `ChargingStationNames.de`, `AdditionalInfo.en`.",
+        "- Lists of enumeration values sit in one cell, separated by `;`:",
+        "  `Type 2 Outlet;CCS Combo 2 Plug (Cable Attached)`.",
+        "- Lists of objects use a 1-based index: `ChargingFacilities.1.Power`,",
+        "  `EnergySource.2.Percentage`. Empty items are skipped when the JSON is built.",
+        "- Coordinates are decimal degrees (`GeoCoordinates.Latitude`, `GeoCoordinates.Longitude`,",
+        "  the same for `GeoChargingPointEntrance`); OICP JSON in Google or DegreeMinuteSeconds",
+        "  notation is converted on reading.",
+        "- `OpeningTimes` is one cell: `Workdays 08:00-18:00; Saturday 09:00-13:00`, several",
+        "  periods of a day separated by spaces: `Everyday 06:00-12:00 13:00-22:00`.",
+        "- Booleans are `true` / `false` (any case) or native Excel booleans.",
+        "- Every cell is read as text and typed by the rules: a postal code keeps its leading",
+        "  zero, a phone number stays text. Empty cells are missing values.",
+        "- `ChargingStationID` is accepted as a header for `ChargingStationId` (errata E001).",
+        "- The push envelope (`OperatorID`, `OperatorName`, `ActionType`) comes from the JSON",
+        "  request, or from `--operator-id` / `--operator-name` for spreadsheets.",
+        "",
+        "| column | type | M/O | format | description |",
+        "|---|---|---|---|---|",
+    ]
+    use = {"mandatory": "M", "optional": "O", "conditional": "C"}
+    for prop in ruleset.scope_properties("record"):
+        column = (
+            prop.path.replace("*", "<lang>")
+            if _is_language(prop, ruleset)
+            else prop.path.replace("*", "<n>")
+        )
+        kind = prop.type_name or prop.shape
+        if prop.is_container:
+            column = f"*{column}*"
+        lines.append(
+            f"| `{column}` | {kind} | {use[prop.use]} | {_cell(prop.describe_format())} | "
+            f"{_cell(prop.description)} |"
+        )
+    return "\n".join(lines) + "\n"
+
+
+def _is_language(prop: Any, ruleset: RuleSet) -> bool:
+    parent = prop.path.rsplit(".", 1)[0]
+    return prop.path.endswith("*") and ruleset.properties[parent].shape == "infotext_list"

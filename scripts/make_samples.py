@@ -213,7 +213,8 @@ def write_readme(path: Path) -> None:
         "",
         "`evse-invalid-wire.json` shows mistakes only OICP JSON can make: a Boolean sent as a",
         "string (record 0), DynamicInfoAvailable as a JSON boolean (1), Power as a string (2), a",
-        "misspelt `EvseId` (3), an empty optional list (4) and two coordinate notations at once (5).",
+        "misspelt `EvseId` (3), an empty optional list (4) and two coordinate notations at once",
+        "(5).",
         "",
     ]
     path.write_text("\n".join(lines), encoding="utf-8")

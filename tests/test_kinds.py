@@ -41,6 +41,7 @@ DAYS: tuple[str, ...] = (
 )
 TIME = "^[0-9]{2}:[0-9]{2}$"
 OPENING = {"days": DAYS, "time_pattern": TIME}
+Row = dict[str, str | None]
 PLUGS = (
     "Type 2 Outlet",
     "Type 2 Connector (Cable Attached)",
@@ -546,18 +547,18 @@ def test_enum_hint_uses_suggest() -> None:
 
 
 def test_required(ruleset: RuleSet) -> None:
-    rows = [{"EvseID": "DE*PCK*E1"}, {"EvseID": None}]
+    rows: list[Row] = [{"EvseID": "DE*PCK*E1"}, {"EvseID": None}]
     assert row_check("required", rows, "EvseID", {}, ruleset) == [True, False]
 
 
 def test_required_column_absent_fails_every_row(ruleset: RuleSet) -> None:
-    rows = [{"Plugs": "Type 2 Outlet"}, {"Plugs": None}]
+    rows: list[Row] = [{"Plugs": "Type 2 Outlet"}, {"Plugs": None}]
     assert row_check("required", rows, "EvseID", {}, ruleset) == [False, False]
 
 
 def test_required_any(ruleset: RuleSet) -> None:
     en, de = "ChargingStationNames.en", "ChargingStationNames.de"
-    rows = [
+    rows: list[Row] = [
         {en: "Alexanderplatz", de: None},
         {en: None, de: "Alexanderplatz"},
         {en: None, de: None},
@@ -570,14 +571,14 @@ def test_required_any(ruleset: RuleSet) -> None:
 
 
 def test_required_any_without_any_member_column_fails(ruleset: RuleSet) -> None:
-    rows = [{"EvseID": "DE*PCK*E1"}]
+    rows: list[Row] = [{"EvseID": "DE*PCK*E1"}]
     assert row_check("required_any", rows, "ChargingStationNames", {}, ruleset) == [False]
 
 
 def test_required_in_group(ruleset: RuleSet) -> None:
     t1, p1 = "ChargingFacilities.1.PowerType", "ChargingFacilities.1.Power"
     t2, p2 = "ChargingFacilities.2.PowerType", "ChargingFacilities.2.Power"
-    rows = [
+    rows: list[Row] = [
         {t1: "AC_3_PHASE", p1: "22", t2: None, p2: None},  # item 2 not given: fine
         {t1: None, p1: "22", t2: None, p2: None},  # item 1 given without PowerType
         {t1: "DC", p1: "50", t2: None, p2: "11"},  # item 2 given without PowerType
@@ -590,7 +591,7 @@ def test_required_in_group(ruleset: RuleSet) -> None:
 def test_required_together(ruleset: RuleSet) -> None:
     lat, lon = "GeoChargingPointEntrance.Latitude", "GeoChargingPointEntrance.Longitude"
     params = {"fields": (lat, lon)}
-    rows = [
+    rows: list[Row] = [
         {lat: "52.522001", lon: "13.412987"},
         {lat: "52.522001", lon: None},
         {lat: None, lon: None},
@@ -602,7 +603,7 @@ def test_required_together(ruleset: RuleSet) -> None:
 
 def test_required_if(ruleset: RuleSet) -> None:
     params = {"when": {"IsOpen24Hours": "false"}}
-    rows = [
+    rows: list[Row] = [
         {"IsOpen24Hours": "false", "OpeningTimes": None},
         {"IsOpen24Hours": " FALSE ", "OpeningTimes": None},
         {"IsOpen24Hours": "false", "OpeningTimes": "Everyday 08:00-18:00"},
@@ -635,7 +636,7 @@ def test_required_if_with_absent_columns(ruleset: RuleSet) -> None:
 
 def test_language_code(ruleset: RuleSet) -> None:
     pattern = ruleset.types["LanguageCodeType"].pattern
-    rows = [
+    rows: list[Row] = [
         {
             "ChargingStationNames.en": "A",
             "ChargingStationNames.de-AT": "B",

@@ -31,7 +31,8 @@ EXPECTED = [dict(zip(HEADER, row, strict=True)) for row in BODY]
 def cells(table: CanonicalTable) -> list[dict[str, str | None]]:
     """The table's cells as plain dicts, None for an empty cell."""
     frame = table.frame.astype(object)
-    return frame.where(frame.notna(), None).to_dict(orient="records")  # type: ignore[no-any-return]
+    records = frame.where(frame.notna(), None).to_dict(orient="records")
+    return [{str(key): value for key, value in record.items()} for record in records]
 
 
 def write_csv(
@@ -158,6 +159,26 @@ def test_csv_quoted_newlines_delimiters_and_crlf(tmp_path: Path, ruleset: RuleSe
     ]
     # Records, not physical lines: the second record is spreadsheet row 3.
     assert table.rows.tolist() == [2, 3]
+
+
+@pytest.mark.parametrize(
+    ("delimiter", "plugs", "info"),
+    [
+        (",", "Type 2 Outlet;CHAdeMO", "Level -1; bay 3"),
+        (";", "Type 2 Outlet", '"Open daily, 24 hours, free parking"'),
+        ("\t", "Type 2 Outlet;CHAdeMO", "Near the lifts, level -1; bay 3"),
+    ],
+    ids=["comma-with-lists", "semicolon-with-commas", "tab-with-both"],
+)
+def test_csv_delimiter_detection_is_not_fooled_by_values(
+    delimiter: str, plugs: str, info: str, tmp_path: Path, ruleset: RuleSet
+) -> None:
+    header = ["EvseID", "Plugs", "AdditionalInfo.en", "Address.City"]
+    rows = [header] + [[f"DE*PCK*E{i}", plugs, info, "Berlin"] for i in range(3)]
+    table = read_table(write_csv(tmp_path / "lists.csv", rows, delimiter=delimiter), ruleset)
+    assert table.reader_findings == []
+    assert [c["Plugs"] for c in cells(table)] == [plugs] * 3
+    assert [c["AdditionalInfo.en"] for c in cells(table)] == [info.strip('"')] * 3
 
 
 def test_csv_keeps_text_as_text(tmp_path: Path, ruleset: RuleSet) -> None:
@@ -300,7 +321,11 @@ def test_xlsx_native_values_become_text(tmp_path: Path, ruleset: RuleSet) -> Non
 def test_xlsx_integer_written_as_float_number_has_no_decimal_point(
     tmp_path: Path, ruleset: RuleSet
 ) -> None:
-    rows = [["EvseID", "ChargingFacilities.1.Power"], ["DE*PCK*E1", 22.0], ["DE*PCK*E2", 350]]
+    rows: list[list[Any]] = [
+        ["EvseID", "ChargingFacilities.1.Power"],
+        ["DE*PCK*E1", 22.0],
+        ["DE*PCK*E2", 350],
+    ]
     table = read_table(workbook(tmp_path / "float.xlsx", rows), ruleset)
     assert [c["ChargingFacilities.1.Power"] for c in cells(table)] == ["22", "350"]
 
@@ -319,7 +344,7 @@ def test_xlsx_and_csv_give_the_same_cells(tmp_path: Path, ruleset: RuleSet) -> N
 
 
 def test_xlsx_empty_rows_dropped_with_right_row_numbers(tmp_path: Path, ruleset: RuleSet) -> None:
-    rows = [
+    rows: list[list[Any]] = [
         ["EvseID", "Address.City"],
         ["DE*PCK*E1", "Berlin"],
         [None, None],

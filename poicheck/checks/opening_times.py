@@ -60,10 +60,11 @@ def _opening_times(values: pa.Array, params: Params) -> np.ndarray:
 def explain_entry_problem(text: str, days: tuple[str, ...], time_pattern: str) -> str:
     """Name the first entry that does not fit, and why, for the message."""
     time = time_pattern.removeprefix("^").removesuffix("$")
-    if not text.strip() or text.strip().endswith(";"):
+    entries = ENTRY_SEPARATOR.split(text.strip())
+    if any(not entry for entry in entries):
         return ": an entry is empty"
-    for entry in ENTRY_SEPARATOR.split(text.strip()):
-        day, *periods = entry.split(" ") if entry else [""]
+    for entry in entries:
+        day, *periods = entry.split(" ")
         if day not in days:
             return f": '{day}' is not an OICP day value ({', '.join(days)})"
         if not periods:

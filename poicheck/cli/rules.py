@@ -70,3 +70,29 @@ def explain(rule_id: str, extra: tuple[Path, ...]) -> None:
     if rule is None:
         raise UsageError(f"no rule '{rule_id}'; `poicheck rules list` shows them all")
     click.echo(explain_rule(rule, ruleset))
+
+
+@cli.command()
+@click.option(
+    "--format",
+    "output_format",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+)
+@guarded
+def errata(output_format: str) -> None:
+    """Where Hubject's documents disagree, and the choice poicheck makes for each."""
+    from dataclasses import asdict
+
+    from poicheck.ruleset.loader import load_ruleset
+
+    ruleset = load_ruleset()
+    if output_format == "json":
+        click.echo(json.dumps([asdict(e) for e in ruleset.errata], ensure_ascii=False, indent=2))
+        return
+    for erratum in ruleset.errata:
+        rules = f" (rules {', '.join(erratum.rules)})" if erratum.rules else ""
+        click.echo(f"{erratum.id}  {erratum.topic}{rules}")
+        click.echo(f"      Documents: {erratum.documents}")
+        click.echo(f"      poicheck:  {erratum.choice}\n")

@@ -78,7 +78,12 @@ def read_csv(path: Path, ruleset: RuleSet, *, encoding: str | None = None) -> Ca
                 skip_rows=1,
                 block_size=1 << 24,
             ),
-            parse_options=pacsv.ParseOptions(delimiter=delimiter, newlines_in_values=True),
+            parse_options=pacsv.ParseOptions(
+                delimiter=delimiter,
+                newlines_in_values=True,
+                # Blank lines stay (as empty rows, dropped later) so row numbers stay right.
+                ignore_empty_lines=False,
+            ),
             convert_options=pacsv.ConvertOptions(
                 column_types={n: pa.string() for n in names},
                 strings_can_be_null=False,

@@ -77,8 +77,6 @@ def read_json(path: Path, ruleset: RuleSet) -> CanonicalTable:
             f"invalid JSON at line {exc.lineno}, column {exc.colno}: {exc.msg}", location=str(path)
         ) from exc
     records, envelope, _ = _unwrap(document, path)
-    if envelope is not None and envelope.get("ActionType") is None:
-        envelope.pop("ActionType")
     flattener = Flattener(ruleset)
     cells: list[dict[str, str]] = []
     findings: list[RawFinding] = []

@@ -13,6 +13,7 @@ from poicheck._yaml import load_yaml
 from poicheck.errors import RuleFileError
 from poicheck.ruleset.model import (
     DataType,
+    Erratum,
     Property,
     Rule,
     RuleSet,
@@ -84,7 +85,12 @@ def _load(paths: tuple[str, ...]) -> RuleSet:
     types: dict[str, DataType] = {}
     raw_properties: list[tuple[Path, Scope, dict[str, Any]]] = []
     raw_rules: list[tuple[Path, dict[str, Any]]] = []
+    errata: list[Erratum] = []
     for path, doc in documents:
+        errata.extend(
+            Erratum(e["id"], e["topic"], e["documents"], e["choice"], tuple(e.get("rules", ())))
+            for e in doc.get("errata", [])
+        )
         if "ruleset" in doc:
             meta = {**meta, **doc["ruleset"]}
         for name, spec in doc.get("types", {}).items():
@@ -116,9 +122,15 @@ def _load(paths: tuple[str, ...]) -> RuleSet:
         properties=properties,
         rules={},
         files=tuple(str(p) for p, _ in documents),
+        errata=tuple(errata),
         _matchers=matchers,
     )
-    return ruleset.with_rules(_rules(raw_rules, ruleset))
+    ruleset = ruleset.with_rules(_rules(raw_rules, ruleset))
+    for erratum in errata:
+        unknown = [r for r in erratum.rules if r not in ruleset.rules]
+        if unknown:
+            raise RuleFileError(f"erratum {erratum.id} names unknown rule(s) {', '.join(unknown)}")
+    return ruleset
 
 
 def _properties(
@@ -197,7 +209,7 @@ def _rules(raw: list[tuple[Path, dict[str, Any]]], ruleset: RuleSet) -> list[Rul
             prop = ruleset.properties.get(field_path)
             if prop is None or prop.scope != scope:
                 raise RuleFileError(
-                    f"field '{field_path}' is not a {scope} property", location=where
+                    f"field '{field_path}' is not a property of the {scope}", location=where
                 )
             try:
                 params = resolve_params(rule, prop, ruleset)

@@ -115,6 +115,17 @@ class Rule:
 
 
 @dataclass(frozen=True)
+class Erratum:
+    """A point where Hubject's documents disagree, and the choice poicheck makes."""
+
+    id: str
+    topic: str
+    documents: str
+    choice: str
+    rules: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
 class RuleSet:
     """Everything the rule files say, resolved and cross-checked."""
 
@@ -125,6 +136,7 @@ class RuleSet:
     properties: Mapping[str, Property]
     rules: Mapping[str, Rule]
     files: tuple[str, ...] = ()
+    errata: tuple[Erratum, ...] = ()
     _matchers: tuple[tuple[re.Pattern[str], Property], ...] = field(
         default=(), repr=False, compare=False
     )
@@ -155,6 +167,7 @@ class RuleSet:
             properties=self.properties,
             rules={rule.id: rule for rule in rules},
             files=self.files,
+            errata=self.errata,
             _matchers=self._matchers,
         )
 

@@ -1,0 +1,24 @@
+"""Write docs/rules.md and docs/layout.md from the rule files (the one source of truth).
+
+python scripts/make_docs.py
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from poicheck.docs import layout_markdown, rules_markdown
+from poicheck.ruleset.loader import load_ruleset
+
+DOCS = Path(__file__).resolve().parents[1] / "docs"
+
+
+def main() -> None:
+    ruleset = load_ruleset()
+    DOCS.mkdir(exist_ok=True)
+    (DOCS / "rules.md").write_text(rules_markdown(ruleset), encoding="utf-8")
+    (DOCS / "layout.md").write_text(layout_markdown(ruleset), encoding="utf-8")
+
+
+if __name__ == "__main__":
+    main()

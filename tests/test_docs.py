@@ -1,0 +1,36 @@
+"""Generated documentation stays in step with the rule files (one source of truth)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from poicheck.docs import explain_rule, layout_markdown, rules_markdown
+from poicheck.ruleset.model import RuleSet
+
+DOCS = Path(__file__).resolve().parents[1] / "docs"
+
+
+def test_rules_md_is_generated_from_the_rule_files(ruleset: RuleSet) -> None:
+    assert (DOCS / "rules.md").read_text(encoding="utf-8") == rules_markdown(ruleset), (
+        "docs/rules.md is stale: run python scripts/make_docs.py"
+    )
+
+
+def test_layout_md_is_generated_from_the_data_model(ruleset: RuleSet) -> None:
+    assert (DOCS / "layout.md").read_text(encoding="utf-8") == layout_markdown(ruleset), (
+        "docs/layout.md is stale: run python scripts/make_docs.py"
+    )
+
+
+def test_every_rule_explains_itself(ruleset: RuleSet) -> None:
+    for rule in ruleset.rules.values():
+        text = explain_rule(rule, ruleset)
+        assert text.startswith(f"{rule.id} {rule.name}")
+        assert "Fails:" in text
+        assert "Passes:" in text
+
+
+def test_errata_name_existing_rules(ruleset: RuleSet) -> None:
+    assert len(ruleset.errata) >= 10
+    for erratum in ruleset.errata:
+        assert all(rule in ruleset.rules for rule in erratum.rules)
