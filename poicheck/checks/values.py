@@ -129,7 +129,7 @@ register(
         required=("enum",),
         defaults=lambda prop: {"enum": prop.enum} if prop.enum else {},
         describe=lambda params: (
-            "each ';'-separated value must be one of: " + ", ".join(params["enum"])
+            "must list values separated by ';', each one of: " + ", ".join(params["enum"])
         ),
         message="{field} '{value}' is not a ';'-separated list of allowed values{hint}",
         hint=_enum_list_hint,
