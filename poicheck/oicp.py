@@ -19,6 +19,7 @@ from typing import Any
 from poicheck import geo
 from poicheck.checks.opening_times import format_cell, parse_cell
 from poicheck.ruleset.model import Property, RuleSet
+from poicheck.table import RawFinding
 
 LIST_SEPARATOR = re.compile(r"[ ]*;[ ]*")
 
@@ -54,21 +55,21 @@ def text_of(value: Any) -> str:
 
 
 @dataclass
-class Issue:
-    """Something only the raw JSON shows, to become a reader finding."""
-
-    rule: str
-    field: str
-    pointer: str
-    value: str | None = None
-    details: dict[str, Any] = dataclass_field(default_factory=dict)
-
-
-@dataclass
 class Flattened:
     cells: dict[str, str] = dataclass_field(default_factory=dict)
-    issues: list[Issue] = dataclass_field(default_factory=list)
+    issues: list[RawFinding] = dataclass_field(default_factory=list)
     notations: dict[str, str] = dataclass_field(default_factory=dict)
+
+    def report(
+        self,
+        rule: str,
+        field: str,
+        pointer: str,
+        value: str | None = None,
+        details: dict[str, Any] | None = None,
+    ) -> None:
+        """Note something only the raw JSON shows (the reader adds the record index)."""
+        self.issues.append(RawFinding(rule, None, field, pointer, value, details or {}))
 
 
 class WireModel:
@@ -124,8 +125,9 @@ class Flattener:
         out = Flattened()
         if not isinstance(record, dict):
             out.issues.append(
-                Issue(
+                RawFinding(
                     "JSN001",
+                    None,
                     "EvseDataRecord",
                     "",
                     None,
@@ -149,21 +151,22 @@ class Flattener:
             if prop is None:
                 close = difflib.get_close_matches(key, list(known), n=1, cutoff=0.8)
                 hint = f"; did you mean {close[0]}?" if close else ""
-                out.issues.append(Issue("JSN002", path, here, None, {"hint": hint}))
+                out.report("JSN002", path, here, None, {"hint": hint})
                 continue
             if value is None or value == "" or value == [] or value == {}:
                 if prop.use != "mandatory":
                     found = {"null": "null", "string": "an empty string"}.get(
                         json_type(value), f"an empty {json_type(value)}"
                     )
-                    out.issues.append(Issue("JSN003", path, here, None, {"found": found}))
+                    out.report("JSN003", path, here, None, {"found": found})
                 continue
             self._value(prop, path, value, here, out)
 
     def _wrong_type(self, prop: Property, path: str, value: Any, here: str, out: Flattened) -> None:
         out.issues.append(
-            Issue(
+            RawFinding(
                 "JSN001",
+                None,
                 path,
                 here,
                 text_of(value),
@@ -189,8 +192,9 @@ class Flattener:
             for i, item in enumerate(value):
                 if not isinstance(item, str):
                     out.issues.append(
-                        Issue(
+                        RawFinding(
                             "JSN001",
+                            None,
                             path,
                             f"{here}/{i}",
                             text_of(item),
@@ -221,7 +225,14 @@ class Flattener:
         for i, item in enumerate(value):
             if not isinstance(item, dict):
                 out.issues.append(
-                    Issue("JSN005", path, f"{here}/{i}", text_of(item), {"hint": "not an object"})
+                    RawFinding(
+                        "JSN005",
+                        None,
+                        path,
+                        f"{here}/{i}",
+                        text_of(item),
+                        {"hint": "not an object"},
+                    )
                 )
                 continue
             self._object(item, prop.path, f"{path}.{i + 1}", f"{here}/{i}", out)
@@ -238,22 +249,21 @@ class Flattener:
                 or "value" not in item
             ):
                 hint = "an InfoText needs both 'lang' and 'value'"
-                out.issues.append(Issue("JSN005", path, at, text_of(item), {"hint": hint}))
+                out.report("JSN005", path, at, text_of(item), {"hint": hint})
                 continue
             extra = sorted(set(item) - {"lang", "value"})
             for key in extra:
-                out.issues.append(
-                    Issue("JSN002", f"{path}.{key}", f"{at}/{key}", None, {"hint": ""})
-                )
+                out.report("JSN002", f"{path}.{key}", f"{at}/{key}", None, {"hint": ""})
             lang, text = item["lang"], item["value"]
             column = f"{path}.{lang}"
             if column in out.cells:
-                out.issues.append(Issue("JSN004", path, at, text_of(text), {"lang": lang}))
+                out.report("JSN004", path, at, text_of(text), {"lang": lang})
                 continue
             if not isinstance(text, str):
                 out.issues.append(
-                    Issue(
+                    RawFinding(
                         "JSN001",
+                        None,
                         f"{path}.{lang}",
                         f"{at}/value",
                         text_of(text),
@@ -268,10 +278,10 @@ class Flattener:
             return
         present = [n for n in geo.NOTATIONS if n in value]
         for key in sorted(set(value) - set(geo.NOTATIONS)):
-            out.issues.append(Issue("JSN002", f"{path}.{key}", f"{here}/{key}", None, {"hint": ""}))
+            out.report("JSN002", f"{path}.{key}", f"{here}/{key}", None, {"hint": ""})
         if len(present) != 1:
             found = " and ".join(present) if present else "none"
-            out.issues.append(Issue("GEO006", path, here, None, {"found": found}))
+            out.report("GEO006", path, here, None, {"found": found})
             if not present:
                 return
         notation = present[0]
@@ -280,8 +290,9 @@ class Flattener:
         at = f"{here}/{notation}"
         if not isinstance(body, dict):
             out.issues.append(
-                Issue(
+                RawFinding(
                     "JSN001",
+                    None,
                     path,
                     at,
                     text_of(body),
@@ -299,8 +310,9 @@ class Flattener:
                 continue
             if not isinstance(raw, str):
                 out.issues.append(
-                    Issue(
+                    RawFinding(
                         "JSN001",
+                        None,
                         f"{path}.{axis}",
                         f"{at}/{axis}",
                         text_of(raw),
@@ -319,7 +331,9 @@ class Flattener:
                 )
                 if converted is None:
                     out.issues.append(
-                        Issue("GEO007", path, f"{at}/{axis}", text, {"notation": notation})
+                        RawFinding(
+                            "GEO007", None, path, f"{at}/{axis}", text, {"notation": notation}
+                        )
                     )
                     continue
                 text = converted
@@ -334,9 +348,7 @@ class Flattener:
         text = text_of(raw)
         pair = geo.split_google(text) if re.fullmatch(pattern, text, re.ASCII) else None
         if pair is None:
-            out.issues.append(
-                Issue("GEO007", path, f"{at}/Coordinates", text, {"notation": "Google"})
-            )
+            out.report("GEO007", path, f"{at}/Coordinates", text, {"notation": "Google"})
             return
         out.cells[f"{path}.Latitude"], out.cells[f"{path}.Longitude"] = pair
 
@@ -362,7 +374,7 @@ class Flattener:
         )
         if not well_formed:
             hint = "each entry needs 'on' and a non-empty 'Period' list of begin/end pairs"
-            out.issues.append(Issue("JSN005", path, here, text_of(value), {"hint": hint}))
+            out.report("JSN005", path, here, text_of(value), {"hint": hint})
             return
         out.cells[path] = format_cell(value)
 

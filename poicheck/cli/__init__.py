@@ -10,6 +10,7 @@ import os
 import sys
 import traceback
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any, TypeVar
 
 import click
@@ -49,6 +50,33 @@ def guarded(func: F) -> F:
     wrapper.__name__ = func.__name__
     wrapper.__doc__ = func.__doc__
     return wrapper  # type: ignore[return-value]
+
+
+def rules_option(func: F) -> F:
+    """`--rules PATH` (repeatable): extra rule files or directories."""
+    return click.option(
+        "--rules",
+        "extra_rules",
+        multiple=True,
+        type=click.Path(path_type=Path),
+        help="Extra rule file or directory, added to the shipped rule set (repeatable).",
+    )(func)
+
+
+def format_option(*choices: str) -> Callable[[F], F]:
+    """`--format` with the given choices, the first being the default."""
+
+    def decorate(func: F) -> F:
+        return click.option(
+            "--format",
+            "output_format",
+            type=click.Choice(list(choices)),
+            default=choices[0],
+            show_default=True,
+            help="Output format.",
+        )(func)
+
+    return decorate
 
 
 def _debug(ctx: click.Context, param: click.Parameter, value: bool) -> None:

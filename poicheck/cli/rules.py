@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from poicheck.cli import cli, guarded
+from poicheck.cli import cli, format_option, guarded, rules_option
 from poicheck.errors import UsageError
 
 
@@ -17,27 +17,15 @@ def rules() -> None:
 
 
 @rules.command("list")
-@click.option(
-    "--rules",
-    "extra",
-    multiple=True,
-    type=click.Path(path_type=Path),
-    help="Extra rule file or directory.",
-)
-@click.option(
-    "--format",
-    "output_format",
-    type=click.Choice(["text", "json"]),
-    default="text",
-    show_default=True,
-)
+@rules_option
+@format_option("text", "json")
 @guarded
-def list_rules(extra: tuple[Path, ...], output_format: str) -> None:
+def list_rules(extra_rules: tuple[Path, ...], output_format: str) -> None:
     """List every rule: id, severity, field(s) and name."""
     from poicheck.docs import rule_summary
     from poicheck.ruleset.loader import load_ruleset
 
-    ruleset = load_ruleset(list(extra))
+    ruleset = load_ruleset(list(extra_rules))
     rows = [
         rule_summary(rule, ruleset) for rule in sorted(ruleset.rules.values(), key=lambda r: r.id)
     ]
@@ -52,20 +40,14 @@ def list_rules(extra: tuple[Path, ...], output_format: str) -> None:
 
 @rules.command("explain")
 @click.argument("rule_id")
-@click.option(
-    "--rules",
-    "extra",
-    multiple=True,
-    type=click.Path(path_type=Path),
-    help="Extra rule file or directory.",
-)
+@rules_option
 @guarded
-def explain(rule_id: str, extra: tuple[Path, ...]) -> None:
+def explain(rule_id: str, extra_rules: tuple[Path, ...]) -> None:
     """Explain one rule: what it checks, why, and examples that fail and pass."""
     from poicheck.docs import explain_rule
     from poicheck.ruleset.loader import load_ruleset
 
-    ruleset = load_ruleset(list(extra))
+    ruleset = load_ruleset(list(extra_rules))
     rule = ruleset.rules.get(rule_id.strip().upper())
     if rule is None:
         raise UsageError(f"no rule '{rule_id}'; `poicheck rules list` shows them all")
@@ -73,13 +55,7 @@ def explain(rule_id: str, extra: tuple[Path, ...]) -> None:
 
 
 @cli.command()
-@click.option(
-    "--format",
-    "output_format",
-    type=click.Choice(["text", "json"]),
-    default="text",
-    show_default=True,
-)
+@format_option("text", "json")
 @guarded
 def errata(output_format: str) -> None:
     """Where Hubject's documents disagree, and the choice poicheck makes for each."""

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import click
 
-from poicheck.cli import cli, guarded
+from poicheck.cli import cli, format_option, guarded, rules_option
 
 
 def _ids(value: str | None) -> tuple[str, ...]:
@@ -65,21 +65,9 @@ def use_color() -> bool:
 
 @cli.command()
 @click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
-@click.option(
-    "--format",
-    "output_format",
-    type=click.Choice(["text", "json"]),
-    default="text",
-    show_default=True,
-    help="Output format.",
-)
+@format_option("text", "json")
 @click.option("--output", "-o", type=click.Path(path_type=Path), help="Write the report to FILE.")
-@click.option(
-    "--rules",
-    multiple=True,
-    type=click.Path(path_type=Path),
-    help="Extra rule file or directory (repeatable).",
-)
+@rules_option
 @click.option(
     "--select", help="Only these rule ids or prefixes, comma-separated (e.g. ADR,GEO002)."
 )
@@ -100,7 +88,7 @@ def validate(
     paths: tuple[Path, ...],
     output_format: str,
     output: Path | None,
-    rules: tuple[Path, ...],
+    extra_rules: tuple[Path, ...],
     select: str | None,
     ignore: str | None,
     fail_on: str,
@@ -114,7 +102,7 @@ def validate(
         paths=paths,
         output_format=output_format,
         output=output,
-        rules=rules,
+        rules=extra_rules,
         select=_ids(select),
         ignore=_ids(ignore),
         fail_on=fail_on,

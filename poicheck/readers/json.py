@@ -4,6 +4,7 @@ EvseDataRecords, flattened into the canonical table by the shared conversion mod
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -84,13 +85,8 @@ def read_json(path: Path, ruleset: RuleSet) -> CanonicalTable:
     for index, record in enumerate(records):
         flat = flattener.flatten(record)
         cells.append(flat.cells)
-        for issue in flat.issues:
-            findings.append(
-                # Pointers are relative to the record, like those of every other finding.
-                RawFinding(
-                    issue.rule, index, issue.field, issue.pointer, issue.value, issue.details
-                )
-            )
+        # Pointers stay relative to the record, like those of every other finding.
+        findings.extend(replace(issue, record=index) for issue in flat.issues)
         for prop, notation in flat.notations.items():
             notations.setdefault(prop, [""] * len(records))[index] = notation
     columns: dict[str, None] = {}
