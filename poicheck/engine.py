@@ -1,7 +1,7 @@
-"""The engine: rules compiled to a pandera schema, run lazily, failures turned into findings.
+"""The engine: rules bound to columns, run as vectorised masks, failures turned into findings.
 
-Cell kinds become pandera column checks, row kinds vectorised masks; every check is named
-`<rule id>|<column>` so that pandera's failure-case table maps straight back to rule and field.
+Cell kinds run on one column's pyarrow string array, row kinds on the table; every check is
+named `<rule id>|<column>` so that a failure maps straight back to rule and field.
 """
 
 from __future__ import annotations
@@ -24,6 +24,7 @@ from poicheck.table import CanonicalTable, Layout, RawFinding, ensure_columns, o
 FINDING_COLUMNS = [
     "rule",
     "severity",
+    "category",
     "file",
     "sheet",
     "row",
@@ -76,59 +77,43 @@ def bind(ruleset: RuleSet, layout: Layout, scope: str) -> list[Binding]:
     return bindings
 
 
-def _cell_check(binding: Binding) -> Any:
-    def check(series: pd.Series) -> pd.Series:
-        values = pa.array(series.array)
-        return pd.Series(binding.kind.func(values, binding.params), index=series.index)  # type: ignore[misc]
-
-    return check
-
-
 def failures(frame: pd.DataFrame, bindings: list[Binding], layout: Layout) -> pd.DataFrame:
     """Every failure as (check name, record index).
 
-    Cell kinds run as one lazy pandera validation. Row kinds, which pandera cannot express as
-    column checks, run directly as vectorised masks: as dataframe-level pandera checks their
-    failures would be reshaped once per column of the table, which cost seconds at 100k rows.
+    Every kind is a vectorised function, so the engine calls it directly: cell kinds on each
+    column's pyarrow string array (converted once per column), row kinds on the table. Running
+    the cell checks through a lazy pandera schema gave the same failures but cost ~0.9 s of
+    import and ~1.5 s per 100k rows of bookkeeping (benchmarks/, issue 8).
     """
-    parts = [_cell_failures(frame, [b for b in bindings if b.kind.scope == "cell"])]
+    parts = [
+        pd.DataFrame({"check": pd.Series([], dtype=str), "index": pd.Series([], dtype="int64")})
+    ]
+    arrays: dict[str, pa.Array] = {}
     for binding in bindings:
-        if binding.kind.scope != "row":
+        if binding.kind.scope == "cell":
+            if binding.column not in frame.columns:
+                continue
+            values = arrays.get(binding.column)
+            if values is None:
+                values = arrays[binding.column] = _arrow_strings(frame[binding.column])
+            mask = binding.kind.func(values, binding.params)  # type: ignore[misc]
+            details: dict[str, Any] = {}
+        elif binding.kind.scope == "row":
+            result = binding.kind.func(frame, binding.column, binding.params, layout)  # type: ignore[misc]
+            mask, details = result if isinstance(result, tuple) else (result, {})
+        else:
             continue
-        mask = binding.kind.func(frame, binding.column, binding.params, layout)  # type: ignore[misc]
         failed = np.flatnonzero(~np.asarray(mask, dtype=bool))
         if len(failed):
             parts.append(pd.DataFrame({"check": binding.name, "index": failed.astype("int64")}))
+            if details:
+                layout.details[binding.name] = details
     return pd.concat(parts, ignore_index=True)
 
 
-def _cell_failures(frame: pd.DataFrame, bindings: list[Binding]) -> pd.DataFrame:
-    import pandera.pandas as pandera
-    from pandera.errors import SchemaErrors
-
-    empty = pd.DataFrame({"check": pd.Series([], dtype=str), "index": pd.Series([], dtype="int64")})
-    columns: dict[str, list[Any]] = {}
-    for binding in bindings:
-        columns.setdefault(binding.column, []).append(
-            pandera.Check(_cell_check(binding), name=binding.name, ignore_na=False)
-        )
-    if not columns:
-        return empty
-    schema = pandera.DataFrameSchema(
-        {
-            name: pandera.Column(None, checks=checks, nullable=True, required=False)
-            for name, checks in columns.items()
-        }
-    )
-    try:
-        schema.validate(frame, lazy=True)
-    except SchemaErrors as errors:
-        cases = errors.failure_cases
-        cases = cases[cases["check"].isin({b.name for b in bindings})]
-        return pd.DataFrame(
-            {"check": cases["check"].astype(str), "index": cases["index"].astype("int64")}
-        )
-    return empty
+def _arrow_strings(series: pd.Series) -> pa.Array:
+    """A column as the pyarrow string array cell kinds take (nulls for empty cells)."""
+    return pa.array(series.array)
 
 
 class _Lenient(dict[str, Any]):
@@ -158,7 +143,7 @@ def render_message(
         context["allowed"] = (
             ", ".join(f"'{a}'" for a in allowed)
             if len(allowed) <= 8
-            else f"one of the {len(allowed)} values listed by `poicheck rules explain {rule.id}`"
+            else f"the {len(allowed)} values listed by `poicheck rules explain {rule.id}`"
         )
     if "max" in params:
         context["limits"] = (
@@ -173,10 +158,18 @@ def render_message(
     return string.Formatter().vformat(template, (), context)
 
 
-def table_findings(table: CanonicalTable, ruleset: RuleSet) -> pd.DataFrame:
-    """All findings for one canonical table: record rules, envelope rules and reader findings."""
+def table_findings(
+    table: CanonicalTable, ruleset: RuleSet, *, operator_ids: tuple[str, ...] = ()
+) -> pd.DataFrame:
+    """All findings for one canonical table: record rules, envelope rules and reader findings.
+
+    `operator_ids` are the IDs EvseIDs may belong to (the pushing operator and declared
+    sub-operators); row kinds find them, and leave notes, on the layout.
+    """
     frame = ensure_columns(table.frame, ruleset)
     layout = Layout(frame.columns, ruleset)
+    layout.operator_ids = operator_ids
+    layout.rows = table.rows
     bindings = bind(ruleset, layout, "record")
     by_name = {b.name: b for b in bindings}
     failed = failures(frame, bindings, layout)
@@ -188,16 +181,23 @@ def table_findings(table: CanonicalTable, ruleset: RuleSet) -> pd.DataFrame:
         records = np.sort(group["index"].to_numpy())
         column = binding.column
         if column in frame.columns:
-            values = object_values(frame[column])[records]
+            values = object_values(frame[column].iloc[records])
         else:
             values = np.full(len(records), None, dtype=object)
-        messages = _messages(binding, values)
+        details = {
+            k: np.asarray(v, dtype=object)[records]
+            for k, v in layout.details.get(binding.name, {}).items()
+        }
+        if "value" in details:
+            values = details.pop("value")
+        messages = _messages(binding, values, details)
         leaf = "lang" if binding.kind.name == "language_code" else "value"
         parts.append(
             pd.DataFrame(
                 {
                     "rule": binding.rule.id,
                     "severity": binding.rule.severity,
+                    "category": binding.rule.category,
                     "row": table.rows[records],
                     "record": records,
                     "evse_id": evse_ids[records],
@@ -210,17 +210,23 @@ def table_findings(table: CanonicalTable, ruleset: RuleSet) -> pd.DataFrame:
         )
     parts.append(_envelope_findings(table, ruleset))
     parts.append(_reader_findings(table, ruleset, evse_ids))
-    return _finish(parts, table, ruleset, list(frame.columns))
+    findings = _finish(parts, table, ruleset, list(frame.columns))
+    findings.attrs["notes"] = list(layout.notes)
+    return findings
 
 
-def _messages(binding: Binding, values: np.ndarray) -> np.ndarray:
-    """One message per failing value, rendered once per distinct value."""
+def _messages(binding: Binding, values: np.ndarray, details: dict[str, np.ndarray]) -> np.ndarray:
+    """One message per failing value (and its details), rendered once per distinct pair."""
     distinct: dict[Any, str] = {}
     out = np.empty(len(values), dtype=object)
+    names = list(details)
     for i, value in enumerate(values):
-        message = distinct.get(value)
+        extra = tuple(details[name][i] for name in names)
+        key = (value, extra)
+        message = distinct.get(key)
         if message is None:
-            message = distinct[value] = render_message(binding, binding.rule, value, {})
+            context = dict(zip(names, extra, strict=True))
+            message = distinct[key] = render_message(binding, binding.rule, value, context)
         out[i] = message
     return out
 
@@ -241,6 +247,7 @@ def _envelope_findings(table: CanonicalTable, ruleset: RuleSet) -> pd.DataFrame:
             {
                 "rule": binding.rule.id,
                 "severity": binding.rule.severity,
+                "category": binding.rule.category,
                 "row": None,
                 "record": None,
                 "evse_id": None,
@@ -264,6 +271,7 @@ def _reader_findings(table: CanonicalTable, ruleset: RuleSet, evse_ids: np.ndarr
             {
                 "rule": rule.id,
                 "severity": rule.severity,
+                "category": rule.category,
                 "row": int(table.rows[record]) if record is not None else None,
                 "record": record,
                 "evse_id": evse_ids[record] if record is not None and len(evse_ids) else None,

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from poicheck.engine import FINDING_COLUMNS, SEVERITY_RANK, empty_findings
 from poicheck.ruleset.model import SEVERITIES, RuleSet
+from poicheck.score import Score, compute
 
 FAIL_ON = ("error", "warning", "info", "never")
 
@@ -20,6 +23,7 @@ class Finding:
 
     rule: str
     severity: str
+    category: str
     file: str
     sheet: str | None
     row: int | None
@@ -52,14 +56,49 @@ class Report:
     ruleset: RuleSet
     files: list[FileResult]
     frame: pd.DataFrame = field(default_factory=empty_findings)
+    notes: list[str] = field(default_factory=list)
+    records: pd.DataFrame | None = None
+    max_findings: int | None = None
+
+    @cached_property
+    def score(self) -> Score | None:
+        """The local EVSE data score (None when no records were read)."""
+        if self.records is None or self.records.empty:
+            return None
+        return compute(self.records, self.frame, self.ruleset)
 
     @property
     def findings(self) -> list[Finding]:
         """Findings as dataclasses, in report order."""
         return list(self.iter_findings())
 
+    def limit(self, max_findings: int | None) -> Report:
+        """List at most `max_findings` findings, the most severe first (kept in report order);
+        counts, scores and the exit code still cover every finding."""
+        self.max_findings = max_findings
+        if self.omitted:
+            self.notes.append(
+                f"{len(self.shown):,} of {len(self.frame):,} findings listed (--max-findings); "
+                "the counts cover all of them"
+            )
+        return self
+
+    @property
+    def shown(self) -> pd.DataFrame:
+        """The findings to list: all of them, or the first `max_findings` by severity."""
+        if self.max_findings is None or len(self.frame) <= self.max_findings:
+            return self.frame
+        ranks = self.frame["severity"].map(SEVERITY_RANK).to_numpy()
+        order = np.argsort(ranks, kind="stable")[: max(self.max_findings, 0)]
+        return self.frame.iloc[np.sort(order)]
+
+    @property
+    def omitted(self) -> int:
+        """How many findings `max_findings` leaves out of the listing."""
+        return len(self.frame) - len(self.shown)
+
     def iter_findings(self) -> Iterator[Finding]:
-        for raw in self.frame.to_dict(orient="records"):
+        for raw in self.shown.to_dict(orient="records"):
             record = {str(key): value for key, value in raw.items()}
             yield Finding(
                 **{
@@ -92,11 +131,13 @@ class Report:
                     "errors": counts["error"],
                     "warnings": counts["warning"],
                     "infos": counts["info"],
+                    "score": self.score.summary(result.file) if self.score else None,
                     **({"unreadable": result.error} if result.error else {}),
                 }
             )
         total = self.counts()
         return {
+            "notes": list(self.notes),
             "files": files,
             "total": {
                 "files": len(self.files),
@@ -105,6 +146,8 @@ class Report:
                 "errors": total["error"],
                 "warnings": total["warning"],
                 "infos": total["info"],
+                "score": self.score.summary() if self.score else None,
+                **({"findings_omitted": self.omitted} if self.omitted else {}),
             },
         }
 

@@ -81,6 +81,13 @@ class Layout:
         self.columns = list(columns)
         self.property_of: dict[str, Property] = {}
         self.unknown: list[str] = []
+        # Run context for row kinds: who may own EvseIDs, notes for the user (e.g. a check
+        # skipped for want of data), per-check details for messages.
+        self.operator_ids: tuple[str, ...] = ()
+        self.rows: np.ndarray | None = None
+        self.cache: dict[str, Any] = {}
+        self.notes: list[str] = []
+        self.details: dict[str, dict[str, Any]] = {}
         for column in self.columns:
             prop = ruleset.property_for_column(column, scope)  # type: ignore[arg-type]
             if prop is None:

@@ -22,7 +22,7 @@ from openpyxl import Workbook
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from sample_data import CANONICAL_COLUMNS, OPERATOR_ID, OPERATOR_NAME, valid_rows
+from sample_data import OPERATOR_ID, OPERATOR_NAME, valid_rows
 
 from poicheck.oicp import Builder
 from poicheck.ruleset.loader import load_ruleset
@@ -38,94 +38,114 @@ NATIVE_BOOLEANS = (
 
 
 class Plant(NamedTuple):
+    """One planted mistake: the cells changed, and the findings it must cause.
+
+    `finds` names rules reported on this record, at the first changed cell unless written
+    `RULE@field`; `also` names findings the mistake causes on other records, `record:RULE@field`
+    (the other EVSEs of a station, a duplicate's twin).
+    """
+
     record: int
-    field: str
-    value: str
-    rule: str
+    cells: dict[str, str]
+    finds: tuple[str, ...]
     mistake: str
+    also: tuple[str, ...] = ()
 
 
+_VALID = valid_rows()
+STATION = "IDN004@ChargingStationId"
+POOL = "IDN005@ChargingPoolID"
+
+# fmt: off
 PLANTED = [
-    Plant(1, "EvseID", "DE*Pck*E1001*2", "EVS003", "operator part of the EvseID in lower case"),
-    Plant(3, "EvseID", "DE*PCK*1002*1", "EVS002", "EvseID without the 'E' before the instance"),
-    Plant(5, "ChargingPoolID", "DE*PCK*E1003", "EVS004", "pool ID with 'E' instead of 'P'"),
-    Plant(7, "ChargingStationNames.en", "", "TXT001", "no station name at all (en and de emptied)"),
-    Plant(
-        9, "AdditionalInfo.en", "Charging " * 18, "TXT002", "info text longer than 150 characters"
-    ),
-    Plant(
-        11,
-        "HardwareManufacturer",
-        "Alpitronic GmbH Hypercharger HYC300 Series Rev. B 2024",
-        "TXT004",
-        "manufacturer longer than 50 characters",
-    ),
-    Plant(12, "Address.Country", "DE", "ADR002", "alpha-2 country code"),
-    Plant(14, "Address.City", "", "ADR003", "city missing"),
-    Plant(16, "Address.Street", "A", "ADR006", "street of one character"),
-    Plant(18, "Address.PostalCode", "D-80331 München", "ADR008", "postal code with city, too long"),
-    Plant(20, "Address.HouseNum", "", "ADR009", "house number missing"),
-    Plant(
-        22, "Address.TimeZone", "Europe/Vienna", "ADR015", "IANA zone name instead of a UTC offset"
-    ),
-    Plant(24, "GeoCoordinates.Latitude", "48,208174", "GEO002", "decimal comma in the latitude"),
-    Plant(25, "GeoChargingPointEntrance.Longitude", "", "GEO005", "entrance with a latitude only"),
-    Plant(26, "GeoCoordinates.Longitude", "16.37381912", "GEO002", "longitude with 8 decimals"),
-    Plant(27, "GeoCoordinates.Latitude", "148.858461", "GEO003", "latitude typo outside -90..90"),
-    Plant(30, "Plugs", "Type 2", "PWR002", "plug type not spelled as in the enumeration"),
-    Plant(
-        31,
-        "ChargingFacilities.1.PowerType",
-        "AC",
-        "PWR005",
-        "power type 'AC' instead of AC_3_PHASE",
-    ),
-    Plant(32, "ChargingFacilities.1.Power", "22kW", "PWR007", "unit in the power cell"),
-    Plant(33, "ChargingFacilities.1.Power", "", "PWR006", "facility without power"),
-    Plant(34, "ChargingFacilities.1.Amperage", "125", "PWR009", "amperage beyond OICP's 2 digits"),
-    Plant(
-        35, "ChargingFacilities.1.ChargingModes", "Mode 3", "PWR010", "charging mode with a space"
-    ),
-    Plant(37, "RenewableEnergy", "yes", "NRG002", "boolean written as yes"),
-    Plant(38, "EnergySource.1.Percentage", "100", "NRG004", "100 % does not fit OICP's 2 digits"),
-    Plant(40, "CalibrationLawDataAvailability", "local", "ACC002", "enumeration in lower case"),
-    Plant(
-        42, "AuthenticationModes", "RFID;REMOTE", "ACC004", "authentication mode not in the list"
-    ),
-    Plant(44, "PaymentOptions", "Contract;Credit Card", "ACC006", "payment option not in the list"),
-    Plant(46, "Accessibility", "Public", "ACC010", "accessibility not in the list"),
-    Plant(48, "HotlinePhoneNumber", "+41 44 520 88 00", "ACC013", "phone number with spaces"),
-    Plant(50, "OpeningTimes", "", "ACC016", "not open 24 hours but no opening times"),
-    Plant(52, "OpeningTimes", "Mo-Fr 07:00-22:00", "ACC017", "opening days not in OICP day values"),
-    Plant(
-        54,
-        "DynamicInfoAvailable",
-        "yes",
-        "ACC021",
-        "DynamicInfoAvailable neither true, false nor auto",
-    ),
+    Plant(0, {"EvseID": "FR*XYZ*E1001*1"}, ("IDN001",), "EvseID of an operator that is not pushing (status 018)"),
+    Plant(1, {"EvseID": "DE*Pck*E1001*2"}, ("EVS003",), "operator part of the EvseID in lower case"),
+    Plant(2, {"ChargingPoolID": "BE*XYZ*P1001"}, ("IDN002",), "pool ID of another operator"),
+    Plant(3, {"EvseID": "DE*PCK*1002*1"}, ("EVS002",), "EvseID without the 'E' before the instance"),
+    Plant(5, {"ChargingPoolID": "DE*PCK*E1003"}, ("EVS004",), "pool ID with 'E' instead of 'P'"),
+    Plant(6, {"EvseID": "DEPCKE10031"}, ("IDN003",), "EvseID of row 7 again, written without separators", ("5:IDN003@EvseID",)),
+    Plant(7, {"ChargingStationNames.en": "", "ChargingStationNames.de": ""}, ("TXT001@ChargingStationNames",), "no station name at all"),
+    Plant(8, {"ChargingStationNames.en": "n/a"}, ("TXT007",), "placeholder as station name"),
+    Plant(9, {"AdditionalInfo.en": "Charging " * 18}, ("TXT002",), "info text longer than 150 characters"),
+    Plant(10, {"GeoCoordinates.Latitude": "50.950900"}, (STATION, POOL), "one EVSE 1.1 km away from the rest of its station"),
+    Plant(11, {"HardwareManufacturer": "Alpitronic GmbH Hypercharger HYC300 Series Rev. B 2024"}, ("TXT004",), "manufacturer longer than 50 characters"),
+    Plant(12, {"Address.Country": "DE"}, ("ADR002",), "alpha-2 country code"),
+    Plant(13, {"OpeningTimes": "Everyday 06:00-22:00"}, ("OPN001",), "opening times although open 24 hours"),
+    Plant(14, {"Address.City": ""}, ("ADR003", STATION), "city missing", ("13:" + STATION,)),
+    Plant(15, {"OpeningTimes": "Workdays 07:00-25:00"}, ("OPN002",), "a closing time that is not a clock time"),
+    Plant(16, {"Address.Street": "A"}, ("ADR006", STATION), "street of one character"),
+    Plant(17, {"OpeningTimes": "Everyday 07:00-12:00 11:00-20:00"}, ("OPN003",), "overlapping opening periods"),
+    Plant(18, {"Address.PostalCode": "D-80331 München"}, ("ADR008", "ADR017", STATION), "postal code with city, too long"),
+    Plant(19, {"PaymentOptions": "No Payment;Contract"}, ("ACC022",), "'No Payment' combined with another option"),
+    Plant(20, {"Address.HouseNum": ""}, ("ADR009", STATION), "house number missing"),
+    Plant(21, {"ValueAddedServices": "None;Reservation"}, ("ACC023",), "'None' combined with a service"),
+    Plant(22, {"Address.TimeZone": "Europe/Vienna"}, ("ADR015",), "IANA zone name instead of a UTC offset"),
+    Plant(23, {"EnergySource.1.Percentage": "50", "EnergySource.2.Percentage": "20"}, ("NRG006@EnergySource",), "energy shares that add up to 70 %"),
+    Plant(24, {"GeoCoordinates.Latitude": "48,208174"}, ("GEO002",), "decimal comma in the latitude"),
+    Plant(25, {"GeoChargingPointEntrance.Longitude": ""}, ("GEO005",), "entrance with a latitude only"),
+    Plant(26, {"GeoCoordinates.Longitude": _VALID[26]["GeoCoordinates.Longitude"] + "12"}, ("GEO002",), "longitude with 8 decimals"),
+    Plant(27, {"GeoCoordinates.Latitude": "148.858461"}, ("GEO003",), "latitude typo outside -90..90"),
+    Plant(28, {"RenewableEnergy": "true", "EnergySource.1.Energy": "Coal"}, ("NRG007",), "renewable energy supplied by coal"),
+    Plant(29, {"Address.PostalCode": "50200"}, ("ADR017", STATION), "five-digit postal code in Austria"),
+    Plant(30, {"Plugs": "Type 2"}, ("PWR002", "PWR016"), "plug type not spelled as in the enumeration"),
+    Plant(31, {"ChargingFacilities.1.PowerType": "AC"}, ("PWR005", "PWR016@Plugs"), "power type 'AC' instead of AC_3_PHASE"),
+    Plant(32, {"ChargingFacilities.1.Power": "22kW"}, ("PWR007",), "unit in the power cell"),
+    Plant(33, {"ChargingFacilities.1.Power": ""}, ("PWR006",), "facility without power"),
+    Plant(34, {"ChargingFacilities.1.Amperage": "125"}, ("STD001",), "DC current beyond OICP's 2 digits (a limit of the standard)"),
+    Plant(35, {"ChargingFacilities.1.ChargingModes": "Mode 3"}, ("PWR010",), "charging mode with a space"),
+    Plant(36, {"ChargingFacilities.1.Amperage": "", "ChargingStationNames.fr": "FR*ELC*E3002*4"}, ("PWR013", "TXT008@ChargingStationNames.fr"), "AC facility without amperage; EvseID as station name"),
+    Plant(37, {"RenewableEnergy": "yes"}, ("NRG002",), "boolean written as yes"),
+    Plant(38, {"EnergySource.1.Percentage": "100"}, ("STD005", "NRG006@EnergySource"), "100 % does not fit OICP's 2 digits"),
+    Plant(39, {"ChargingFacilities.1.Voltage": "400"}, ("PWR014", "PWR015@ChargingFacilities.1.Power"), "400 V between phases instead of 230 V line to neutral"),
+    Plant(40, {"CalibrationLawDataAvailability": "local", "Address.HouseNum": "n/a"}, ("ACC002", "ADR019@Address.HouseNum", STATION), "enumeration in lower case; placeholder house number"),
+    Plant(41, {"ChargingFacilities.1.Power": "11", "AdditionalInfo.en": ""}, ("PWR015", "TXT009@AdditionalInfo"), "11 kW for 3 x 230 V x 32 A; additional info without English"),
+    Plant(42, {"AuthenticationModes": "RFID;REMOTE"}, ("ACC004",), "authentication mode not in the list"),
+    Plant(43, {"Plugs": "Type 2 Outlet", "AdditionalInfo.xx": "Snelladen"}, ("PWR016", "TXT010@AdditionalInfo.xx"), "AC plug on a DC charger; text in language 'xx'"),
+    Plant(44, {"PaymentOptions": "Contract;Credit Card"}, ("ACC006",), "payment option not in the list"),
+    Plant(45, {"ChargingFacilities.1.Power": "50"}, ("PWR017", "PWR015"), "50 kW on an AC three-phase facility"),
+    Plant(46, {"Accessibility": "Public"}, ("ACC010",), "accessibility not in the list"),
+    Plant(47, {"ChargingFacilities.1.Voltage": "1250"}, ("STD002",), "voltage beyond OICP's 3 digits (a limit of the standard)"),
+    Plant(48, {"HotlinePhoneNumber": "+41 44 520 88 00"}, ("ACC013",), "phone number with spaces"),
+    Plant(49, {"Address.TimeZone": "UTC-05:00"}, ("ADR018",), "time zone of another continent"),
+    Plant(50, {"OpeningTimes": "", "IsOpen24Hours": "false"}, ("ACC016",), "not open 24 hours but no opening times"),
+    Plant(51, {"Plugs": "Type 2 Outlet;NACS"}, ("STD004",), "a plug type OICP 2.3 cannot name (a limit of the standard)"),
+    Plant(52, {"OpeningTimes": "Mo-Fr 07:00-22:00"}, ("ACC017",), "opening days not in OICP day values"),
+    Plant(53, {"ChargingFacilities.1.Power": "1000"}, ("STD003", "PWR017"), "1 MW: beyond OICP's 3 digits"),
+    Plant(54, {"DynamicInfoAvailable": "yes"}, ("ACC021",), "DynamicInfoAvailable neither true, false nor auto"),
+    Plant(55, {"GeoCoordinates.Latitude": "46.003700", "GeoCoordinates.Longitude": "8.951100"}, ("GEO008@GeoCoordinates", STATION), "Milan station placed in Lugano, Switzerland", ("54:" + STATION,)),
+    Plant(56, {"Address.Country": "GER"}, ("ADR016",), "country code that does not exist"),
+    Plant(57, {"GeoCoordinates.Latitude": "12.502000", "GeoCoordinates.Longitude": "41.902500", "HotlinePhoneNumber": "+0305132787"}, ("GEO009@GeoCoordinates", STATION, POOL, "ACC024@HotlinePhoneNumber", "ADR018@Address.TimeZone"), "latitude and longitude swapped; OICP's example phone number", ("56:" + STATION, "56:" + POOL)),
+    Plant(58, {"GeoCoordinates.Latitude": "45.0650"}, ("GEO011",), "latitude with 4 decimals"),
+    Plant(59, {"GeoChargingPointEntrance.Latitude": "0.0", "GeoChargingPointEntrance.Longitude": "0.0"}, ("GEO010@GeoChargingPointEntrance",), "entrance at (0, 0)"),
 ]
+# fmt: on
+EXTRA_INVALID_COLUMNS = ["AdditionalInfo.xx"]
+
+
+def expected_findings(plant: Plant) -> list[tuple[int, str, str]]:
+    """(record, rule, field) of every finding a plant must cause."""
+    first = next(iter(plant.cells))
+    out = []
+    for item in plant.finds:
+        rule, _, field = item.partition("@")
+        out.append((plant.record, rule, field or first))
+    for item in plant.also:
+        record, _, rest = item.partition(":")
+        rule, _, field = rest.partition("@")
+        out.append((int(record), rule, field))
+    return out
 
 
 def invalid_rows() -> list[dict[str, str]]:
-    rows = [dict(row) for row in valid_rows()]
+    rows = [dict(row) | dict.fromkeys(EXTRA_INVALID_COLUMNS, "") for row in valid_rows()]
     for plant in PLANTED:
-        row = rows[plant.record]
-        row[plant.field] = plant.value
-        if plant.rule == "TXT001":
-            for column in CANONICAL_COLUMNS:
-                if column.startswith("ChargingStationNames."):
-                    row[column] = ""
-        if plant.rule == "GEO005":
-            assert row["GeoChargingPointEntrance.Latitude"], "plant GEO005 on a garage site"
-        if plant.rule == "ACC016":
-            row["IsOpen24Hours"] = "false"
+        rows[plant.record].update(plant.cells)
     return rows
 
 
 def write_csv(rows: list[dict[str, str]], path: Path) -> None:
     with path.open("w", encoding="utf-8", newline="") as handle:
-        writer = csv.DictWriter(handle, fieldnames=CANONICAL_COLUMNS, lineterminator="\n")
+        writer = csv.DictWriter(handle, fieldnames=list(rows[0]), lineterminator="\n")
         writer.writeheader()
         writer.writerows(rows)
 
@@ -145,9 +165,10 @@ def write_xlsx(rows: list[dict[str, str]], path: Path) -> None:
     sheet = workbook.active
     assert sheet is not None
     sheet.title = "EVSE"
-    sheet.append(CANONICAL_COLUMNS)
+    columns = list(rows[0])
+    sheet.append(columns)
     for row in rows:
-        sheet.append([_native(c, row[c]) for c in CANONICAL_COLUMNS])
+        sheet.append([_native(c, row[c]) for c in columns])
     sheet.freeze_panes = "B2"
     stamp = dt.datetime(2026, 11, 1)
     workbook.properties.created = workbook.properties.modified = stamp
@@ -171,12 +192,14 @@ def write_wire_sample(path: Path) -> None:
     """OICP JSON mistakes only JSON can make: wire types, unknown, empty and doubled properties."""
     builder = Builder(load_ruleset())
     records = [builder.build(row) for row in valid_rows()[:6]]
-    records[0]["IsOpen24Hours"] = "true"  # JSN001: Boolean as string
+    records[0]["IsOpen24Hours"] = str(records[0]["IsOpen24Hours"]).lower()  # JSN001: as string
     records[1]["DynamicInfoAvailable"] = True  # JSN001: must be the string "true"
     records[2]["ChargingFacilities"][0]["Power"] = "22"  # JSN001: Integer as string
     records[3]["EvseId"] = records[3].pop("EvseID")  # JSN002 + EVS001: misspelt property
     records[4]["AdditionalInfo"] = []  # JSN003: empty optional list
-    records[5]["GeoCoordinates"]["Google"] = {"Coordinates": "46.948090 7.447440"}  # GEO006
+    position = records[5]["GeoCoordinates"]["DecimalDegree"]
+    google = f"{position['Latitude']} {position['Longitude']}"
+    records[5]["GeoCoordinates"]["Google"] = {"Coordinates": google}  # GEO006: two notations
     document = {
         "ActionType": "fullLoad",
         "OperatorEvseData": {
@@ -192,19 +215,24 @@ def write_readme(path: Path) -> None:
     lines = [
         "# The invalid sample",
         "",
-        "`evse-invalid.{csv,xlsx,json}` hold the 60 EVSEs of `../valid/` with one typical mistake",
-        "planted per listed record. Generated by `scripts/make_samples.py` (do not edit by hand);",
-        "`planted.json` is the same list for the tests. Row = spreadsheet row (header is row 1);",
-        "in the JSON file the record is `/OperatorEvseData/EvseDataRecord/<record>`.",
+        "`evse-invalid.{csv,xlsx,json}` hold the 60 EVSEs of `../valid/` with typical mistakes",
+        "planted in the listed records. Generated by `scripts/make_samples.py` (do not edit by",
+        "hand); `planted.json` is the same list for the tests, with every finding each mistake",
+        "must cause. Row = spreadsheet row (header is row 1); in the JSON file the record is",
+        "`/OperatorEvseData/EvseDataRecord/<record>`. Validate with the samples' configuration",
+        "(`samples/.poicheck.yaml`: operator DE*PCK and its five sub-operators), which poicheck",
+        "finds by itself.",
         "",
-        "| row | record | field | planted value | rule | mistake |",
-        "|---:|---:|---|---|---|---|",
+        "| row | record | planted | rules | mistake |",
+        "|---:|---:|---|---|---|",
     ]
     for p in PLANTED:
-        shown = p.value if len(p.value) <= 30 else p.value[:27] + "..."
-        lines.append(
-            f"| {p.record + 2} | {p.record} | {p.field} | `{shown}` | {p.rule} | {p.mistake} |"
+        shown = "; ".join(
+            f"{field} = `{value if len(value) <= 24 else value[:21] + '...'}`"
+            for field, value in p.cells.items()
         )
+        rules = ", ".join(sorted({rule for _, rule, _ in expected_findings(p)}))
+        lines.append(f"| {p.record + 2} | {p.record} | {shown} | {rules} | {p.mistake} |")
     lines += [
         "",
         "In the JSON file, values that cannot be typed (`22kW` for an Integer, `yes` for a",
@@ -232,7 +260,19 @@ def main(argv: list[str]) -> int:
         write_xlsx(rows, root / f"{name}.xlsx")
         write_json(rows, root / f"{name}.json")
     write_wire_sample(root / "invalid/evse-invalid-wire.json")
-    planted = [p._asdict() | {"row": p.record + 2} for p in PLANTED]
+    planted = [
+        {
+            "record": p.record,
+            "row": p.record + 2,
+            "cells": p.cells,
+            "mistake": p.mistake,
+            "findings": [
+                {"record": r, "rule": rule, "field": field}
+                for r, rule, field in expected_findings(p)
+            ],
+        }
+        for p in PLANTED
+    ]
     (root / "invalid/planted.json").write_text(
         json.dumps(planted, indent=2) + "\n", encoding="utf-8"
     )

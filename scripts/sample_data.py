@@ -100,13 +100,39 @@ EVSE_TYPES: dict[str, tuple[str, tuple[Facility, ...]]] = {
 ENERGY: dict[str, tuple[str, tuple[tuple[str, str], ...], str, str]] = {
     "solar_wind": ("true", (("Solar", "60"), ("Wind", "40")), "0", "0"),
     "hydro": ("true", (("HydroPower", "80"), ("Solar", "20")), "0", "0"),
-    "wind": ("true", (("Wind", "70"), ("Solar", "30")), "", ""),
+    "wind": ("true", (("Wind", "70"), ("Solar", "30")), "0", "0"),
     "nuclear": ("false", (("NuclearEnergy", "70"), ("HydroPower", "30")), "32.5", "0.002"),
     "gas": ("false", (("NaturalGas", "55"), ("Solar", "45")), "210.5", ""),
-    "grid": ("false", (), "", ""),
+    "grid": ("false", (("NaturalGas", "45"), ("Wind", "55")), "180.0", "0"),
 }
 
 GARAGES = ("ParkingGarage", "UndergroundParkingGarage")
+
+# Default AdditionalInfo by location (English first, then the local language), used where a
+# site has no text of its own, so that every station tells drivers something.
+DEFAULT_INFO: dict[str, dict[str, str]] = {
+    "OnStreet": {
+        "en": "On-street charging bays, open to all drivers around the clock.",
+        "de": "Ladeplätze am Straßenrand, für alle Fahrer rund um die Uhr offen.",
+        "fr": "Places de recharge en voirie, ouvertes à tous les conducteurs.",
+        "nl": "Laadplekken langs de straat, voor alle bestuurders toegankelijk.",
+        "it": "Stalli di ricarica su strada, aperti a tutti i conducenti.",
+    },
+    "ParkingLot": {
+        "en": "Charging bays in the car park next to the entrance.",
+        "de": "Ladeplätze auf dem Parkplatz neben der Einfahrt.",
+        "fr": "Places de recharge sur le parking, près de l'entrée.",
+        "nl": "Laadplekken op het parkeerterrein bij de ingang.",
+        "it": "Stalli di ricarica nel parcheggio vicino all'ingresso.",
+    },
+    "garage": {
+        "en": "Charging bays inside the car park; parking fees apply.",
+        "de": "Ladeplätze im Parkhaus; es gelten die Parkgebühren.",
+        "fr": "Places de recharge dans le parking couvert; stationnement payant.",
+        "nl": "Laadplekken in de parkeergarage; parkeertarief van toepassing.",
+        "it": "Stalli di ricarica nel parcheggio coperto; sosta a pagamento.",
+    },
+}
 
 
 class Site(NamedTuple):
@@ -134,7 +160,6 @@ class Site(NamedTuple):
     info: tuple[str, str] | None = None  # AdditionalInfo (en, local)
     locref: tuple[str, str] | None = None  # location reference (en, de)
     pool: bool = True
-    image: bool = False
     direct: bool = True  # Direct payment offered
     extra_services: tuple[str, ...] = ()
     max_capacity: str = ""
@@ -147,14 +172,14 @@ SITES: list[Site] = [
          ("PoiCheck Alexa Shopping Centre", "PoiCheck Einkaufszentrum Alexa"),
          ("AC22", "AC22", "AC22"), "Mennekes", "UndergroundParkingGarage", "solar_wind",
          "Workdays 07:00-23:00; Saturday 07:00-23:00", floor="-1",
-         entrance=(52.519200, 13.416700), image=True,
+         entrance=(52.519200, 13.416700),
          info=("Parking fee applies, no maximum parking time while charging.",
                "Parkgebühr fällt an, beim Laden gilt keine Höchstparkdauer."),
          locref=("Level -1, next to the lifts at entrance C.",
                  "Ebene -1, neben den Aufzügen am Eingang C.")),
     Site("BER-PDP-01", 1002, "DEU", "Berlin", "Linkstraße", "4", "10785", "Berlin",
          52.507600, 13.373100, ("PoiCheck Potsdamer Platz", "PoiCheck Potsdamer Platz"),
-         ("DC150C", "DC150"), "Alpitronic", "OnStreet", "solar_wind", image=True,
+         ("DC150C", "DC150"), "Alpitronic", "OnStreet", "solar_wind",
          extra_services=("PredictiveChargePointUsage",)),
     Site("HAM-HFC-01", 1003, "DEU", "Hamburg", "Überseeboulevard", "5", "20457", "Hamburg",
          53.542000, 9.998800, ("PoiCheck HafenCity", "PoiCheck HafenCity"),
@@ -168,7 +193,7 @@ SITES: list[Site] = [
     Site("CGN-DTZ-01", 1005, "DEU", "Köln", "Ottoplatz", "1", "50679", "Nordrhein-Westfalen",
          50.940900, 6.974100, ("PoiCheck Cologne Deutz", "PoiCheck Köln Deutz"),
          ("DC300", "DC300", "DC300", "AC22"), "Kempower", "ParkingLot", "solar_wind",
-         image=True, extra_services=("ParkingSensors",),
+         extra_services=("ParkingSensors",),
          info=("Charging hub at Köln Messe/Deutz station, café nearby.",
                "Ladepark am Bahnhof Köln Messe/Deutz, Café in der Nähe.")),
     Site("FFM-OST-01", 1006, "DEU", "Frankfurt am Main", "Hanauer Landstraße", "134", "60314",
@@ -186,7 +211,7 @@ SITES: list[Site] = [
     Site("STR-MBM-01", 1008, "DEU", "Stuttgart", "Mercedesstraße", "100", "70372",
          "Baden-Württemberg", 48.788100, 9.233900,
          ("PoiCheck Mercedes-Benz Museum", "PoiCheck Mercedes-Benz Museum"),
-         ("DC150", "DC150", "AC11", "AC11"), "ABB", "ParkingLot", "solar_wind", image=True),
+         ("DC150", "DC150", "AC11", "AC11"), "ABB", "ParkingLot", "solar_wind"),
     Site("VIE-WMT-01", 2001, "AUT", "Wien", "Landstraßer Hauptstraße", "1b", "1030", "Wien",
          48.206500, 16.384800, ("Voltana Vienna Mitte Mall", "Voltana Wien Mitte The Mall"),
          ("AC22", "AC22", "AC22"), "KEBA", "UndergroundParkingGarage", "hydro",
@@ -204,7 +229,7 @@ SITES: list[Site] = [
     Site("SZG-HBF-01", 2003, "AUT", "Salzburg", "Südtiroler Platz", "1", "5020", "Salzburg",
          47.812900, 13.045600,
          ("Voltana Salzburg Central Station", "Voltana Salzburg Hauptbahnhof"),
-         ("DC150C", "DC150", "DC150"), "Kempower", "ParkingLot", "hydro", image=True,
+         ("DC150C", "DC150", "DC150"), "Kempower", "ParkingLot", "hydro",
          info=("Fast charging next to the station's short-stay car park.",
                "Schnellladen neben dem Kurzparkbereich des Bahnhofs.")),
     Site("PAR-GDL-01", 3001, "FRA", "Paris", "Rue de Lyon", "51", "75012", "Île-de-France",
@@ -218,7 +243,7 @@ SITES: list[Site] = [
          ("Borne Éclair Lyon Part-Dieu", "Borne Éclair Lyon Part-Dieu"),
          ("DC150", "DC150", "AC22", "AC22"), "ABB", "ParkingGarage", "nuclear",
          "Workdays 06:00-23:00; Weekend 08:00-21:00", floor="3",
-         entrance=(45.761700, 4.857700), image=True),
+         entrance=(45.761700, 4.857700)),
     Site("SXB-GAR-01", 3003, "FRA", "Strasbourg", "Place de la Gare", "1", "67000", "Grand Est",
          48.584500, 7.734900,
          ("Borne Éclair Strasbourg Station", "Borne Éclair Gare de Strasbourg"),
@@ -228,7 +253,7 @@ SITES: list[Site] = [
     Site("AMS-RAI-01", 4001, "NLD", "Amsterdam", "Europaplein", "24", "1078 GZ",
          "Noord-Holland", 52.341200, 4.889600,
          ("GroenLaad RAI Amsterdam", "GroenLaad RAI Amsterdam"),
-         ("AC22", "AC22", "AC22"), "Alfen", "ParkingLot", "wind", image=True,
+         ("AC22", "AC22", "AC22"), "Alfen", "ParkingLot", "wind",
          info=("Parking fees of the RAI car park apply during events.",
                "Tijdens evenementen gelden de parkeertarieven van de RAI.")),
     Site("UTR-JBS-01", 4002, "NLD", "Utrecht", "Jaarbeursplein", "6", "3521 AL", "Utrecht",
@@ -242,7 +267,7 @@ SITES: list[Site] = [
          47.359100, 8.523500, ("Alpstrom Sihlcity", "Alpstrom Sihlcity"),
          ("DC150", "DC150", "AC22", "AC22"), "ABB", "UndergroundParkingGarage", "hydro",
          "Workdays 07:00-22:00; Weekend 08:00-20:00", floor="-2",
-         entrance=(47.359800, 8.524100), image=True,
+         entrance=(47.359800, 8.524100),
          info=("Charging bays are reserved for electric vehicles while charging.",
                "Ladeplätze sind nur während des Ladens für Elektrofahrzeuge reserviert."),
          locref=("Level -2, sector blue, close to the cinema lifts.",
@@ -264,7 +289,7 @@ SITES: list[Site] = [
          ("AC7", "AC7"), "Scame", "OnStreet", "gas", pool=False, direct=False),
     Site("ROM-TER-01", 6002, "ITA", "Roma", "Via Marsala", "29", "00185", "Lazio",
          41.902500, 12.502000, ("Corrente Rapida Rome Termini", "Corrente Rapida Roma Termini"),
-         ("DC150C", "DC150"), "Alpitronic", "OnStreet", "gas", image=True,
+         ("DC150C", "DC150"), "Alpitronic", "OnStreet", "gas",
          info=("Fast charging beside Roma Termini station.",
                "Ricarica veloce accanto alla stazione Roma Termini.")),
     Site("TRN-PVV-01", 6003, "ITA", "Torino", "Piazza Vittorio Veneto", "1", "10124",
@@ -360,14 +385,17 @@ def _site_rows(site: Site) -> list[dict[str, str]]:
         for index, (energy, percentage) in enumerate(sources, start=1):
             row[f"EnergySource.{index}.Energy"] = energy
             row[f"EnergySource.{index}.Percentage"] = percentage
-        if site.image:
-            row["ChargingStationImage"] = f"https://images.example.com/stations/{site.code}.jpg"
-        if site.info:
-            row["AdditionalInfo.en"] = site.info[0]
-            row[f"AdditionalInfo.{lang}"] = site.info[1]
+        row["ChargingStationImage"] = f"https://images.example.com/stations/{site.code}.jpg"
+        default = DEFAULT_INFO["garage" if paid else site.location]
+        info = site.info or (default["en"], default[lang])
+        row["AdditionalInfo.en"] = info[0]
+        row[f"AdditionalInfo.{lang}"] = info[1]
         if site.locref:
             row["ChargingStationLocationReference.en"] = site.locref[0]
             row["ChargingStationLocationReference.de"] = site.locref[1]
+        else:
+            bay = f"bay EV{connector:02d}" if site.location != "OnStreet" else "the green bays"
+            row["ChargingStationLocationReference.en"] = f"{site.street} {site.house}, {bay}."
         if site.entrance:
             row["GeoChargingPointEntrance.Latitude"] = f"{site.entrance[0]:.6f}"
             row["GeoChargingPointEntrance.Longitude"] = f"{site.entrance[1]:.6f}"

@@ -34,3 +34,9 @@ def test_errata_name_existing_rules(ruleset: RuleSet) -> None:
     assert len(ruleset.errata) >= 10
     for erratum in ruleset.errata:
         assert all(rule in ruleset.rules for rule in erratum.rules)
+
+
+def test_every_rule_beyond_the_schema_says_why_hubject_cares(ruleset: RuleSet) -> None:
+    for rule in ruleset.rules.values():
+        if rule.category in ("consistency", "guideline", "standard-limit"):
+            assert rule.why, f"{rule.id} has no 'why'"

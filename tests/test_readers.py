@@ -461,7 +461,7 @@ def test_json_envelope_values_are_checked(tmp_path: Path, ruleset: RuleSet) -> N
             "EvseDataRecord": [json_record(ruleset)],
         },
     }
-    report = validate(write_json(tmp_path / "env.json", document), ruleset=ruleset)
+    report = validate(write_json(tmp_path / "env.json", document), ruleset=ruleset, select=["ENV"])
     assert sorted((f.rule, f.field, f.pointer, f.value, f.row) for f in report.findings) == [
         ("ENV001", "ActionType", "/ActionType", "FullLoad", None),
         ("ENV003", "OperatorID", "/OperatorEvseData/OperatorID", "DEU*ABC", None),
@@ -512,7 +512,10 @@ def test_json_coordinates_become_decimal_degrees(
         longitude,
     )
     assert table.notations["GeoCoordinates"].tolist() == list(notation)
-    assert validate(path, ruleset=ruleset, select=["GEO"]).findings == []
+    # Format and range only: the quality rules (GEO008...) would rightly place Santiago
+    # outside the record's Germany.
+    field_rules = [f"GEO00{i}" for i in range(1, 8)]
+    assert validate(path, ruleset=ruleset, select=field_rules).findings == []
 
 
 @pytest.mark.parametrize(

@@ -10,9 +10,14 @@ import pytest
 
 from poicheck import validate
 from poicheck.report import Finding
+from poicheck.ruleset.model import RuleSet
 
 FORMATS = ("csv", "xlsx", "json")
-OPERATOR = {"operator_id": "DE*PCK", "operator_name": "PoiCheck Demo Hub"}
+OPERATOR = {
+    "operator_id": "DE*PCK",
+    "operator_name": "PoiCheck Demo Hub",
+    "sub_operator_ids": ["AT*VLT", "FR*ELC", "NL*GRN", "CH*ALP", "IT*COR"],
+}
 
 
 def planted(samples: Path) -> list[dict[str, object]]:
@@ -21,7 +26,7 @@ def planted(samples: Path) -> list[dict[str, object]]:
 
 def field_findings(findings: list[Finding]) -> set[tuple[int | None, str, str]]:
     """Findings comparable across formats: JSON wire checks (JSN) only exist in JSON."""
-    return {(f.record, f.field, f.rule) for f in findings if not f.rule.startswith("JSN")}
+    return {(f.record, f.rule, f.field) for f in findings if not f.rule.startswith("JSN")}
 
 
 @pytest.mark.parametrize("fmt", FORMATS)
@@ -35,18 +40,41 @@ def test_valid_sample_is_clean(samples: Path, fmt: str) -> None:
 @pytest.mark.parametrize("fmt", FORMATS)
 def test_every_planted_mistake_is_reported_at_its_row_and_field(samples: Path, fmt: str) -> None:
     report = validate(samples / "invalid" / f"evse-invalid.{fmt}", **OPERATOR)
-    expected = {(p["record"], p["rule"]) for p in planted(samples)}
     found = report.findings
+    expected: set[tuple[int | None, str, str]] = set()
     for plant in planted(samples):
-        hits = [f for f in found if f.record == plant["record"] and f.rule == plant["rule"]]
-        assert hits, f"{plant} not reported in {fmt}"
-        field = str(plant["field"])
-        container = "ChargingStationNames" if plant["rule"] == "TXT001" else field
-        assert hits[0].field == container
-        assert hits[0].row == (plant["row"] if fmt != "json" else int(plant["record"]) + 1)
-    unexpected = {(f.record, f.rule) for f in found if not f.rule.startswith("JSN")} - expected
-    assert unexpected == set()
+        for want in plant["findings"]:  # type: ignore[attr-defined]
+            key = (want["record"], want["rule"], want["field"])
+            expected.add(key)
+            hits = [f for f in found if (f.record, f.rule, f.field) == key]
+            assert hits, f"{plant['mistake']}: {key} not reported in {fmt}"
+            row = want["record"] + 2 if fmt != "json" else want["record"] + 1
+            assert hits[0].row == row
+    assert field_findings(found) == expected
     assert report.exit_code() == 1
+
+
+def test_the_planted_mistakes_cover_every_quality_rule(samples: Path, ruleset: RuleSet) -> None:
+    planted_rules = {f["rule"] for p in planted(samples) for f in p["findings"]}  # type: ignore[attr-defined]
+    quality = {
+        r.id for r in ruleset.rules.values() if r.category != "field" and r.category != "input"
+    }
+    assert quality <= planted_rules, sorted(quality - planted_rules)
+
+
+def test_valid_sample_scores_at_least_95_and_every_plant_lowers_its_evse(samples: Path) -> None:
+    valid = validate(samples / "valid" / "evse-valid.csv", **OPERATOR).score
+    invalid = validate(samples / "invalid" / "evse-invalid.csv", **OPERATOR).score
+    assert valid is not None
+    assert invalid is not None
+    summary = valid.summary()
+    assert summary is not None
+    assert summary["overall"] >= 95
+    before = valid.records.set_index("record")["overall"]
+    after = invalid.records.set_index("record")["overall"]
+    for plant in planted(samples):
+        record = int(plant["record"])  # type: ignore[arg-type]
+        assert after[record] < before[record], plant["mistake"]
 
 
 def test_the_three_formats_give_the_same_findings(samples: Path) -> None:

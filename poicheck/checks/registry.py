@@ -56,4 +56,14 @@ def kind_names() -> list[str]:
 
 def _load_builtin_kinds() -> None:
     # Importing the modules registers their kinds.
-    from poicheck.checks import opening_times, presence, reader, values  # noqa: F401
+    from poicheck.checks import (  # noqa: F401
+        consistency,
+        geo,
+        identity,
+        opening_times,
+        power,
+        presence,
+        reader,
+        texts,
+        values,
+    )

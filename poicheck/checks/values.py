@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import difflib
 import re
+from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
@@ -13,7 +14,7 @@ import pyarrow.compute as pc
 
 from poicheck.checks._arrow import full_match, passes, per_distinct, regex_escape, where_filled
 from poicheck.checks.registry import Kind, Params, register
-from poicheck.ruleset.model import Property
+from poicheck.ruleset.model import DataType, Property
 
 INTEGER = r"^-?[0-9]{1,18}$"
 DECIMAL = r"^-?[0-9]{1,18}(\.[0-9]{1,15})?$"
@@ -109,7 +110,16 @@ def _enum_list_pattern(allowed: tuple[str, ...]) -> str:
 
 
 def _enum_list(values: pa.Array, params: Params) -> np.ndarray:
-    return passes(full_match(values, _enum_list_pattern(tuple(params["enum"]))))
+    allowed = (*params["enum"], *params.get("tolerate", ()))
+    return passes(full_match(values, _enum_list_pattern(tuple(allowed))))
+
+
+def _resolve_tolerate(params: Params, types: Mapping[str, DataType]) -> dict[str, Any]:
+    """`tolerate: TypeName` names values another rule reports (limits of the standard)."""
+    out = dict(params)
+    if isinstance(out.get("tolerate"), str):
+        out["tolerate"] = tuple(types[out["tolerate"]].enum or ())
+    return out
 
 
 def _enum_list_hint(value: str, params: Params) -> str:
@@ -133,6 +143,7 @@ register(
         ),
         message="{field} '{value}' is not a ';'-separated list of allowed values{hint}",
         hint=_enum_list_hint,
+        resolve=_resolve_tolerate,
     )
 )
 
@@ -186,6 +197,8 @@ def _describe_range(noun: str) -> Any:
             return f"must be {noun} from {low} to {high}"
         if high is not None:
             return f"must be {noun} of at most {high}"
+        if low == 0:
+            return f"must be {noun}, not negative"
         if low is not None:
             return f"must be {noun} of at least {low}"
         return f"must be {noun}"
@@ -239,5 +252,43 @@ register(
         func=_datetime,
         describe=lambda params: "must be an RFC 3339 date-time such as 2026-01-23T14:04:29Z",
         message="{field} '{value}' is not an RFC 3339 date-time such as 2026-01-23T14:04:29Z",
+    )
+)
+
+
+def _contains_any(values: pa.Array, params: Params) -> np.ndarray:
+    item = "(?:" + "|".join(regex_escape(v) for v in params["enum"]) + ")"
+    return passes(pc.invert(pc.match_substring_regex(values, f"(^|;)[ ]*{item}[ ]*(;|$)")))
+
+
+register(
+    Kind(
+        name="contains_any",
+        scope="cell",
+        func=_contains_any,
+        required=("enum",),
+        describe=lambda params: "lists a value outside the standard: " + ", ".join(params["enum"]),
+        message="{field} '{value}' names a plug type OICP 2.3 cannot express",
+    )
+)
+
+
+def _beyond(values: pa.Array, params: Params) -> np.ndarray:
+    is_number = full_match(values, DECIMAL)
+    numbers = pc.cast(
+        pc.if_else(is_number, values, pa.scalar(None, pa.large_string())), pa.float64()
+    )
+    return passes(pc.less_equal(numbers, params["max"]))
+
+
+register(
+    Kind(
+        name="beyond_standard",
+        scope="cell",
+        func=_beyond,
+        required=("max",),
+        defaults=_range_defaults,
+        describe=lambda params: f"values above {params['max']} cannot be expressed in OICP 2.3",
+        message="{field} {value} is more than OICP 2.3 can express (at most {max})",
     )
 )

@@ -5,6 +5,7 @@ from __future__ import annotations
 from itertools import groupby
 from typing import Any
 
+from poicheck.render._common import score_line
 from poicheck.report import Finding, Report
 
 STYLES = {"error": "\x1b[31m", "warning": "\x1b[33m", "info": "\x1b[36m", "bold": "\x1b[1m"}
@@ -45,7 +46,11 @@ def render(report: Report, *, color: bool = False, **_: Any) -> str:
         lines.append(_paint(result.file, "bold", color))
         lines.append(f"  {_paint('error  ', 'error', color)} unreadable: {result.error}")
         lines.append("")
+    lines.extend(f"note: {note}" for note in report.notes)
     lines.append(summary_line(report))
+    score = score_line(report)
+    if score is not None:
+        lines.append(score)
     return "\n".join(lines) + "\n"
 
 

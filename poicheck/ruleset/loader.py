@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
+import os
 from collections.abc import Iterable, Mapping, Sequence
 from functools import cache
 from importlib import resources
@@ -22,6 +24,7 @@ from poicheck.ruleset.model import (
 )
 
 DEFAULT_RULESET = "oicp-2.3"
+CACHE_FORMAT = "1"  # bump when the cached form of a rule file changes
 
 
 def default_rules_dir() -> Path:
@@ -61,6 +64,9 @@ def _files(paths: Iterable[Path]) -> list[Path]:
 
 
 def _read(path: Path) -> dict[str, Any]:
+    cached, cache_file = _cached_document(path)
+    if cached is not None:
+        return cached
     document = load_yaml(path, error=RuleFileError)
     errors = sorted(_schema_validator().iter_errors(document), key=lambda e: list(e.absolute_path))
     if errors:
@@ -69,7 +75,59 @@ def _read(path: Path) -> dict[str, Any]:
         more = f" (and {len(errors) - 1} more problems)" if len(errors) > 1 else ""
         raise RuleFileError(f"at key '{key}': {first.message}{more}", location=str(path))
     assert isinstance(document, dict)
+    if cache_file is not None:
+        _store_document(cache_file, document)
     return document
+
+
+def _cache_dir() -> Path | None:
+    """Where parsed rule files are kept (None: no cache, POICHECK_NO_CACHE set)."""
+    if os.environ.get("POICHECK_NO_CACHE"):
+        return None
+    base = os.environ.get("POICHECK_CACHE_DIR") or os.environ.get("XDG_CACHE_HOME")
+    return Path(base) / "poicheck" if base else Path.home() / ".cache" / "poicheck"
+
+
+def _cached_document(path: Path) -> tuple[dict[str, Any] | None, Path | None]:
+    """The validated document of a rule file from the cache, and the cache file to use.
+
+    Parsing YAML with the pure-Python loader and validating it against the rule-file schema
+    cost about a second per run; the cache key is the file's content, the schema's text and
+    poicheck's version, so any change to one of them reads the file anew.
+    """
+    from poicheck import __version__
+
+    directory = _cache_dir()
+    if directory is None:
+        return None, None
+    try:
+        content = path.read_bytes()
+    except OSError as exc:
+        raise RuleFileError(f"cannot read file: {exc}", location=str(path)) from exc
+    schema = resources.files("poicheck.ruleset").joinpath("rulefile.schema.json").read_bytes()
+    digest = hashlib.sha256(f"{CACHE_FORMAT}|{__version__}|".encode())
+    digest.update(hashlib.sha256(schema).digest())
+    digest.update(content)
+    cache_file = directory / "rules" / f"{digest.hexdigest()}.json"
+    try:
+        document = json.loads(cache_file.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None, cache_file
+    return (document if isinstance(document, dict) else None), cache_file
+
+
+def _store_document(cache_file: Path, document: dict[str, Any]) -> None:
+    """Keep a validated document for the next run; a cache that cannot be written is skipped."""
+    try:
+        text = json.dumps(document, ensure_ascii=False)
+        if json.loads(text) != document:  # only plain JSON values round-trip exactly
+            return
+        cache_file.parent.mkdir(parents=True, exist_ok=True)
+        partial = cache_file.with_name(f".{cache_file.name}.{os.getpid()}.partial")
+        partial.write_text(text, encoding="utf-8")
+        partial.replace(cache_file)
+    except (OSError, TypeError, ValueError):
+        return
 
 
 def load_ruleset(extra: Sequence[str | Path] = (), *, base: str | Path | None = None) -> RuleSet:
@@ -86,7 +144,9 @@ def _load(paths: tuple[str, ...]) -> RuleSet:
     raw_properties: list[tuple[Path, Scope, dict[str, Any]]] = []
     raw_rules: list[tuple[Path, dict[str, Any]]] = []
     errata: list[Erratum] = []
+    score: dict[str, Any] = {}
     for path, doc in documents:
+        score = doc.get("score", score)
         errata.extend(
             Erratum(e["id"], e["topic"], e["documents"], e["choice"], tuple(e.get("rules", ())))
             for e in doc.get("errata", [])
@@ -123,9 +183,19 @@ def _load(paths: tuple[str, ...]) -> RuleSet:
         rules={},
         files=tuple(str(p) for p, _ in documents),
         errata=tuple(errata),
+        score=score,
         _matchers=matchers,
     )
     ruleset = ruleset.with_rules(_rules(raw_rules, ruleset))
+    for factor, spec in score.get("correctness", {}).get("factors", {}).items():
+        for prefix in spec["rules"]:
+            if not any(rule.startswith(prefix) for rule in ruleset.rules):
+                raise RuleFileError(
+                    f"score factor '{factor}' names '{prefix}', which no rule id starts with"
+                )
+    for path_ in score.get("completeness", {}).get("properties", []):
+        if path_ not in ruleset.properties:
+            raise RuleFileError(f"score completeness names '{path_}', which is not a property")
     for erratum in errata:
         unknown = [r for r in erratum.rules if r not in ruleset.rules]
         if unknown:
@@ -169,6 +239,7 @@ def _properties(
             digits=spec.get("digits"),
             aliases=tuple(spec.get("aliases", ())),
             example=spec.get("example", named.example if named else None),
+            assigned_by_hubject=spec.get("assigned_by_hubject", False),
         )
     return properties
 

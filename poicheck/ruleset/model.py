@@ -53,6 +53,7 @@ class Property:
     digits: int | None = None
     aliases: tuple[str, ...] = ()
     example: str | None = None
+    assigned_by_hubject: bool = False
 
     @property
     def is_container(self) -> bool:
@@ -137,6 +138,7 @@ class RuleSet:
     rules: Mapping[str, Rule]
     files: tuple[str, ...] = ()
     errata: tuple[Erratum, ...] = ()
+    score: Mapping[str, Any] = field(default_factory=dict)
     _matchers: tuple[tuple[re.Pattern[str], Property], ...] = field(
         default=(), repr=False, compare=False
     )
@@ -168,6 +170,7 @@ class RuleSet:
             rules={rule.id: rule for rule in rules},
             files=self.files,
             errata=self.errata,
+            score=self.score,
             _matchers=self._matchers,
         )
 

@@ -1,0 +1,198 @@
+"""Kinds for values that must agree with each other (OICP conditionals, energy sources)."""
+
+from __future__ import annotations
+
+import itertools
+import re
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from poicheck.checks._arrow import passes, regex_escape
+from poicheck.checks._frame import numbers, text
+from poicheck.checks.registry import Kind, Params, register
+from poicheck.table import Layout
+
+RowResult = tuple[np.ndarray, dict[str, np.ndarray]]
+
+
+def _exclusive_value(values: pa.Array, params: Params) -> np.ndarray:
+    item = regex_escape(params["exclusive"])
+    listed = pc.match_substring_regex(values, f"(^|;)[ ]*{item}[ ]*(;|$)")
+    several = pc.match_substring(values, ";")
+    return passes(pc.invert(pc.and_(listed, several)))
+
+
+register(
+    Kind(
+        name="exclusive_value",
+        scope="cell",
+        func=_exclusive_value,
+        required=("exclusive",),
+        describe=lambda params: f"must not combine '{params['exclusive']}' with other values",
+        message="{field} '{value}' combines '{exclusive}' with other values; "
+        "'{exclusive}' stands alone",
+    )
+)
+
+
+def _conditions(frame: pd.DataFrame, when: dict[str, object]) -> np.ndarray:
+    applies = np.ones(len(frame), dtype=bool)
+    for column, expected in when.items():
+        accepted = [
+            str(v).casefold() for v in (expected if isinstance(expected, list) else [expected])
+        ]
+        applies &= np.asarray(text(frame, column).str.casefold().isin(accepted), dtype=bool)
+    return applies
+
+
+def _forbidden_if(frame: pd.DataFrame, field: str, params: Params, layout: Layout) -> np.ndarray:
+    present = np.asarray(frame[field].notna(), dtype=bool) if field in frame.columns else False
+    return ~(present & _conditions(frame, params["when"]))
+
+
+register(
+    Kind(
+        name="forbidden_if",
+        scope="row",
+        func=_forbidden_if,
+        required=("when",),
+        describe=lambda params: (
+            "must be empty when " + " and ".join(f"{k} is {v}" for k, v in params["when"].items())
+        ),
+        message="{field} is given although it must be empty in this case",
+    )
+)
+
+
+def _sum_equals(frame: pd.DataFrame, field: str, params: Params, layout: Layout) -> RowResult:
+    columns = layout.matching(params["members"])
+    if not columns:
+        return np.ones(len(frame), dtype=bool), {}
+    values = np.column_stack([numbers(frame, c) for c in columns])
+    given = ~np.isnan(values).all(axis=1)
+    total = np.nansum(values, axis=1)
+    ok = ~given | np.isclose(total, params["total"])
+    shown = np.array([f"{t:g}" for t in total], dtype=object)
+    return ok, {"total": shown, "value": shown}
+
+
+register(
+    Kind(
+        name="sum_equals",
+        scope="row",
+        func=_sum_equals,
+        required=("members", "total"),
+        describe=lambda params: f"{params['members']} must add up to {params['total']}",
+        expand="container",
+        message="{field} percentages add up to {total}, not 100",
+    )
+)
+
+
+def _conflicting_values(
+    frame: pd.DataFrame, field: str, params: Params, layout: Layout
+) -> RowResult:
+    applies = _conditions(frame, params["when"])
+    columns = layout.matching(params["members"])
+    found = np.full(len(frame), "", dtype=object)
+    for column in columns:
+        hit = np.flatnonzero(np.asarray(frame[column].isin(list(params["values"])), dtype=bool))
+        names = text(frame, column).to_numpy(dtype=object)[hit]
+        found[hit] = [n if f == "" else f"{f}, {n}" for f, n in zip(found[hit], names, strict=True)]
+    ok = ~(applies & (found != ""))
+    return ok, {"sources": found}
+
+
+register(
+    Kind(
+        name="conflicting_values",
+        scope="row",
+        func=_conflicting_values,
+        required=("when", "members", "values"),
+        describe=lambda params: (
+            f"contradicts {params['members']} with " + ", ".join(params["values"])
+        ),
+        message="{field} is {value} although EnergySource lists {sources}",
+    )
+)
+
+# --- opening periods -----------------------------------------------------------------------
+
+WEEK = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+GROUPS = {"Everyday": WEEK, "Workdays": WEEK[:5], "Weekend": WEEK[5:]}
+PERIOD = re.compile(r"([0-9]{2}):([0-9]{2})-([0-9]{2}):([0-9]{2})", re.ASCII)
+
+
+def _minutes(hours: str, minutes: str) -> int:
+    return int(hours) * 60 + int(minutes)
+
+
+def clock_problem(cell: str) -> str:
+    """Why the periods of an OpeningTimes cell are not real clock times, or ''.
+
+    Times run from 00:00 to 23:59; 24:00 is accepted as an end (the end of the day). A period
+    must end after it begins: an overnight period is two periods (22:00-24:00, 00:00-06:00).
+    """
+    for begin_h, begin_m, end_h, end_m in PERIOD.findall(cell):
+        begin, end = _minutes(begin_h, begin_m), _minutes(end_h, end_m)
+        period = f"{begin_h}:{begin_m}-{end_h}:{end_m}"
+        if int(begin_h) > 23 or int(begin_m) > 59 or int(end_m) > 59:
+            return f"'{period}' is not a clock time (00:00 to 23:59)"
+        if end > 24 * 60:
+            return f"'{period}' ends after 24:00"
+        if end <= begin:
+            return f"'{period}' ends before it begins; split an overnight period at 24:00"
+    return ""
+
+
+def overlap_problem(cell: str) -> str:
+    """The first two periods that overlap on the same day (after expanding Workdays etc.), or ''."""
+    periods: dict[str, list[tuple[int, int, str]]] = {}
+    for entry in re.split(r"[ ]*;[ ]*", cell.strip()):
+        if not entry.strip():
+            return ""  # not in the OpeningTimes grammar: ACC017's finding
+        day, *spans = entry.split()
+        for span in spans:
+            match = PERIOD.fullmatch(span)
+            if not match:
+                return ""
+            begin, end = _minutes(*match.groups()[:2]), _minutes(*match.groups()[2:])
+            for weekday in GROUPS.get(day, (day,)):
+                periods.setdefault(weekday, []).append((begin, end, f"{day} {span}"))
+    for weekday, spans in periods.items():
+        spans.sort()
+        for (_, end, first), (begin, _, second) in itertools.pairwise(spans):
+            if begin < end:
+                return f"'{first}' and '{second}' overlap on {weekday}"
+    return ""
+
+
+def _per_cell(values: pa.Array, problem: object) -> np.ndarray:
+    from poicheck.checks._arrow import per_distinct
+
+    return per_distinct(values, lambda cell: not problem(cell))  # type: ignore[operator]
+
+
+register(
+    Kind(
+        name="opening_clock",
+        scope="cell",
+        func=lambda values, params: _per_cell(values, clock_problem),
+        describe=lambda params: "periods must be clock times 00:00-24:00 that end after they begin",
+        message="{field} '{value}': {hint}",
+        hint=lambda value, params: clock_problem(value),
+    )
+)
+register(
+    Kind(
+        name="opening_overlap",
+        scope="cell",
+        func=lambda values, params: _per_cell(values, overlap_problem),
+        describe=lambda params: "periods of the same day must not overlap",
+        message="{field} '{value}': {hint}",
+        hint=lambda value, params: overlap_problem(value),
+    )
+)

@@ -1,0 +1,167 @@
+"""Kinds for power data, Hubject's correctness factor: facilities complete and consistent with
+their plugs, voltage line to neutral, power close to phases x voltage x current (02 Best
+Practices; Hubject EVSE data score)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from poicheck.checks._arrow import regex_escape
+from poicheck.checks._frame import is_in, numbers, sibling, text
+from poicheck.checks.registry import Kind, Params, register
+from poicheck.table import Layout
+
+RowResult = tuple[np.ndarray, dict[str, np.ndarray]]
+
+
+def _required_if_sibling(
+    frame: pd.DataFrame, field: str, params: Params, layout: Layout
+) -> np.ndarray:
+    ((name, accepted),) = params["sibling"].items()
+    applies = is_in(frame, sibling(layout, field, name), accepted)
+    present = np.asarray(frame[field].notna(), dtype=bool) if field in frame.columns else False
+    return present | ~applies
+
+
+register(
+    Kind(
+        name="required_if_sibling",
+        scope="row",
+        func=_required_if_sibling,
+        required=("sibling",),
+        describe=lambda params: (
+            "is expected when "
+            + " or ".join(f"{k} is {', '.join(v)}" for k, v in params["sibling"].items())
+        ),
+        message="{field} is missing; give it for every {kinds} facility",
+    )
+)
+
+
+def _range_by_sibling(frame: pd.DataFrame, field: str, params: Params, layout: Layout) -> RowResult:
+    """A number's plausible range depends on a sibling's value (e.g. Power by PowerType)."""
+    kind = text(frame, sibling(layout, field, params["sibling"]))
+    value = numbers(frame, field)
+    ok = np.ones(len(frame), dtype=bool)
+    expected = np.full(len(frame), "", dtype=object)
+    for case, bounds in params["ranges"].items():
+        here = np.asarray(kind == case, dtype=bool) & ~np.isnan(value)
+        low, high = bounds.get("min", -np.inf), bounds.get("max", np.inf)
+        bad = here & ((value < low) | (value > high))
+        ok &= ~bad
+        expected[bad] = f"{case}: {bounds.get('min', '')}..{bounds.get('max', '')}"
+    suggestion = np.full(len(frame), "", dtype=object)
+    for bad_value, advice in params.get("advice", {}).items():
+        suggestion[np.isclose(value, float(bad_value))] = f"; {advice}"
+    return ok, {"expected": expected, "advice": suggestion}
+
+
+register(
+    Kind(
+        name="range_by_sibling",
+        scope="row",
+        func=_range_by_sibling,
+        required=("sibling", "ranges"),
+        describe=lambda params: (
+            "must lie in a plausible range for its "
+            + params["sibling"]
+            + " ("
+            + "; ".join(
+                f"{k} {v.get('min', '')}..{v.get('max', '')}" for k, v in params["ranges"].items()
+            )
+            + ")"
+        ),
+        message="{field} {value} is implausible for {expected}{advice}",
+    )
+)
+
+PHASES = {"AC_1_PHASE": 1.0, "AC_3_PHASE": 3.0, "DC": 1.0}
+
+
+def _power_formula(frame: pd.DataFrame, field: str, params: Params, layout: Layout) -> RowResult:
+    """Power ~ phases x Voltage x Amperage / 1000 (voltage line to neutral)."""
+    kind = text(frame, sibling(layout, field, "PowerType"))
+    phases = kind.map(PHASES).to_numpy(dtype=float, na_value=np.nan)
+    volts = numbers(frame, sibling(layout, field, "Voltage"))
+    amps = numbers(frame, sibling(layout, field, "Amperage"))
+    power = numbers(frame, field)
+    expected = phases * volts * amps / 1000
+    tolerance = np.maximum(params["relative"] * expected, params["absolute"])
+    known = ~np.isnan(expected) & ~np.isnan(power)
+    ok = ~known | (np.abs(power - expected) <= tolerance)
+    # Worded for the failing rows only: the engine reads details there and nowhere else.
+    shown = np.full(len(frame), "", dtype=object)
+    failing = np.flatnonzero(~ok)
+    shown[failing] = [
+        f"{p:g} x {v:g} V x {a:g} A = {e:.2f} kW"
+        for p, v, a, e in zip(
+            phases[failing], volts[failing], amps[failing], expected[failing], strict=True
+        )
+    ]
+    return ok, {"expected": shown}
+
+
+register(
+    Kind(
+        name="power_formula",
+        scope="row",
+        func=_power_formula,
+        required=("relative", "absolute"),
+        describe=lambda params: (
+            "must be close to phases x Voltage x Amperage / 1000 "
+            f"(within {params['relative']:.0%} or {params['absolute']} kW)"
+        ),
+        message="{field} {value} kW does not match {expected}",
+    )
+)
+
+
+def _plugs_match_power(
+    frame: pd.DataFrame, field: str, params: Params, layout: Layout
+) -> RowResult:
+    """Plugs agree with the facilities' power types: a DC plug needs a DC facility and back."""
+    plugs = text(frame, field)
+    values = pa.array(plugs.array)
+
+    def listing(names: list[str]) -> np.ndarray:
+        if not names:
+            return np.zeros(len(frame), dtype=bool)
+        item = "(?:" + "|".join(regex_escape(n) for n in names) + ")"
+        found = pc.match_substring_regex(values, f"(^|;)[ ]*{item}[ ]*(;|$)")
+        return np.asarray(found.fill_null(False).to_numpy(zero_copy_only=False), dtype=bool)
+
+    dc_plug, ac_plug = listing(params["dc_plugs"]), listing(params["ac_plugs"])
+    both = listing(params.get("ac_dc_plugs", []))
+    dc_capable, ac_capable = dc_plug | both, ac_plug | both
+    types = layout.matching("ChargingFacilities.*.PowerType")
+    dc = np.zeros(len(frame), dtype=bool)
+    ac = np.zeros(len(frame), dtype=bool)
+    for column in types:
+        dc |= is_in(frame, column, ["DC"])
+        ac |= is_in(frame, column, ["AC_1_PHASE", "AC_3_PHASE"])
+    has_plugs = np.asarray(plugs != "", dtype=bool)
+    reasons = np.full(len(frame), "", dtype=object)
+    cases = [
+        (dc_plug & ~dc, "a DC plug but no DC facility"),
+        (ac_plug & ~ac, "an AC plug but no AC facility"),
+        (dc & has_plugs & ~dc_capable, "a DC facility but no DC plug"),
+        (ac & has_plugs & ~ac_capable, "an AC facility but no AC plug"),
+    ]
+    for mask, reason in reversed(cases):
+        reasons[mask] = reason
+    return reasons == "", {"reason": reasons}
+
+
+register(
+    Kind(
+        name="plugs_match_power",
+        scope="row",
+        func=_plugs_match_power,
+        required=("dc_plugs", "ac_plugs"),
+        describe=lambda params: "must fit the power types of the charging facilities",
+        message="{field} '{value}' does not fit the charging facilities: {reason}",
+    )
+)

@@ -1,0 +1,128 @@
+"""Kinds for names, texts and contact data (02 eRoamingEvseData Best Practices)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from poicheck.checks._arrow import passes, per_distinct
+from poicheck.checks.identity import normalised
+from poicheck.checks.registry import Kind, Params, register
+from poicheck.table import Layout
+
+RowResult = tuple[np.ndarray, dict[str, np.ndarray]]
+
+
+def _placeholder(values: pa.Array, params: Params) -> np.ndarray:
+    folded = pc.utf8_lower(pc.utf8_trim_whitespace(values))
+    listed = pc.is_in(folded, value_set=pa.array([v.casefold() for v in params["enum"]]))
+    no_letter_or_digit = pc.invert(pc.match_substring_regex(values, r"[\p{L}\p{N}]"))
+    return passes(pc.invert(pc.or_(listed, no_letter_or_digit)))
+
+
+register(
+    Kind(
+        name="placeholder",
+        scope="cell",
+        func=_placeholder,
+        required=("enum",),
+        describe=lambda params: "must be real data, not a placeholder such as n/a, -, test or xxx",
+        message="{field} '{value}' looks like a placeholder, not real data",
+    )
+)
+
+
+def _differs_from(frame: pd.DataFrame, field: str, params: Params, layout: Layout) -> np.ndarray:
+    other = params["other"]
+    if field not in frame.columns or other not in frame.columns:
+        return np.ones(len(frame), dtype=bool)
+    same = normalised(frame, field, layout, strip=True) == normalised(
+        frame, other, layout, strip=True
+    )
+    return ~np.asarray(same.fillna(False), dtype=bool)
+
+
+register(
+    Kind(
+        name="differs_from",
+        scope="row",
+        func=_differs_from,
+        required=("other",),
+        describe=lambda params: f"must not merely repeat {params['other']}",
+        message="{field} '{value}' only repeats the {other}; "
+        "give the station a name people recognise",
+    )
+)
+
+
+def _first_language(frame: pd.DataFrame, field: str, params: Params, layout: Layout) -> RowResult:
+    members = layout.members(field)
+    first = np.full(len(frame), "", dtype=object)
+    for column in reversed(members):
+        filled = np.asarray(frame[column].notna(), dtype=bool)
+        first[filled] = column.rsplit(".", 1)[1]
+    ok = (first == "") | (first == params["lang"])
+    return ok, {"first": first, "value": first}
+
+
+register(
+    Kind(
+        name="first_language",
+        scope="row",
+        func=_first_language,
+        required=("lang",),
+        describe=lambda params: f"must give its first text in '{params['lang']}'",
+        expand="container",
+        message="{field} starts with '{first}'; the first language should be '{lang}', "
+        "then the local ones",
+    )
+)
+
+
+def _language_known(frame: pd.DataFrame, field: str, params: Params, layout: Layout) -> np.ndarray:
+    from poicheck.geodata import is_language
+
+    lang = field.rsplit(".", 1)[1]
+    if is_language(lang):
+        return np.ones(len(frame), dtype=bool)
+    return ~np.asarray(frame[field].notna(), dtype=bool)
+
+
+register(
+    Kind(
+        name="language_known",
+        scope="row",
+        func=_language_known,
+        describe=lambda params: "columns must name a language that exists in ISO 639",
+        expand="members",
+        message="'{lang}' in column {field} is not an ISO 639 language",
+    )
+)
+
+
+def _phone_problem(number: str) -> str:
+    import phonenumbers
+
+    try:
+        parsed = phonenumbers.parse(number, None)
+    except phonenumbers.NumberParseException:
+        return "; it has no valid country calling code"
+    if not phonenumbers.is_possible_number(parsed):
+        return "; it has the wrong number of digits for its country"
+    if not phonenumbers.is_valid_number(parsed):
+        return f"; it is not a valid number for +{parsed.country_code}"
+    return ""
+
+
+register(
+    Kind(
+        name="phone_possible",
+        scope="cell",
+        func=lambda values, params: per_distinct(values, lambda v: not _phone_problem(v)),
+        describe=lambda params: "must be a number that can be dialled (phonenumbers)",
+        message="{field} '{value}' cannot be dialled{hint}",
+        hint=lambda value, params: _phone_problem(value),
+    )
+)

@@ -1,0 +1,111 @@
+"""The local EVSE data score, mirroring Hubject's published method (rules/oicp-2.3/score.yaml).
+
+Completeness: the share of the listed optional properties an EVSE fills. Correctness: the mean
+of factor scores (geolocation, power data, additional info, conformity), each 100 minus the
+penalty of the EVSE's worst finding of the factor's rules. Overall: the mean of both, 0..100;
+per EVSE, per file (mean over its EVSEs) and in total.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from poicheck.ruleset.model import RuleSet
+from poicheck.table import Layout
+
+RECORD_COLUMNS = ["file", "record", "row", "evse_id", "completeness"]
+# Report.records also holds one bool column per completeness property: "filled:<path>".
+FILLED_PREFIX = "filled:"
+
+
+def filled(frame: pd.DataFrame, ruleset: RuleSet) -> pd.DataFrame:
+    """Per record (row) and completeness property (column), whether the record fills it."""
+    paths = list(ruleset.score.get("completeness", {}).get("properties", []))
+    layout = Layout(frame.columns, ruleset)
+    flags = np.zeros((len(frame), len(paths)), dtype=bool)
+    for i, path in enumerate(paths):
+        prop = ruleset.properties[path]
+        columns = layout.members(path) if prop.is_container else layout.matching(path)
+        if columns:
+            flags[:, i] = np.asarray(frame[columns].notna().any(axis=1), dtype=bool)
+    return pd.DataFrame(flags, columns=paths, index=pd.RangeIndex(len(frame)))
+
+
+def completeness(frame: pd.DataFrame, ruleset: RuleSet) -> np.ndarray:
+    """Per record, the percentage of the score's completeness properties that are filled."""
+    flags = filled(frame, ruleset)
+    if flags.shape[1] == 0 or frame.empty:
+        return np.full(len(frame), 100.0)
+    return np.asarray(flags.to_numpy().mean(axis=1) * 100, dtype=float)
+
+
+def completeness_shares(records: pd.DataFrame) -> dict[str, float]:
+    """Per completeness property, the percentage of records filling it (0..100), from the
+    `filled:<path>` columns of `Report.records`."""
+    columns = [c for c in records.columns if str(c).startswith(FILLED_PREFIX)]
+    if records.empty:
+        return {}
+    return {c[len(FILLED_PREFIX) :]: float(records[c].mean()) * 100 for c in columns}
+
+
+def factor_of(rule_id: str, ruleset: RuleSet) -> str | None:
+    """The correctness factor whose rule prefixes match a rule id (the longest prefix wins)."""
+    best: tuple[int, str | None] = (-1, None)
+    for name, spec in ruleset.score.get("correctness", {}).get("factors", {}).items():
+        for prefix in spec["rules"]:
+            if rule_id.startswith(prefix) and len(prefix) > best[0]:
+                best = (len(prefix), name)
+    return best[1]
+
+
+@dataclass(frozen=True)
+class Score:
+    """Scores per EVSE (`records`), per file and in total."""
+
+    records: pd.DataFrame
+    factors: tuple[str, ...]
+
+    def summary(self, file: str | None = None) -> dict[str, Any] | None:
+        records = self.records if file is None else self.records[self.records["file"] == file]
+        if records.empty:
+            return None
+        return {
+            "overall": round(float(records["overall"].mean()), 1),
+            "completeness": round(float(records["completeness"].mean()), 1),
+            "correctness": round(float(records["correctness"].mean()), 1),
+            "factors": {f: round(float(records[f].mean()), 1) for f in self.factors},
+            "records": len(records),
+        }
+
+
+def compute(records: pd.DataFrame, findings: pd.DataFrame, ruleset: RuleSet) -> Score:
+    """Scores from per-record completeness and the findings table (vectorised)."""
+    correctness = ruleset.score.get("correctness", {})
+    factors = tuple(correctness.get("factors", {}))
+    penalties = {"error": 100.0, "warning": 50.0, "info": 0.0, **correctness.get("penalties", {})}
+    out = records.copy()
+    for factor in factors:
+        out[factor] = 100.0
+    located = findings[findings["record"].notna()]
+    if len(located) and factors:
+        rule_factor = {rule: factor_of(rule, ruleset) for rule in located["rule"].unique()}
+        scored = pd.DataFrame(
+            {
+                "file": located["file"].to_numpy(),
+                "record": located["record"].astype("int64").to_numpy(),
+                "factor": located["rule"].map(rule_factor).to_numpy(),
+                "penalty": located["severity"].map(penalties).to_numpy(dtype=float),
+            }
+        ).dropna(subset=["factor"])
+        worst = scored.groupby(["file", "record", "factor"])["penalty"].max().unstack("factor")
+        keyed = out.set_index(["file", "record"])
+        for factor in worst.columns:
+            penalty = worst[factor].reindex(keyed.index).fillna(0).to_numpy()
+            out[factor] = 100.0 - penalty
+    out["correctness"] = out[list(factors)].mean(axis=1) if factors else 100.0
+    out["overall"] = (out["completeness"] + out["correctness"]) / 2
+    return Score(records=out, factors=factors)
