@@ -1,12 +1,23 @@
-"""Readers: bytes in, canonical table out. They never judge values; rules do."""
+"""Readers: bytes in, canonical table out. They never judge values; rules do.
+
+The only judgements readers make are about damage only a reader can see (a formula without a
+cached value, a number where Excel destroyed text, merged or hidden cells...); they report it
+as findings of `reader` rules (rules-input.yaml, rules-spreadsheet.yaml).
+"""
 
 from __future__ import annotations
 
+import stat
+from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from poicheck.errors import InputError
 from poicheck.ruleset.model import RuleSet
 from poicheck.table import CanonicalTable
+
+if TYPE_CHECKING:
+    from poicheck.mapping import ColumnMapping
 
 FORMATS = {
     ".csv": "csv",
@@ -18,41 +29,101 @@ FORMATS = {
 }
 
 
+def check_file(path: Path) -> str:
+    """The format of an input file by its name; raise InputError unless it is a regular,
+    readable file of a known type."""
+    try:
+        mode = path.stat().st_mode
+    except FileNotFoundError as exc:
+        raise InputError("no such file", location=str(path)) from exc
+    except PermissionError as exc:
+        raise InputError("permission denied", location=str(path)) from exc
+    except OSError as exc:
+        raise InputError(f"cannot read: {exc.strerror or exc}", location=str(path)) from exc
+    if stat.S_ISDIR(mode):
+        raise InputError("is a directory, not a data file", location=str(path))
+    if not stat.S_ISREG(mode):
+        # A FIFO or device would block or never end.
+        raise InputError("is not a regular file (a pipe or device?)", location=str(path))
+    fmt = FORMATS.get(path.suffix.lower())
+    if fmt is not None:
+        return fmt
+    if path.suffix.lower() == ".xls":
+        from poicheck.readers.safety import sniff, wrong_content
+
+        with path.open("rb") as handle:
+            kind = sniff(handle.read(4096))
+        raise wrong_content(path, kind, "XLSX")
+    raise InputError(
+        f"unknown file type '{path.suffix}'; expected .xlsx, .xlsm, .csv or .json",
+        location=str(path),
+    )
+
+
 def read_table(
     path: str | Path,
     ruleset: RuleSet,
     *,
     sheet: str | None = None,
     encoding: str | None = None,
+    mapping: ColumnMapping | None = None,
 ) -> CanonicalTable:
-    """Read one input file into the canonical table; raise InputError when it is unusable."""
+    """Read one input file into the canonical table; raise InputError when it is unusable.
+
+    `mapping` (spreadsheets only) reads a foreign layout as the canonical one. The file is
+    only ever opened for reading.
+    """
     path = Path(path)
-    if path.is_dir():
-        raise InputError("is a directory, not a data file", location=str(path))
-    if not path.exists():
-        raise InputError("no such file", location=str(path))
-    fmt = FORMATS.get(path.suffix.lower())
-    if fmt is None:
-        if path.suffix.lower() == ".xls":
-            raise InputError(
-                "the old binary .xls format is not supported; save the workbook as .xlsx",
-                location=str(path),
-            )
-        raise InputError(
-            f"unknown file type '{path.suffix}'; expected .xlsx, .csv or .json", location=str(path)
-        )
     try:
+        fmt = check_file(path)
         if fmt == "csv":
             from poicheck.readers.csv import read_csv
 
-            return read_csv(path, ruleset, encoding=encoding)
+            return read_csv(path, ruleset, encoding=encoding, mapping=mapping)
         if fmt == "xlsx":
             from poicheck.readers.xlsx import read_xlsx
 
-            return read_xlsx(path, ruleset, sheet=sheet)
+            return read_xlsx(path, ruleset, sheet=sheet, mapping=mapping)
         from poicheck.readers.json import read_json
 
         return read_json(path, ruleset)
+    except PermissionError as exc:
+        raise InputError("permission denied", location=str(path)) from exc
+    except MemoryError as exc:
+        raise InputError("too large to read into memory", location=str(path)) from exc
+    except OSError as exc:
+        raise InputError(f"cannot read: {exc.strerror or exc}", location=str(path)) from exc
+
+
+@dataclass(frozen=True)
+class Preview:
+    """The first rows of a spreadsheet as text, for proposing a mapping."""
+
+    source: str
+    rows: list[list[str]]
+
+
+def preview(
+    path: str | Path, *, sheet: str | None = None, encoding: str | None = None, limit: int = 500
+) -> Preview:
+    """The first `limit` rows of a CSV file or worksheet, as the user sees them."""
+    path = Path(path)
+    try:
+        fmt = check_file(path)
+        if fmt == "json":
+            raise InputError(
+                "OICP JSON needs no mapping: it is read by its property names", location=str(path)
+            )
+        if fmt == "csv":
+            from poicheck.readers.csv import preview_csv
+
+            return Preview(str(path), preview_csv(path, encoding, limit))
+        from poicheck.readers.xlsx import cell_text, damaged, load_grid
+
+        with damaged(path):
+            grid, _ = load_grid(path, sheet=sheet)
+        rows = [[cell_text(v) for v in row] for row in grid.rows[:limit]]
+        return Preview(f"{path} (sheet '{grid.name}')", rows)
     except PermissionError as exc:
         raise InputError("permission denied", location=str(path)) from exc
     except OSError as exc:

@@ -73,6 +73,10 @@ def read_json(path: Path, ruleset: RuleSet) -> CanonicalTable:
             document = json.load(handle, parse_float=Decimal)
     except UnicodeDecodeError as exc:
         raise InputError("OICP JSON must be UTF-8 encoded", location=str(path)) from exc
+    except RecursionError as exc:
+        raise InputError(
+            "the JSON is nested too deeply to be EVSE data", location=str(path)
+        ) from exc
     except json.JSONDecodeError as exc:
         raise InputError(
             f"invalid JSON at line {exc.lineno}, column {exc.colno}: {exc.msg}", location=str(path)

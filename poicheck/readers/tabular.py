@@ -1,22 +1,174 @@
-"""What every spreadsheet-like reader does after turning bytes into rows of text."""
+"""What every spreadsheet-like reader does after turning bytes into rows of text: find the
+header row, apply a column mapping, resolve columns, drop empty rows, look for damage, and turn
+what the reader noticed into findings located at their record and column."""
 
 from __future__ import annotations
 
 import difflib
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from dataclasses import field as dataclass_field
+from dataclasses import replace as replace_finding
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
+from poicheck.errors import InputError
+from poicheck.pointers import PointerBuilder
+from poicheck.readers import damage
 from poicheck.ruleset.model import RuleSet
 from poicheck.table import (
     TEXT,
     CanonicalTable,
+    Layout,
     RawFinding,
     Source,
     canonical_order,
-    empty_to_missing,
 )
+
+if TYPE_CHECKING:
+    from poicheck.mapping import ColumnMapping, ColumnRule
+
+HEAD_ROWS = 10  # the header is looked for among the first non-empty rows
+
+
+@dataclass(frozen=True)
+class Note:
+    """Something a reader noticed, located by spreadsheet row and raw column position."""
+
+    rule: str
+    row: int | None = None
+    position: int | None = None
+    value: str | None = None
+    details: Mapping[str, Any] = dataclass_field(default_factory=dict)
+    field: str | None = None
+
+
+@dataclass
+class Sheet:
+    """The raw text cells of one sheet or CSV file: the header and the rows below it.
+
+    `body` has positional columns 0..n-1 of text ('' or missing for empty cells); `natives`
+    holds, per position, the native values of cells that were not text (xlsx numbers, dates)
+    by body row; `notes` what the reader saw on the way.
+    """
+
+    header: list[str]
+    body: pd.DataFrame
+    source: Source
+    first_row: int = 2
+    natives: dict[int, dict[int, Any]] = dataclass_field(default_factory=dict)
+    notes: list[Note] = dataclass_field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Column:
+    """One canonical column to build: its name, its raw position and the mapping rule."""
+
+    name: str
+    position: int
+    rule: ColumnRule | None = None
+    part: int = 0  # which target of a split
+
+
+def known_header(ruleset: RuleSet, mapping: ColumnMapping | None) -> Callable[[str], bool]:
+    """Whether a header names a column poicheck reads (canonical, alias, or mapped)."""
+    aliases = ruleset.alias_map()
+
+    def known(header: str) -> bool:
+        name = str(header).strip()
+        if mapping is not None and mapping.rule_for(name) is not None:
+            return True
+        return bool(name) and ruleset.property_for_column(aliases.get(name, name)) is not None
+
+    return known
+
+
+def choose_header(rows: Sequence[Sequence[str]], known: Callable[[str], bool]) -> int | None:
+    """The header among the first non-empty rows: the one that names the most known columns
+    (the first non-empty row when none names any)."""
+    filled = [i for i, row in enumerate(rows) if any(str(c).strip() for c in row)][:HEAD_ROWS]
+    if not filled:
+        return None
+    return max(filled, key=lambda i: (sum(known(str(c)) for c in rows[i]), -i))
+
+
+def above_header(rows: Sequence[Sequence[str]], index: int, first_row: int = 1) -> list[Note]:
+    """A note for the non-empty rows above the chosen header (titles, extra header rows)."""
+    skipped = [first_row + i for i, row in enumerate(rows[:index]) if any(c.strip() for c in row)]
+    if not skipped:
+        return []
+    details = {"rows": ranges(skipped), "header": first_row + index}
+    return [
+        Note(
+            "TBL003",
+            value=" | ".join(c for c in rows[skipped[0] - first_row] if c)[:80],
+            details=details,
+        )
+    ]
+
+
+def ranges(numbers: Sequence[int]) -> str:
+    """'rows 3-5, 9' for [3, 4, 5, 9]; 'row 3' for [3]."""
+    parts: list[str] = []
+    start = previous = numbers[0]
+    for number in [*numbers[1:], None]:
+        if number is not None and number == previous + 1:
+            previous = number
+            continue
+        parts.append(f"{start}" if start == previous else f"{start}-{previous}")
+        if number is not None:
+            start = previous = number
+    return ("row " if len(numbers) == 1 else "rows ") + ", ".join(parts)
+
+
+def plan_columns(
+    header: Sequence[object],
+    body: pd.DataFrame,
+    ruleset: RuleSet,
+    mapping: ColumnMapping | None = None,
+) -> tuple[list[Column], list[Note]]:
+    """Which canonical column each raw column becomes; unknown, ignored and duplicate columns
+    as notes (TBL001, TBL002)."""
+    aliases = ruleset.alias_map()
+    known = [p.path for p in ruleset.scope_properties("record") if not p.is_container]
+    columns: list[Column] = []
+    notes: list[Note] = []
+    taken: set[str] = set()
+    for position, raw in enumerate(header):
+        name = "" if raw is None else str(raw).strip()
+        rule = mapping.rule_for(name) if mapping is not None and name else None
+        if rule is not None:
+            if not rule.targets:
+                notes.append(
+                    Note("TBL001", field=name, details={"hint": "; the mapping ignores it"})
+                )
+            targets: list[tuple[str, int, ColumnRule | None]] = [
+                (t, i, rule) for i, t in enumerate(rule.targets)
+            ]
+        elif not name:
+            if body.iloc[:, position].replace("", None).notna().any():
+                details = {"hint": " (it has no header)"}
+                notes.append(Note("TBL001", field=f"(column {position + 1})", details=details))
+            continue
+        else:
+            canonical = aliases.get(name, name)
+            if ruleset.property_for_column(canonical) is None:
+                close = difflib.get_close_matches(name, known, n=1, cutoff=0.8)
+                hint = f"; did you mean {close[0]}?" if close else ""
+                notes.append(Note("TBL001", field=name, details={"hint": hint}))
+                continue
+            targets = [(canonical, 0, None)]
+        for target, part, target_rule in targets:
+            if target in taken:
+                notes.append(Note("TBL002", field=target))
+                continue
+            taken.add(target)
+            columns.append(Column(target, position, target_rule, part))
+    return columns, notes
 
 
 def build_table(
@@ -27,48 +179,214 @@ def build_table(
     *,
     first_row: int = 2,
 ) -> CanonicalTable:
-    """A canonical table from a header row and the text cells below it.
+    """A canonical table from a header row and the text cells below it, as they are.
 
     `frame` has positional columns matching `headers`; `first_row` is the spreadsheet row
     number (1-based) of the first data row. Header aliases are resolved, duplicate and
-    unknown columns reported, empty cells made missing and wholly empty rows dropped.
+    unknown columns reported, empty cells made missing and wholly empty rows dropped. Values
+    are taken as given (a DataFrame is canonical already); files go through `finish`.
     """
-    aliases = ruleset.alias_map()
-    findings: list[RawFinding] = []
-    keep: dict[str, int] = {}
-    known = [p.path for p in ruleset.scope_properties("record") if not p.is_container]
-    for position, header in enumerate(headers):
-        name = "" if header is None else str(header).strip()
-        if not name:
-            if frame.iloc[:, position].replace("", None).notna().any():
-                findings.append(
-                    RawFinding(
-                        "TBL001",
-                        None,
-                        f"(column {position + 1})",
-                        "",
-                        None,
-                        {"hint": " (it has no header)"},
-                    )
-                )
-            continue
-        name = aliases.get(name, name)
-        if name in keep:
-            findings.append(RawFinding("TBL002", None, name, ""))
-            continue
-        if ruleset.property_for_column(name) is None:
-            close = difflib.get_close_matches(name, known, n=1, cutoff=0.8)
-            hint = f"; did you mean {close[0]}?" if close else ""
-            findings.append(RawFinding("TBL001", None, name, "", None, {"hint": hint}))
-            continue
-        keep[name] = position
-    data = frame.iloc[:, list(keep.values())].copy()
-    data.columns = list(keep)
-    data = empty_to_missing(data) if len(data.columns) else pd.DataFrame(index=data.index)
-    rows = np.arange(first_row, first_row + len(frame), dtype=np.int64)
+    sheet = Sheet([("" if h is None else str(h)) for h in headers], frame, source, first_row)
+    return finish(sheet, ruleset, inspect=False)
+
+
+def finish(
+    sheet: Sheet,
+    ruleset: RuleSet,
+    mapping: ColumnMapping | None = None,
+    *,
+    inspect: bool = True,
+) -> CanonicalTable:
+    """The canonical table of a sheet, with the reader's findings located at their cells."""
+    columns, notes = plan_columns(sheet.header, sheet.body, ruleset, mapping)
+    if inspect:
+        _require_columns(sheet, columns, mapping)
+    notes = [*sheet.notes, *notes]
+    rows = np.arange(sheet.first_row, sheet.first_row + len(sheet.body), dtype=np.int64)
+    data, origin, split_notes = _columns(sheet, columns)
+    notes.extend(split_notes)
+    data = _missing(data)
+    keep = np.ones(len(data), dtype=bool)
     if len(data.columns):
-        filled = np.asarray(data.notna().any(axis=1), dtype=bool)
-        data = data[filled].reset_index(drop=True)
-        rows = rows[filled]
+        keep &= np.asarray(data.notna().any(axis=1), dtype=bool)
+    if inspect:
+        repeated = _repeated_headers(sheet)
+        notes.extend(Note("TBL004", row=int(rows[i])) for i in repeated)
+        keep[repeated] = False
+    kept_index = data.index[keep]
+    rows = rows[keep]
+    data = data[keep].reset_index(drop=True)
     data = data[canonical_order(list(data.columns), ruleset)].astype(TEXT)
-    return CanonicalTable(frame=data, source=source, rows=rows, reader_findings=findings)
+    issues: list[damage.Issue] = []
+    if inspect and not len(data):
+        raise InputError(
+            f"there are column headers (row {sheet.first_row - 1}) but no data rows below them",
+            location=sheet.source.path,
+        )
+    if inspect:
+        converted = {c.name for c in columns if c.rule is not None and c.rule.converts}
+        natives = _natives(
+            sheet, {k: v for k, v in origin.items() if k not in converted}, kept_index
+        )
+        data, issues = damage.analyse(data, ruleset, natives)
+    findings = _findings(data, rows, notes, issues, origin, sheet, ruleset)
+    return CanonicalTable(frame=data, source=sheet.source, rows=rows, reader_findings=findings)
+
+
+def _require_columns(sheet: Sheet, columns: list[Column], mapping: ColumnMapping | None) -> None:
+    if columns:
+        return
+    named = [h.strip() for h in sheet.header if h.strip()]
+    shown = ", ".join(f"'{h}'" for h in named[:4]) + (", ..." if len(named) > 4 else "")
+    advice = (
+        "check the mapping's headers"
+        if mapping is not None
+        else "give a --mapping (`poicheck map FILE` proposes one)"
+    )
+    raise InputError(
+        f"no column of row {sheet.first_row - 1} ({shown}) is part of the canonical layout "
+        f"(docs/layout.md); {advice}",
+        location=sheet.source.path,
+    )
+
+
+def _columns(
+    sheet: Sheet, columns: list[Column]
+) -> tuple[pd.DataFrame, dict[str, int], list[Note]]:
+    """The planned columns' cells (mapping applied), and each column's raw position."""
+    out: dict[str, pd.Series] = {}
+    origin: dict[str, int] = {}
+    notes: list[Note] = []
+    done: dict[int, list[pd.Series]] = {}
+    for column in columns:
+        raw = sheet.body.iloc[:, column.position]
+        if column.rule is None:
+            out[column.name] = raw
+        else:
+            if column.position not in done:
+                values, failed = column.rule.transform(raw.fillna(""))
+                done[column.position] = values
+                for index, value in failed:
+                    row = sheet.first_row + index
+                    notes.append(
+                        Note(
+                            "TBL013",
+                            row=row,
+                            position=column.position,
+                            value=value,
+                            details={
+                                "targets": " and ".join(column.rule.targets),
+                                "separator": column.rule.separator or "",
+                            },
+                        )
+                    )
+            out[column.name] = done[column.position][column.part]
+        origin[column.name] = column.position
+    frame = (
+        pd.DataFrame(out, index=sheet.body.index) if out else pd.DataFrame(index=sheet.body.index)
+    )
+    return frame, origin, notes
+
+
+def _repeated_headers(sheet: Sheet) -> list[int]:
+    """Body rows that repeat the header (a second header row, or files pasted together)."""
+    named = [(i, str(h).strip()) for i, h in enumerate(sheet.header) if str(h).strip()]
+    if len(named) < 2 or sheet.body.empty:
+        return []
+    # A repeated header repeats its first named cell: only those rows are compared in full.
+    first, name = named[0]
+    candidates = np.flatnonzero(_stripped(sheet.body.iloc[:, first]) == name)
+    if not len(candidates):
+        return []
+    rows = sheet.body.iloc[candidates]
+    same = sum(
+        np.asarray(_stripped(rows.iloc[:, position]) == text, dtype=int) for position, text in named
+    )
+    return [int(i) for i in candidates[np.asarray(same) >= max(2, len(named) // 2)]]
+
+
+def _stripped(column: pd.Series) -> np.ndarray:
+    values = pc.utf8_trim_whitespace(pa.array(column.array))
+    return np.asarray(values.to_numpy(zero_copy_only=False), dtype=object)
+
+
+def _missing(frame: pd.DataFrame) -> pd.DataFrame:
+    """Text columns with empty and whitespace-only cells made missing (pyarrow, vectorised)."""
+    out = {}
+    for name in frame.columns:
+        values = pa.array(frame[name].array, type=pa.large_string())
+        blank = pc.or_(pc.equal(pc.utf8_length(values), 0), pc.utf8_is_space(values))
+        cleaned = pc.if_else(pc.fill_null(blank, True), pa.scalar(None, pa.large_string()), values)
+        out[name] = pd.Series(pd.array(cleaned, dtype=TEXT), index=frame.index)
+    return pd.DataFrame(out, index=frame.index) if out else pd.DataFrame(index=frame.index)
+
+
+def _natives(sheet: Sheet, origin: Mapping[str, int], kept: pd.Index) -> dict[str, dict[int, Any]]:
+    """Native values by canonical column and record (after empty rows were dropped)."""
+    if not sheet.natives:
+        return {}
+    record_of = {int(body): record for record, body in enumerate(kept)}
+    out: dict[str, dict[int, Any]] = {}
+    for name, position in origin.items():
+        values = sheet.natives.get(position)
+        if values:
+            out[name] = {record_of[i]: v for i, v in values.items() if i in record_of}
+    return out
+
+
+def _findings(
+    data: pd.DataFrame,
+    rows: np.ndarray,
+    notes: list[Note],
+    issues: list[damage.Issue],
+    origin: Mapping[str, int],
+    sheet: Sheet,
+    ruleset: RuleSet,
+) -> list[RawFinding]:
+    """Notes and issues as raw findings, with record, field and pointer."""
+    record_of = {int(row): record for record, row in enumerate(rows)}
+    name_of = {position: name for name, position in reversed(list(origin.items()))}
+    cells: list[tuple[int, str, RawFinding]] = []
+    findings: list[RawFinding] = []
+    for note in notes:
+        field_name = note.field or _field_of(note.position, name_of, sheet)
+        record = record_of.get(note.row) if note.row is not None else None
+        where = f" (row {note.row})" if note.row is not None and record is None else ""
+        details = {"where": where, "row": note.row or "", **note.details}
+        raw = RawFinding(note.rule, record, field_name, "", note.value, details)
+        if record is not None and field_name in data.columns:
+            cells.append((record, field_name, raw))
+        else:
+            findings.append(raw)
+    for issue in issues:
+        details = {"where": "", "row": int(rows[issue.record]), **issue.details}
+        raw = RawFinding(issue.rule, issue.record, issue.field, "", issue.value, details)
+        cells.append((issue.record, issue.field, raw))
+    return findings + _with_pointers(data, cells, ruleset)
+
+
+def _field_of(position: int | None, name_of: Mapping[int, str], sheet: Sheet) -> str:
+    if position is None:
+        return "*"
+    if position in name_of:
+        return name_of[position]
+    header = sheet.header[position] if position < len(sheet.header) else ""
+    return str(header).strip() or f"(column {position + 1})"
+
+
+def _with_pointers(
+    data: pd.DataFrame, cells: list[tuple[int, str, RawFinding]], ruleset: RuleSet
+) -> list[RawFinding]:
+    """The findings with the JSON pointer of their cell, computed per column at once."""
+    if not cells:
+        return []
+    builder = PointerBuilder(data, Layout(data.columns, ruleset))
+    by_column: dict[str, list[int]] = {}
+    for index, (_, name, _) in enumerate(cells):
+        by_column.setdefault(name, []).append(index)
+    pointers: dict[int, str] = {}
+    for name, indices in by_column.items():
+        records = np.asarray([cells[i][0] for i in indices], dtype=np.int64)
+        for i, pointer in zip(indices, builder.pointers(name, records), strict=True):
+            pointers[i] = str(pointer)
+    return [replace_finding(raw, pointer=pointers[i]) for i, (_, _, raw) in enumerate(cells)]

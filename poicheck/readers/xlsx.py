@@ -1,17 +1,45 @@
-"""XLSX reader (python-calamine): first visible sheet by default, every cell turned into text."""
+"""XLSX reader (python-calamine): first visible sheet by default, every cell turned into text.
+
+The archive passes `safety.check_xlsx` before calamine sees it. What calamine does not tell
+(formulas without a cached value, error values, hidden rows and columns, number formats) is
+read from the sheet XML only when the safety scan saw such features.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
+import zipfile
+import zlib
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+from xml.etree import ElementTree
+from xml.parsers.expat import ExpatError
 
 import pandas as pd
 
 from poicheck.errors import InputError
-from poicheck.readers.tabular import build_table
+from poicheck.readers import sheetxml
+from poicheck.readers.safety import MAX_CELLS, Archive, PartScan, check_xlsx
+from poicheck.readers.tabular import (
+    Note,
+    Sheet,
+    above_header,
+    choose_header,
+    finish,
+    known_header,
+    plan_columns,
+    ranges,
+)
 from poicheck.ruleset.model import RuleSet
 from poicheck.table import CanonicalTable, Source
+
+if TYPE_CHECKING:
+    from poicheck.mapping import ColumnMapping
+
+Merged = tuple[tuple[int, int], tuple[int, int]]
 
 
 def cell_text(value: Any) -> str:
@@ -29,50 +57,323 @@ def cell_text(value: Any) -> str:
     return str(value)
 
 
-def read_xlsx(path: Path, ruleset: RuleSet, *, sheet: str | None = None) -> CanonicalTable:
+@dataclass
+class Grid:
+    """The native cells of one worksheet, as calamine returns them, and where they came from."""
+
+    name: str
+    rows: list[list[Any]]
+    merged: list[Merged] = field(default_factory=list)
+    part: str | None = None
+    scan: PartScan | None = None
+    others: str = ""  # the sheets not read, for the XLS009 note
+
+
+def load_grid(path: Path, *, sheet: str | None = None) -> tuple[Grid, Archive]:
+    """The chosen worksheet's cells, once the archive passed the safety checks."""
     from python_calamine import CalamineWorkbook
 
+    archive = check_xlsx(path)
     try:
         workbook = CalamineWorkbook.from_path(str(path))
     except Exception as exc:  # calamine raises its own error types for broken archives
         raise InputError(f"cannot open as an XLSX workbook: {exc}", location=str(path)) from exc
     try:
-        name = _choose_sheet(workbook, sheet, path)
-        rows: list[list[Any]] = workbook.get_sheet_by_name(name).to_python(skip_empty_area=False)
+        name, others = _choose_sheet(workbook, sheet, path)
+        part = _part_of(path, name)
+        scan = archive.sheets.get(part or "")
+        _check_extent(path, name, part, archive)
+        try:
+            data = workbook.get_sheet_by_name(name)
+            rows: list[list[Any]] = data.to_python(skip_empty_area=False)
+            merged: list[Merged] = list(data.merged_cell_ranges or [])
+        except Exception as exc:  # XmlError and friends: a damaged sheet
+            raise InputError(f"cannot read sheet '{name}': {exc}", location=str(path)) from exc
     finally:
         workbook.close()
-    header_index = next(
-        (i for i, row in enumerate(rows) if any(cell_text(c).strip() for c in row)), None
-    )
-    if header_index is None:
-        raise InputError(f"sheet '{name}' is empty", location=str(path))
-    width = max(len(row) for row in rows)
-    text_rows = [[cell_text(c) for c in row] + [""] * (width - len(row)) for row in rows]
-    header = text_rows[header_index]
-    body = text_rows[header_index + 1 :]
-    frame = (
-        pd.DataFrame(body, columns=range(width), dtype="str")
-        if body
-        else pd.DataFrame({i: pd.Series([], dtype="str") for i in range(width)})
-    )
-    return build_table(
-        header, frame, Source(str(path), "xlsx", name), ruleset, first_row=header_index + 2
+    return Grid(name, rows, merged, part, scan, "" if sheet else others), archive
+
+
+def _part_of(path: Path, name: str) -> str | None:
+    try:
+        with zipfile.ZipFile(path) as archive:
+            return sheetxml.sheet_parts(archive).get(name)
+    except (KeyError, StopIteration, SyntaxError, ValueError, zipfile.BadZipFile):
+        return None  # an unusual package layout: fall back to the most cautious bound
+
+
+def _check_extent(path: Path, name: str, part: str | None, archive: Archive) -> None:
+    """Refuse a sheet whose cell rectangle calamine could not allocate (one cell at
+    XFD1048576 makes it ask for half a terabyte, and abort)."""
+    scan = archive.sheets.get(part or "")
+    scans = [scan] if scan is not None else list(archive.sheets.values())
+    worst = max(scans, key=lambda s: s.cells, default=None)
+    unscanned = part is not None and scan is None  # a sheet in a part named like another
+    if not unscanned and (worst is None or worst.cells <= MAX_CELLS):
+        return
+    rows, columns = (worst.max_row, worst.max_column) if worst is not None else (0, 0)
+    if part is not None and part in archive.names:
+        with zipfile.ZipFile(path) as zipped:
+            rows, columns = sheetxml.extent(zipped, part)
+        if rows * columns <= MAX_CELLS:
+            return
+    raise InputError(
+        f"sheet '{name}' spans {rows:,} rows x {columns:,} columns ({rows * columns:,} cells, "
+        f"more than the {MAX_CELLS:,} poicheck reads); delete the stray cells far below or "
+        "right of the data, or split the file",
+        location=str(path),
     )
 
 
-def _choose_sheet(workbook: Any, sheet: str | None, path: Path) -> str:
+def read_xlsx(
+    path: Path,
+    ruleset: RuleSet,
+    *,
+    sheet: str | None = None,
+    mapping: ColumnMapping | None = None,
+) -> CanonicalTable:
+    """Read one worksheet into the canonical table (see the module docstring)."""
+    with damaged(path):
+        return _read(path, ruleset, sheet, mapping)
+
+
+@contextmanager
+def damaged(path: Path) -> Iterator[None]:
+    """Errors of a part broken in a way only parsing shows, as the InputError they are."""
+    try:
+        yield
+    except (
+        zipfile.BadZipFile,
+        zlib.error,
+        ExpatError,
+        ElementTree.ParseError,
+        NotImplementedError,  # zipfile: "zip file version 6.4" and other unsupported features
+    ) as exc:
+        raise InputError(f"the workbook is damaged: {exc}", location=str(path)) from exc
+
+
+def _read(
+    path: Path, ruleset: RuleSet, sheet: str | None, mapping: ColumnMapping | None
+) -> CanonicalTable:
+    grid, _ = load_grid(path, sheet=sheet)
+    width = max((len(row) for row in grid.rows), default=0)
+    known = known_header(ruleset, mapping)
+    head = _head_texts(grid.rows)
+    index = choose_header(head, known)
+    if index is None:
+        raise InputError(f"sheet '{grid.name}' is empty", location=str(path))
+    notes = above_header(head, index)
+    if grid.others:
+        notes.append(Note("XLS009", details={"sheet": grid.name, "others": grid.others}))
+    body_rows = grid.rows[index + 1 :]
+    notes.extend(_merged(grid.merged, body_rows, index))
+    columns = list(zip(*[_padded(r, width) for r in body_rows], strict=True))
+    columns = columns or [() for _ in range(width)]
+    texts, natives = _texts(columns)
+    header = [cell_text(c) for c in _padded(grid.rows[index], width)]
+    body = pd.DataFrame({i: pd.Series(t, dtype="str") for i, t in enumerate(texts)})
+    sheet_data = Sheet(
+        header, body, Source(str(path), "xlsx", grid.name), index + 2, natives, notes
+    )
+    _inspect(path, grid, sheet_data, index, ruleset, mapping)
+    return finish(sheet_data, ruleset, mapping)
+
+
+def _head_texts(rows: list[list[Any]]) -> list[list[str]]:
+    """Text of the rows up to the tenth non-empty one (where the header is looked for)."""
+    out: list[list[str]] = []
+    filled = 0
+    for row in rows:
+        texts = [cell_text(c) for c in row]
+        out.append(texts)
+        filled += any(t.strip() for t in texts)
+        if filled >= 10:
+            break
+    return out
+
+
+def _padded(row: list[Any], width: int) -> list[Any]:
+    return row + [""] * (width - len(row)) if len(row) < width else row
+
+
+def _texts(
+    columns: Sequence[Sequence[Any]],
+) -> tuple[list[Sequence[str]], dict[int, dict[int, Any]]]:
+    """Every column as text, and the native numbers and dates by column and body row."""
+    texts: list[Sequence[str]] = []
+    natives: dict[int, dict[int, Any]] = {}
+    for position, values in enumerate(columns):
+        if set(map(type, values)) <= {str}:  # the common case, at C speed
+            texts.append(values)
+            continue
+        texts.append([v if v.__class__ is str else cell_text(v) for v in values])
+        odd = {
+            i: v
+            for i, v in enumerate(values)
+            if v.__class__ is not str and v is not None and v.__class__ is not bool
+        }
+        if odd:
+            natives[position] = odd
+    return texts, natives
+
+
+def _merged(merged: list[Merged], body: list[list[Any]], header: int) -> list[Note]:
+    """Merged data cells: a block down one column is filled (Excel shows its value in every
+    row); a block across columns is reported, since only its first column holds the value."""
+    notes: list[Note] = []
+    for (top, left), (bottom, right) in merged:
+        if top <= header:
+            continue  # part of the header rows
+        first = top - header - 1
+        if first >= len(body) or left >= len(body[first]):
+            continue
+        value = body[first][left]
+        text = cell_text(value)
+        if right == left:
+            for row in range(first + 1, min(bottom - header, len(body))):
+                if left < len(body[row]) and body[row][left] in ("", None):
+                    body[row][left] = value
+            span = {"rows": f"rows {top + 1}-{bottom + 1}"}
+            notes.append(Note("XLS005", row=top + 1, position=left, value=text, details=span))
+        else:
+            span = {"range": f"{_ref(top, left)}:{_ref(bottom, right)}"}
+            notes.append(Note("XLS006", row=top + 1, position=left, value=text, details=span))
+    return notes
+
+
+def _ref(row: int, column: int) -> str:
+    letters = ""
+    column += 1
+    while column:
+        column, rest = divmod(column - 1, 26)
+        letters = chr(65 + rest) + letters
+    return f"{letters}{row + 1}"
+
+
+def _inspect(
+    path: Path,
+    grid: Grid,
+    sheet: Sheet,
+    header: int,
+    ruleset: RuleSet,
+    mapping: ColumnMapping | None,
+) -> None:
+    """Look into the sheet XML for what the safety scan saw and calamine does not tell."""
+    markers = frozenset(grid.scan.markers if grid.scan else {"formula", "error", "hidden"})
+    with zipfile.ZipFile(path) as archive:
+        styled = _styled_positions(archive, sheet, ruleset, mapping)
+        if grid.part is None or not (markers or styled):
+            return
+        # Cells without references can only be found by a full parse (rare: some writers).
+        exact = bool(styled) and (grid.scan is None or grid.scan.unreferenced > 1000)
+        facts = sheetxml.scan_sheet(
+            archive, grid.part, style_columns=frozenset(styled), markers=markers, exact=exact
+        )
+        formats = sheetxml.number_formats(archive) if styled else []
+    offset = header + 1  # sheet row index of body row 0
+    for (row, column), formula in sorted(facts.formulas.items()):
+        if row >= offset:
+            sheet.notes.append(
+                Note("XLS003", row=row + 1, position=column, details={"formula": formula})
+            )
+    for (row, column), error in sorted(facts.errors.items()):
+        if row >= offset:
+            sheet.notes.append(Note("XLS004", row=row + 1, position=column, value=error))
+    hidden = sorted(
+        r + 1 for r in facts.hidden_rows if r >= offset and r - offset < len(sheet.body)
+    )
+    for block in _blocks(hidden):
+        sheet.notes.append(Note("XLS007", row=block[0], details={"rows": ranges(block)}))
+    for column in sorted(facts.hidden_columns):
+        if column < len(sheet.header) and sheet.header[column].strip():
+            sheet.notes.append(Note("XLS008", position=column))
+    _apply_formats(sheet, facts.styles, formats, offset)
+
+
+def _styled_positions(
+    archive: zipfile.ZipFile, sheet: Sheet, ruleset: RuleSet, mapping: ColumnMapping | None
+) -> set[int]:
+    """Columns of text properties holding numbers, when the workbook has a number format that
+    shows numbers as text (00000, "+"0): only then are cell styles worth reading."""
+    columns, _ = plan_columns(sheet.header, sheet.body, ruleset, mapping)
+    positions = set()
+    for column in columns:
+        prop = ruleset.property_for_column(column.name)
+        if prop is not None and prop.base == "string" and column.position in sheet.natives:
+            positions.add(column.position)
+    if not positions:
+        return set()
+    formats = sheetxml.number_formats(archive)
+    textual = any(sheetxml.displayed(1.0, code) not in (None, "1") for code in formats)
+    return positions if textual else set()
+
+
+def _apply_formats(
+    sheet: Sheet, styles: dict[tuple[int, int], int], formats: list[str], offset: int
+) -> None:
+    shown: dict[tuple[int, str], list[int]] = {}
+    for (row, column), style in styles.items():
+        body_row = row - offset
+        native = sheet.natives.get(column, {}).get(body_row)
+        if native is None or isinstance(native, (dt.date, dt.time, dt.timedelta)):
+            continue
+        code = formats[style] if style < len(formats) else "General"
+        text = sheetxml.displayed(float(native), code)
+        if text is None or text == cell_text(native):
+            continue
+        sheet.body.iat[body_row, column] = text
+        del sheet.natives[column][body_row]
+        shown.setdefault((column, code), []).append(body_row)
+    for (column, code), body_rows in shown.items():
+        first = min(body_rows)
+        count = len(body_rows)
+        details = {"format": code, "count": f"{count} cell{'' if count == 1 else 's'}"}
+        value = str(sheet.body.iat[first, column])
+        sheet.notes.append(
+            Note(
+                "XLS001", row=sheet.first_row + first, position=column, value=value, details=details
+            )
+        )
+
+
+def _blocks(numbers: list[int]) -> list[list[int]]:
+    blocks: list[list[int]] = []
+    for number in numbers:
+        if blocks and blocks[-1][-1] == number - 1:
+            blocks[-1].append(number)
+        else:
+            blocks.append([number])
+    return blocks
+
+
+def _choose_sheet(workbook: Any, sheet: str | None, path: Path) -> tuple[str, str]:
+    """The sheet to read (the named one, or the first visible worksheet), and a description
+    of the sheets that are not read."""
     names: list[str] = list(workbook.sheet_names)
+    if not names:
+        raise InputError("the workbook has no sheets", location=str(path))
+    metas = list(workbook.sheets_metadata)
     if sheet is not None:
         if sheet not in names:
             raise InputError(
                 f"no sheet named '{sheet}' (sheets: {', '.join(names)})", location=str(path)
             )
-        return sheet
-    for meta in workbook.sheets_metadata:
-        # SheetVisibleEnum.Visible / Hidden / VeryHidden; SheetTypeEnum.WorkSheet / ChartSheet...
-        visible = str(meta.visible).rsplit(".", 1)[-1] == "Visible"
-        if visible and str(meta.typ).rsplit(".", 1)[-1] == "WorkSheet":
-            return str(meta.name)
-    if not names:
-        raise InputError("the workbook has no sheets", location=str(path))
-    return names[0]
+        chosen = sheet
+    else:
+        chosen = next(
+            (str(m.name) for m in metas if _state(m) == ("Visible", "WorkSheet")), names[0]
+        )
+    others = []
+    for meta in metas:
+        if str(meta.name) == chosen:
+            continue
+        visible, kind = _state(meta)
+        what = [] if visible == "Visible" else ["hidden"]
+        what += [] if kind == "WorkSheet" else ["not a worksheet"]
+        others.append(f"'{meta.name}'" + (f" ({', '.join(what)})" if what else ""))
+    return chosen, ", ".join(others)
+
+
+def _state(meta: Any) -> tuple[str, str]:
+    # SheetVisibleEnum.Visible / Hidden / VeryHidden; SheetTypeEnum.WorkSheet / ChartSheet...
+    return str(meta.visible).rsplit(".", 1)[-1], str(meta.typ).rsplit(".", 1)[-1]

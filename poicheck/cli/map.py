@@ -1,0 +1,86 @@
+"""`poicheck map`: propose a column mapping for a foreign spreadsheet layout."""
+
+from __future__ import annotations
+
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import click
+
+from poicheck.cli import cli, guarded, rules_option
+
+
+@dataclass(frozen=True)
+class MapOptions:
+    """Everything `poicheck map` was asked to do, as plain typed values."""
+
+    path: Path
+    out: Path | None = None
+    force: bool = False
+    sheet: str | None = None
+    encoding: str | None = None
+    rules: tuple[Path, ...] = ()
+
+
+def run(options: MapOptions) -> int:
+    """Propose, check that the proposal loads, write it (or print it); return the exit code."""
+    from poicheck._yaml import load_yaml
+    from poicheck.errors import UsageError
+    from poicheck.mapping import parse_mapping
+    from poicheck.mapping.propose import propose_file, render
+    from poicheck.output import write_text_atomic
+    from poicheck.ruleset.loader import load_ruleset
+
+    ruleset = load_ruleset(list(options.rules))
+    proposal = propose_file(
+        str(options.path), ruleset, sheet=options.sheet, encoding=options.encoding
+    )
+    out = options.out or Path("MAPPING.yaml")
+    command = f"poicheck validate {options.path} --mapping {out}"
+    text = render(proposal, command=command)
+    parse_mapping(load_yaml(text), ruleset, "<proposal>")  # a proposal always loads
+    if options.out is None:
+        click.echo(text, nl=False)
+        return 0
+    if options.out.exists() and not options.force:
+        raise UsageError(
+            "exists already (a reviewed mapping?); give --force to replace it",
+            location=str(options.out),
+        )
+    write_text_atomic(options.out, text)
+    mapped = [e for e in proposal.entries if e.targets]
+    check = sum(
+        "check:" in e.note or any("check:" in why for _, why in e.values.values()) for e in mapped
+    )
+    click.echo(
+        f"{options.out}: {len(mapped)} column(s) mapped ({check} to check), "
+        f"{len(proposal.entries) - len(mapped)} ignored, {len(proposal.canonical)} canonical "
+        "already. Review it, then run:\n  " + command,
+        err=True,
+    )
+    return 0
+
+
+@cli.command(name="map")
+@click.argument("path", type=click.Path(path_type=Path))
+@click.option(
+    "--out", "-o", type=click.Path(path_type=Path), help="Write the mapping to FILE (YAML)."
+)
+@click.option("--force", is_flag=True, help="Replace FILE if it exists.")
+@click.option("--sheet", help="Worksheet to read from .xlsx files (default: first visible).")
+@click.option("--encoding", help="Encoding of .csv files (default: detected).")
+@rules_option
+@guarded
+def map_command(
+    path: Path,
+    out: Path | None,
+    force: bool,
+    sheet: str | None,
+    encoding: str | None,
+    extra_rules: tuple[Path, ...],
+) -> None:
+    """Propose a column mapping for a spreadsheet in another layout (review it, then use it
+    with `poicheck validate --mapping`)."""
+    options = MapOptions(path, out, force, sheet, encoding, extra_rules)
+    sys.exit(run(options))

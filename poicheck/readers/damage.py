@@ -1,0 +1,380 @@
+"""What spreadsheets and their exports do to values, found per canonical column.
+
+The readers call `analyse` once the canonical table is built. Its judgements are about how a
+value was *stored or written*, never about what it means (that is what rules are for):
+
+- Certain intent: the cell is rewritten in the table, with an info finding saying so.
+  Invisible characters, non-breaking spaces and wrapping quotes around an enumeration value,
+  spaces around any typed value (only when the cleaned value is valid: otherwise the field rule
+  reports the value as it is); and a *file-wide convention*: every decimal number written with
+  a decimal comma (a German Excel export), or a boolean column spelled throughout in another
+  vocabulary (WAHR/FALSCH, ja/nein, 1/0), one finding per column. The same spelling in a few
+  cells among canonical ones is a typo, which the field rule reports: a file that writes
+  52.52 everywhere but 48,20 once has a mistake in that cell, not a convention.
+- Lost information (a number where text was required, an ID Excel made a date, a cell longer
+  than a spreadsheet can hold): an error finding at the cell, the cell left as it is.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from dataclasses import field as dataclass_field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from poicheck.checks import get_kind
+from poicheck.ruleset.model import Property, RuleSet
+from poicheck.table import Layout
+
+MAX_CELL = 32_767  # the most characters an Excel cell holds
+INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad"), None)
+NO_BREAK = "\u00a0\u2007\u202f"
+QUOTES = "\"'\u201c\u201d\u201e\u201f\u2018\u2019\u201a\u201b\u00ab\u00bb\u2039\u203a`\u00b4"
+STRAY = "^\\s|\\s$|\\s\\s|[" + NO_BREAK + "".join(chr(c) for c in INVISIBLE) + QUOTES + "]"
+COMMA_DECIMAL = re.compile(r"(-?)([0-9]+),([0-9]+)")
+DOT_DECIMAL = re.compile(r"-?[0-9]+\.[0-9]+")
+SCIENTIFIC = re.compile(r"[+-]?[0-9]([.,][0-9]+)?[Ee]\+[0-9]{1,3}")
+# Boolean spellings of spreadsheet programs and their users, by language. A column written
+# only in these (no true/false at all) follows a convention and is read as true/false.
+BOOLEAN_WORDS = {
+    "1": "true",
+    "0": "false",
+    "yes": "true",
+    "no": "false",
+    "ja": "true",
+    "nein": "false",
+    "wahr": "true",
+    "falsch": "false",
+    "oui": "true",
+    "non": "false",
+    "vrai": "true",
+    "faux": "false",
+    "si": "true",
+    "sí": "true",
+    "sì": "true",
+    "vero": "true",
+    "falso": "false",
+    "waar": "true",
+    "onwaar": "false",
+    "nee": "false",
+}
+DATE_TYPES = (dt.date, dt.time, dt.timedelta)
+
+
+@dataclass(frozen=True)
+class Issue:
+    """A reader finding about one cell (record = 0-based row of the canonical table)."""
+
+    rule: str
+    record: int
+    field: str
+    value: str | None
+    details: Mapping[str, Any] = dataclass_field(default_factory=dict)
+
+
+Validator = Callable[[pa.Array], np.ndarray]
+
+
+@functools.cache
+def validator(prop: Property) -> Validator | None:
+    """The syntax check of a property, as the field rules run it (ranges left out)."""
+    if prop.enum:
+        name = "enum_list" if prop.shape == "list" else "enum"
+    elif prop.base in ("boolean", "integer", "decimal"):
+        name = prop.base
+    elif prop.pattern:
+        name = "pattern"
+    else:
+        return None
+    kind = get_kind(name)
+    params = {k: v for k, v in kind.defaults(prop).items() if k not in ("min", "max")}
+    return lambda values: np.asarray(kind.func(values, params), dtype=bool)  # type: ignore[misc]
+
+
+def analyse(
+    frame: pd.DataFrame,
+    ruleset: RuleSet,
+    natives: Mapping[str, Mapping[int, Any]] | None = None,
+) -> tuple[pd.DataFrame, list[Issue]]:
+    """Rewrite what is certain and find what is lost; return the new frame and the issues.
+
+    `natives` holds, per column, the native spreadsheet values that are not text (numbers,
+    dates), by record.
+    """
+    layout = Layout(frame.columns, ruleset)
+    natives = natives or {}
+    issues: list[Issue] = []
+    out: dict[str, pd.Series] = {}
+    for name in frame.columns:
+        series = _oversized(name, frame[name], issues)
+        prop = layout.property_of.get(name)
+        if prop is not None:
+            native = natives.get(name, {})
+            issues.extend(_native_damage(name, prop, native))
+            issues.extend(_scientific(name, prop, native, series))
+            series = _cleaned(name, prop, series, issues)
+        out[name] = series
+    result = pd.DataFrame(out, index=frame.index) if out else frame
+    result = _decimal_convention(result, layout, issues)
+    result = _boolean_convention(result, layout, issues)
+    issues.extend(_lost_zeros(result, layout, natives))
+    return result, issues
+
+
+def _oversized(name: str, series: pd.Series, issues: list[Issue]) -> pd.Series:
+    lengths = pc.utf8_length(pa.array(series.array))
+    longest = pc.max(lengths).as_py()
+    if longest is None or longest <= MAX_CELL:
+        return series
+    long = np.flatnonzero(np.asarray(pc.fill_null(pc.greater(lengths, MAX_CELL), False)))
+    series = series.copy()
+    for record in (int(i) for i in long):
+        text = str(series.iloc[record])
+        issues.append(Issue("TBL005", record, name, text[:60] + "…", {"size": f"{len(text):,}"}))
+        series.iloc[record] = text[:MAX_CELL]
+    return series
+
+
+def _native_damage(name: str, prop: Property, natives: Mapping[int, Any]) -> list[Issue]:
+    """Numbers where text was required and dates made of text, as Excel stored them."""
+    from poicheck.readers.xlsx import cell_text
+
+    numbers = prop.base == "string" and not prop.enum
+    plus = bool(prop.pattern and prop.pattern.startswith("^\\+"))
+    issues: list[Issue] = []
+    for record, value in natives.items():
+        if isinstance(value, DATE_TYPES):
+            if prop.base != "datetime":
+                issues.append(Issue("XLS002", record, name, cell_text(value)))
+        elif numbers and _is_number(value):
+            if abs(value) >= 1e15:
+                issues.append(Issue("TBL010", record, name, cell_text(value)))
+            elif plus and float(value).is_integer() and value > 0:
+                hint = {"suggestion": f"+{int(value)}"}
+                issues.append(Issue("TBL011", record, name, cell_text(value), hint))
+    return issues
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+def _scientific(
+    name: str, prop: Property, natives: Mapping[int, Any], series: pd.Series
+) -> list[Issue]:
+    """Text columns holding numbers in Excel's scientific notation: the digits are gone."""
+    if prop.base != "string" or prop.enum:
+        return []
+    values = pa.array(series.array)
+    if not pc.any(pc.match_substring(values, "e+", ignore_case=True)).as_py():
+        return []
+    found = pc.match_substring_regex(values, f"^{SCIENTIFIC.pattern}$")
+    mask = np.asarray(pc.fill_null(found, False))
+    return [
+        Issue("TBL010", int(record), name, series.iloc[record])
+        for record in np.flatnonzero(mask)
+        if int(record) not in natives
+    ]
+
+
+def _cleaned(name: str, prop: Property, series: pd.Series, issues: list[Issue]) -> pd.Series:
+    """Invisible characters, spaces and quotes removed where that makes a value valid."""
+    check = validator(prop)
+    if check is None:
+        return series
+    values = pa.array(series.array)
+    # Only a value with stray characters can be cleaned: find those first, at RE2 speed.
+    stray = pc.fill_null(pc.match_substring_regex(values, STRAY), False)
+    if not pc.any(stray).as_py():
+        return series
+    bad = np.flatnonzero(~check(values) & np.asarray(stray))
+    if not len(bad):
+        return series
+    candidates = series.iloc[bad].tolist()
+    distinct = list(dict.fromkeys(candidates))
+    enum, listed = bool(prop.enum), prop.shape == "list"
+    cleaned = [_clean(text, enum=enum, listed=listed) for text in distinct]
+    valid = check(pa.array(cleaned, type=pa.large_string()))
+    fixes = {old: new for old, new, ok in zip(distinct, cleaned, valid, strict=True) if ok}
+    if not fixes:
+        return series
+    series = series.copy()
+    for record, text in zip((int(i) for i in bad), candidates, strict=True):
+        if text in fixes:
+            details = {"clean": fixes[text], "what": _what(text)}
+            issues.append(Issue("TBL007", record, name, text, details))
+            series.iloc[record] = fixes[text]
+    return series
+
+
+def _clean(text: str, *, enum: bool, listed: bool) -> str:
+    text = text.translate(INVISIBLE)
+    if not enum:
+        return text.strip()
+    items = text.split(";") if listed else [text]
+    return ";".join(" ".join(item.split()).strip(QUOTES).strip() for item in items)
+
+
+def _what(text: str) -> str:
+    found = []
+    if any(ch in text for ch in NO_BREAK):
+        found.append("non-breaking spaces")
+    if text.translate(INVISIBLE) != text:
+        found.append("invisible characters")
+    if text != text.strip():
+        found.append("leading or trailing spaces")
+    if any(ch in text for ch in QUOTES):
+        found.append("quotes")
+    if "  " in text:
+        found.append("double spaces")
+    return " and ".join(found) or "stray spaces"
+
+
+def _numeric_columns(frame: pd.DataFrame, layout: Layout) -> dict[str, Property]:
+    """Columns that hold decimal numbers: integer and decimal properties, and text properties
+    whose pattern takes decimals (coordinates)."""
+    out: dict[str, Property] = {}
+    for name in frame.columns:
+        prop = layout.property_of.get(name)
+        if prop is not None and not prop.enum and _takes_decimals(prop):
+            out[name] = prop
+    return out
+
+
+@functools.cache
+def _takes_decimals(prop: Property) -> bool:
+    if prop.base in ("integer", "decimal"):
+        return True
+    check = validator(prop) if prop.pattern else None
+    return check is not None and bool(check(pa.array(["1.5", "-10.25"])).all())
+
+
+def _decimal_convention(frame: pd.DataFrame, layout: Layout, issues: list[Issue]) -> pd.DataFrame:
+    columns = _numeric_columns(frame, layout)
+    commas: dict[str, np.ndarray] = {}
+    for name in columns:
+        values = pc.utf8_trim_whitespace(pa.array(frame[name].array))
+        if pc.any(pc.match_substring_regex(values, f"^{DOT_DECIMAL.pattern}$")).as_py():
+            return frame  # decimal points in use: a decimal comma is a typo, not a convention
+        found = pc.match_substring_regex(values, f"^{COMMA_DECIMAL.pattern}$")
+        mask = np.asarray(pc.fill_null(found, False))
+        if mask.any():
+            commas[name] = np.flatnonzero(mask)
+    for name, records in commas.items():
+        prop = columns[name]
+        check = validator(prop)
+        series = frame[name].copy()
+        changed: list[tuple[int, str]] = []
+        for record in records:
+            old = str(series.iloc[record])
+            new = _dotted(old.strip(), prop)
+            # Numbers are read whatever they are (3,7 kW becomes 3.7, which PWR007 then
+            # reports); a pattern column only takes a value its pattern accepts.
+            if prop.base in ("integer", "decimal") or (
+                check is not None and check(pa.array([new])).all()
+            ):
+                series.iloc[record] = new
+                changed.append((int(record), old))
+        if changed:
+            frame = frame.assign(**{name: series})
+            first, old = changed[0]
+            details = {"count": _cells(len(changed)), "example": series.iloc[first]}
+            issues.append(Issue("TBL008", first, name, old, details))
+    return frame
+
+
+def _dotted(text: str, prop: Property) -> str:
+    match = COMMA_DECIMAL.fullmatch(text)
+    if match is None:
+        return text
+    sign, whole, fraction = match.groups()
+    if prop.base == "integer" and set(fraction) == {"0"}:
+        return f"{sign}{whole}"
+    return f"{sign}{whole}.{fraction}"
+
+
+def _boolean_convention(frame: pd.DataFrame, layout: Layout, issues: list[Issue]) -> pd.DataFrame:
+    for name in frame.columns:
+        prop = layout.property_of.get(name)
+        if prop is None or prop.base != "boolean":
+            continue
+        folded = frame[name].str.strip().str.casefold()
+        spelled = set(folded.dropna().unique())
+        if not spelled or not spelled <= BOOLEAN_WORDS.keys():
+            continue
+        filled = np.flatnonzero(np.asarray(folded.notna()))
+        first = int(filled[0])
+        original = frame[name]
+        frame = frame.assign(**{name: folded.map(BOOLEAN_WORDS).astype(original.dtype)})
+        words = sorted({str(v).strip() for v in original.dropna()}, key=str.casefold)
+        details = {
+            "spellings": "/".join(f"'{w}'" for w in words[:6]),
+            "count": _cells(len(filled)),
+        }
+        issues.append(Issue("TBL009", first, name, str(original.iloc[first]), details))
+    return frame
+
+
+def _lost_zeros(
+    frame: pd.DataFrame, layout: Layout, natives: Mapping[str, Mapping[int, Any]]
+) -> list[Issue]:
+    """Numbers in a code column (postal codes, IDs) shorter than the column's other codes of
+    the same country: Excel stored them as numbers and dropped their leading zeros."""
+    issues: list[Issue] = []
+    for name, values in natives.items():
+        prop = layout.property_of.get(name)
+        numbers = [r for r, v in values.items() if _is_number(v) and 0 < v < 1e15]
+        if prop is None or not numbers or not _free_text(prop, layout, name):
+            continue
+        column = frame[name]
+        lengths = column.where(column.str.fullmatch("[0-9]+").fillna(False)).str.len()
+        group = _country(frame, layout, name)
+        for record in numbers:
+            text = str(column.iloc[record])
+            peers = lengths if group is None else lengths[group == group.iloc[record]]
+            length = _dominant_length(peers.dropna())
+            if length is not None and text.isdigit() and len(text) < length:
+                details = {"suggestion": text.zfill(length), "digits": length}
+                issues.append(Issue("TBL012", record, name, text, details))
+    return issues
+
+
+def _free_text(prop: Property, layout: Layout, name: str) -> bool:
+    item = layout.item_of(name)
+    in_texts = item is not None and layout.ruleset.properties[item[0]].shape == "infotext_list"
+    plain = prop.base == "string" and not prop.enum and not prop.pattern
+    return plain and prop.shape == "scalar" and not in_texts
+
+
+def _country(frame: pd.DataFrame, layout: Layout, name: str) -> pd.Series | None:
+    """The country column beside `name` (same parent object), to compare codes by country."""
+    if "." not in name:
+        return None
+    parent = name.rsplit(".", 1)[0]
+    for column, prop in layout.property_of.items():
+        if prop.type_name == "CountryCodeType" and column.rsplit(".", 1)[0] == parent:
+            return frame[column].fillna("")
+    return None
+
+
+def _dominant_length(lengths: pd.Series) -> int | None:
+    """The length most codes have, when at least three and three quarters of them have it."""
+    counts = lengths.value_counts()
+    if counts.empty:
+        return None
+    length, count = int(counts.index[0]), int(counts.iloc[0])
+    if length >= 4 and count >= 3 and count >= 0.75 * counts.sum():
+        return length
+    return None
+
+
+def _cells(count: int) -> str:
+    return f"{count} cell{'' if count == 1 else 's'}"
