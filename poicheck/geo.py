@@ -22,14 +22,32 @@ def dms_to_decimal(text: str) -> str | None:
     return f"{'-' if sign and value else ''}{value}"
 
 
-def decimal_to_dms(text: str) -> str:
-    """`-21.5731` to `-21°34'23.16''`; seconds with 2 decimals, carries handled."""
+def decimal_to_dms(text: str, *, exact: bool = False) -> str:
+    """`-21.5731` to `-21°34'23.16''`; seconds with 2 decimals, carries handled.
+
+    With `exact`, the value is first rounded to 6 decimals (the most OICP's decimal notation
+    has) and the seconds keep the decimals they need (2 to 4), so that converting back gives
+    the same 6-decimal value: `52.521918` is `52°31'18.9048''`, not the `52°31'18.90''` that
+    reads back as `52.521917`.
+    """
+    if exact:
+        return _exact_dms(Decimal(text).quantize(SIX, rounding=ROUND_HALF_EVEN))
     value = Decimal(text)
     sign = "-" if value < 0 else ""
     hundredths = int((abs(value) * 360000).to_integral_value(rounding=ROUND_HALF_EVEN))
     degrees, rest = divmod(hundredths, 360000)
     minutes, seconds = divmod(rest, 6000)
     return f"{sign}{degrees}°{minutes}'{seconds // 100}.{seconds % 100:02d}''"
+
+
+def _exact_dms(value: Decimal) -> str:
+    sign = "-" if value < 0 else ""
+    total = abs(value) * 3600  # a multiple of 0.0036 seconds: at most 4 decimals, no rounding
+    degrees, rest = divmod(total, 3600)
+    minutes, seconds = divmod(rest, 60)
+    two = seconds.quantize(Decimal("0.01"))
+    shown = two if two == seconds else seconds.normalize()
+    return f"{sign}{int(degrees)}°{int(minutes)}'{shown:f}''"
 
 
 def format_decimal(text: str, decimals: int = 6) -> str:

@@ -441,17 +441,19 @@ class Builder:
         lat, lon = cells.get(f"{path}.Latitude"), cells.get(f"{path}.Longitude")
         if lat is None and lon is None:
             return None
-        if self.geo_format == "DecimalDegree" or lat is None or lon is None:
+        convertible = all(v is not None and DECIMAL.fullmatch(v.strip()) for v in (lat, lon))
+        if self.geo_format == "DecimalDegree" or not convertible:
+            # Text that is no number stays as it is (the rules report it) in decimal notation.
             body = {k: v for k, v in (("Latitude", lat), ("Longitude", lon)) if v is not None}
             return {"DecimalDegree": body}
         if self.geo_format == "Google":
-            return {
-                "Google": {"Coordinates": f"{geo.format_decimal(lat)} {geo.format_decimal(lon)}"}
-            }
+            pair = f"{geo.format_decimal(str(lat))} {geo.format_decimal(str(lon))}"
+            return {"Google": {"Coordinates": pair}}
+        # Exact DMS (seconds with up to 4 decimals) reads back to the same decimal degrees.
         return {
             "DegreeMinuteSeconds": {
-                "Latitude": geo.decimal_to_dms(lat),
-                "Longitude": geo.decimal_to_dms(lon),
+                "Latitude": geo.decimal_to_dms(str(lat), exact=True),
+                "Longitude": geo.decimal_to_dms(str(lon), exact=True),
             }
         }
 
@@ -481,7 +483,9 @@ def typed(prop: Property, text: str) -> Any:
     if prop.base == "integer":
         return int(value) if INTEGER.fullmatch(value) else value
     if prop.base == "decimal":
-        if INTEGER.fullmatch(value):
-            return int(value)
-        return float(value) if DECIMAL.fullmatch(value) else value
+        if not DECIMAL.fullmatch(value):
+            return value
+        # 180.0 and 180 are the same Decimal: written 180, whichever way the input wrote it.
+        number = Decimal(value)
+        return int(number) if number == number.to_integral_value() else float(value)
     return text

@@ -1,0 +1,194 @@
+"""`poicheck export` (push-ready payloads) and `poicheck schema` (the payload JSON Schema)."""
+
+from __future__ import annotations
+
+import json
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import click
+
+from poicheck.cli import cli, guarded, rules_option
+from poicheck.export.model import ACTIONS, DEFAULT_BATCH_SIZE
+from poicheck.geo import NOTATIONS
+
+
+def _ids(value: str | None) -> tuple[str, ...]:
+    return tuple(part.strip() for part in (value or "").split(",") if part.strip())
+
+
+@dataclass(frozen=True)
+class ExportCommand:
+    """Everything `poicheck export` was asked to do, as plain typed values."""
+
+    paths: tuple[Path, ...]
+    out_dir: Path
+    operator_id: str | None = None
+    operator_name: str | None = None
+    sub_operator_ids: tuple[str, ...] = ()
+    action: str | None = None
+    batch_size: int | None = None
+    geo_format: str = "DecimalDegree"
+    previous: tuple[Path, ...] = ()
+    include_invalid: bool = False
+    rules: tuple[Path, ...] = ()
+    ignore: tuple[str, ...] = ()
+    sheet: str | None = None
+    encoding: str | None = None
+    config: Path | None = None
+
+
+def run(command: ExportCommand) -> int:
+    """Export, write, print the summary and notes; return the exit code."""
+    from poicheck.config import discover
+    from poicheck.export import ExportOptions, build_export, summary, write_export
+
+    # The configuration near the data fills in what the command line does not say.
+    config = discover(list(command.paths), command.config)
+    options = ExportOptions(
+        operator_id=command.operator_id or config.operator_id,
+        operator_name=command.operator_name or config.operator_name,
+        sub_operator_ids=command.sub_operator_ids or config.sub_operator_ids,
+        action=command.action,
+        batch_size=command.batch_size,
+        geo_format=command.geo_format,
+        previous=command.previous,
+        include_invalid=command.include_invalid,
+        ignore=command.ignore or config.ignore,
+        sheet=command.sheet,
+        encoding=command.encoding,
+    )
+    export = build_export(list(command.paths), options, rules=[*config.rules, *command.rules])
+    write_export(export, command.out_dir)
+    click.echo(summary(export, command.out_dir), nl=False)
+    for note in export.notes:
+        click.echo(f"poicheck: note: {note}", err=True)
+    return export.exit_code()
+
+
+@cli.command("export")
+@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option(
+    "--out",
+    "out_dir",
+    required=True,
+    type=click.Path(path_type=Path),
+    help="Directory for the payload files, manifest.json and snapshot.json (new, empty, or an "
+    "earlier export, which is replaced).",
+)
+@click.option("--operator-id", help="OperatorID of the push (else the JSON envelope or config).")
+@click.option("--operator-name", help="OperatorName of the push (else the envelope or config).")
+@click.option(
+    "--sub-operator-id",
+    "sub_operator_ids",
+    multiple=True,
+    help="A sub-operator configured at Hubject whose EvseIDs may be pushed (repeatable).",
+)
+@click.option(
+    "--action",
+    type=click.Choice(ACTIONS),
+    help="ActionType of every request (default: fullLoad, or the delta plan with --previous).",
+)
+@click.option(
+    "--batch-size",
+    type=click.IntRange(min=1),
+    help=f"Records per insert/update/delete request (default {DEFAULT_BATCH_SIZE}); never "
+    "for fullLoad, which is always one request.",
+)
+@click.option(
+    "--geo-format",
+    type=click.Choice(NOTATIONS),
+    default="DecimalDegree",
+    show_default=True,
+    help="Notation of the coordinates.",
+)
+@click.option(
+    "--previous",
+    multiple=True,
+    type=click.Path(path_type=Path),
+    help="What was pushed before: payload files, a manifest.json or a snapshot.json "
+    "(repeatable, applied in order); plans the minimal insert/update/delete requests.",
+)
+@click.option(
+    "--include-invalid",
+    is_flag=True,
+    help="Also send records with error findings (those that fit the schema).",
+)
+@rules_option
+@click.option("--ignore", help="Skip these rule ids or prefixes, comma-separated.")
+@click.option("--sheet", help="Worksheet to read from .xlsx files (default: first visible).")
+@click.option("--encoding", help="Encoding of .csv files (default: detected).")
+@click.option(
+    "--config",
+    "config_path",
+    type=click.Path(path_type=Path),
+    help="Configuration file (default: .poicheck.yaml or pyproject.toml [tool.poicheck] "
+    "found above the first input).",
+)
+@guarded
+def export(
+    paths: tuple[Path, ...],
+    out_dir: Path,
+    operator_id: str | None,
+    operator_name: str | None,
+    sub_operator_ids: tuple[str, ...],
+    action: str | None,
+    batch_size: int | None,
+    geo_format: str,
+    previous: tuple[Path, ...],
+    include_invalid: bool,
+    extra_rules: tuple[Path, ...],
+    ignore: str | None,
+    sheet: str | None,
+    encoding: str | None,
+    config_path: Path | None,
+) -> None:
+    """Write push-ready eRoamingPushEvseData requests for the valid records of PATH...
+
+    Exit codes: 0 every record exported; 1 written, but records were left out (listed in
+    manifest.json); 2 usage error, unusable input, or EvseIDs of a foreign operator (Hubject
+    status 018): nothing written.
+    """
+    command = ExportCommand(
+        paths=paths,
+        out_dir=out_dir,
+        operator_id=operator_id,
+        operator_name=operator_name,
+        sub_operator_ids=sub_operator_ids,
+        action=action,
+        batch_size=batch_size,
+        geo_format=geo_format,
+        previous=previous,
+        include_invalid=include_invalid,
+        rules=extra_rules,
+        ignore=_ids(ignore),
+        sheet=sheet,
+        encoding=encoding,
+        config=config_path,
+    )
+    sys.exit(run(command))
+
+
+@cli.command("schema")
+@click.option(
+    "--record",
+    is_flag=True,
+    help="Only the EvseDataRecord schema (default: the whole eRoamingPushEvseData request).",
+)
+@click.option("--output", "-o", type=click.Path(path_type=Path), help="Write it to FILE.")
+@rules_option
+@guarded
+def schema(record: bool, output: Path | None, extra_rules: tuple[Path, ...]) -> None:
+    """Print poicheck's JSON Schema (Draft 2020-12) of the payloads `export` writes."""
+    from poicheck.output import write_text_atomic
+    from poicheck.ruleset.loader import load_ruleset
+    from poicheck.schema import record_schema, request_schema
+
+    ruleset = load_ruleset(list(extra_rules))
+    document = record_schema(ruleset) if record else request_schema(ruleset)
+    text = json.dumps(document, ensure_ascii=False, indent=2) + "\n"
+    if output is not None:
+        write_text_atomic(output, text)
+    else:
+        click.echo(text, nl=False)

@@ -1,0 +1,189 @@
+"""What an export is asked to do and what it produces, as plain typed values."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from poicheck.errors import RuleFileError
+from poicheck.ruleset.model import RuleSet
+
+# ActionType values whose meaning the export depends on (02 eRoamingPushEvseData Message).
+# They are checked against the rule set's ActionType enumeration (`check_actions`).
+FULL_LOAD = "fullLoad"
+INSERT = "insert"
+UPDATE = "update"
+DELETE = "delete"
+ACTIONS = (FULL_LOAD, INSERT, UPDATE, DELETE)
+DELTA_ACTIONS = (INSERT, UPDATE, DELETE)
+# Records per request for insert / update / delete. Hubject documents no limit; 1000 records
+# (about 2.5 MB of indented JSON) stays well below the body limits of common HTTP gateways.
+DEFAULT_BATCH_SIZE = 1000
+
+
+def hubject_assigned(ruleset: RuleSet) -> tuple[str, ...]:
+    """Properties Hubject assigns in PullEvseData responses (deltaType, lastUpdate): a CPO does
+    not send them, and they never make a record different (03 EvseDataRecordType)."""
+    return tuple(p.path for p in ruleset.properties.values() if p.assigned_by_hubject)
+
+
+MANIFEST = "manifest.json"
+SNAPSHOT = "snapshot.json"
+MANIFEST_VERSION = "1.0"
+
+
+def check_actions(ruleset: RuleSet) -> None:
+    """Fail clearly if the rule files' ActionType no longer has the values the export knows."""
+    declared = set(ruleset.types["ActionType"].enum or ())
+    if declared != set(ACTIONS):
+        raise RuleFileError(
+            f"ActionType lists {sorted(declared)}; the export knows {sorted(ACTIONS)}"
+        )
+
+
+@dataclass(frozen=True)
+class ExportOptions:
+    """Everything `poicheck export` was asked to do (the command line or library callers).
+
+    Attributes:
+        operator_id: the pushing operator (else the inputs' JSON envelope).
+        operator_name: the operator's name (else the inputs' JSON envelope).
+        sub_operator_ids: sub-operators configured at Hubject whose EvseIDs may be pushed.
+        action: fullLoad, insert, update or delete; None = fullLoad, or the delta plan when
+            `previous` is given.
+        batch_size: records per insert / update / delete request (not for fullLoad).
+        geo_format: Google, DecimalDegree or DegreeMinuteSeconds.
+        previous: previously pushed payload files, a manifest, or a snapshot.
+        include_invalid: also send records with error findings (if they fit the schema).
+        ignore: rule ids or prefixes not to run.
+        sheet: worksheet of workbook inputs.
+        encoding: encoding of CSV inputs.
+    """
+
+    operator_id: str | None = None
+    operator_name: str | None = None
+    sub_operator_ids: tuple[str, ...] = ()
+    action: str | None = None
+    batch_size: int | None = None
+    geo_format: str = "DecimalDegree"
+    previous: tuple[Path, ...] = ()
+    include_invalid: bool = False
+    ignore: tuple[str, ...] = ()
+    sheet: str | None = None
+    encoding: str | None = None
+
+
+@dataclass(frozen=True)
+class Reason:
+    """Why a record is left out: a finding (rule id) or a schema violation (rule None)."""
+
+    rule: str | None
+    field: str | None
+    message: str
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"rule": self.rule, "field": self.field, "message": self.message}
+
+
+@dataclass(frozen=True)
+class Excluded:
+    """A record that is not sent (or, with --include-invalid, sent despite its errors)."""
+
+    file: str
+    row: int | None
+    record: int | None
+    evse_id: str | None
+    reasons: tuple[Reason, ...]
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "file": self.file,
+            "row": self.row,
+            "record": self.record,
+            "evse_id": self.evse_id,
+            "reasons": [r.as_dict() for r in self.reasons],
+        }
+
+
+@dataclass
+class Candidate:
+    """A record that goes out: its EvseDataRecord and where it came from."""
+
+    key: str
+    evse_id: str
+    file: str
+    row: int | None
+    payload: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class PayloadFile:
+    """One eRoamingPushEvseData request body, serialised."""
+
+    name: str
+    action: str
+    records: int
+    data: bytes
+
+    @property
+    def sha256(self) -> str:
+        return hashlib.sha256(self.data).hexdigest()
+
+    def entry(self) -> dict[str, Any]:
+        return {
+            "file": self.name,
+            "action": self.action,
+            "records": self.records,
+            "sha256": self.sha256,
+        }
+
+
+@dataclass(frozen=True)
+class Changes:
+    """How the new data differs from the previous state (by normalised EvseID)."""
+
+    insert: int
+    update: int
+    delete: int
+    unchanged: int
+    kept: int
+
+    def as_dict(self) -> dict[str, int]:
+        return {
+            "insert": self.insert,
+            "update": self.update,
+            "delete": self.delete,
+            "unchanged": self.unchanged,
+            "kept_left_out": self.kept,
+        }
+
+
+@dataclass(frozen=True)
+class Export:
+    """An export in memory: payload files, manifest, snapshot, and what was left out."""
+
+    operator_id: str
+    operator_name: str
+    mode: str
+    files: tuple[PayloadFile, ...]
+    manifest: bytes
+    snapshot: bytes | None
+    records_read: int
+    left_out: tuple[Excluded, ...] = ()
+    included_invalid: tuple[Excluded, ...] = ()
+    changes: Changes | None = None
+    notes: tuple[str, ...] = field(default_factory=tuple)
+
+    def outputs(self) -> dict[str, bytes]:
+        """File name to bytes, for everything the export directory holds."""
+        out = {f.name: f.data for f in self.files}
+        if self.snapshot is not None:
+            out[SNAPSHOT] = self.snapshot
+        out[MANIFEST] = self.manifest
+        return out
+
+    def exit_code(self) -> int:
+        """0 when every record read was exported, 1 when records were left out."""
+        return 1 if self.left_out else 0

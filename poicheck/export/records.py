@@ -1,0 +1,313 @@
+"""From inputs to the records that go out: read once, validate, build, and leave out what
+Hubject would refuse.
+
+A record is left out when it has an error-severity finding (unless --include-invalid), when its
+EvseID is also used by another record (the same EVSE once separators and case are ignored), or
+when its EvseDataRecord does not fit poicheck's payload schema. EvseIDs of an operator that is
+neither the pushing one nor a declared sub-operator would make Hubject refuse the whole push
+with status 018 (02 eRoamingPushEvseData, EVSE consistency): they stop the export while no
+sub-operator is declared, and are left out once the allowed operators are declared
+(`check_ownership`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from poicheck.api import Input, validate
+from poicheck.api import _read as read_input
+from poicheck.errors import InputError, UsageError
+from poicheck.export.model import (
+    Candidate,
+    Excluded,
+    ExportOptions,
+    Reason,
+    hubject_assigned,
+)
+from poicheck.identity import belongs_to, normalise_id, normalise_operator_id, operator_part
+from poicheck.oicp import Builder
+from poicheck.ruleset.model import RuleSet
+from poicheck.schema import SchemaValidator
+from poicheck.table import CanonicalTable
+
+ENVELOPE_FIELDS = ("OperatorID", "OperatorName")
+
+
+class Operator018Error(UsageError):
+    """EvseIDs of a foreign operator: Hubject would refuse the whole push (status 018)."""
+
+
+@dataclass
+class Collected:
+    """The records that go out, those that do not, and the push envelope."""
+
+    operator_id: str
+    operator_name: str
+    candidates: list[Candidate] = field(default_factory=list)
+    left_out: list[Excluded] = field(default_factory=list)
+    included_invalid: list[Excluded] = field(default_factory=list)
+    left_out_keys: set[str] = field(default_factory=set)
+    sources: list[dict[str, Any]] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    records_read: int = 0
+
+
+def display_operator(part: str) -> str:
+    """A normalised operator part as people write it: `DEABC` -> `DE*ABC`, `49810` -> `+49*810`."""
+    return f"{part[:2]}*{part[2:]}" if part[:2].isalpha() else f"+{part[:-3]}*{part[-3:]}"
+
+
+def collect(
+    sources: Sequence[Input],
+    options: ExportOptions,
+    ruleset: RuleSet,
+    record_validator: SchemaValidator,
+) -> Collected:
+    """Read, validate and build every input record; decide which go out."""
+    tables = [
+        read_input(source, ruleset, sheet=options.sheet, encoding=options.encoding)
+        for source in sources
+    ]
+    operator_id, operator_name, notes = resolve_operator(tables, options)
+    out = Collected(operator_id, operator_name, notes=notes)
+    blocked = {
+        **check_ownership(tables, operator_id, options.sub_operator_ids),
+        **_duplicates(tables),
+    }
+    builder = Builder(ruleset, geo_format=options.geo_format)
+    assigned = 0
+    for index, table in enumerate(tables):
+        table.envelope = {"OperatorID": operator_id, "OperatorName": operator_name}
+        report = validate(
+            table,
+            ruleset=ruleset,
+            ignore=options.ignore,
+            sub_operator_ids=options.sub_operator_ids,
+        )
+        errors = report.frame[report.frame["severity"] == "error"]
+        _stop_on_general_errors(errors, options.include_invalid)
+        out.sources.append({"file": table.source.path, "records": len(table.frame)})
+        out.records_read += len(table.frame)
+        assigned += int(table.frame.columns.isin(hubject_assigned(ruleset)).any())
+        _build_table(table, index, errors, blocked, builder, record_validator, options, out)
+    if assigned:
+        out.notes.append("deltaType and lastUpdate are assigned by Hubject and were not exported")
+    return out
+
+
+def resolve_operator(
+    tables: Sequence[CanonicalTable], options: ExportOptions
+) -> tuple[str, str, list[str]]:
+    """OperatorID and OperatorName of the push: the options (command line or configuration)
+    and the inputs' JSON envelopes must agree on the OperatorID."""
+    notes: list[str] = []
+    ids = {t.source.path: (t.envelope or {}).get("OperatorID") for t in tables}
+    names = {t.source.path: (t.envelope or {}).get("OperatorName") for t in tables}
+    found_ids = {path: value for path, value in ids.items() if value}
+    operator_id = options.operator_id or next(iter(found_ids.values()), None)
+    if not operator_id:
+        raise UsageError(
+            "no OperatorID: give --operator-id, operator_id in .poicheck.yaml, or an OICP JSON "
+            "request that has its envelope"
+        )
+    for path, value in found_ids.items():
+        if normalise_operator_id(value) != normalise_operator_id(operator_id):
+            raise UsageError(
+                f"{path} is data of OperatorID {value}, but the push is for {operator_id}; "
+                "export each operator's data on its own"
+            )
+    found_names = {path: value for path, value in names.items() if value}
+    operator_name = options.operator_name or next(iter(found_names.values()), None)
+    if not operator_name:
+        raise UsageError(
+            "no OperatorName: give --operator-name, operator_name in .poicheck.yaml, or an OICP "
+            "JSON request that has its envelope"
+        )
+    if not options.operator_name and len(set(found_names.values())) > 1:
+        listed = ", ".join(f"'{v}' ({p})" for p, v in found_names.items())
+        raise UsageError(
+            f"the inputs name the operator differently: {listed}; give --operator-name"
+        )
+    for path, value in found_names.items():
+        if value != operator_name:
+            notes.append(f"{path} names the operator '{value}'; the push says '{operator_name}'")
+    return operator_id, operator_name, notes
+
+
+def check_ownership(
+    tables: Sequence[CanonicalTable], operator_id: str, sub_operator_ids: Sequence[str]
+) -> dict[tuple[int, int], Reason]:
+    """EvseIDs that belong to neither the operator nor a declared sub-operator.
+
+    With no sub-operator declared, any such EvseID stops the export: most often a hub forgot
+    to declare its sub-operators, and leaving their records out of a fullLoad would make Hubject
+    delete them. Once sub-operators are declared, the allowed operators are known, and a record
+    of any other operator is a data error: it is left out (never sent, even with
+    --include-invalid), so that the push is not refused with status 018.
+    """
+    owners = (operator_id, *sub_operator_ids)
+    foreign: dict[str, list[str]] = {}
+    reasons: dict[tuple[int, int], Reason] = {}
+    for index, table in enumerate(tables):
+        if "EvseID" not in table.frame.columns:
+            continue
+        ids = table.frame["EvseID"]
+        parts = operator_part(ids)
+        bad = ~belongs_to(ids, owners) & np.asarray(parts.notna(), dtype=bool)
+        for record in np.flatnonzero(bad):
+            part = display_operator(str(parts.iloc[record]))
+            reasons[(index, int(record))] = Reason(
+                None,
+                "EvseID",
+                f"EvseID '{ids.iloc[record]}' belongs to operator {part}, neither "
+                f"{operator_id} nor a declared sub-operator; Hubject would refuse the whole "
+                "push with status 018",
+            )
+        for part, group in pd.Series(table.rows[bad]).groupby(parts[bad].to_numpy(), sort=True):
+            rows = _ranges([int(r) for r in group])
+            where = f"{table.source.path} {'row' if len(group) == 1 else 'rows'} {rows}"
+            foreign.setdefault(display_operator(str(part)), []).append(where)
+    if foreign and not sub_operator_ids:
+        listed = "\n".join(
+            f"  {part}: {'; '.join(where)}" for part, where in sorted(foreign.items())
+        )
+        raise Operator018Error(
+            f"EvseIDs of operators other than {operator_id}; Hubject would refuse the whole "
+            f"push with status 018:\n{listed}\nIf these are sub-operators configured for you at "
+            "Hubject, declare them with --sub-operator-id (or sub_operator_ids in "
+            ".poicheck.yaml); otherwise export them with their own operator."
+        )
+    return reasons
+
+
+def _ranges(rows: list[int]) -> str:
+    """[2, 3, 4, 9] -> '2-4, 9'."""
+    spans: list[list[int]] = []
+    for row in sorted(rows):
+        if spans and row == spans[-1][1] + 1:
+            spans[-1][1] = row
+        else:
+            spans.append([row, row])
+    return ", ".join(str(a) if a == b else f"{a}-{b}" for a, b in spans)
+
+
+def _duplicates(tables: Sequence[CanonicalTable]) -> dict[tuple[int, int], Reason]:
+    """Every record whose EvseID another record uses too (the same EVSE for Hubject once
+    separators and case are ignored): which one is right cannot be told, so none is sent."""
+    parts = []
+    for index, table in enumerate(tables):
+        if "EvseID" not in table.frame.columns:
+            continue
+        parts.append(
+            pd.DataFrame(
+                {
+                    "key": normalise_id(table.frame["EvseID"]),
+                    "table": index,
+                    "record": np.arange(len(table.frame)),
+                    "where": [f"{table.source.path} row {r}" for r in table.rows],
+                    "evse_id": table.frame["EvseID"],
+                }
+            )
+        )
+    if not parts:
+        return {}
+    frame = pd.concat(parts, ignore_index=True)
+    frame = frame[frame["key"].notna() & frame["key"].duplicated(keep=False)]
+    out: dict[tuple[int, int], Reason] = {}
+    for _, group in frame.groupby("key", sort=False):
+        places = list(group["where"])
+        for table, record, here, evse_id in zip(
+            group["table"], group["record"], places, group["evse_id"], strict=True
+        ):
+            others = ", ".join(p for p in places if p != here)
+            message = f"EvseID '{evse_id}' is also used in {others}"
+            out[(int(table), int(record))] = Reason(None, "EvseID", message)
+    return out
+
+
+def _stop_on_general_errors(errors: pd.DataFrame, include_invalid: bool) -> None:
+    """Errors of the envelope always stop; errors of a whole file stop unless --include-invalid."""
+    general = errors[errors["record"].isna()]
+    envelope = general[general["field"].isin(ENVELOPE_FIELDS) & general["row"].isna()]
+    if len(envelope):
+        raise UsageError("; ".join(dict.fromkeys(envelope["message"])))
+    rest = general[~general["field"].isin((*ENVELOPE_FIELDS, "ActionType"))]
+    if len(rest) and not include_invalid:
+        first = rest.iloc[0]
+        raise InputError(
+            f"{first['message']} ({first['rule']}); this concerns every record, so nothing is "
+            "exported (--include-invalid exports anyway)",
+            location=str(first["file"]),
+        )
+
+
+def _build_table(
+    table: CanonicalTable,
+    index: int,
+    errors: pd.DataFrame,
+    blocked: dict[tuple[int, int], Reason],
+    builder: Builder,
+    validator: SchemaValidator,
+    options: ExportOptions,
+    out: Collected,
+) -> None:
+    assigned = hubject_assigned(builder.model.ruleset)
+    frame = table.frame.drop(columns=[c for c in assigned if c in table.frame.columns])
+    by_record: dict[int, list[Reason]] = {}
+    for rule, field_name, message, record in zip(
+        errors["rule"], errors["field"], errors["message"], errors["record"], strict=True
+    ):
+        if not pd.isna(record):
+            by_record.setdefault(int(record), []).append(Reason(rule, field_name, message))
+    keys = normalise_id(frame["EvseID"]) if "EvseID" in frame.columns else None
+    for record, row in enumerate(frame.to_dict(orient="records")):
+        cells = {str(k): v for k, v in row.items() if isinstance(v, str)}
+        evse_id = cells.get("EvseID")
+        key = str(keys.iloc[record]) if keys is not None and evse_id is not None else ""
+        reasons = by_record.get(record, [])
+        if (index, record) in blocked:
+            # NOTE: a rule may say the same (IDN001, IDN003); one reason on EvseID is enough.
+            if not any(r.field == "EvseID" for r in reasons):
+                reasons.append(blocked[(index, record)])
+        elif not reasons or options.include_invalid:
+            payload = builder.build(cells)
+            problems = validator.errors(payload, limit=5)
+            if not problems:
+                row_number = int(table.rows[record])
+                if reasons:
+                    out.included_invalid.append(_excluded(table, record, evse_id, reasons))
+                out.candidates.append(
+                    Candidate(key, str(evse_id), table.source.path, row_number, payload)
+                )
+                continue
+            reasons.extend(_schema_reasons(problems))
+        out.left_out.append(_excluded(table, record, evse_id, reasons))
+        if key:
+            out.left_out_keys.add(key)
+
+
+def _excluded(
+    table: CanonicalTable, record: int, evse_id: str | None, reasons: list[Reason]
+) -> Excluded:
+    return Excluded(
+        file=table.source.path,
+        row=int(table.rows[record]),
+        record=record,
+        evse_id=evse_id,
+        reasons=tuple(reasons),
+    )
+
+
+def _schema_reasons(problems: list[str]) -> list[Reason]:
+    reasons = []
+    for problem in problems:
+        pointer, _, message = problem.partition(": ")
+        reasons.append(
+            Reason(None, pointer, f"does not fit the eRoamingPushEvseData schema: {message}")
+        )
+    return reasons

@@ -1,0 +1,118 @@
+"""Writing an export directory, and the summary people read afterwards."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from poicheck.errors import UsageError
+from poicheck.export.model import MANIFEST, SNAPSHOT, Excluded, Export
+from poicheck.output import replace_directory
+
+SHOWN_LEFT_OUT = 20
+
+
+def write_export(export: Export, out_dir: str | Path) -> None:
+    """Write the export to `out_dir`, all or nothing.
+
+    `out_dir` may be new, empty, or an earlier export (which is replaced whole, so that no
+    stale payload file of an earlier run can be pushed by mistake). A directory holding
+    anything else is refused.
+    """
+    target = Path(out_dir)
+    if target.exists() and not target.is_dir():
+        raise UsageError("exists and is not a directory", location=str(target))
+    if target.is_dir():
+        _check_replaceable(target)
+    replace_directory(target, export.outputs())
+
+
+def _check_replaceable(target: Path) -> None:
+    entries = {p.name for p in target.iterdir()}
+    if not entries:
+        return
+    manifest = target / MANIFEST
+    owned = _files_of(manifest) if manifest.is_file() else None
+    if owned is None:
+        raise UsageError(
+            "is not empty and holds no poicheck export (manifest.json); choose a new or empty "
+            "directory",
+            location=str(target),
+        )
+    foreign = sorted(entries - owned)
+    if foreign:
+        raise UsageError(
+            f"holds files that are not part of its export ({', '.join(foreign[:5])}); "
+            "move them away or choose another directory",
+            location=str(target),
+        )
+
+
+def _files_of(manifest: Path) -> set[str] | None:
+    """The names an earlier poicheck export wrote, or None if this is not such a manifest."""
+    try:
+        document = json.loads(manifest.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError):
+        return None
+    if not isinstance(document, dict) or "manifest_version" not in document:
+        return None
+    names = {MANIFEST}
+    for entry in [*document.get("files", []), document.get("snapshot") or {}]:
+        if isinstance(entry, dict) and isinstance(entry.get("file"), str):
+            names.add(entry["file"])
+    return names
+
+
+def summary(export: Export, out_dir: str | Path) -> str:
+    """What was written, in sending order, and what was left out (text for people)."""
+    out = Path(out_dir)
+    sent = sum(f.records for f in export.files)
+    valid = export.records_read - len(_read_left_out(export))
+    requests = f"{len(export.files)} request{'' if len(export.files) == 1 else 's'}"
+    lines = [
+        f"{valid} of {export.records_read} records fit to push for {export.operator_id} "
+        f"({export.operator_name}); {out}/ holds {requests} ({export.mode}, {sent} "
+        f"record{'' if sent == 1 else 's'} to send){':' if export.files else '.'}"
+    ]
+    for number, item in enumerate(export.files, start=1):
+        lines.append(f"  {number}. {item.name}  {item.action}  {item.records} records")
+    if not export.files:
+        lines.append("Nothing to send.")
+    if export.changes is not None:
+        changes = export.changes
+        lines.append(
+            f"Changes since the previous state: {changes.insert} insert, {changes.update} "
+            f"update, {changes.delete} delete, {changes.unchanged} unchanged."
+        )
+    if export.files:
+        lines.append(
+            f"{MANIFEST} lists the files in this order: push them one at a time, each only "
+            "after Hubject acknowledged the previous one."
+        )
+    if export.snapshot is not None:
+        lines.append(
+            f"{SNAPSHOT} is what Hubject holds once they are pushed: give it (or {MANIFEST}) "
+            "as --previous next time."
+        )
+    lines.extend(_listing("Left out", export.left_out))
+    lines.extend(_listing("Sent despite errors (--include-invalid)", export.included_invalid))
+    return "\n".join(lines) + "\n"
+
+
+def _read_left_out(export: Export) -> list[Excluded]:
+    return [e for e in export.left_out if e.record is not None]
+
+
+def _listing(title: str, items: tuple[Excluded, ...]) -> list[str]:
+    if not items:
+        return []
+    lines = [f"{title}: {len(items)} record(s), listed in {MANIFEST}:"]
+    for item in items[:SHOWN_LEFT_OUT]:
+        where = f"{item.file} row {item.row}" if item.row is not None else item.file
+        first = item.reasons[0] if item.reasons else None
+        reason = f"{first.rule or first.field}  {first.message}" if first else ""
+        more = f" (+{len(item.reasons) - 1} more)" if len(item.reasons) > 1 else ""
+        lines.append(f"  {where}  {item.evse_id or '(no EvseID)'}  {reason}{more}")
+    if len(items) > SHOWN_LEFT_OUT:
+        lines.append(f"  ... and {len(items) - SHOWN_LEFT_OUT} more")
+    return lines
