@@ -1,0 +1,162 @@
+"""A Markdown summary that fits a pull-request comment or `$GITHUB_STEP_SUMMARY`: the score,
+the counts, the top rules and the first findings, with a note on what was left out.
+
+GitHub refuses comments over 65,536 characters; the summary stays under `max_chars`
+(default 60,000) by showing fewer findings.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from typing import Any
+
+from poicheck import __version__
+from poicheck.render._common import by_severity, file_formats, relative_path, where
+from poicheck.render.text import summary_line
+from poicheck.report import Finding, Report
+
+MAX_FINDINGS = 50
+TOP_RULES = 10
+MAX_CHARS = 60_000
+# Characters that mean something inside a GitHub table cell (the rest only at a line start).
+_SPECIAL = re.compile(r"([\\`*_\[\]<>|~&])")
+
+
+def cell(text: object) -> str:
+    """Text safe in a table cell: Markdown and HTML characters escaped, one line."""
+    value = "" if text is None else str(text)
+    return _SPECIAL.sub(r"\\\1", " ".join(value.split()))
+
+
+def code(text: object) -> str:
+    """An identifier (EvseID, field) as a code span in a table cell."""
+    value = "" if text is None else " ".join(str(text).split())
+    if not value:
+        return ""
+    if "`" in value:
+        return cell(value)
+    return "`" + value.replace("|", "\\|") + "`"
+
+
+def _status(report: Report) -> str:
+    counts = report.counts()
+    if report.unreadable or counts["error"]:
+        return "❌"
+    return "⚠️" if counts["warning"] else "✅"
+
+
+def _score(report: Report) -> list[str]:
+    score = report.score.summary() if report.score else None
+    if score is None:
+        return []
+    parts = ", ".join(f"{k.replace('_', ' ')} {v:g}" for k, v in score["factors"].items())
+    return [
+        f"**Data score {score['overall']:g}/100**: completeness {score['completeness']:g}, "
+        f"correctness {score['correctness']:g} ({parts}).",
+        "",
+    ]
+
+
+def _files(report: Report) -> list[str]:
+    lines = [
+        "| file | records | errors | warnings | infos | score |",
+        "|---|---:|---:|---:|---:|---:|",
+    ]
+    for entry in report.summary()["files"]:
+        score = entry["score"]["overall"] if entry.get("score") else None
+        shown = f"{score:g}" if score is not None else "–"
+        if entry.get("unreadable"):
+            shown = f"unreadable: {cell(entry['unreadable'])}"
+        lines.append(
+            f"| {cell(relative_path(entry['file']))} | {entry['records']} | {entry['errors']} "
+            f"| {entry['warnings']} | {entry['infos']} | {shown} |"
+        )
+    return [*lines, ""]
+
+
+def _top_rules(report: Report) -> list[str]:
+    if report.frame.empty:
+        return []
+    per_rule = Counter(report.frame["rule"])
+    severities = dict(zip(report.frame["rule"], report.frame["severity"], strict=True))
+    severities.update({r.id: r.severity for r in report.ruleset.rules.values() if r.id in per_rule})
+    lines = [
+        "### Top rules",
+        "",
+        "| rule | name | severity | findings |",
+        "|---|---|---|---:|",
+    ]
+    for rule_id, count in per_rule.most_common(TOP_RULES):
+        rule = report.ruleset.rules.get(rule_id)
+        name = rule.name if rule is not None else ""
+        lines.append(f"| {rule_id} | {code(name)} | {severities[rule_id]} | {count} |")
+    if len(per_rule) > TOP_RULES:
+        rest = sum(count for _, count in per_rule.most_common()[TOP_RULES:])
+        lines += ["", f"…and {len(per_rule) - TOP_RULES} more rules with {rest} findings."]
+    return [*lines, ""]
+
+
+def _finding_row(finding: Finding, formats: dict[str, str | None]) -> str:
+    return (
+        f"| {finding.severity} | {finding.rule} | {cell(relative_path(finding.file))} "
+        f"| {cell(where(finding, formats))} | {code(finding.evse_id)} | {code(finding.field)} "
+        f"| {cell(finding.message)} |"
+    )
+
+
+def _findings(report: Report, limit: int, budget: int) -> list[str]:
+    findings = by_severity(report.findings)
+    if not findings:
+        return []
+    formats = file_formats(report)
+    head = [
+        "| severity | rule | file | where | EvseID | field | message |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    rows: list[str] = []
+    used = 0
+    for finding in findings[:limit]:
+        row = _finding_row(finding, formats)
+        if used + len(row) + 1 > budget:
+            break
+        rows.append(row)
+        used += len(row) + 1
+    title = f"### Findings (the first {len(rows)} of {len(findings)})"
+    if len(rows) == len(findings):
+        title = f"### Findings ({len(findings)})"
+    lines = [title, "", *head, *rows, ""]
+    left = findings[len(rows) :]
+    if left:
+        counts = Counter(f.severity for f in left)
+        detail = ", ".join(f"{n} {s}{'' if n == 1 else 's'}" for s, n in counts.items())
+        lines += [
+            f"*Truncated: {len(left)} more findings not shown ({detail}). The full list: "
+            "`poicheck validate --format json`, or `poicheck report --html` for the "
+            "browsable report.*",
+            "",
+        ]
+    return lines
+
+
+def render(
+    report: Report,
+    *,
+    max_findings: int = MAX_FINDINGS,
+    max_chars: int = MAX_CHARS,
+    **_: Any,
+) -> str:
+    """The Markdown summary; at most `max_findings` findings, at most `max_chars` characters."""
+    lines = [f"## {_status(report)} poicheck: {summary_line(report)}", ""]
+    lines += _score(report)
+    lines += _files(report)
+    lines += [f"> **note:** {cell(note)}" for note in report.notes]
+    if report.notes:
+        lines.append("")
+    lines += _top_rules(report)
+    footer = [
+        f"<sub>poicheck {__version__}, rules {report.ruleset.name} {report.ruleset.version}</sub>",
+    ]
+    budget = max_chars - sum(len(line) + 1 for line in lines + footer) - 600
+    lines += _findings(report, max_findings, max(budget, 0))
+    return "\n".join(lines + footer) + "\n"
