@@ -22,6 +22,23 @@ def example_text(example: Any) -> str:
             return "JSON " + json.dumps(example["json"], ensure_ascii=False)
         if "columns" in example:
             return "columns " + ", ".join(example["columns"])
+        if "rows" in example:
+            return " / ".join(
+                "row " + ", ".join(f"{k} = {v!r}" for k, v in row.items())
+                for row in example["rows"]
+            )
+        if "csv" in example:
+            return "CSV " + " | ".join(str(example["csv"]).splitlines()[:4])
+        if "sheet" in example:
+            rows = [
+                ", ".join("" if c is None else str(c) for c in row) for row in example["sheet"][:4]
+            ]
+            extras = [
+                f"{k}: {json.dumps(v, ensure_ascii=False)}"
+                for k, v in sorted(example.items())
+                if k != "sheet"
+            ]
+            return "sheet " + " | ".join(rows) + (f" ({'; '.join(extras)})" if extras else "")
     return repr(example)
 
 

@@ -100,7 +100,11 @@ def cli() -> None:
 
 def main() -> None:
     """Console-script entry point."""
+    from poicheck.cli import export as _export  # noqa: F401  (registers commands)
+    from poicheck.cli import map as _map  # noqa: F401
+    from poicheck.cli import report as _report  # noqa: F401
     from poicheck.cli import rules as _rules  # noqa: F401  (registers commands)
     from poicheck.cli import validate as _validate  # noqa: F401
+    from poicheck.cli import workbooks as _workbooks  # noqa: F401
 
     cli(prog_name="poicheck")

@@ -6,10 +6,15 @@ import os
 import sys
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from poicheck.cli import cli, format_option, guarded, rules_option
+from poicheck.render import renderer_names
+
+if TYPE_CHECKING:
+    from poicheck.report import Report
 
 
 def _ids(value: str | None) -> tuple[str, ...]:
@@ -26,37 +31,63 @@ class ValidateOptions:
     rules: tuple[Path, ...] = ()
     select: tuple[str, ...] = ()
     ignore: tuple[str, ...] = ()
-    fail_on: str = "error"
+    fail_on: str | None = None
     sheet: str | None = None
     encoding: str | None = None
+    mapping: Path | None = None
     operator_id: str | None = None
     operator_name: str | None = None
+    sub_operator_ids: tuple[str, ...] = ()
+    config: Path | None = None
+    quiet: bool = False
+    max_findings: int | None = None
+
+
+def load_report(options: ValidateOptions) -> tuple[Report, str]:
+    """Validate with the configuration merged in (the command line wins); return the report
+    and the --fail-on level. A progress bar shows on a terminal for long runs."""
+    from poicheck.api import validate
+    from poicheck.cli.progress import progress_bar
+    from poicheck.config import discover
+
+    # The configuration near the data fills in what the command line does not say.
+    config = discover(list(options.paths), options.config)
+    fail_on = options.fail_on or config.fail_on or "error"
+    with progress_bar(quiet=options.quiet) as bar:
+        report = validate(
+            list(options.paths),
+            rules=[*config.rules, *options.rules],
+            select=options.select or config.select,
+            ignore=options.ignore or config.ignore,
+            sheet=options.sheet,
+            encoding=options.encoding,
+            mapping=options.mapping,
+            operator_id=options.operator_id or config.operator_id,
+            operator_name=options.operator_name or config.operator_name,
+            sub_operator_ids=options.sub_operator_ids or config.sub_operator_ids,
+            progress=bar,
+        )
+    return report, fail_on
 
 
 def run(options: ValidateOptions, *, color: bool) -> int:
     """Validate, render, write; return the exit code."""
-    from poicheck.api import validate
     from poicheck.output import write_text_atomic
     from poicheck.render import render
 
-    report = validate(
-        list(options.paths),
-        rules=list(options.rules),
-        select=options.select,
-        ignore=options.ignore,
-        sheet=options.sheet,
-        encoding=options.encoding,
-        operator_id=options.operator_id,
-        operator_name=options.operator_name,
+    report, fail_on = load_report(options)
+    if options.max_findings is not None:
+        report.limit(options.max_findings)
+    text = render(
+        options.output_format, report, color=color and options.output is None, fail_on=fail_on
     )
-    text = render(options.output_format, report, color=color and options.output is None)
     if options.output is not None:
         write_text_atomic(options.output, text)
     else:
         click.echo(text, nl=False, color=color)
     for result in report.unreadable:
         click.echo(f"poicheck: error: {result.file}: {result.error}", err=True)
-    return report.exit_code(options.fail_on)
+    return report.exit_code(fail_on)
 
 
 def use_color() -> bool:
@@ -65,7 +96,7 @@ def use_color() -> bool:
 
 @cli.command()
 @click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
-@format_option("text", "json")
+@format_option(*renderer_names())
 @click.option("--output", "-o", type=click.Path(path_type=Path), help="Write the report to FILE.")
 @rules_option
 @click.option(
@@ -75,14 +106,44 @@ def use_color() -> bool:
 @click.option(
     "--fail-on",
     type=click.Choice(["error", "warning", "info", "never"]),
-    default="error",
-    show_default=True,
-    help="Lowest severity that makes the exit code 1.",
+    default=None,
+    help="Lowest severity that makes the exit code 1 (default: error).",
 )
 @click.option("--sheet", help="Worksheet to read from .xlsx files (default: first visible).")
-@click.option("--encoding", help="Encoding of .csv files (default: detected).")
+@click.option(
+    "--encoding", help="Encoding of .csv files, e.g. cp1252 or utf-16 (default: detected)."
+)
+@click.option(
+    "--mapping",
+    type=click.Path(path_type=Path),
+    help="Column mapping (YAML) for a foreign spreadsheet layout; `poicheck map` proposes one.",
+)
 @click.option("--operator-id", help="OperatorID of the push, when the input has no envelope.")
 @click.option("--operator-name", help="OperatorName of the push, when the input has no envelope.")
+@click.option(
+    "--sub-operator-id",
+    "sub_operator_ids",
+    multiple=True,
+    help="A sub-operator whose EvseIDs the operator may push (repeatable).",
+)
+@click.option(
+    "--config",
+    "config_path",
+    type=click.Path(path_type=Path),
+    help="Configuration file (default: .poicheck.yaml or pyproject.toml [tool.poicheck] "
+    "found above the first input).",
+)
+@click.option(
+    "--max-findings",
+    type=click.IntRange(min=0),
+    help="List at most N findings, the most severe first; counts and exit code cover all.",
+)
+@click.option(
+    "--quiet",
+    "-q",
+    is_flag=True,
+    help="No progress bar (it only shows on a terminal anyway); `report` prints no summary.",
+)
 @guarded
 def validate(
     paths: tuple[Path, ...],
@@ -91,11 +152,16 @@ def validate(
     extra_rules: tuple[Path, ...],
     select: str | None,
     ignore: str | None,
-    fail_on: str,
+    fail_on: str | None,
     sheet: str | None,
     encoding: str | None,
+    mapping: Path | None,
     operator_id: str | None,
     operator_name: str | None,
+    sub_operator_ids: tuple[str, ...],
+    config_path: Path | None,
+    quiet: bool,
+    max_findings: int | None,
 ) -> None:
     """Validate EVSE data in .xlsx, .csv or OICP .json files."""
     options = ValidateOptions(
@@ -108,7 +174,12 @@ def validate(
         fail_on=fail_on,
         sheet=sheet,
         encoding=encoding,
+        mapping=mapping,
         operator_id=operator_id,
         operator_name=operator_name,
+        sub_operator_ids=sub_operator_ids,
+        config=config_path,
+        quiet=quiet,
+        max_findings=max_findings,
     )
     sys.exit(run(options, color=use_color()))
