@@ -9,8 +9,8 @@ import numpy as np
 import pandas as pd
 
 from poicheck.checks._frame import numbers
-from poicheck.engine import empty_findings, table_findings
-from poicheck.errors import InputError
+from poicheck.engine import ENGINES, empty_findings, table_findings
+from poicheck.errors import InputError, UsageError
 from poicheck.mapping import ColumnMapping, load_mapping
 from poicheck.progress import ProgressCallback, ProgressEvent
 from poicheck.readers import read_table
@@ -38,6 +38,7 @@ def validate(
     sub_operator_ids: Iterable[str] = (),
     mapping: str | Path | ColumnMapping | None = None,
     progress: ProgressCallback | None = None,
+    engine: str = "arrow",
 ) -> Report:
     """Validate one or more inputs (paths or canonical DataFrames) and return a Report.
 
@@ -57,10 +58,14 @@ def validate(
             the canonical one; applies to .xlsx and .csv inputs.
         progress: called with a ProgressEvent before reading, before checking and after
             checking each input (the library itself never prints).
+        engine: "arrow" runs the cell checks directly on pyarrow arrays; "pandera" runs them
+            as the lazy pandera schema compiled from the same rules (same findings, slower).
 
     A file that cannot be read does not stop the run: it is listed in `Report.files` with the
     reason, and `Report.exit_code()` is 2.
     """
+    if engine not in ENGINES:
+        raise UsageError(f"unknown engine '{engine}' (known: {', '.join(ENGINES)})")
     base = ruleset if ruleset is not None else load_ruleset(rules)
     active = base.select(select, ignore)
     if isinstance(mapping, (str, Path)):
@@ -102,7 +107,7 @@ def validate(
         step("check", done, len(table.frame))
         owner = (table.envelope or {}).get("OperatorID")
         owners = tuple(i for i in (owner, *sub_operator_ids) if i) if owner else ()
-        found = table_findings(table, active, operator_ids=owners)
+        found = table_findings(table, active, operator_ids=owners, engine=engine)
         notes.extend(f"{table.source.path}: {note}" for note in found.attrs.get("notes", []))
         frames.append(found)
         records.append(_record_frame(table, active))

@@ -77,19 +77,71 @@ def bind(ruleset: RuleSet, layout: Layout, scope: str) -> list[Binding]:
     return bindings
 
 
-def failures(frame: pd.DataFrame, bindings: list[Binding], layout: Layout) -> pd.DataFrame:
+ENGINES = ("arrow", "pandera")
+
+
+def compile_pandera(bindings: list[Binding]) -> Any:
+    """The cell checks as a pandera DataFrameSchema: one column per canonical column, one
+    check per rule, named `<rule id>|<column>` (validate lazily to get every failure)."""
+    import pandera.pandas as pandera
+
+    columns: dict[str, list[Any]] = {}
+    for binding in bindings:
+        if binding.kind.scope == "cell":
+            columns.setdefault(binding.column, []).append(
+                pandera.Check(_pandera_check(binding), name=binding.name, ignore_na=False)
+            )
+    return pandera.DataFrameSchema(
+        {
+            name: pandera.Column(None, checks=checks, nullable=True, required=False)
+            for name, checks in columns.items()
+        }
+    )
+
+
+def _pandera_check(binding: Binding) -> Any:
+    def check(series: pd.Series) -> pd.Series:
+        mask = binding.kind.func(_arrow_strings(series), binding.params)  # type: ignore[misc]
+        return pd.Series(np.asarray(mask, dtype=bool), index=series.index)
+
+    return check
+
+
+def _pandera_failures(frame: pd.DataFrame, bindings: list[Binding]) -> pd.DataFrame:
+    from pandera.errors import SchemaErrors
+
+    names = {b.name for b in bindings if b.kind.scope == "cell"}
+    try:
+        compile_pandera(bindings).validate(frame, lazy=True)
+    except SchemaErrors as errors:
+        cases = errors.failure_cases
+        cases = cases[cases["check"].isin(names)]
+        return pd.DataFrame(
+            {"check": cases["check"].astype(str), "index": cases["index"].astype("int64")}
+        )
+    return pd.DataFrame({"check": pd.Series([], dtype=str), "index": pd.Series([], dtype="int64")})
+
+
+def failures(
+    frame: pd.DataFrame, bindings: list[Binding], layout: Layout, engine: str = "arrow"
+) -> pd.DataFrame:
     """Every failure as (check name, record index).
 
-    Every kind is a vectorised function, so the engine calls it directly: cell kinds on each
-    column's pyarrow string array (converted once per column), row kinds on the table. Running
-    the cell checks through a lazy pandera schema gave the same failures but cost ~0.9 s of
-    import and ~1.5 s per 100k rows of bookkeeping (benchmarks/, issue 8).
+    Every kind is a vectorised function. The `arrow` engine calls the cell kinds directly on
+    each column's pyarrow string array (converted once per column); the `pandera` engine runs
+    the same functions as a lazy pandera schema (compile_pandera), with the same failures but
+    ~0.9 s of import and ~1.5 s per 100k rows of bookkeeping more (benchmarks/, issue 8).
+    Row kinds, which pandera cannot express per column, run directly in both.
     """
     parts = [
         pd.DataFrame({"check": pd.Series([], dtype=str), "index": pd.Series([], dtype="int64")})
     ]
+    if engine == "pandera":
+        parts.append(_pandera_failures(frame, bindings))
     arrays: dict[str, pa.Array] = {}
     for binding in bindings:
+        if binding.kind.scope == "cell" and engine == "pandera":
+            continue
         if binding.kind.scope == "cell":
             if binding.column not in frame.columns:
                 continue
@@ -159,7 +211,11 @@ def render_message(
 
 
 def table_findings(
-    table: CanonicalTable, ruleset: RuleSet, *, operator_ids: tuple[str, ...] = ()
+    table: CanonicalTable,
+    ruleset: RuleSet,
+    *,
+    operator_ids: tuple[str, ...] = (),
+    engine: str = "arrow",
 ) -> pd.DataFrame:
     """All findings for one canonical table: record rules, envelope rules and reader findings.
 
@@ -172,7 +228,7 @@ def table_findings(
     layout.rows = table.rows
     bindings = bind(ruleset, layout, "record")
     by_name = {b.name: b for b in bindings}
-    failed = failures(frame, bindings, layout)
+    failed = failures(frame, bindings, layout, engine)
     pointers = PointerBuilder(frame, layout, table.notations)
     evse_ids = object_values(frame["EvseID"])
     parts: list[pd.DataFrame] = []

@@ -41,6 +41,7 @@ class ValidateOptions:
     config: Path | None = None
     quiet: bool = False
     max_findings: int | None = None
+    engine: str = "arrow"
 
 
 def load_report(options: ValidateOptions) -> tuple[Report, str]:
@@ -66,6 +67,7 @@ def load_report(options: ValidateOptions) -> tuple[Report, str]:
             operator_name=options.operator_name or config.operator_name,
             sub_operator_ids=options.sub_operator_ids or config.sub_operator_ids,
             progress=bar,
+            engine=options.engine,
         )
     return report, fail_on
 
@@ -139,6 +141,14 @@ def use_color() -> bool:
     help="List at most N findings, the most severe first; counts and exit code cover all.",
 )
 @click.option(
+    "--engine",
+    type=click.Choice(["arrow", "pandera"]),
+    default="arrow",
+    show_default=True,
+    help="Run the cell checks directly on pyarrow arrays, or as a lazy pandera schema "
+    "compiled from the same rules (same findings, slower).",
+)
+@click.option(
     "--quiet",
     "-q",
     is_flag=True,
@@ -160,6 +170,7 @@ def validate(
     operator_name: str | None,
     sub_operator_ids: tuple[str, ...],
     config_path: Path | None,
+    engine: str,
     quiet: bool,
     max_findings: int | None,
 ) -> None:
@@ -181,5 +192,6 @@ def validate(
         config=config_path,
         quiet=quiet,
         max_findings=max_findings,
+        engine=engine,
     )
     sys.exit(run(options, color=use_color()))

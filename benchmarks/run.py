@@ -1,0 +1,206 @@
+"""Benchmark `poicheck validate` end to end against the per-record jsonschema baseline.
+
+    python benchmarks/run.py                 # 10k, 100k, 1M CSV; 100k XLSX; 100k JSON
+    python benchmarks/run.py --quick         # 10k and 100k CSV, 10k XLSX and JSON
+    python benchmarks/run.py --sizes csv:10000,xlsx:100000
+
+Datasets (benchmarks/datasets.py: the valid sample replicated, ~5 % planted mistakes) are
+generated once into --data (default: ~/.cache/poicheck-bench) and reused. Each run is a fresh
+`python -m poicheck validate FILE --format json -o OUT -q` subprocess with all rules on and the
+operator configuration beside the data: wall time includes interpreter start-up, reading,
+every rule and writing the JSON findings; peak RSS is the child's maximum resident set.
+
+The baseline is what a user builds without poicheck: each row turned into its OICP JSON record
+(poicheck.oicp.Builder) and validated with `jsonschema` against poicheck's own record schema,
+timed on a sample of --baseline-sample rows and extrapolated.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import datasets
+
+FULL = "csv:10000,csv:100000,csv:1000000,xlsx:100000,json:100000"
+QUICK = "csv:10000,csv:100000,xlsx:10000,json:10000"
+# The issue's targets: seconds of wall time per dataset (format, rows), peak RSS, speed-up.
+TARGET_SECONDS = {("csv", 10_000): 2.0, ("csv", 1_000_000): 10.0, ("xlsx", 100_000): 8.0}
+TARGET_RSS_MB = {("csv", 1_000_000): 3072}
+TARGET_RATIO = 30.0
+
+
+@dataclass(frozen=True)
+class Result:
+    fmt: str
+    rows: int
+    seconds: float
+    rss_mb: float
+    findings: int
+    exit_code: int
+
+    @property
+    def rate(self) -> float:
+        return self.rows / self.seconds
+
+
+def run_poicheck(path: Path, extra: list[str]) -> tuple[float, float, int, int]:
+    """Wall seconds, peak RSS (MB), findings and exit code of one validate subprocess."""
+    with tempfile.TemporaryDirectory() as tmp:
+        out = Path(tmp) / "findings.json"
+        command = [sys.executable, "-m", "poicheck", "validate", str(path)]
+        command += ["--format", "json", "-o", str(out), "-q", *extra]
+        start = time.perf_counter()
+        process = subprocess.Popen(command, stderr=subprocess.PIPE, cwd=path.parent)
+        _, status, usage = os.wait4(process.pid, 0)
+        seconds = time.perf_counter() - start
+        process.returncode = os.waitstatus_to_exitcode(status)
+        stderr = process.stderr.read().decode() if process.stderr else ""
+        if process.stderr:
+            process.stderr.close()
+        if process.returncode not in (0, 1) or not out.exists():
+            raise SystemExit(f"poicheck failed on {path} ({process.returncode}): {stderr}")
+        findings = len(json.loads(out.read_text(encoding="utf-8"))["findings"])
+    return seconds, usage.ru_maxrss / 1024, findings, process.returncode
+
+
+def baseline_rate(sample_rows: int) -> float:
+    """Rows per second of Builder + jsonschema per record, on `sample_rows` rows."""
+    import jsonschema
+
+    from poicheck.oicp import Builder
+    from poicheck.ruleset.loader import load_ruleset
+    from poicheck.schema import record_schema
+
+    ruleset = load_ruleset()
+    schema = record_schema(ruleset)
+    validator_class = jsonschema.validators.validator_for(schema)
+    validator = validator_class(schema, format_checker=validator_class.FORMAT_CHECKER)
+    builder = Builder(ruleset)
+    sample = list(datasets.rows(sample_rows))
+    for row in sample[:60]:  # warm up: compiled patterns and caches, as a long run has them
+        list(validator.iter_errors(builder.build(row)))
+    errors = 0
+    start = time.perf_counter()
+    for row in sample:
+        record = builder.build(row)
+        errors += sum(1 for _ in validator.iter_errors(record))
+    seconds = time.perf_counter() - start
+    print(f"baseline: {sample_rows} records, {errors} schema errors, {seconds:.2f} s", flush=True)
+    return sample_rows / seconds
+
+
+def parse_sizes(text: str) -> list[tuple[str, int]]:
+    out = []
+    for item in text.split(","):
+        fmt, _, count = item.strip().partition(":")
+        if fmt not in datasets.WRITERS or not count.isdigit():
+            raise SystemExit(f"bad size {item!r}: write FORMAT:ROWS, FORMAT one of csv, xlsx, json")
+        out.append((fmt, int(count)))
+    return out
+
+
+def verdict(result: Result, ratio: float) -> str:
+    key = (result.fmt, result.rows)
+    checks = []
+    if key in TARGET_SECONDS:
+        limit = TARGET_SECONDS[key]
+        checks.append(f"<= {limit:g} s {'ok' if result.seconds <= limit else 'MISSED'}")
+    if key in TARGET_RSS_MB:
+        limit_mb = TARGET_RSS_MB[key]
+        checks.append(
+            f"<= {limit_mb / 1024:g} GB {'ok' if result.rss_mb <= limit_mb else 'MISSED'}"
+        )
+    if key == ("csv", 1_000_000):
+        checks.append(f">= {TARGET_RATIO:g}x {'ok' if ratio >= TARGET_RATIO else 'MISSED'}")
+    return "; ".join(checks)
+
+
+def table(results: list[Result], baseline: float) -> str:
+    header = [
+        "input",
+        "rows",
+        "wall s",
+        "peak RSS MB",
+        "rows/s",
+        "findings",
+        "jsonschema s",
+        "speed-up",
+        "target",
+    ]
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    for r in results:
+        base_seconds = r.rows / baseline
+        ratio = base_seconds / r.seconds
+        cells = [
+            r.fmt.upper(),
+            f"{r.rows:,}",
+            f"{r.seconds:.2f}",
+            f"{r.rss_mb:,.0f}",
+            f"{r.rate:,.0f}",
+            f"{r.findings:,}",
+            f"{base_seconds:,.1f}",
+            f"{ratio:.1f}x",
+            verdict(r, ratio),
+        ]
+        lines.append("| " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--sizes", help=f"FORMAT:ROWS,... (default {FULL})")
+    parser.add_argument("--quick", action="store_true", help=f"same as --sizes {QUICK}")
+    parser.add_argument("--data", type=Path, default=Path.home() / ".cache" / "poicheck-bench")
+    parser.add_argument("--baseline-sample", type=int, default=3000)
+    parser.add_argument("--repeat", type=int, default=1, help="runs per dataset; best is kept")
+    parser.add_argument("--csv-out", type=Path, help="also write the results as CSV")
+    parser.add_argument("poicheck_args", nargs="*", help="extra `validate` options, after --")
+    args = parser.parse_args(argv)
+    sizes = parse_sizes(args.sizes or (QUICK if args.quick else FULL))
+    results = []
+    for fmt, count in sizes:
+        start = time.perf_counter()
+        path = datasets.dataset(args.data, fmt, count)
+        made = time.perf_counter() - start
+        runs = [run_poicheck(path, args.poicheck_args) for _ in range(args.repeat)]
+        seconds, rss, findings, code = min(runs)
+        print(
+            f"{fmt} {count:>9,}: {seconds:6.2f} s {rss:7.0f} MB {findings:>8,} findings "
+            f"(exit {code}; dataset ready in {made:.1f} s)",
+            flush=True,
+        )
+        results.append(Result(fmt, count, seconds, rss, findings, code))
+    baseline = baseline_rate(args.baseline_sample)
+    print(f"\njsonschema per record: {baseline:,.0f} rows/s on this machine\n")
+    print(table(results, baseline))
+    if args.csv_out:
+        with args.csv_out.open("w", newline="", encoding="utf-8") as handle:
+            writer = csv.writer(handle)
+            writer.writerow(["format", "rows", "seconds", "rss_mb", "findings", "baseline_rows_s"])
+            for r in results:
+                writer.writerow(
+                    [
+                        r.fmt,
+                        r.rows,
+                        f"{r.seconds:.3f}",
+                        f"{r.rss_mb:.0f}",
+                        r.findings,
+                        f"{baseline:.0f}",
+                    ]
+                )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
