@@ -43,7 +43,7 @@ def write_sheet(
     hidden_rows: Sequence[int] = (),
     hidden_columns: Sequence[str] = (),
     number_formats: Mapping[str, str] | None = None,
-    sheets: Sequence[Mapping[str, str]] = (),
+    sheets: Sequence[Mapping[str, Any]] = (),
 ) -> Path:
     """A workbook whose first sheet holds `rows` with their native types."""
     book = Workbook()
@@ -62,7 +62,7 @@ def write_sheet(
         sheet[ref].number_format = code
     for extra in sheets:
         more = book.create_sheet(extra["name"])
-        more.append(["EvseID"])
+        more.append(list(extra.get("header", ["EvseID"])))
         more.sheet_state = extra.get("state", "visible")  # type: ignore[assignment]
     book.save(path)
     cached = {

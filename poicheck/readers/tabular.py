@@ -87,6 +87,21 @@ def known_header(ruleset: RuleSet, mapping: ColumnMapping | None) -> Callable[[s
     return known
 
 
+def names_evse_id(ruleset: RuleSet, mapping: ColumnMapping | None) -> Callable[[str], bool]:
+    """Whether a header is the EvseID column (canonical, alias or mapped): the column every
+    sheet of EVSE data has, and lists or documentation sheets do not."""
+    aliases = ruleset.alias_map()
+
+    def is_evse_id(header: str) -> bool:
+        name = str(header).strip()
+        rule = mapping.rule_for(name) if mapping is not None else None
+        if rule is not None:
+            return "EvseID" in rule.targets
+        return aliases.get(name, name) == "EvseID"
+
+    return is_evse_id
+
+
 def choose_header(rows: Sequence[Sequence[str]], known: Callable[[str], bool]) -> int | None:
     """The header among the first non-empty rows: the one that names the most known columns
     (the first non-empty row when none names any)."""

@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import zipfile
 import zlib
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -30,6 +30,7 @@ from poicheck.readers.tabular import (
     choose_header,
     finish,
     known_header,
+    names_evse_id,
     plan_columns,
     ranges,
 )
@@ -69,7 +70,12 @@ class Grid:
     others: str = ""  # the sheets not read, for the XLS009 note
 
 
-def load_grid(path: Path, *, sheet: str | None = None) -> tuple[Grid, Archive]:
+def load_grid(
+    path: Path,
+    *,
+    sheet: str | None = None,
+    is_data: Callable[[list[list[str]]], bool] | None = None,
+) -> tuple[Grid, Archive]:
     """The chosen worksheet's cells, once the archive passed the safety checks."""
     from python_calamine import CalamineWorkbook
 
@@ -79,7 +85,7 @@ def load_grid(path: Path, *, sheet: str | None = None) -> tuple[Grid, Archive]:
     except Exception as exc:  # calamine raises its own error types for broken archives
         raise InputError(f"cannot open as an XLSX workbook: {exc}", location=str(path)) from exc
     try:
-        name, others = _choose_sheet(workbook, sheet, path)
+        name, others = _choose_sheet(workbook, sheet, path, is_data)
         part = _part_of(path, name)
         scan = archive.sheets.get(part or "")
         _check_extent(path, name, part, archive)
@@ -155,9 +161,11 @@ def damaged(path: Path) -> Iterator[None]:
 def _read(
     path: Path, ruleset: RuleSet, sheet: str | None, mapping: ColumnMapping | None
 ) -> CanonicalTable:
-    grid, _ = load_grid(path, sheet=sheet)
-    width = max((len(row) for row in grid.rows), default=0)
     known = known_header(ruleset, mapping)
+    grid, _ = load_grid(
+        path, sheet=sheet, is_data=looks_like_data(known, names_evse_id(ruleset, mapping))
+    )
+    width = max((len(row) for row in grid.rows), default=0)
     head = _head_texts(grid.rows)
     index = choose_header(head, known)
     if index is None:
@@ -346,7 +354,43 @@ def _blocks(numbers: list[int]) -> list[list[int]]:
     return blocks
 
 
-def _choose_sheet(workbook: Any, sheet: str | None, path: Path) -> tuple[str, str]:
+def _first_rows(workbook: Any, meta: Any, limit: int = 10) -> list[list[str]] | None:
+    """The texts of a sheet's first rows, read lazily (a big sheet costs nothing more); None
+    when calamine cannot read the sheet."""
+    rows: list[list[str]] = []
+    try:
+        for number, row in enumerate(workbook.get_sheet_by_name(str(meta.name)).iter_rows()):
+            if number >= limit:
+                break
+            rows.append([cell_text(c).strip() for c in row])
+    except Exception:  # a sheet calamine cannot read is named, as before
+        return None
+    return rows
+
+
+def looks_like_data(
+    known: Callable[[str], bool], is_evse_id: Callable[[str], bool]
+) -> Callable[[list[list[str]]], bool]:
+    """A sheet holds EVSE data when one of its first rows is a header: it names the EvseID
+    column, and at least half of its cells name columns poicheck reads (a documentation row
+    such as `EvseID | EvseIDType | M | ...` does not)."""
+
+    def check(rows: list[list[str]]) -> bool:
+        def header(row: list[str]) -> bool:
+            cells = [c for c in row if c]
+            return any(map(is_evse_id, cells)) and 2 * sum(map(known, cells)) >= len(cells)
+
+        return any(header(row) for row in rows)
+
+    return check
+
+
+def _choose_sheet(
+    workbook: Any,
+    sheet: str | None,
+    path: Path,
+    is_data: Callable[[list[list[str]]], bool] | None = None,
+) -> tuple[str, str]:
     """The sheet to read (the named one, or the first visible worksheet), and a description
     of the sheets that are not read."""
     names: list[str] = list(workbook.sheet_names)
@@ -368,6 +412,10 @@ def _choose_sheet(workbook: Any, sheet: str | None, path: Path) -> tuple[str, st
         if str(meta.name) == chosen:
             continue
         visible, kind = _state(meta)
+        if kind == "WorkSheet" and is_data is not None:
+            rows = _first_rows(workbook, meta)
+            if rows is not None and not is_data(rows):
+                continue  # documentation, dropdown lists: nothing that could go unchecked
         what = [] if visible == "Visible" else ["hidden"]
         what += [] if kind == "WorkSheet" else ["not a worksheet"]
         others.append(f"'{meta.name}'" + (f" ({', '.join(what)})" if what else ""))
