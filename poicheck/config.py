@@ -31,6 +31,7 @@ class Config:
     ignore: tuple[str, ...] = ()
     rules: tuple[str, ...] = ()
     fail_on: str | None = None
+    mapping: str | None = None
     extra: dict[str, Any] = field(default_factory=dict)
 
 
@@ -87,6 +88,7 @@ def load_config(path: Path) -> Config:
         ignore=tuple(data.get("ignore", ())),
         rules=tuple(str((base / p).resolve()) for p in data.get("rules", ())),
         fail_on=data.get("fail_on"),
+        mapping=str((base / data["mapping"]).resolve()) if data.get("mapping") else None,
     )
 
 

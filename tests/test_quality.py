@@ -135,3 +135,10 @@ def test_cli_uses_the_configuration_and_the_command_line_wins(
     )
     assert narrowed.exit_code == 1
     assert "IDN001" in narrowed.output
+
+
+def test_configuration_names_a_mapping_relative_to_itself(tmp_path: Path) -> None:
+    (tmp_path / "maps").mkdir()
+    (tmp_path / ".poicheck.yaml").write_text("mapping: maps/ours.yaml\n", encoding="utf-8")
+    config = discover([tmp_path / "data.csv"])
+    assert config.mapping == str((tmp_path / "maps" / "ours.yaml").resolve())

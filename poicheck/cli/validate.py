@@ -62,7 +62,7 @@ def load_report(options: ValidateOptions) -> tuple[Report, str]:
             ignore=options.ignore or config.ignore,
             sheet=options.sheet,
             encoding=options.encoding,
-            mapping=options.mapping,
+            mapping=options.mapping or config.mapping,
             operator_id=options.operator_id or config.operator_id,
             operator_name=options.operator_name or config.operator_name,
             sub_operator_ids=options.sub_operator_ids or config.sub_operator_ids,

@@ -70,6 +70,7 @@ def _configured(options: DataOptions) -> DataOptions:
         operator_id=options.operator_id or config.operator_id,
         operator_name=options.operator_name or config.operator_name,
         sub_operator_ids=options.sub_operator_ids or config.sub_operator_ids,
+        mapping=options.mapping or (Path(config.mapping) if config.mapping else None),
     )
 
 
