@@ -14,7 +14,7 @@ from typing import Any
 import click
 
 from poicheck.cli import cli, guarded
-from poicheck.cli.validate import ValidateOptions, _ids, load_report
+from poicheck.cli.validate import ValidateOptions, load_report, options_from
 from poicheck.cli.validate import validate as validate_command
 from poicheck.errors import UsageError
 from poicheck.report_html import LIMIT
@@ -140,21 +140,7 @@ def report(
     at or above --fail-on remain (after writing the reports), 2 for unusable input.
     """
     options = ReportOptions(
-        inputs=ValidateOptions(
-            paths=inputs["paths"],
-            rules=inputs["extra_rules"],
-            select=_ids(inputs["select"]),
-            ignore=_ids(inputs["ignore"]),
-            fail_on=inputs["fail_on"],
-            sheet=inputs["sheet"],
-            encoding=inputs["encoding"],
-            mapping=inputs["mapping"],
-            operator_id=inputs["operator_id"],
-            operator_name=inputs["operator_name"],
-            sub_operator_ids=inputs["sub_operator_ids"],
-            config=inputs["config_path"],
-            quiet=inputs["quiet"],
-        ),
+        inputs=options_from(inputs),
         html=html,
         markdown=markdown,
         title=title,

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import os
 import sys
+from collections.abc import Mapping
 from dataclasses import dataclass
+from dataclasses import fields as dataclass_fields
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -155,43 +157,17 @@ def use_color() -> bool:
     help="No progress bar (it only shows on a terminal anyway); `report` prints no summary.",
 )
 @guarded
-def validate(
-    paths: tuple[Path, ...],
-    output_format: str,
-    output: Path | None,
-    extra_rules: tuple[Path, ...],
-    select: str | None,
-    ignore: str | None,
-    fail_on: str | None,
-    sheet: str | None,
-    encoding: str | None,
-    mapping: Path | None,
-    operator_id: str | None,
-    operator_name: str | None,
-    sub_operator_ids: tuple[str, ...],
-    config_path: Path | None,
-    engine: str,
-    quiet: bool,
-    max_findings: int | None,
-) -> None:
+def validate(**values: Any) -> None:
     """Validate EVSE data in .xlsx, .csv or OICP .json files."""
-    options = ValidateOptions(
-        paths=paths,
-        output_format=output_format,
-        output=output,
-        rules=extra_rules,
-        select=_ids(select),
-        ignore=_ids(ignore),
-        fail_on=fail_on,
-        sheet=sheet,
-        encoding=encoding,
-        mapping=mapping,
-        operator_id=operator_id,
-        operator_name=operator_name,
-        sub_operator_ids=sub_operator_ids,
-        config=config_path,
-        quiet=quiet,
-        max_findings=max_findings,
-        engine=engine,
-    )
-    sys.exit(run(options, color=use_color()))
+    sys.exit(run(options_from(values), color=use_color()))
+
+
+def options_from(values: Mapping[str, Any]) -> ValidateOptions:
+    """ValidateOptions from the values of validate's click options (also used by `report`,
+    which shares them); options a command does not have keep their defaults."""
+    renamed = {"extra_rules": "rules", "config_path": "config"}
+    fields = {f.name for f in dataclass_fields(ValidateOptions)}
+    given = {renamed.get(k, k): v for k, v in values.items()}
+    given["select"] = _ids(given.get("select"))
+    given["ignore"] = _ids(given.get("ignore"))
+    return ValidateOptions(**{k: v for k, v in given.items() if k in fields})
