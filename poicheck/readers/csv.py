@@ -170,13 +170,14 @@ def _body(
                 ignore_empty_lines=False,
             ),
             convert_options=pacsv.ConvertOptions(
-                column_types={n: pa.string() for n in names},
+                # large_string is what pandas' "str" dtype holds: no conversion afterwards.
+                column_types={n: pa.large_string() for n in names},
                 strings_can_be_null=False,
                 quoted_strings_can_be_null=False,
             ),
         )
     except pa.ArrowInvalid as exc:
-        reason = str(exc).splitlines()[0]
+        reason = str(exc).splitlines()[0].replace("to large_string:", "to string:")
         if "Expected" in reason and "columns" in reason:
             return _ragged(path, encoding, delimiter, width, records)
         raise _parse_error(path, encoding, delimiter, reason) from exc

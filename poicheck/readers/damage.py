@@ -114,13 +114,17 @@ def analyse(
     issues: list[Issue] = []
     out: dict[str, pd.Series] = {}
     for name in frame.columns:
-        series = _oversized(name, frame[name], issues)
+        series = frame[name]
+        distinct = Distinct.of(series)
+        if distinct.longest() > MAX_CELL:
+            series = _oversized(name, series, issues)
+            distinct = Distinct.of(series)
         prop = layout.property_of.get(name)
         if prop is not None:
             native = natives.get(name, {})
             issues.extend(_native_damage(name, prop, native))
-            issues.extend(_scientific(name, prop, native, series))
-            series = _cleaned(name, prop, series, issues)
+            issues.extend(_scientific(name, prop, native, series, distinct))
+            series = _cleaned(name, prop, series, distinct, issues)
         out[name] = series
     result = pd.DataFrame(out, index=frame.index) if out else frame
     result = _decimal_convention(result, layout, issues)
@@ -129,11 +133,33 @@ def analyse(
     return result, issues
 
 
+@dataclass(frozen=True)
+class Distinct:
+    """A text column as its distinct values and each cell's index into them (null for an
+    empty cell): per-value work runs once per distinct value, then is broadcast back."""
+
+    values: pa.Array
+    indices: pa.Array
+
+    @classmethod
+    def of(cls, series: pd.Series) -> Distinct:
+        column = pa.array(series.array, type=pa.large_string())
+        if isinstance(column, pa.ChunkedArray):
+            column = column.combine_chunks()
+        encoded = pc.dictionary_encode(column)
+        return cls(encoded.dictionary, encoded.indices)
+
+    def longest(self) -> int:
+        return int(pc.max(pc.utf8_length(self.values)).as_py() or 0)
+
+    def broadcast(self, mask: pa.Array | np.ndarray) -> np.ndarray:
+        """A per-distinct-value mask as a per-cell numpy mask (False for empty cells)."""
+        taken = pc.take(pa.array(mask, type=pa.bool_()), self.indices)
+        return np.asarray(pc.fill_null(taken, False), dtype=bool)
+
+
 def _oversized(name: str, series: pd.Series, issues: list[Issue]) -> pd.Series:
     lengths = pc.utf8_length(pa.array(series.array))
-    longest = pc.max(lengths).as_py()
-    if longest is None or longest <= MAX_CELL:
-        return series
     long = np.flatnonzero(np.asarray(pc.fill_null(pc.greater(lengths, MAX_CELL), False)))
     series = series.copy()
     for record in (int(i) for i in long):
@@ -168,16 +194,15 @@ def _is_number(value: Any) -> bool:
 
 
 def _scientific(
-    name: str, prop: Property, natives: Mapping[int, Any], series: pd.Series
+    name: str, prop: Property, natives: Mapping[int, Any], series: pd.Series, distinct: Distinct
 ) -> list[Issue]:
     """Text columns holding numbers in Excel's scientific notation: the digits are gone."""
     if prop.base != "string" or prop.enum:
         return []
-    values = pa.array(series.array)
+    values = distinct.values
     if not pc.any(pc.match_substring(values, "e+", ignore_case=True)).as_py():
         return []
-    found = pc.match_substring_regex(values, f"^{SCIENTIFIC.pattern}$")
-    mask = np.asarray(pc.fill_null(found, False))
+    mask = distinct.broadcast(pc.match_substring_regex(values, f"^{SCIENTIFIC.pattern}$"))
     return [
         Issue("TBL010", int(record), name, series.iloc[record])
         for record in np.flatnonzero(mask)
@@ -185,25 +210,28 @@ def _scientific(
     ]
 
 
-def _cleaned(name: str, prop: Property, series: pd.Series, issues: list[Issue]) -> pd.Series:
+def _cleaned(
+    name: str, prop: Property, series: pd.Series, distinct: Distinct, issues: list[Issue]
+) -> pd.Series:
     """Invisible characters, spaces and quotes removed where that makes a value valid."""
     check = validator(prop)
     if check is None:
         return series
-    values = pa.array(series.array)
+    values = distinct.values
     # Only a value with stray characters can be cleaned: find those first, at RE2 speed.
-    stray = pc.fill_null(pc.match_substring_regex(values, STRAY), False)
-    if not pc.any(stray).as_py():
+    stray = np.asarray(pc.match_substring_regex(values, STRAY), dtype=bool)
+    if not stray.any():
         return series
-    bad = np.flatnonzero(~check(values) & np.asarray(stray))
-    if not len(bad):
+    invalid = stray & ~check(values)
+    if not invalid.any():
         return series
+    bad = np.flatnonzero(distinct.broadcast(invalid))
     candidates = series.iloc[bad].tolist()
-    distinct = list(dict.fromkeys(candidates))
+    suspects = list(dict.fromkeys(candidates))
     enum, listed = bool(prop.enum), prop.shape == "list"
-    cleaned = [_clean(text, enum=enum, listed=listed) for text in distinct]
+    cleaned = [_clean(text, enum=enum, listed=listed) for text in suspects]
     valid = check(pa.array(cleaned, type=pa.large_string()))
-    fixes = {old: new for old, new, ok in zip(distinct, cleaned, valid, strict=True) if ok}
+    fixes = {old: new for old, new, ok in zip(suspects, cleaned, valid, strict=True) if ok}
     if not fixes:
         return series
     series = series.copy()
@@ -306,15 +334,22 @@ def _boolean_convention(frame: pd.DataFrame, layout: Layout, issues: list[Issue]
         prop = layout.property_of.get(name)
         if prop is None or prop.base != "boolean":
             continue
-        folded = frame[name].str.strip().str.casefold()
-        spelled = set(folded.dropna().unique())
+        original = frame[name]
+        distinct = Distinct.of(original)
+        # pandas' str.strip is pyarrow's utf8_trim_whitespace; casefold is Python's.
+        trimmed = pc.utf8_trim_whitespace(distinct.values).to_pylist()
+        folded = [str(text).casefold() for text in trimmed]
+        spelled = set(folded)
         if not spelled or not spelled <= BOOLEAN_WORDS.keys():
             continue
-        filled = np.flatnonzero(np.asarray(folded.notna()))
+        filled = np.flatnonzero(np.asarray(pc.is_valid(distinct.indices)))
         first = int(filled[0])
-        original = frame[name]
-        frame = frame.assign(**{name: folded.map(BOOLEAN_WORDS).astype(original.dtype)})
-        words = sorted({str(v).strip() for v in original.dropna()}, key=str.casefold)
+        words_of = pa.array([BOOLEAN_WORDS[f] for f in folded], type=pa.large_string())
+        spelled_as: pd.api.extensions.ExtensionArray = pd.array(
+            pc.take(words_of, distinct.indices), dtype=original.dtype
+        )
+        frame = frame.assign(**{name: pd.Series(spelled_as, index=original.index)})
+        words = sorted({str(v).strip() for v in distinct.values.to_pylist()}, key=str.casefold)
         details = {
             "spellings": "/".join(f"'{w}'" for w in words[:6]),
             "count": _cells(len(filled)),
@@ -331,8 +366,10 @@ def _lost_zeros(
     issues: list[Issue] = []
     for name, values in natives.items():
         prop = layout.property_of.get(name)
+        if prop is None or not _free_text(prop, layout, name):
+            continue
         numbers = [r for r, v in values.items() if _is_number(v) and 0 < v < 1e15]
-        if prop is None or not numbers or not _free_text(prop, layout, name):
+        if not numbers:
             continue
         column = frame[name]
         lengths = column.where(column.str.fullmatch("[0-9]+").fillna(False)).str.len()

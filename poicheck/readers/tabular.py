@@ -330,8 +330,13 @@ def _missing(frame: pd.DataFrame) -> pd.DataFrame:
     out = {}
     for name in frame.columns:
         values = pa.array(frame[name].array, type=pa.large_string())
-        blank = pc.or_(pc.equal(pc.utf8_length(values), 0), pc.utf8_is_space(values))
-        cleaned = pc.if_else(pc.fill_null(blank, True), pa.scalar(None, pa.large_string()), values)
+        blank = pc.or_(pc.equal(pc.binary_length(values), 0), pc.utf8_is_space(values))
+        blank = pc.fill_null(blank, True)
+        cleaned = (
+            pc.if_else(blank, pa.scalar(None, pa.large_string()), values)
+            if pc.any(blank).as_py()
+            else values
+        )
         out[name] = pd.Series(pd.array(cleaned, dtype=TEXT), index=frame.index)
     return pd.DataFrame(out, index=frame.index) if out else pd.DataFrame(index=frame.index)
 
@@ -359,7 +364,7 @@ def _findings(
     ruleset: RuleSet,
 ) -> list[RawFinding]:
     """Notes and issues as raw findings, with record, field and pointer."""
-    record_of = {int(row): record for record, row in enumerate(rows)}
+    record_of = {int(row): record for record, row in enumerate(rows)} if notes else {}
     name_of = {position: name for name, position in reversed(list(origin.items()))}
     cells: list[tuple[int, str, RawFinding]] = []
     findings: list[RawFinding] = []

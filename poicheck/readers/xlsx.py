@@ -19,6 +19,7 @@ from xml.etree import ElementTree
 from xml.parsers.expat import ExpatError
 
 import pandas as pd
+import pyarrow as pa
 
 from poicheck.errors import InputError
 from poicheck.readers import sheetxml
@@ -179,7 +180,13 @@ def _read(
     columns = columns or [() for _ in range(width)]
     texts, natives = _texts(columns)
     header = [cell_text(c) for c in _padded(grid.rows[index], width)]
-    body = pd.DataFrame({i: pd.Series(t, dtype="str") for i, t in enumerate(texts)})
+    # Through pyarrow: pandas' own conversion of a list of str checks every item again.
+    body = pd.DataFrame(
+        {
+            i: pd.Series(pa.array(t, type=pa.large_string()), dtype="str")
+            for i, t in enumerate(texts)
+        }
+    )
     sheet_data = Sheet(
         header, body, Source(str(path), "xlsx", grid.name), index + 2, natives, notes
     )
@@ -214,7 +221,7 @@ def _texts(
         if set(map(type, values)) <= {str}:  # the common case, at C speed
             texts.append(values)
             continue
-        texts.append([v if v.__class__ is str else cell_text(v) for v in values])
+        texts.append(_column_texts(values))
         odd = {
             i: v
             for i, v in enumerate(values)
@@ -223,6 +230,25 @@ def _texts(
         if odd:
             natives[position] = odd
     return texts, natives
+
+
+def _column_texts(values: Sequence[Any]) -> list[str]:
+    """The text of a column's cells; a number repeated down the column is formatted once."""
+    floats: dict[float, str] = {}  # floats only: 1 == 1.0 == True would share a key
+    out: list[str] = []
+    append = out.append
+    for value in values:
+        kind = value.__class__
+        if kind is str:
+            append(value)
+        elif kind is float:
+            text = floats.get(value)
+            if text is None:
+                text = floats[value] = cell_text(value)
+            append(text)
+        else:
+            append(cell_text(value))
+    return out
 
 
 def _merged(merged: list[Merged], body: list[list[Any]], header: int) -> list[Note]:
