@@ -21,6 +21,11 @@ from poicheck.errors import EXIT_INTERNAL, PoicheckError
 F = TypeVar("F", bound=Callable[..., Any])
 
 
+def split_ids(value: str | None) -> tuple[str, ...]:
+    """`ADR, GEO002` -> ("ADR", "GEO002"): rule ids or prefixes given comma-separated."""
+    return tuple(part.strip() for part in (value or "").split(",") if part.strip())
+
+
 def _fail(message: str, code: int) -> None:
     click.echo(f"poicheck: error: {message}", err=True)
     sys.exit(code)

@@ -4,60 +4,42 @@ from __future__ import annotations
 
 import json
 import sys
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import click
 
-from poicheck.cli import cli, guarded, rules_option
-from poicheck.export.model import ACTIONS, DEFAULT_BATCH_SIZE
+from poicheck.cli import cli, guarded, rules_option, split_ids
+from poicheck.export.model import ACTIONS, DEFAULT_BATCH_SIZE, ExportOptions
 from poicheck.geo import NOTATIONS
-
-
-def _ids(value: str | None) -> tuple[str, ...]:
-    return tuple(part.strip() for part in (value or "").split(",") if part.strip())
 
 
 @dataclass(frozen=True)
 class ExportCommand:
-    """Everything `poicheck export` was asked to do, as plain typed values."""
+    """What `poicheck export` was asked to do: the inputs, where to write, and the export
+    options (poicheck.export.ExportOptions, shared with library callers)."""
 
     paths: tuple[Path, ...]
     out_dir: Path
-    operator_id: str | None = None
-    operator_name: str | None = None
-    sub_operator_ids: tuple[str, ...] = ()
-    action: str | None = None
-    batch_size: int | None = None
-    geo_format: str = "DecimalDegree"
-    previous: tuple[Path, ...] = ()
-    include_invalid: bool = False
+    options: ExportOptions
     rules: tuple[Path, ...] = ()
-    ignore: tuple[str, ...] = ()
-    sheet: str | None = None
-    encoding: str | None = None
     config: Path | None = None
 
 
 def run(command: ExportCommand) -> int:
     """Export, write, print the summary and notes; return the exit code."""
     from poicheck.config import discover
-    from poicheck.export import ExportOptions, build_export, summary, write_export
+    from poicheck.export import build_export, summary, write_export
 
     # The configuration near the data fills in what the command line does not say.
     config = discover(list(command.paths), command.config)
-    options = ExportOptions(
-        operator_id=command.operator_id or config.operator_id,
-        operator_name=command.operator_name or config.operator_name,
-        sub_operator_ids=command.sub_operator_ids or config.sub_operator_ids,
-        action=command.action,
-        batch_size=command.batch_size,
-        geo_format=command.geo_format,
-        previous=command.previous,
-        include_invalid=command.include_invalid,
-        ignore=command.ignore or config.ignore,
-        sheet=command.sheet,
-        encoding=command.encoding,
+    given = command.options
+    options = replace(
+        given,
+        operator_id=given.operator_id or config.operator_id,
+        operator_name=given.operator_name or config.operator_name,
+        sub_operator_ids=given.sub_operator_ids or config.sub_operator_ids,
+        ignore=given.ignore or config.ignore,
     )
     export = build_export(list(command.paths), options, rules=[*config.rules, *command.rules])
     write_export(export, command.out_dir)
@@ -150,9 +132,7 @@ def export(
     manifest.json); 2 usage error, unusable input, or EvseIDs of a foreign operator (Hubject
     status 018): nothing written.
     """
-    command = ExportCommand(
-        paths=paths,
-        out_dir=out_dir,
+    options = ExportOptions(
         operator_id=operator_id,
         operator_name=operator_name,
         sub_operator_ids=sub_operator_ids,
@@ -161,12 +141,11 @@ def export(
         geo_format=geo_format,
         previous=previous,
         include_invalid=include_invalid,
-        rules=extra_rules,
-        ignore=_ids(ignore),
+        ignore=split_ids(ignore),
         sheet=sheet,
         encoding=encoding,
-        config=config_path,
     )
+    command = ExportCommand(paths, out_dir, options, rules=extra_rules, config=config_path)
     sys.exit(run(command))
 
 

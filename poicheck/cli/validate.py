@@ -12,15 +12,11 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from poicheck.cli import cli, format_option, guarded, rules_option
+from poicheck.cli import cli, format_option, guarded, rules_option, split_ids
 from poicheck.render import renderer_names
 
 if TYPE_CHECKING:
     from poicheck.report import Report
-
-
-def _ids(value: str | None) -> tuple[str, ...]:
-    return tuple(part.strip() for part in (value or "").split(",") if part.strip())
 
 
 @dataclass(frozen=True)
@@ -168,6 +164,6 @@ def options_from(values: Mapping[str, Any]) -> ValidateOptions:
     renamed = {"extra_rules": "rules", "config_path": "config"}
     fields = {f.name for f in dataclass_fields(ValidateOptions)}
     given = {renamed.get(k, k): v for k, v in values.items()}
-    given["select"] = _ids(given.get("select"))
-    given["ignore"] = _ids(given.get("ignore"))
+    given["select"] = split_ids(given.get("select"))
+    given["ignore"] = split_ids(given.get("ignore"))
     return ValidateOptions(**{k: v for k, v in given.items() if k in fields})

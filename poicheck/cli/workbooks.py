@@ -14,13 +14,9 @@ from typing import Any, TypeVar
 
 import click
 
-from poicheck.cli import cli, guarded, rules_option
+from poicheck.cli import cli, guarded, rules_option, split_ids
 
 F = TypeVar("F", bound=Callable[..., Any])
-
-
-def _ids(value: str | None) -> tuple[str, ...]:
-    return tuple(part.strip() for part in (value or "").split(",") if part.strip())
 
 
 @dataclass(frozen=True)
@@ -249,8 +245,8 @@ def _data(paths: tuple[Path, ...], out: Path, kwargs: dict[str, Any]) -> DataOpt
         paths=paths,
         out=out,
         rules=kwargs["extra_rules"],
-        select=_ids(kwargs["select"]),
-        ignore=_ids(kwargs["ignore"]),
+        select=split_ids(kwargs["select"]),
+        ignore=split_ids(kwargs["ignore"]),
         sheet=kwargs["sheet"],
         encoding=kwargs["encoding"],
         operator_id=kwargs["operator_id"],
@@ -326,4 +322,4 @@ def annotate(path: Path, out: Path, **kwargs: Any) -> None:
 @guarded
 def template(out: Path, extra_rules: tuple[Path, ...], languages: str, items: int) -> None:
     """Write an empty input workbook in the canonical layout, with an example row."""
-    sys.exit(run_template(out, extra_rules, _ids(languages), items))
+    sys.exit(run_template(out, extra_rules, split_ids(languages), items))
