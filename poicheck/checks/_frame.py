@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import numpy as np
 import pandas as pd
 import pyarrow as pa
@@ -43,3 +45,29 @@ def is_in(frame: pd.DataFrame, column: str, values: list[str] | tuple[str, ...])
 
 def blank_details(length: int) -> np.ndarray:
     return np.full(length, "", dtype=object)
+
+
+def present(frame: pd.DataFrame, column: str) -> np.ndarray:
+    """Per row: does the column have a value (False everywhere when the column is absent)?"""
+    if column not in frame.columns:
+        return np.zeros(len(frame), dtype=bool)
+    return np.asarray(frame[column].notna(), dtype=bool)
+
+
+def conditions(frame: pd.DataFrame, when: Mapping[str, object]) -> np.ndarray:
+    """Per row: do all `when` columns hold one of their expected values (case and surrounding
+    spaces ignored)? An absent column holds nothing, so the condition does not apply."""
+    applies = np.ones(len(frame), dtype=bool)
+    for column, expected in when.items():
+        values = expected if isinstance(expected, list) else [expected]
+        accepted = [str(v).casefold() for v in values]
+        applies &= np.asarray(text(frame, column).str.casefold().isin(accepted), dtype=bool)
+    return applies
+
+
+def language_column(frame: pd.DataFrame, column: str, known: bool) -> np.ndarray:
+    """Per row, for an InfoText column: passes unless the column's language is not `known`
+    and the row has a text in it."""
+    if known:
+        return np.ones(len(frame), dtype=bool)
+    return ~present(frame, column)

@@ -11,7 +11,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from poicheck.checks._arrow import passes, regex_escape
-from poicheck.checks._frame import numbers, text
+from poicheck.checks._frame import conditions, numbers, present, text
 from poicheck.checks.registry import Kind, Params, register
 from poicheck.table import Layout
 
@@ -38,19 +38,8 @@ register(
 )
 
 
-def _conditions(frame: pd.DataFrame, when: dict[str, object]) -> np.ndarray:
-    applies = np.ones(len(frame), dtype=bool)
-    for column, expected in when.items():
-        accepted = [
-            str(v).casefold() for v in (expected if isinstance(expected, list) else [expected])
-        ]
-        applies &= np.asarray(text(frame, column).str.casefold().isin(accepted), dtype=bool)
-    return applies
-
-
 def _forbidden_if(frame: pd.DataFrame, field: str, params: Params, layout: Layout) -> np.ndarray:
-    present = np.asarray(frame[field].notna(), dtype=bool) if field in frame.columns else False
-    return ~(present & _conditions(frame, params["when"]))
+    return ~(present(frame, field) & conditions(frame, params["when"]))
 
 
 register(
@@ -95,7 +84,7 @@ register(
 def _conflicting_values(
     frame: pd.DataFrame, field: str, params: Params, layout: Layout
 ) -> RowResult:
-    applies = _conditions(frame, params["when"])
+    applies = conditions(frame, params["when"])
     columns = layout.matching(params["members"])
     found = np.full(len(frame), "", dtype=object)
     for column in columns:

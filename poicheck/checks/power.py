@@ -10,7 +10,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from poicheck.checks._arrow import regex_escape
-from poicheck.checks._frame import is_in, numbers, sibling, text
+from poicheck.checks._frame import is_in, numbers, present, sibling, text
 from poicheck.checks.registry import Kind, Params, register
 from poicheck.table import Layout
 
@@ -22,8 +22,7 @@ def _required_if_sibling(
 ) -> np.ndarray:
     ((name, accepted),) = params["sibling"].items()
     applies = is_in(frame, sibling(layout, field, name), accepted)
-    present = np.asarray(frame[field].notna(), dtype=bool) if field in frame.columns else False
-    return present | ~applies
+    return present(frame, field) | ~applies
 
 
 register(

@@ -7,6 +7,7 @@ import re
 import numpy as np
 import pandas as pd
 
+from poicheck.checks._frame import conditions, language_column, present
 from poicheck.checks.registry import Kind, Params, register
 from poicheck.table import Layout
 
@@ -89,14 +90,7 @@ register(
 
 
 def _required_if(frame: pd.DataFrame, field: str, params: Params, layout: Layout) -> np.ndarray:
-    applies = np.ones(len(frame), dtype=bool)
-    for column, expected in params["when"].items():
-        if column not in frame.columns:
-            return np.ones(len(frame), dtype=bool)
-        actual = frame[column].str.strip().str.casefold()
-        applies &= np.asarray((actual == str(expected).casefold()).fillna(False), dtype=bool)
-    present = np.asarray(frame[field].notna(), dtype=bool) if field in frame.columns else False
-    return present | ~applies
+    return present(frame, field) | ~conditions(frame, params["when"])
 
 
 register(
@@ -116,9 +110,7 @@ register(
 def _language_code(frame: pd.DataFrame, field: str, params: Params, layout: Layout) -> np.ndarray:
     item = layout.item_of(field)
     lang = item[1] if item else ""
-    if re.fullmatch(params["pattern"], lang, flags=re.ASCII):
-        return np.ones(len(frame), dtype=bool)
-    return ~np.asarray(frame[field].notna(), dtype=bool)
+    return language_column(frame, field, bool(re.fullmatch(params["pattern"], lang, re.ASCII)))
 
 
 register(

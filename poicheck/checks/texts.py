@@ -8,6 +8,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from poicheck.checks._arrow import passes, per_distinct
+from poicheck.checks._frame import language_column
 from poicheck.checks.identity import normalised
 from poicheck.checks.registry import Kind, Params, register
 from poicheck.table import Layout
@@ -84,10 +85,7 @@ register(
 def _language_known(frame: pd.DataFrame, field: str, params: Params, layout: Layout) -> np.ndarray:
     from poicheck.geodata import is_language
 
-    lang = field.rsplit(".", 1)[1]
-    if is_language(lang):
-        return np.ones(len(frame), dtype=bool)
-    return ~np.asarray(frame[field].notna(), dtype=bool)
+    return language_column(frame, field, is_language(field.rsplit(".", 1)[1]))
 
 
 register(

@@ -68,6 +68,30 @@ def rules_option(func: F) -> F:
     )(func)
 
 
+def operator_options(func: F) -> F:
+    """`--operator-id`, `--operator-name` and `--sub-operator-id` (repeatable): who pushes."""
+    options = [
+        click.option(
+            "--operator-id",
+            help="OperatorID of the push (else the input's JSON envelope or the configuration).",
+        ),
+        click.option(
+            "--operator-name",
+            help="OperatorName of the push (else the JSON envelope or the configuration).",
+        ),
+        click.option(
+            "--sub-operator-id",
+            "sub_operator_ids",
+            multiple=True,
+            help="A sub-operator configured at Hubject whose EvseIDs the operator may push "
+            "(repeatable).",
+        ),
+    ]
+    for option in reversed(options):
+        func = option(func)
+    return func
+
+
 def format_option(*choices: str) -> Callable[[F], F]:
     """`--format` with the given choices, the first being the default."""
 

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import click
 
-from poicheck.cli import cli, guarded, rules_option, split_ids
+from poicheck.cli import cli, guarded, operator_options, rules_option, split_ids
 from poicheck.export.model import ACTIONS, DEFAULT_BATCH_SIZE, ExportOptions
 from poicheck.geo import NOTATIONS
 
@@ -59,14 +59,7 @@ def run(command: ExportCommand) -> int:
     help="Directory for the payload files, manifest.json and snapshot.json (new, empty, or an "
     "earlier export, which is replaced).",
 )
-@click.option("--operator-id", help="OperatorID of the push (else the JSON envelope or config).")
-@click.option("--operator-name", help="OperatorName of the push (else the envelope or config).")
-@click.option(
-    "--sub-operator-id",
-    "sub_operator_ids",
-    multiple=True,
-    help="A sub-operator configured at Hubject whose EvseIDs may be pushed (repeatable).",
-)
+@operator_options
 @click.option(
     "--action",
     type=click.Choice(ACTIONS),

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from poicheck.cli import cli, format_option, guarded, rules_option, split_ids
+from poicheck.cli import cli, format_option, guarded, operator_options, rules_option, split_ids
 from poicheck.render import renderer_names
 
 if TYPE_CHECKING:
@@ -118,14 +118,7 @@ def use_color() -> bool:
     type=click.Path(path_type=Path),
     help="Column mapping (YAML) for a foreign spreadsheet layout; `poicheck map` proposes one.",
 )
-@click.option("--operator-id", help="OperatorID of the push, when the input has no envelope.")
-@click.option("--operator-name", help="OperatorName of the push, when the input has no envelope.")
-@click.option(
-    "--sub-operator-id",
-    "sub_operator_ids",
-    multiple=True,
-    help="A sub-operator whose EvseIDs the operator may push (repeatable).",
-)
+@operator_options
 @click.option(
     "--config",
     "config_path",

@@ -14,7 +14,7 @@ from typing import Any, TypeVar
 
 import click
 
-from poicheck.cli import cli, guarded, rules_option, split_ids
+from poicheck.cli import cli, guarded, operator_options, rules_option, split_ids
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -204,18 +204,11 @@ def data_options(func: F) -> F:
             "--sheet", help="Worksheet to read from .xlsx files (default: first visible)."
         ),
         click.option("--encoding", help="Encoding of .csv files (default: detected)."),
-        click.option("--operator-id", help="OperatorID, when the input has no envelope."),
-        click.option("--operator-name", help="OperatorName, when the input has no envelope."),
+        operator_options,
         click.option(
             "--mapping",
             type=click.Path(path_type=Path),
             help="Column mapping (YAML) for a foreign spreadsheet layout.",
-        ),
-        click.option(
-            "--sub-operator-id",
-            "sub_operator_ids",
-            multiple=True,
-            help="A sub-operator whose EvseIDs the operator may push (repeatable).",
         ),
         click.option(
             "--config",
