@@ -2,18 +2,22 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+import functools
+import itertools
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
+from poicheck.checker import Checker
 from poicheck.checks._frame import numbers
-from poicheck.engine import ENGINES, empty_findings, table_findings
+from poicheck.engine import ENGINES, empty_findings
 from poicheck.errors import InputError, UsageError
 from poicheck.mapping import ColumnMapping, load_mapping
 from poicheck.progress import ProgressCallback, ProgressEvent
-from poicheck.readers import read_table
+from poicheck.readers import read_table, read_tables
 from poicheck.readers.tabular import build_table
 from poicheck.report import FileResult, Report
 from poicheck.ruleset.loader import load_ruleset
@@ -39,6 +43,7 @@ def validate(
     mapping: str | Path | ColumnMapping | None = None,
     progress: ProgressCallback | None = None,
     engine: str = "arrow",
+    chunk_rows: int | None = None,
 ) -> Report:
     """Validate one or more inputs (paths or canonical DataFrames) and return a Report.
 
@@ -60,6 +65,9 @@ def validate(
             checking each input (the library itself never prints).
         engine: "arrow" runs the cell checks directly on pyarrow arrays; "pandera" runs them
             as the lazy pandera schema compiled from the same rules (same findings, slower).
+        chunk_rows: read CSV files in chunks of this many records, so that a file larger
+            than memory can be checked (same findings as read at once). None chunks only
+            files too large to read at once; 0 never chunks.
 
     A file that cannot be read does not stop the run: it is listed in `Report.files` with the
     reason, and `Report.exit_code()` is 2.
@@ -81,38 +89,25 @@ def validate(
         step = ProgressEvent.callback(progress, index, len(sources), item)
         step("read", done)
         try:
-            table = _read(item, base, sheet=sheet, encoding=encoding, mapping=mapping)
+            result, found, parts = _check(
+                _tables(item, base, sheet, encoding, mapping, chunk_rows),
+                active,
+                Operator(operator_id, operator_name, tuple(sub_operator_ids)),
+                engine,
+                functools.partial(step, "check", done),
+            )
         except InputError as exc:
             results.append(
                 FileResult(file=exc.location or str(item), format=None, error=exc.message)
             )
             step("done", done)
             continue
-        if operator_id or operator_name:
-            # The input's own envelope wins: an explicit OperatorID in a request is checked.
-            envelope = dict(table.envelope or {})
-            if operator_id and not envelope.get("OperatorID"):
-                envelope["OperatorID"] = operator_id
-            if operator_name and not envelope.get("OperatorName"):
-                envelope["OperatorName"] = operator_name
-            table.envelope = envelope
-        results.append(
-            FileResult(
-                file=table.source.path,
-                format=table.source.format,
-                sheet=table.source.sheet,
-                records=len(table.frame),
-            )
-        )
-        step("check", done, len(table.frame))
-        owner = (table.envelope or {}).get("OperatorID")
-        owners = tuple(i for i in (owner, *sub_operator_ids) if i) if owner else ()
-        found = table_findings(table, active, operator_ids=owners, engine=engine)
-        notes.extend(f"{table.source.path}: {note}" for note in found.attrs.get("notes", []))
+        results.append(result)
+        notes.extend(f"{result.file}: {note}" for note in found.attrs.get("notes", []))
         frames.append(found)
-        records.append(_record_frame(table, active))
-        done += len(table.frame)
-        step("done", done, len(table.frame))
+        records.extend(parts)
+        done += result.records
+        step("done", done, result.records)
     frames = [f for f in frames if len(f)]
     frame = pd.concat(frames, ignore_index=True) if frames else empty_findings()
     return Report(
@@ -124,7 +119,70 @@ def validate(
     )
 
 
-def _record_frame(table: CanonicalTable, ruleset: RuleSet) -> pd.DataFrame:
+@dataclass(frozen=True)
+class Operator:
+    """The pushing operator as given to `validate` (an input's own envelope wins)."""
+
+    id: str | None
+    name: str | None
+    sub_operator_ids: tuple[str, ...]
+
+    def envelope(self, table: CanonicalTable) -> dict[str, str | None] | None:
+        """The input's envelope, completed by the operator given: an explicit OperatorID in
+        a request wins (and is checked)."""
+        if not (self.id or self.name):
+            return table.envelope
+        envelope = dict(table.envelope or {})
+        if self.id and not envelope.get("OperatorID"):
+            envelope["OperatorID"] = self.id
+        if self.name and not envelope.get("OperatorName"):
+            envelope["OperatorName"] = self.name
+        return envelope
+
+
+def _check(
+    tables: Iterator[CanonicalTable],
+    ruleset: RuleSet,
+    operator: Operator,
+    engine: str,
+    checking: Callable[[int], None],
+) -> tuple[FileResult, pd.DataFrame, list[pd.DataFrame]]:
+    """One input's result, findings and record frames, from its table or its chunks."""
+    first = next(tables)
+    envelope = operator.envelope(first)
+    owner = (envelope or {}).get("OperatorID")
+    owners = tuple(i for i in (owner, *operator.sub_operator_ids) if i) if owner else ()
+    checker = Checker(ruleset, first.source, operator_ids=owners, engine=engine, envelope=envelope)
+    parts: list[pd.DataFrame] = []
+    for table in itertools.chain([first], tables):
+        checking(checker.records + len(table.frame))
+        if len(table.frame) or not parts:
+            parts.append(_record_frame(table, ruleset, checker.records))
+        checker.add(table)
+    found = checker.findings()
+    origin = first.source
+    result = FileResult(
+        file=origin.path, format=origin.format, sheet=origin.sheet, records=checker.records
+    )
+    return result, found, parts
+
+
+def _tables(
+    item: Input,
+    ruleset: RuleSet,
+    sheet: str | None,
+    encoding: str | None,
+    mapping: ColumnMapping | None,
+    chunk_rows: int | None,
+) -> Iterator[CanonicalTable]:
+    if isinstance(item, (str, Path)):
+        return read_tables(
+            item, ruleset, sheet=sheet, encoding=encoding, mapping=mapping, chunk_rows=chunk_rows
+        )
+    return iter([_read(item, ruleset, sheet=sheet, encoding=encoding, mapping=mapping)])
+
+
+def _record_frame(table: CanonicalTable, ruleset: RuleSet, offset: int = 0) -> pd.DataFrame:
     """One row per record: where it is, its position (for the report's scatter) and how
     complete it is (the score's completeness, and per property whether it is filled)."""
     ids = table.frame["EvseID"] if "EvseID" in table.frame.columns else None
@@ -132,7 +190,7 @@ def _record_frame(table: CanonicalTable, ruleset: RuleSet) -> pd.DataFrame:
     return pd.DataFrame(
         {
             "file": table.source.path,
-            "record": np.arange(len(table.frame), dtype=np.int64),
+            "record": np.arange(offset, offset + len(table.frame), dtype=np.int64),
             "row": table.rows,
             "evse_id": object_values(ids) if ids is not None else None,
             "completeness": completeness(table.frame, ruleset),

@@ -16,10 +16,9 @@ import pandas as pd
 import pyarrow as pa
 
 from poicheck.checks import Kind, get_kind
-from poicheck.pointers import PointerBuilder
 from poicheck.ruleset.loader import resolve_params
 from poicheck.ruleset.model import Rule, RuleSet
-from poicheck.table import CanonicalTable, Layout, RawFinding, ensure_columns, object_values
+from poicheck.table import Layout
 
 FINDING_COLUMNS = [
     "rule",
@@ -210,164 +209,12 @@ def render_message(
     return string.Formatter().vformat(template, (), context)
 
 
-def table_findings(
-    table: CanonicalTable,
-    ruleset: RuleSet,
-    *,
-    operator_ids: tuple[str, ...] = (),
-    engine: str = "arrow",
-) -> pd.DataFrame:
-    """All findings for one canonical table: record rules, envelope rules and reader findings.
-
-    `operator_ids` are the IDs EvseIDs may belong to (the pushing operator and declared
-    sub-operators); row kinds find them, and leave notes, on the layout.
-    """
-    frame = ensure_columns(table.frame, ruleset)
-    layout = Layout(frame.columns, ruleset)
-    layout.operator_ids = operator_ids
-    layout.rows = table.rows
-    bindings = bind(ruleset, layout, "record")
-    by_name = {b.name: b for b in bindings}
-    failed = failures(frame, bindings, layout, engine)
-    pointers = PointerBuilder(frame, layout, table.notations)
-    evse_ids = object_values(frame["EvseID"])
-    parts: list[pd.DataFrame] = []
-    for name, group in failed.groupby("check", sort=False):
-        binding = by_name[str(name)]
-        records = np.sort(group["index"].to_numpy())
-        column = binding.column
-        if column in frame.columns:
-            values = object_values(frame[column].iloc[records])
-        else:
-            values = np.full(len(records), None, dtype=object)
-        details = {
-            k: np.asarray(v, dtype=object)[records]
-            for k, v in layout.details.get(binding.name, {}).items()
-        }
-        if "value" in details:
-            values = details.pop("value")
-        messages = _messages(binding, values, details)
-        leaf = "lang" if binding.kind.name == "language_code" else "value"
-        parts.append(
-            pd.DataFrame(
-                {
-                    "rule": binding.rule.id,
-                    "severity": binding.rule.severity,
-                    "category": binding.rule.category,
-                    "row": table.rows[records],
-                    "record": records,
-                    "evse_id": evse_ids[records],
-                    "field": column,
-                    "pointer": pointers.pointers(column, records, leaf),
-                    "value": values,
-                    "message": messages,
-                }
-            )
-        )
-    parts.append(_envelope_findings(table, ruleset))
-    parts.append(_reader_findings(table, ruleset, evse_ids))
-    findings = _finish(parts, table, ruleset, list(frame.columns))
-    findings.attrs["notes"] = list(layout.notes)
-    return findings
-
-
-def _messages(binding: Binding, values: np.ndarray, details: dict[str, np.ndarray]) -> np.ndarray:
-    """One message per failing value (and its details), rendered once per distinct pair."""
-    distinct: dict[Any, str] = {}
-    out = np.empty(len(values), dtype=object)
-    names = list(details)
-    for i, value in enumerate(values):
-        extra = tuple(details[name][i] for name in names)
-        key = (value, extra)
-        message = distinct.get(key)
-        if message is None:
-            context = dict(zip(names, extra, strict=True))
-            message = distinct[key] = render_message(binding, binding.rule, value, context)
-        out[i] = message
-    return out
-
-
-def _envelope_findings(table: CanonicalTable, ruleset: RuleSet) -> pd.DataFrame:
-    if not table.envelope:
-        return pd.DataFrame(columns=FINDING_COLUMNS)
-    frame = pd.DataFrame({k: pd.Series([v], dtype="str") for k, v in table.envelope.items()})
-    layout = Layout(frame.columns, ruleset, scope="envelope")
-    bindings = [b for b in bind(ruleset, layout, "envelope") if b.column in frame.columns]
-    failed = failures(frame, bindings, layout)
-    by_name = {b.name: b for b in bindings}
-    rows = []
-    for name in failed["check"]:
-        binding = by_name[name]
-        value = table.envelope.get(binding.column)
-        rows.append(
-            {
-                "rule": binding.rule.id,
-                "severity": binding.rule.severity,
-                "category": binding.rule.category,
-                "row": None,
-                "record": None,
-                "evse_id": None,
-                "field": binding.column,
-                "pointer": ENVELOPE_POINTERS.get(binding.column, "/" + binding.column),
-                "value": value,
-                "message": render_message(binding, binding.rule, value, {}),
-            }
-        )
-    return pd.DataFrame(rows, columns=FINDING_COLUMNS)
-
-
-def _reader_findings(table: CanonicalTable, ruleset: RuleSet, evse_ids: np.ndarray) -> pd.DataFrame:
-    rows = []
-    for raw in table.reader_findings:
-        rule = ruleset.rules.get(raw.rule)
-        if rule is None:  # not selected
-            continue
-        record = raw.record
-        rows.append(
-            {
-                "rule": rule.id,
-                "severity": rule.severity,
-                "category": rule.category,
-                "row": int(table.rows[record]) if record is not None else None,
-                "record": record,
-                "evse_id": evse_ids[record] if record is not None and len(evse_ids) else None,
-                "field": raw.field,
-                "pointer": raw.pointer,
-                "value": raw.value,
-                "message": _reader_message(rule, raw),
-            }
-        )
-    return pd.DataFrame(rows, columns=FINDING_COLUMNS)
-
-
-def _reader_message(rule: Rule, raw: RawFinding) -> str:
-    extra = {"field": raw.field, "value": raw.value or "", "hint": "", **raw.details}
-    return render_message(None, rule, raw.value, extra)
-
-
-def _finish(
-    parts: list[pd.DataFrame], table: CanonicalTable, ruleset: RuleSet, columns: list[str]
-) -> pd.DataFrame:
-    parts = [p for p in parts if len(p)]
-    if not parts:
-        return empty_findings()
-    findings = pd.concat(parts, ignore_index=True)
-    findings["file"] = table.source.path
-    findings["sheet"] = table.source.sheet
-    position = {c: i for i, c in enumerate(columns)}
-    rule_order = {rule_id: i for i, rule_id in enumerate(sorted(ruleset.rules))}
-    findings["_record"] = findings["record"].fillna(-1).astype("int64")
-    findings["_column"] = findings["field"].map(position).fillna(len(position)).astype("int64")
-    findings["_rule"] = findings["rule"].map(rule_order).astype("int64")
-    findings = findings.sort_values(["_record", "_column", "_rule"], kind="stable")
-    return _typed(findings[FINDING_COLUMNS].reset_index(drop=True))
-
-
 def empty_findings() -> pd.DataFrame:
-    return _typed(pd.DataFrame({name: [] for name in FINDING_COLUMNS}))
+    return typed_findings(pd.DataFrame({name: [] for name in FINDING_COLUMNS}))
 
 
-def _typed(findings: pd.DataFrame) -> pd.DataFrame:
+def typed_findings(findings: pd.DataFrame) -> pd.DataFrame:
+    """Findings with nullable integer rows and records, and None for every missing text."""
     out = findings.copy()
     for name in ("row", "record"):
         out[name] = out[name].astype("Int64")

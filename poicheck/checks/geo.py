@@ -16,6 +16,7 @@ from poicheck.table import Layout
 
 RowResult = tuple[np.ndarray, dict[str, np.ndarray]]
 ADDRESS_PARTS = ("Street", "HouseNum", "PostalCode", "City")
+POSITION = "GeoCoordinates"  # the position groups are compared by
 EARTH_RADIUS_M = 6_371_000.0
 
 
@@ -276,7 +277,7 @@ def _group_together(frame: pd.DataFrame, field: str, params: Params, layout: Lay
     median position and, with `compare_address`, at the group's majority address. When no
     address has a majority, every member is reported: the data cannot say which one is right."""
     key = text(frame, field)
-    lat, lon = _pair(frame, "GeoCoordinates", layout)
+    lat, lon = _pair(frame, POSITION, layout)
     # A position outside the globe is GEO003/GEO004's finding; it does not count here.
     outside = (np.abs(lat) > 90) | (np.abs(lon) > 180)
     lat, lon = np.where(outside, np.nan, lat), np.where(outside, np.nan, lon)
@@ -336,6 +337,12 @@ register(
         name="group_together",
         scope="row",
         func=_group_together,
+        across_rows=True,
+        reads=(
+            f"{POSITION}.Latitude",
+            f"{POSITION}.Longitude",
+            *(f"Address.{part}" for part in ADDRESS_PARTS),
+        ),
         required=("max_distance",),
         describe=lambda params: (
             f"EVSEs sharing it must share an address, within {params['max_distance']} m"

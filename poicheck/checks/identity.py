@@ -94,6 +94,7 @@ register(
         name="unique",
         scope="row",
         func=_unique,
+        across_rows=True,
         describe=lambda params: "must be unique in the file (compared without separators and case)",
         message="{field} '{value}' is used {count} times, in rows {rows}; EvseIDs must be unique",
     )

@@ -32,6 +32,11 @@ class Kind:
     hint: Callable[[str, Params], str] | None = None
     expand: Expansion = "columns"
     resolve: Callable[[Params, Mapping[str, DataType]], dict[str, Any]] | None = None
+    # A kind that compares rows with each other (duplicates, groups) runs once over the whole
+    # input, on the columns it checks plus the ones it `reads`; every other kind runs on any
+    # slice of rows and gives the same answer for each row (poicheck.checker).
+    across_rows: bool = False
+    reads: tuple[str, ...] = ()
 
 
 KINDS: dict[str, Kind] = {}

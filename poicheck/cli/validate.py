@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from poicheck.cli import cli, format_option, guarded, operator_options, rules_option, split_ids
+from poicheck.limits import CHUNK_ROWS, MAX_CSV_BYTES, MiB
 from poicheck.render import renderer_names
 
 if TYPE_CHECKING:
@@ -40,6 +41,7 @@ class ValidateOptions:
     quiet: bool = False
     max_findings: int | None = None
     engine: str = "arrow"
+    chunk_rows: int | None = None
 
 
 def load_report(options: ValidateOptions) -> tuple[Report, str]:
@@ -66,6 +68,7 @@ def load_report(options: ValidateOptions) -> tuple[Report, str]:
             sub_operator_ids=options.sub_operator_ids or config.sub_operator_ids,
             progress=bar,
             engine=options.engine,
+            chunk_rows=options.chunk_rows,
         )
     return report, fail_on
 
@@ -138,6 +141,15 @@ def use_color() -> bool:
     show_default=True,
     help="Run the cell checks directly on pyarrow arrays, or as a lazy pandera schema "
     "compiled from the same rules (same findings, slower).",
+)
+@click.option(
+    "--chunk-rows",
+    type=click.IntRange(min=0),
+    default=None,
+    metavar="N",
+    help="Read CSV files N records at a time, in bounded memory (same findings); 0 reads "
+    f"every file at once [default: chunks of {CHUNK_ROWS:,} for files over "
+    f"{MAX_CSV_BYTES // MiB:,} MiB].",
 )
 @click.option(
     "--quiet",

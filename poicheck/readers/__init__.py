@@ -8,6 +8,8 @@ as findings of `reader` rules (rules-input.yaml, rules-spreadsheet.yaml).
 from __future__ import annotations
 
 import stat
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -74,7 +76,7 @@ def read_table(
     only ever opened for reading.
     """
     path = Path(path)
-    try:
+    with _translated(path):
         fmt = check_file(path)
         if fmt == "csv":
             from poicheck.readers.csv import read_csv
@@ -87,6 +89,43 @@ def read_table(
         from poicheck.readers.json import read_json
 
         return read_json(path, ruleset)
+
+
+def read_tables(
+    path: str | Path,
+    ruleset: RuleSet,
+    *,
+    sheet: str | None = None,
+    encoding: str | None = None,
+    mapping: ColumnMapping | None = None,
+    chunk_rows: int | None = None,
+) -> Iterator[CanonicalTable]:
+    """`read_table`, or for a CSV file the chunks of `read_csv_chunks`: with `chunk_rows`
+    records each, or (None) automatically for a file too large to read at once. 0 reads
+    every file at once. Other formats are always read at once."""
+    path = Path(path)
+    if chunk_rows != 0 and check_file(path) == "csv":
+        from poicheck.readers.csv import CHUNK_ROWS, MAX_BYTES, read_csv_chunks
+
+        if chunk_rows or path.stat().st_size > MAX_BYTES:
+            chunks = read_csv_chunks(
+                path,
+                ruleset,
+                encoding=encoding,
+                mapping=mapping,
+                chunk_rows=chunk_rows or CHUNK_ROWS,
+            )
+            with _translated(path):
+                yield from chunks
+            return
+    yield read_table(path, ruleset, sheet=sheet, encoding=encoding, mapping=mapping)
+
+
+@contextmanager
+def _translated(path: Path) -> Iterator[None]:
+    """Operating-system errors as input errors located at the file."""
+    try:
+        yield
     except PermissionError as exc:
         raise InputError("permission denied", location=str(path)) from exc
     except MemoryError as exc:

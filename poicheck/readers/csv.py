@@ -9,25 +9,36 @@ from __future__ import annotations
 import codecs
 import csv
 import io
+from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 import pyarrow as pa
 import pyarrow.csv as pacsv
 
 from poicheck.errors import InputError
+from poicheck.limits import CHUNK_ROWS, MAX_CSV_BYTES, MiB
+from poicheck.readers.conventions import Survey
 from poicheck.readers.safety import sniff, wrong_content
-from poicheck.readers.tabular import Note, Sheet, above_header, choose_header, finish, known_header
+from poicheck.readers.tabular import (
+    Note,
+    Sheet,
+    above_header,
+    choose_header,
+    finish,
+    known_header,
+    survey,
+)
 from poicheck.ruleset.model import RuleSet
 from poicheck.table import CanonicalTable, Source
 
 if TYPE_CHECKING:
     from poicheck.mapping import ColumnMapping
 
-MiB = 1 << 20
 SAMPLE_BYTES = 64 * 1024
-MAX_BYTES = 1024 * MiB
+MAX_BYTES = MAX_CSV_BYTES  # read at once; larger files are read in chunks
 BLOCK_BYTES = 16 * MiB  # the largest cell pyarrow can hold; also the csv module's limit
 DELIMITERS = ",;\t|"
 BOMS = (
@@ -86,15 +97,90 @@ def read_csv(
     mapping: ColumnMapping | None = None,
 ) -> CanonicalTable:
     """Read a CSV file into the canonical table (see the module docstring)."""
-    encoding, delimiter, head = sniff_csv(path, encoding)
-    index = choose_header([r for r, _ in head], known_header(ruleset, mapping))
-    if index is None:
-        raise InputError("the file is empty", location=str(path))
-    header = head[index][0]
-    body, notes = _body(path, encoding, delimiter, len(header), head[index][1], index + 1)
-    notes = above_header([r for r, _ in head], index) + notes
-    sheet = Sheet(header, body, Source(str(path), "csv"), first_row=index + 2, notes=notes)
+    layout = _Layout.of(path, ruleset, encoding, mapping, limit=MAX_BYTES)
+    body, notes = _body(
+        path, layout.encoding, layout.delimiter, len(layout.header), layout.lines, layout.records
+    )
+    sheet = Sheet(
+        layout.header, body, layout.source, first_row=layout.first_row, notes=layout.notes + notes
+    )
     return finish(sheet, ruleset, mapping)
+
+
+def read_csv_chunks(
+    path: Path,
+    ruleset: RuleSet,
+    *,
+    encoding: str | None = None,
+    mapping: ColumnMapping | None = None,
+    chunk_rows: int = CHUNK_ROWS,
+) -> Iterator[CanonicalTable]:
+    """Read a CSV file of any size as canonical tables of about `chunk_rows` records each.
+
+    The file is read twice: first for its file-wide conventions (a decimal comma used
+    throughout, a boolean vocabulary), which decide how every chunk is read, then chunk by
+    chunk. Together the chunks hold what `read_csv` returns, record for record, and the
+    records of a chunk follow those of the chunk before.
+    """
+    layout = _Layout.of(path, ruleset, encoding, mapping, limit=None)
+    total, records = Survey(), 0
+    for sheet in layout.sheets(chunk_rows):
+        found, count = survey(sheet, ruleset, mapping, records)
+        total, records = total.merge(found), records + count
+    if not records:
+        raise InputError(
+            f"there are column headers (row {layout.first_row - 1}) but no data rows below them",
+            location=str(path),
+        )
+    offset = 0
+    for sheet in layout.sheets(chunk_rows):
+        table = finish(sheet, ruleset, mapping, survey=total, offset=offset)
+        offset += len(table.frame)
+        yield table
+
+
+@dataclass(frozen=True)
+class _Layout:
+    """Where a CSV file's header is and how the file is written."""
+
+    path: Path
+    encoding: str
+    delimiter: str
+    header: list[str]
+    lines: int  # physical lines up to the end of the header
+    records: int  # records up to the end of the header
+    notes: list[Note]
+
+    @classmethod
+    def of(
+        cls,
+        path: Path,
+        ruleset: RuleSet,
+        encoding: str | None,
+        mapping: ColumnMapping | None,
+        limit: int | None,
+    ) -> _Layout:
+        encoding, delimiter, head = sniff_csv(path, encoding, limit)
+        index = choose_header([r for r, _ in head], known_header(ruleset, mapping))
+        if index is None:
+            raise InputError("the file is empty", location=str(path))
+        notes = above_header([r for r, _ in head], index)
+        return cls(path, encoding, delimiter, head[index][0], head[index][1], index + 1, notes)
+
+    @property
+    def source(self) -> Source:
+        return Source(str(self.path), "csv")
+
+    @property
+    def first_row(self) -> int:
+        return self.records + 1
+
+    def sheets(self, chunk_rows: int) -> Iterator[Sheet]:
+        """The records below the header, `chunk_rows` at a time."""
+        row, notes = self.first_row, self.notes
+        for body, more in _chunks(self, chunk_rows):
+            yield Sheet(self.header, body, self.source, first_row=row, notes=notes + more)
+            row, notes = row + len(body), []
 
 
 def preview_csv(path: Path, encoding: str | None, limit: int) -> list[list[str]]:
@@ -112,14 +198,16 @@ def preview_csv(path: Path, encoding: str | None, limit: int) -> list[list[str]]
     return rows
 
 
-def sniff_csv(path: Path, encoding: str | None) -> tuple[str, str, list[tuple[list[str], int]]]:
+def sniff_csv(
+    path: Path, encoding: str | None, limit: int | None = MAX_BYTES
+) -> tuple[str, str, list[tuple[list[str], int]]]:
     """Encoding, delimiter and the first records of a CSV file (each with the number of
-    physical lines read up to its end)."""
+    physical lines read up to its end); a file larger than `limit` bytes is refused."""
     size = path.stat().st_size
-    if size > MAX_BYTES:
+    if limit is not None and size > limit:
         raise InputError(
-            f"the file has {size // MiB} MiB, more than the {MAX_BYTES // MiB} MiB poicheck "
-            "reads; split it",
+            f"the file has {size // MiB} MiB, more than the {limit // MiB} MiB poicheck "
+            "reads at once; read it in chunks (--chunk-rows)",
             location=str(path),
         )
     with path.open("rb") as handle:
@@ -153,41 +241,86 @@ def _body(
     path: Path, encoding: str, delimiter: str, width: int, lines: int, records: int
 ) -> tuple[pd.DataFrame, list[Note]]:
     """The records below the header (`lines` physical lines, `records` records in)."""
-    names = [f"c{i}" for i in range(width)]
+    options = _options(encoding, delimiter, width, lines)
     try:
-        table = pacsv.read_csv(
-            path,
-            read_options=pacsv.ReadOptions(
-                encoding="utf8" if encoding in ("utf-8", "utf-8-sig") else encoding,
-                column_names=names,
-                skip_rows=lines,
-                block_size=BLOCK_BYTES,
-            ),
-            parse_options=pacsv.ParseOptions(
-                delimiter=delimiter,
-                newlines_in_values=True,
-                # Blank lines stay (as empty rows, dropped later) so row numbers stay right.
-                ignore_empty_lines=False,
-            ),
-            convert_options=pacsv.ConvertOptions(
-                # large_string is what pandas' "str" dtype holds: no conversion afterwards.
-                column_types={n: pa.large_string() for n in names},
-                strings_can_be_null=False,
-                quoted_strings_can_be_null=False,
-            ),
-        )
+        table = pacsv.read_csv(path, **options)
     except pa.ArrowInvalid as exc:
-        reason = str(exc).splitlines()[0].replace("to large_string:", "to string:")
-        if "Expected" in reason and "columns" in reason:
-            return _ragged(path, encoding, delimiter, width, records)
-        raise _parse_error(path, encoding, delimiter, reason) from exc
+        if _is_ragged(exc):
+            frames, notes = zip(*_ragged(path, encoding, delimiter, width, records), strict=True)
+            return pd.concat(frames, ignore_index=True), [n for part in notes for n in part]
+        raise _parse_error(path, encoding, delimiter, _reason(exc)) from exc
     except (pa.ArrowNotImplementedError, UnicodeError) as exc:
         raise _parse_error(path, encoding, delimiter, str(exc).splitlines()[0]) from exc
-    frame = table.to_pandas()
+    return _frame(table.to_batches(), width), []
+
+
+def _chunks(layout: _Layout, chunk_rows: int) -> Iterator[tuple[pd.DataFrame, list[Note]]]:
+    """The records below the header in frames of about `chunk_rows` records, streamed: at
+    most one chunk and pyarrow's read-ahead block are in memory at a time."""
+    encoding, delimiter, width = layout.encoding, layout.delimiter, len(layout.header)
+    options = _options(encoding, delimiter, width, layout.lines)
+    done = 0
+    try:
+        reader = pacsv.open_csv(layout.path, **options)
+        pending: list[pa.RecordBatch] = []
+        for batch in reader:
+            pending.append(batch)
+            if sum(b.num_rows for b in pending) >= chunk_rows:
+                frame = _frame(pending, width)
+                done, pending = done + len(frame), []
+                yield frame, []
+        if pending or not done:
+            yield _frame(pending, width), []
+    except pa.ArrowInvalid as exc:
+        if not _is_ragged(exc):
+            raise _parse_error(layout.path, encoding, delimiter, _reason(exc)) from exc
+        # Rows of another width: the rest of the file goes through the csv module.
+        yield from _ragged(
+            layout.path, encoding, delimiter, width, layout.records + done, chunk_rows
+        )
+    except (pa.ArrowNotImplementedError, UnicodeError) as exc:
+        raise _parse_error(layout.path, encoding, delimiter, str(exc).splitlines()[0]) from exc
+
+
+def _options(encoding: str, delimiter: str, width: int, lines: int) -> dict[str, Any]:
+    names = [f"c{i}" for i in range(width)]
+    return {
+        "read_options": pacsv.ReadOptions(
+            encoding="utf8" if encoding in ("utf-8", "utf-8-sig") else encoding,
+            column_names=names,
+            skip_rows=lines,
+            block_size=BLOCK_BYTES,
+        ),
+        "parse_options": pacsv.ParseOptions(
+            delimiter=delimiter,
+            newlines_in_values=True,
+            # Blank lines stay (as empty rows, dropped later) so row numbers stay right.
+            ignore_empty_lines=False,
+        ),
+        "convert_options": pacsv.ConvertOptions(
+            # large_string is what pandas' "str" dtype holds: no conversion afterwards.
+            column_types={n: pa.large_string() for n in names},
+            strings_can_be_null=False,
+            quoted_strings_can_be_null=False,
+        ),
+    }
+
+
+def _frame(batches: list[pa.RecordBatch], width: int) -> pd.DataFrame:
+    if not batches or not sum(b.num_rows for b in batches):
+        return pd.DataFrame({i: pd.Series([], dtype="str") for i in range(width)})
+    frame = pa.Table.from_batches(batches).to_pandas()
     frame.columns = range(width)
-    if len(frame) == 0:
-        frame = pd.DataFrame({i: pd.Series([], dtype="str") for i in range(width)})
-    return frame.astype("str"), []
+    return frame.astype("str")
+
+
+def _is_ragged(exc: pa.ArrowInvalid) -> bool:
+    reason = str(exc)
+    return "Expected" in reason and "columns" in reason
+
+
+def _reason(exc: pa.ArrowInvalid) -> str:
+    return str(exc).splitlines()[0].replace("to large_string:", "to string:")
 
 
 def _parse_error(path: Path, encoding: str, delimiter: str, reason: str) -> InputError:
@@ -201,9 +334,10 @@ def _parse_error(path: Path, encoding: str, delimiter: str, reason: str) -> Inpu
 
 
 def _ragged(
-    path: Path, encoding: str, delimiter: str, width: int, skip: int
-) -> tuple[pd.DataFrame, list[Note]]:
-    """Rows with fewer cells are padded; cells beyond the header's width are reported."""
+    path: Path, encoding: str, delimiter: str, width: int, skip: int, chunk_rows: int = 0
+) -> Iterator[tuple[pd.DataFrame, list[Note]]]:
+    """Rows with fewer cells are padded; cells beyond the header's width are reported.
+    The records after the first `skip`, in frames of `chunk_rows` (all at once with 0)."""
     rows: list[list[str]] = []
     notes: list[Note] = []
     try:
@@ -218,8 +352,15 @@ def _ragged(
                     value = next(cell for cell in extra if cell.strip())[:80]
                     notes.append(Note("TBL006", number, width, value, details))
                 rows.append(record[:width] + [""] * (width - len(record)))
+                if chunk_rows and len(rows) >= chunk_rows:
+                    yield _text_frame(rows, width), notes
+                    rows, notes = [], []
     except (csv.Error, UnicodeError) as exc:
         raise _parse_error(path, encoding, delimiter, str(exc)) from exc
+    if rows or notes or not chunk_rows:
+        yield _text_frame(rows, width), notes
+
+
+def _text_frame(rows: list[list[str]], width: int) -> pd.DataFrame:
     columns = list(zip(*rows, strict=True)) if rows else [() for _ in range(width)]
-    frame = pd.DataFrame({i: pd.Series(list(c), dtype="str") for i, c in enumerate(columns)})
-    return frame, notes
+    return pd.DataFrame({i: pd.Series(list(c), dtype="str") for i, c in enumerate(columns)})

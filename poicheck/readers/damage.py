@@ -31,6 +31,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from poicheck.checks import get_kind
+from poicheck.readers import conventions
 from poicheck.ruleset.model import Property, RuleSet
 from poicheck.table import Layout
 
@@ -39,33 +40,7 @@ INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad"), None
 NO_BREAK = "\u00a0\u2007\u202f"
 QUOTES = "\"'\u201c\u201d\u201e\u201f\u2018\u2019\u201a\u201b\u00ab\u00bb\u2039\u203a`\u00b4"
 STRAY = "^\\s|\\s$|\\s\\s|[" + NO_BREAK + "".join(chr(c) for c in INVISIBLE) + QUOTES + "]"
-COMMA_DECIMAL = re.compile(r"(-?)([0-9]+),([0-9]+)")
-DOT_DECIMAL = re.compile(r"-?[0-9]+\.[0-9]+")
 SCIENTIFIC = re.compile(r"[+-]?[0-9]([.,][0-9]+)?[Ee]\+[0-9]{1,3}")
-# Boolean spellings of spreadsheet programs and their users, by language. A column written
-# only in these (no true/false at all) follows a convention and is read as true/false.
-BOOLEAN_WORDS = {
-    "1": "true",
-    "0": "false",
-    "yes": "true",
-    "no": "false",
-    "ja": "true",
-    "nein": "false",
-    "wahr": "true",
-    "falsch": "false",
-    "oui": "true",
-    "non": "false",
-    "vrai": "true",
-    "faux": "false",
-    "si": "true",
-    "sí": "true",
-    "sì": "true",
-    "vero": "true",
-    "falso": "false",
-    "waar": "true",
-    "onwaar": "false",
-    "nee": "false",
-}
 DATE_TYPES = (dt.date, dt.time, dt.timedelta)
 
 
@@ -103,15 +78,40 @@ def analyse(
     frame: pd.DataFrame,
     ruleset: RuleSet,
     natives: Mapping[str, Mapping[int, Any]] | None = None,
+    *,
+    survey: conventions.Survey | None = None,
+    offset: int = 0,
 ) -> tuple[pd.DataFrame, list[Issue]]:
     """Rewrite what is certain and find what is lost; return the new frame and the issues.
 
     `natives` holds, per column, the native spreadsheet values that are not text (numbers,
-    dates), by record.
+    dates), by record. A chunk of a file (its first row being record `offset`) is rewritten
+    by the conventions of the whole file's `survey` (see `cleaned` and `conventions`).
     """
     layout = Layout(frame.columns, ruleset)
     natives = natives or {}
     issues: list[Issue] = []
+    result = _per_cell(frame, layout, natives, issues)
+    if survey is None:
+        survey = conventions.survey(result, layout, offset)
+    result = conventions.apply(result, layout, survey)
+    issues.extend(_convention_issues(survey, offset, len(result)))
+    issues.extend(_lost_zeros(result, layout, natives))
+    return result, issues
+
+
+def cleaned(frame: pd.DataFrame, ruleset: RuleSet) -> pd.DataFrame:
+    """`frame` rewritten cell by cell as `analyse` does, conventions not yet applied: what
+    the survey of a chunk is taken on."""
+    return _per_cell(frame, Layout(frame.columns, ruleset), {}, [])
+
+
+def _per_cell(
+    frame: pd.DataFrame,
+    layout: Layout,
+    natives: Mapping[str, Mapping[int, Any]],
+    issues: list[Issue],
+) -> pd.DataFrame:
     out: dict[str, pd.Series] = {}
     for name in frame.columns:
         series = frame[name]
@@ -126,11 +126,25 @@ def analyse(
             issues.extend(_scientific(name, prop, native, series, distinct))
             series = _cleaned(name, prop, series, distinct, issues)
         out[name] = series
-    result = pd.DataFrame(out, index=frame.index) if out else frame
-    result = _decimal_convention(result, layout, issues)
-    result = _boolean_convention(result, layout, issues)
-    issues.extend(_lost_zeros(result, layout, natives))
-    return result, issues
+    return pd.DataFrame(out, index=frame.index) if out else frame
+
+
+def _convention_issues(survey: conventions.Survey, offset: int, length: int) -> list[Issue]:
+    """TBL008/TBL009 for the conventions whose first rewritten cell is in this chunk."""
+    issues = []
+    for name, done in survey.decimal_comma.items():
+        if offset <= done.record < offset + length:
+            details = {"count": _cells(done.count), "example": done.example}
+            issues.append(Issue("TBL008", done.record - offset, name, done.written, details))
+    for name, done in survey.boolean_words.items():
+        if offset <= done.record < offset + length:
+            words = sorted(done.spellings, key=str.casefold)
+            details = {
+                "spellings": "/".join(f"'{w}'" for w in words[:6]),
+                "count": _cells(done.count),
+            }
+            issues.append(Issue("TBL009", done.record - offset, name, done.written, details))
+    return issues
 
 
 @dataclass(frozen=True)
@@ -264,98 +278,6 @@ def _what(text: str) -> str:
     if "  " in text:
         found.append("double spaces")
     return " and ".join(found) or "stray spaces"
-
-
-def _numeric_columns(frame: pd.DataFrame, layout: Layout) -> dict[str, Property]:
-    """Columns that hold decimal numbers: integer and decimal properties, and text properties
-    whose pattern takes decimals (coordinates)."""
-    out: dict[str, Property] = {}
-    for name in frame.columns:
-        prop = layout.property_of.get(name)
-        if prop is not None and not prop.enum and _takes_decimals(prop):
-            out[name] = prop
-    return out
-
-
-@functools.cache
-def _takes_decimals(prop: Property) -> bool:
-    if prop.base in ("integer", "decimal"):
-        return True
-    check = validator(prop) if prop.pattern else None
-    return check is not None and bool(check(pa.array(["1.5", "-10.25"])).all())
-
-
-def _decimal_convention(frame: pd.DataFrame, layout: Layout, issues: list[Issue]) -> pd.DataFrame:
-    columns = _numeric_columns(frame, layout)
-    commas: dict[str, np.ndarray] = {}
-    for name in columns:
-        values = pc.utf8_trim_whitespace(pa.array(frame[name].array))
-        if pc.any(pc.match_substring_regex(values, f"^{DOT_DECIMAL.pattern}$")).as_py():
-            return frame  # decimal points in use: a decimal comma is a typo, not a convention
-        found = pc.match_substring_regex(values, f"^{COMMA_DECIMAL.pattern}$")
-        mask = np.asarray(pc.fill_null(found, False))
-        if mask.any():
-            commas[name] = np.flatnonzero(mask)
-    for name, records in commas.items():
-        prop = columns[name]
-        check = validator(prop)
-        series = frame[name].copy()
-        changed: list[tuple[int, str]] = []
-        for record in records:
-            old = str(series.iloc[record])
-            new = _dotted(old.strip(), prop)
-            # Numbers are read whatever they are (3,7 kW becomes 3.7, which PWR007 then
-            # reports); a pattern column only takes a value its pattern accepts.
-            if prop.base in ("integer", "decimal") or (
-                check is not None and check(pa.array([new])).all()
-            ):
-                series.iloc[record] = new
-                changed.append((int(record), old))
-        if changed:
-            frame = frame.assign(**{name: series})
-            first, old = changed[0]
-            details = {"count": _cells(len(changed)), "example": series.iloc[first]}
-            issues.append(Issue("TBL008", first, name, old, details))
-    return frame
-
-
-def _dotted(text: str, prop: Property) -> str:
-    match = COMMA_DECIMAL.fullmatch(text)
-    if match is None:
-        return text
-    sign, whole, fraction = match.groups()
-    if prop.base == "integer" and set(fraction) == {"0"}:
-        return f"{sign}{whole}"
-    return f"{sign}{whole}.{fraction}"
-
-
-def _boolean_convention(frame: pd.DataFrame, layout: Layout, issues: list[Issue]) -> pd.DataFrame:
-    for name in frame.columns:
-        prop = layout.property_of.get(name)
-        if prop is None or prop.base != "boolean":
-            continue
-        original = frame[name]
-        distinct = Distinct.of(original)
-        # pandas' str.strip is pyarrow's utf8_trim_whitespace; casefold is Python's.
-        trimmed = pc.utf8_trim_whitespace(distinct.values).to_pylist()
-        folded = [str(text).casefold() for text in trimmed]
-        spelled = set(folded)
-        if not spelled or not spelled <= BOOLEAN_WORDS.keys():
-            continue
-        filled = np.flatnonzero(np.asarray(pc.is_valid(distinct.indices)))
-        first = int(filled[0])
-        words_of = pa.array([BOOLEAN_WORDS[f] for f in folded], type=pa.large_string())
-        spelled_as: pd.api.extensions.ExtensionArray = pd.array(
-            pc.take(words_of, distinct.indices), dtype=original.dtype
-        )
-        frame = frame.assign(**{name: pd.Series(spelled_as, index=original.index)})
-        words = sorted({str(v).strip() for v in distinct.values.to_pylist()}, key=str.casefold)
-        details = {
-            "spellings": "/".join(f"'{w}'" for w in words[:6]),
-            "count": _cells(len(filled)),
-        }
-        issues.append(Issue("TBL009", first, name, str(original.iloc[first]), details))
-    return frame
 
 
 def _lost_zeros(

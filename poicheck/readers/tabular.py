@@ -18,7 +18,7 @@ import pyarrow.compute as pc
 
 from poicheck.errors import InputError
 from poicheck.pointers import PointerBuilder
-from poicheck.readers import damage
+from poicheck.readers import conventions, damage
 from poicheck.ruleset.model import RuleSet
 from poicheck.table import (
     TEXT,
@@ -211,29 +211,21 @@ def finish(
     mapping: ColumnMapping | None = None,
     *,
     inspect: bool = True,
+    survey: conventions.Survey | None = None,
+    offset: int = 0,
 ) -> CanonicalTable:
-    """The canonical table of a sheet, with the reader's findings located at their cells."""
+    """The canonical table of a sheet, with the reader's findings located at their cells.
+
+    A chunk of a file (`survey` given: the conventions of the whole file; `offset`: the
+    record of the chunk's first row) may have no record left; a whole sheet must have one.
+    """
     columns, notes = plan_columns(sheet.header, sheet.body, ruleset, mapping)
     if inspect:
         _require_columns(sheet, columns, mapping)
-    notes = [*sheet.notes, *notes]
-    rows = np.arange(sheet.first_row, sheet.first_row + len(sheet.body), dtype=np.int64)
-    data, origin, split_notes = _columns(sheet, columns)
-    notes.extend(split_notes)
-    data = _missing(data)
-    keep = np.ones(len(data), dtype=bool)
-    if len(data.columns):
-        keep &= np.asarray(data.notna().any(axis=1), dtype=bool)
-    if inspect:
-        repeated = _repeated_headers(sheet)
-        notes.extend(Note("TBL004", row=int(rows[i])) for i in repeated)
-        keep[repeated] = False
-    kept_index = data.index[keep]
-    rows = rows[keep]
-    data = data[keep].reset_index(drop=True)
-    data = data[canonical_order(list(data.columns), ruleset)].astype(TEXT)
+    data, rows, origin, kept_index, more = _records(sheet, columns, ruleset, inspect)
+    notes = [*sheet.notes, *notes, *more]
     issues: list[damage.Issue] = []
-    if inspect and not len(data):
+    if inspect and survey is None and not len(data):
         raise InputError(
             f"there are column headers (row {sheet.first_row - 1}) but no data rows below them",
             location=sheet.source.path,
@@ -243,9 +235,40 @@ def finish(
         natives = _natives(
             sheet, {k: v for k, v in origin.items() if k not in converted}, kept_index
         )
-        data, issues = damage.analyse(data, ruleset, natives)
+        data, issues = damage.analyse(data, ruleset, natives, survey=survey, offset=offset)
     findings = _findings(data, rows, notes, issues, origin, sheet, ruleset)
     return CanonicalTable(frame=data, source=sheet.source, rows=rows, reader_findings=findings)
+
+
+def survey(
+    sheet: Sheet, ruleset: RuleSet, mapping: ColumnMapping | None, offset: int
+) -> tuple[conventions.Survey, int]:
+    """The conventions survey of a chunk of a file and how many records it has."""
+    columns, _ = plan_columns(sheet.header, sheet.body, ruleset, mapping)
+    data = _records(sheet, columns, ruleset, inspect=True)[0]
+    data = damage.cleaned(data, ruleset)
+    return conventions.survey(data, Layout(data.columns, ruleset), offset), len(data)
+
+
+def _records(
+    sheet: Sheet, columns: list[Column], ruleset: RuleSet, inspect: bool
+) -> tuple[pd.DataFrame, np.ndarray, dict[str, int], pd.Index, list[Note]]:
+    """The planned columns of the non-empty rows, with their row numbers, each column's raw
+    position, the kept body rows and what was noticed (split cells, repeated headers)."""
+    rows = np.arange(sheet.first_row, sheet.first_row + len(sheet.body), dtype=np.int64)
+    data, origin, notes = _columns(sheet, columns)
+    data = _missing(data)
+    keep = np.ones(len(data), dtype=bool)
+    if len(data.columns):
+        keep &= np.asarray(data.notna().any(axis=1), dtype=bool)
+    if inspect:
+        repeated = _repeated_headers(sheet)
+        notes.extend(Note("TBL004", row=int(rows[i])) for i in repeated)
+        keep[repeated] = False
+    kept_index = data.index[keep]
+    data = data[keep].reset_index(drop=True)
+    data = data[canonical_order(list(data.columns), ruleset)].astype(TEXT)
+    return data, rows[keep], origin, kept_index, notes
 
 
 def _require_columns(sheet: Sheet, columns: list[Column], mapping: ColumnMapping | None) -> None:

@@ -1,0 +1,293 @@
+"""Checking an input, whole or chunk by chunk, into one findings table.
+
+Most rules judge a record on its own: they run on each chunk as it comes and the chunk's
+findings are kept (a few per cent of the records), not its cells. Rules that compare records
+with each other (duplicate EvseIDs, the EVSEs of a station or pool) run once at the end, on
+the few columns they need, kept from every chunk. The findings are then sorted by record, so a
+file checked in chunks gives exactly the findings of the same file checked at once.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from poicheck.engine import (
+    ENVELOPE_POINTERS,
+    FINDING_COLUMNS,
+    Binding,
+    bind,
+    empty_findings,
+    failures,
+    render_message,
+    typed_findings,
+)
+from poicheck.pointers import PointerBuilder
+from poicheck.ruleset.model import Rule, RuleSet
+from poicheck.table import CanonicalTable, Layout, RawFinding, Source, ensure_columns, object_values
+
+
+class Checker:
+    """Checks the chunks of one input in order; `findings()` gives the findings of them all."""
+
+    def __init__(
+        self,
+        ruleset: RuleSet,
+        source: Source,
+        *,
+        operator_ids: tuple[str, ...] = (),
+        engine: str = "arrow",
+        envelope: dict[str, str | None] | None = None,
+    ) -> None:
+        self.ruleset = ruleset
+        self.source = source
+        self.operator_ids = operator_ids
+        self.engine = engine
+        self.envelope = envelope
+        self.records = 0
+        self.notes: list[str] = []
+        self._columns: list[str] = []
+        self._local: list[Binding] = []
+        self._across: list[Binding] = []
+        self._parts: list[pd.DataFrame] = []
+        self._keys: list[pd.DataFrame] = []
+        self._key_rows: list[np.ndarray] = []
+        self._key_notations: list[dict[str, np.ndarray]] = []
+        self._unplaced: Counter[str] = Counter()
+
+    def add(self, table: CanonicalTable) -> None:
+        """Check the next chunk: its records follow the records of the chunks added before."""
+        frame = ensure_columns(table.frame, self.ruleset)
+        if not self._columns:
+            self._bind(list(frame.columns))
+        frame = frame.reindex(columns=self._columns)
+        offset = self.records
+        layout = self._layout(frame, table.rows)
+        self._parts.append(_record_findings(frame, layout, self._local, table, offset, self.engine))
+        self._note(layout.notes)
+        self._parts.append(self._reader_findings(table, frame, offset))
+        keys = self._key_columns
+        self._keys.append(frame[keys])
+        self._key_rows.append(table.rows)
+        self._key_notations.append(table.notations)
+        self.records += len(frame)
+
+    def findings(self) -> pd.DataFrame:
+        """The findings of every chunk added, the rules across rows and the envelope's."""
+        if self._keys:
+            keys = pd.concat(self._keys, ignore_index=True)
+            rows = np.concatenate(self._key_rows)
+            notations = {
+                name: np.concatenate([n[name] for n in self._key_notations])
+                for name in (self._key_notations[0] or {})
+                if all(name in n for n in self._key_notations)
+            }
+            whole = CanonicalTable(keys, self.source, rows, notations=notations)
+            layout = self._layout(keys, rows)
+            self._parts.append(_record_findings(keys, layout, self._across, whole, 0, self.engine))
+            self._note(layout.notes)
+        self._parts.append(_envelope_findings(self.envelope, self.ruleset))
+        found = _sorted(self._parts, self.source, self.ruleset, self._columns)
+        found.attrs["notes"] = list(self.notes)
+        return found
+
+    def _bind(self, columns: list[str]) -> None:
+        self._columns = columns
+        layout = Layout(columns, self.ruleset)
+        bindings = bind(self.ruleset, layout, "record")
+        self._local = [b for b in bindings if not b.kind.across_rows]
+        self._across = [b for b in bindings if b.kind.across_rows]
+        needed = {"EvseID"}
+        for binding in self._across:
+            item = layout.item_of(binding.column)
+            # A list item's pointer depends on the items before it: keep the whole list.
+            needed.update(layout.members(item[0]) if item else [binding.column])
+            needed.update(binding.kind.reads)
+        self._key_columns = [c for c in columns if c in needed]
+
+    def _layout(self, frame: pd.DataFrame, rows: np.ndarray) -> Layout:
+        layout = Layout(frame.columns, self.ruleset)
+        layout.operator_ids = self.operator_ids
+        layout.rows = rows
+        return layout
+
+    def _note(self, notes: Iterable[str]) -> None:
+        self.notes.extend(note for note in notes if note not in self.notes)
+
+    def _reader_findings(
+        self, table: CanonicalTable, frame: pd.DataFrame, offset: int
+    ) -> pd.DataFrame:
+        """The reader's findings, at records of the whole input. A finding placed at no record
+        (about a column or the file) is seen by every chunk: it is kept as often as the chunk
+        that saw it most often did."""
+        evse_ids = object_values(frame["EvseID"])
+        seen: Counter[str] = Counter()
+        rows = []
+        for raw in table.reader_findings:
+            rule = self.ruleset.rules.get(raw.rule)
+            if rule is None:  # not selected
+                continue
+            if raw.record is None:
+                key = repr(raw)
+                seen[key] += 1
+                if seen[key] <= self._unplaced[key]:
+                    continue
+            rows.append(_reader_row(rule, raw, table, evse_ids, offset))
+        self._unplaced |= seen
+        return pd.DataFrame(rows, columns=FINDING_COLUMNS)
+
+
+def table_findings(
+    table: CanonicalTable,
+    ruleset: RuleSet,
+    *,
+    operator_ids: tuple[str, ...] = (),
+    engine: str = "arrow",
+) -> pd.DataFrame:
+    """All findings for one canonical table: record rules, envelope rules and reader findings.
+
+    `operator_ids` are the IDs EvseIDs may belong to (the pushing operator and declared
+    sub-operators).
+    """
+    checker = Checker(
+        ruleset, table.source, operator_ids=operator_ids, engine=engine, envelope=table.envelope
+    )
+    checker.add(table)
+    return checker.findings()
+
+
+def _record_findings(
+    frame: pd.DataFrame,
+    layout: Layout,
+    bindings: list[Binding],
+    table: CanonicalTable,
+    offset: int,
+    engine: str,
+) -> pd.DataFrame:
+    """The findings of `bindings` on `frame`, whose first row is record `offset`."""
+    failed = failures(frame, bindings, layout, engine)
+    if not len(failed):
+        return pd.DataFrame(columns=FINDING_COLUMNS)
+    by_name = {b.name: b for b in bindings}
+    pointers = PointerBuilder(frame, layout, table.notations)
+    evse_ids = object_values(frame["EvseID"])
+    parts: list[pd.DataFrame] = []
+    for name, group in failed.groupby("check", sort=False):
+        binding = by_name[str(name)]
+        records = np.sort(group["index"].to_numpy())
+        column = binding.column
+        if column in frame.columns:
+            values = object_values(frame[column].iloc[records])
+        else:
+            values = np.full(len(records), None, dtype=object)
+        details = {
+            k: np.asarray(v, dtype=object)[records]
+            for k, v in layout.details.get(binding.name, {}).items()
+        }
+        if "value" in details:
+            values = details.pop("value")
+        leaf = "lang" if binding.kind.name == "language_code" else "value"
+        parts.append(
+            pd.DataFrame(
+                {
+                    "rule": binding.rule.id,
+                    "severity": binding.rule.severity,
+                    "category": binding.rule.category,
+                    "row": table.rows[records],
+                    "record": records + offset,
+                    "evse_id": evse_ids[records],
+                    "field": column,
+                    "pointer": pointers.pointers(column, records, leaf),
+                    "value": values,
+                    "message": _messages(binding, values, details),
+                }
+            )
+        )
+    return pd.concat(parts, ignore_index=True)
+
+
+def _messages(binding: Binding, values: np.ndarray, details: dict[str, np.ndarray]) -> np.ndarray:
+    """One message per failing value (and its details), rendered once per distinct pair."""
+    distinct: dict[Any, str] = {}
+    out = np.empty(len(values), dtype=object)
+    names = list(details)
+    for i, value in enumerate(values):
+        extra = tuple(details[name][i] for name in names)
+        key = (value, extra)
+        message = distinct.get(key)
+        if message is None:
+            context = dict(zip(names, extra, strict=True))
+            message = distinct[key] = render_message(binding, binding.rule, value, context)
+        out[i] = message
+    return out
+
+
+def _envelope_findings(envelope: dict[str, str | None] | None, ruleset: RuleSet) -> pd.DataFrame:
+    if not envelope:
+        return pd.DataFrame(columns=FINDING_COLUMNS)
+    frame = pd.DataFrame({k: pd.Series([v], dtype="str") for k, v in envelope.items()})
+    layout = Layout(frame.columns, ruleset, scope="envelope")
+    bindings = [b for b in bind(ruleset, layout, "envelope") if b.column in frame.columns]
+    failed = failures(frame, bindings, layout)
+    by_name = {b.name: b for b in bindings}
+    rows = []
+    for name in failed["check"]:
+        binding = by_name[name]
+        value = envelope.get(binding.column)
+        rows.append(
+            {
+                "rule": binding.rule.id,
+                "severity": binding.rule.severity,
+                "category": binding.rule.category,
+                "row": None,
+                "record": None,
+                "evse_id": None,
+                "field": binding.column,
+                "pointer": ENVELOPE_POINTERS.get(binding.column, "/" + binding.column),
+                "value": value,
+                "message": render_message(binding, binding.rule, value, {}),
+            }
+        )
+    return pd.DataFrame(rows, columns=FINDING_COLUMNS)
+
+
+def _reader_row(
+    rule: Rule, raw: RawFinding, table: CanonicalTable, evse_ids: np.ndarray, offset: int
+) -> dict[str, Any]:
+    record = raw.record
+    extra = {"field": raw.field, "value": raw.value or "", "hint": "", **raw.details}
+    return {
+        "rule": rule.id,
+        "severity": rule.severity,
+        "category": rule.category,
+        "row": int(table.rows[record]) if record is not None else None,
+        "record": record + offset if record is not None else None,
+        "evse_id": evse_ids[record] if record is not None and len(evse_ids) else None,
+        "field": raw.field,
+        "pointer": raw.pointer,
+        "value": raw.value,
+        "message": render_message(None, rule, raw.value, extra),
+    }
+
+
+def _sorted(
+    parts: list[pd.DataFrame], source: Source, ruleset: RuleSet, columns: list[str]
+) -> pd.DataFrame:
+    """All parts in one table, ordered by record, column (in table order) and rule id."""
+    parts = [p for p in parts if len(p)]
+    if not parts:
+        return empty_findings()
+    findings = pd.concat(parts, ignore_index=True)
+    findings["file"] = source.path
+    findings["sheet"] = source.sheet
+    position = {c: i for i, c in enumerate(columns)}
+    rule_order = {rule_id: i for i, rule_id in enumerate(sorted(ruleset.rules))}
+    findings["_record"] = findings["record"].fillna(-1).astype("int64")
+    findings["_column"] = findings["field"].map(position).fillna(len(position)).astype("int64")
+    findings["_rule"] = findings["rule"].map(rule_order).astype("int64")
+    findings = findings.sort_values(["_record", "_column", "_rule"], kind="stable")
+    return typed_findings(findings[FINDING_COLUMNS].reset_index(drop=True))

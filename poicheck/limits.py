@@ -1,0 +1,8 @@
+"""Size limits shared by the readers and the command line (no heavy imports here: the CLI's
+help text shows them)."""
+
+from __future__ import annotations
+
+MiB = 1 << 20
+MAX_CSV_BYTES = 1024 * MiB  # a larger CSV file is read in chunks unless told otherwise
+CHUNK_ROWS = 200_000  # records per chunk when a file is read in chunks
