@@ -11,6 +11,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from poicheck import parallel
 from poicheck.checker import Checker
 from poicheck.checks._frame import numbers
 from poicheck.engine import ENGINES, empty_findings
@@ -44,6 +45,7 @@ def validate(
     progress: ProgressCallback | None = None,
     engine: str = "arrow",
     chunk_rows: int | None = None,
+    workers: int | None = None,
 ) -> Report:
     """Validate one or more inputs (paths or canonical DataFrames) and return a Report.
 
@@ -68,6 +70,8 @@ def validate(
         chunk_rows: read CSV files in chunks of this many records, so that a file larger
             than memory can be checked (same findings as read at once). None chunks only
             files too large to read at once; 0 never chunks.
+        workers: processes that check a large input together (forked, Linux only; None:
+            one per available CPU; the findings do not depend on it).
 
     A file that cannot be read does not stop the run: it is listed in `Report.files` with the
     reason, and `Report.exit_code()` is 2.
@@ -95,6 +99,7 @@ def validate(
                 Operator(operator_id, operator_name, tuple(sub_operator_ids)),
                 engine,
                 functools.partial(step, "check", done),
+                parallel.available_workers() if workers is None else max(1, workers),
             )
         except InputError as exc:
             results.append(
@@ -146,6 +151,7 @@ def _check(
     operator: Operator,
     engine: str,
     checking: Callable[[int], None],
+    workers: int,
 ) -> tuple[FileResult, pd.DataFrame, list[pd.DataFrame]]:
     """One input's result, findings and record frames, from its table or its chunks."""
     first = next(tables)
@@ -158,7 +164,7 @@ def _check(
         checking(checker.records + len(table.frame))
         if len(table.frame) or not parts:
             parts.append(_record_frame(table, ruleset, checker.records))
-        checker.add(table)
+        checker.add(table, workers)
     found = checker.findings()
     origin = first.source
     result = FileResult(

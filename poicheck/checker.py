@@ -9,6 +9,9 @@ file checked in chunks gives exactly the findings of the same file checked at on
 
 from __future__ import annotations
 
+import dataclasses
+import functools
+import itertools
 from collections import Counter
 from collections.abc import Iterable
 from typing import Any
@@ -16,6 +19,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from poicheck import parallel
 from poicheck.engine import (
     ENVELOPE_POINTERS,
     FINDING_COLUMNS,
@@ -58,23 +62,36 @@ class Checker:
         self._key_rows: list[np.ndarray] = []
         self._key_notations: list[dict[str, np.ndarray]] = []
         self._unplaced: Counter[str] = Counter()
+        self._pending: list[parallel.Forked[tuple[pd.DataFrame, list[str]]]] = []
 
-    def add(self, table: CanonicalTable) -> None:
-        """Check the next chunk: its records follow the records of the chunks added before."""
+    def add(self, table: CanonicalTable, workers: int = 1) -> None:
+        """Check the next chunk: its records follow the records of the chunks added before.
+
+        With `workers` > 1 and enough records, parts of the chunk are checked by forked
+        processes while this one checks its own part and, at `findings()`, the rules across
+        rows (poicheck.parallel); the findings are the same.
+        """
         frame = ensure_columns(table.frame, self.ruleset)
         if not self._columns:
             self._bind(list(frame.columns))
         frame = frame.reindex(columns=self._columns)
         offset = self.records
-        layout = self._layout(frame, table.rows)
-        self._parts.append(_record_findings(frame, layout, self._local, table, offset, self.engine))
-        self._note(layout.notes)
+        whole = dataclasses.replace(table, frame=frame, reader_findings=[])
+        shares = _shares(len(frame), workers if len(frame) >= parallel.MIN_RECORDS else 1)
+        for start, stop in shares[1:]:
+            part = whole.between(start, stop)
+            compute = functools.partial(self._local_findings, part, offset + start)
+            self._pending.append(parallel.Forked(compute))
+        start, stop = shares[0]
+        own = whole if len(shares) == 1 else whole.between(start, stop)
+        self._collect(self._local_findings(own, offset))
         self._parts.append(self._reader_findings(table, frame, offset))
-        keys = self._key_columns
-        self._keys.append(frame[keys])
+        self._keys.append(frame[self._key_columns])
         self._key_rows.append(table.rows)
         self._key_notations.append(table.notations)
         self.records += len(frame)
+        while len(self._pending) >= max(1, workers):  # at most one chunk ahead per worker
+            self._collect(self._pending.pop(0).result())
 
     def findings(self) -> pd.DataFrame:
         """The findings of every chunk added, the rules across rows and the envelope's."""
@@ -90,10 +107,24 @@ class Checker:
             layout = self._layout(keys, rows)
             self._parts.append(_record_findings(keys, layout, self._across, whole, 0, self.engine))
             self._note(layout.notes)
+        while self._pending:
+            self._collect(self._pending.pop(0).result())
         self._parts.append(_envelope_findings(self.envelope, self.ruleset))
         found = _sorted(self._parts, self.source, self.ruleset, self._columns)
         found.attrs["notes"] = list(self.notes)
         return found
+
+    def _local_findings(self, table: CanonicalTable, offset: int) -> tuple[pd.DataFrame, list[str]]:
+        """The findings of the rules on single records, and the notes they left."""
+        layout = self._layout(table.frame, table.rows)
+        layout.encoded = dict(table.encoded)
+        found = _record_findings(table.frame, layout, self._local, table, offset, self.engine)
+        return found, list(layout.notes)
+
+    def _collect(self, result: tuple[pd.DataFrame, list[str]]) -> None:
+        found, notes = result
+        self._parts.append(found)
+        self._note(notes)
 
     def _bind(self, columns: list[str]) -> None:
         self._columns = columns
@@ -139,6 +170,17 @@ class Checker:
             rows.append(_reader_row(rule, raw, table, evse_ids, offset))
         self._unplaced |= seen
         return pd.DataFrame(rows, columns=FINDING_COLUMNS)
+
+
+def _shares(records: int, workers: int) -> list[tuple[int, int]]:
+    """Record ranges for `workers` processes; the calling process, which also runs the rules
+    across rows, takes a smaller first share."""
+    if workers <= 1:
+        return [(0, records)]
+    first = int(records * 0.8 / workers)
+    rest = np.linspace(first, records, workers, dtype=np.int64)
+    bounds = [0, *(int(b) for b in rest)]
+    return list(itertools.pairwise(bounds))
 
 
 def table_findings(

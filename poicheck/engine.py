@@ -122,32 +122,34 @@ def _pandera_failures(frame: pd.DataFrame, bindings: list[Binding]) -> pd.DataFr
 
 
 def failures(
-    frame: pd.DataFrame, bindings: list[Binding], layout: Layout, engine: str = "arrow"
+    frame: pd.DataFrame,
+    bindings: list[Binding],
+    layout: Layout,
+    engine: str = "arrow",
 ) -> pd.DataFrame:
     """Every failure as (check name, record index).
 
-    Every kind is a vectorised function. The `arrow` engine calls the cell kinds directly on
-    each column's pyarrow string array (converted once per column); the `pandera` engine runs
-    the same functions as a lazy pandera schema (compile_pandera), with the same failures but
-    ~0.9 s of import and ~1.5 s per 100k rows of bookkeeping more (benchmarks/, issue 8).
-    Row kinds, which pandera cannot express per column, run directly in both.
+    Every kind is a vectorised function. The `arrow` engine calls the cell kinds on each
+    column's distinct values (`layout.distinct`: from the reader, or encoded once) and
+    broadcasts the verdicts back to the cells: a column of a million cells has a few thousand
+    distinct values. The `pandera` engine runs the same functions on whole columns as a lazy
+    pandera schema (compile_pandera), with the same failures but slower (benchmarks/,
+    issue 8). Row kinds, which pandera cannot express per column, run directly in both.
     """
     parts = [
         pd.DataFrame({"check": pd.Series([], dtype=str), "index": pd.Series([], dtype="int64")})
     ]
     if engine == "pandera":
         parts.append(_pandera_failures(frame, bindings))
-    arrays: dict[str, pa.Array] = {}
     for binding in bindings:
         if binding.kind.scope == "cell" and engine == "pandera":
             continue
         if binding.kind.scope == "cell":
             if binding.column not in frame.columns:
                 continue
-            values = arrays.get(binding.column)
-            if values is None:
-                values = arrays[binding.column] = _arrow_strings(frame[binding.column])
-            mask = binding.kind.func(values, binding.params)  # type: ignore[misc]
+            values = layout.distinct(frame, binding.column)
+            verdicts = binding.kind.func(values.values, binding.params)  # type: ignore[misc]
+            mask = values.broadcast(verdicts, empty=True)
             details: dict[str, Any] = {}
         elif binding.kind.scope == "row":
             result = binding.kind.func(frame, binding.column, binding.params, layout)  # type: ignore[misc]

@@ -14,6 +14,8 @@ from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from poicheck.ruleset.model import Property, RuleSet, wildcard_matcher
 
@@ -52,10 +54,72 @@ class CanonicalTable:
     reader_findings: list[RawFinding] = dataclass_field(default_factory=list)
     # Per geo property, the OICP notation each record used on the wire (JSON input only).
     notations: dict[str, np.ndarray] = dataclass_field(default_factory=dict)
+    # Columns the reader already encoded as distinct values (a cache: exactly the frame's
+    # cells; whoever changes a column of the frame drops its entry).
+    encoded: dict[str, Distinct] = dataclass_field(default_factory=dict, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         if len(self.rows) != len(self.frame):
             raise ValueError("one row number per record is needed")
+
+    def between(self, start: int, stop: int) -> CanonicalTable:
+        """Records start..stop-1 as a table of their own (zero-copy; reader findings, which
+        are placed on the whole table, are left out)."""
+        encoded = {
+            name: Distinct(column.values, column.indices.slice(start, stop - start))
+            for name, column in self.encoded.items()
+        }
+        return CanonicalTable(
+            frame=self.frame.iloc[start:stop].reset_index(drop=True),
+            source=self.source,
+            rows=self.rows[start:stop],
+            envelope=self.envelope,
+            notations={name: values[start:stop] for name, values in self.notations.items()},
+            encoded=encoded,
+        )
+
+
+class Distinct:
+    """A text column as its distinct values and each cell's index into them (null for an
+    empty cell): per-value work runs once per distinct value, then is broadcast back."""
+
+    def __init__(self, values: pa.Array, indices: pa.Array) -> None:
+        self.values = values
+        self.indices = indices
+
+    @classmethod
+    def of(cls, series: pd.Series) -> Distinct:
+        column = pa.array(series.array, type=pa.large_string())
+        if isinstance(column, pa.ChunkedArray):
+            column = column.combine_chunks()
+        encoded = pc.dictionary_encode(column)
+        return cls(encoded.dictionary, encoded.indices)
+
+    @cached_property
+    def codes(self) -> np.ndarray:
+        """The indices as numpy integers, -1 for an empty cell."""
+        return np.asarray(self.indices.fill_null(-1).to_numpy(zero_copy_only=False))
+
+    @cached_property
+    def used(self) -> np.ndarray:
+        """Per distinct value: does a cell hold it? (After rows were dropped, some values
+        may be held by no cell.)"""
+        codes = self.codes
+        return np.bincount(codes[codes >= 0], minlength=len(self.values)) > 0
+
+    def filter(self, keep: np.ndarray) -> Distinct:
+        """The cells where `keep` is true (the distinct values stay as they are)."""
+        return Distinct(self.values, self.indices.filter(pa.array(keep, type=pa.bool_())))
+
+    def longest(self) -> int:
+        return int(pc.max(pc.utf8_length(self.values)).as_py() or 0)
+
+    def broadcast(self, mask: pa.Array | np.ndarray, empty: bool = False) -> np.ndarray:
+        """A per-distinct-value mask as a per-cell numpy mask (`empty` for empty cells)."""
+        per_value = np.asarray(mask, dtype=bool)
+        if not len(per_value):
+            return np.full(len(self.codes), empty, dtype=bool)
+        return np.where(self.codes >= 0, per_value[self.codes], empty)
 
 
 def object_values(series: pd.Series) -> np.ndarray:
@@ -88,12 +152,22 @@ class Layout:
         self.cache: dict[str, Any] = {}
         self.notes: list[str] = []
         self.details: dict[str, dict[str, Any]] = {}
+        # Columns as distinct values, shared by all checks of the table (see `distinct`).
+        self.encoded: dict[str, Distinct] = {}
         for column in self.columns:
             prop = ruleset.property_for_column(column, scope)  # type: ignore[arg-type]
             if prop is None:
                 self.unknown.append(column)
             else:
                 self.property_of[column] = prop
+
+    def distinct(self, frame: pd.DataFrame, column: str) -> Distinct:
+        """A column of `frame` (the table this layout describes) as distinct values, encoded
+        once per table."""
+        found = self.encoded.get(column)
+        if found is None:
+            found = self.encoded[column] = Distinct.of(frame[column])
+        return found
 
     @cached_property
     def _wildcards(self) -> dict[str, Any]:

@@ -12,22 +12,47 @@ import pyarrow.compute as pc
 from poicheck.table import Layout
 
 
-def numbers(frame: pd.DataFrame, column: str) -> np.ndarray:
-    """A column as floats (NaN where empty or not a plain number); vectorised in pyarrow."""
+def numbers(frame: pd.DataFrame, column: str, layout: Layout | None = None) -> np.ndarray:
+    """A column as floats (NaN where empty or not a plain number); vectorised in pyarrow.
+    With the table's `layout`, parsed once per distinct value and once per table."""
     if column not in frame.columns:
         return np.full(len(frame), np.nan)
-    values = pa.array(frame[column].array)
+    if layout is None:
+        return _floats(pa.array(frame[column].array))
+    key = f"numbers:{column}"
+    if key not in layout.cache:
+        distinct = layout.distinct(frame, column)
+        # An empty cell's code is -1: it picks the NaN put at the end.
+        parsed = np.append(_floats(distinct.values), np.nan)[distinct.codes]
+        parsed.flags.writeable = False  # shared by every check of the table
+        layout.cache[key] = parsed
+    cached: np.ndarray = layout.cache[key]
+    return cached
+
+
+def _floats(values: pa.Array) -> np.ndarray:
     plain = pc.match_substring_regex(values, r"^-?[0-9]{1,15}(\.[0-9]{1,15})?$")
     kept = pc.if_else(plain, values, pa.scalar(None, values.type))
     floats = pc.cast(kept, pa.float64())
-    return np.asarray(floats.to_numpy(zero_copy_only=False), dtype=float)
+    result = np.asarray(floats.to_numpy(zero_copy_only=False), dtype=float)
+    return result if len(result) else np.full(0, np.nan)
 
 
-def text(frame: pd.DataFrame, column: str) -> pd.Series:
-    """A column as stripped text (empty string where missing)."""
+def text(frame: pd.DataFrame, column: str, layout: Layout | None = None) -> pd.Series:
+    """A column as stripped text (empty string where missing). With the table's `layout`,
+    stripped once per distinct value and once per table."""
     if column not in frame.columns:
         return pd.Series([""] * len(frame), index=frame.index, dtype="str")
-    return frame[column].fillna("").str.strip()
+    if layout is None:
+        return frame[column].fillna("").str.strip()
+    key = f"text:{column}"
+    if key not in layout.cache:
+        distinct = layout.distinct(frame, column)
+        stripped = pc.utf8_trim_whitespace(distinct.values)
+        cells = pc.fill_null(pc.take(stripped, distinct.indices), "")
+        layout.cache[key] = pd.Series(pd.array(cells, dtype="str"), index=frame.index)
+    cached: pd.Series = layout.cache[key]
+    return cached
 
 
 def sibling(layout: Layout, column: str, name: str) -> str:
@@ -54,14 +79,23 @@ def present(frame: pd.DataFrame, column: str) -> np.ndarray:
     return np.asarray(frame[column].notna(), dtype=bool)
 
 
-def conditions(frame: pd.DataFrame, when: Mapping[str, object]) -> np.ndarray:
+def conditions(
+    frame: pd.DataFrame, when: Mapping[str, object], layout: Layout | None = None
+) -> np.ndarray:
     """Per row: do all `when` columns hold one of their expected values (case and surrounding
     spaces ignored)? An absent column holds nothing, so the condition does not apply."""
     applies = np.ones(len(frame), dtype=bool)
     for column, expected in when.items():
         values = expected if isinstance(expected, list) else [expected]
-        accepted = [str(v).casefold() for v in values]
-        applies &= np.asarray(text(frame, column).str.casefold().isin(accepted), dtype=bool)
+        accepted = {str(v).casefold() for v in values}
+        if layout is None or column not in frame.columns:
+            folded = text(frame, column).str.casefold()
+            applies &= np.asarray(folded.isin(list(accepted)), dtype=bool)
+        else:
+            distinct = layout.distinct(frame, column)
+            stripped = pc.utf8_trim_whitespace(distinct.values).to_pylist()
+            hit = np.array([str(t).casefold() in accepted for t in stripped], dtype=bool)
+            applies &= distinct.broadcast(hit, empty="" in accepted)
     return applies
 
 

@@ -39,7 +39,7 @@ register(
 
 
 def _forbidden_if(frame: pd.DataFrame, field: str, params: Params, layout: Layout) -> np.ndarray:
-    return ~(present(frame, field) & conditions(frame, params["when"]))
+    return ~(present(frame, field) & conditions(frame, params["when"], layout))
 
 
 register(
@@ -60,7 +60,7 @@ def _sum_equals(frame: pd.DataFrame, field: str, params: Params, layout: Layout)
     columns = layout.matching(params["members"])
     if not columns:
         return np.ones(len(frame), dtype=bool), {}
-    values = np.column_stack([numbers(frame, c) for c in columns])
+    values = np.column_stack([numbers(frame, c, layout) for c in columns])
     given = ~np.isnan(values).all(axis=1)
     total = np.nansum(values, axis=1)
     ok = ~given | np.isclose(total, params["total"])
@@ -84,12 +84,12 @@ register(
 def _conflicting_values(
     frame: pd.DataFrame, field: str, params: Params, layout: Layout
 ) -> RowResult:
-    applies = conditions(frame, params["when"])
+    applies = conditions(frame, params["when"], layout)
     columns = layout.matching(params["members"])
     found = np.full(len(frame), "", dtype=object)
     for column in columns:
         hit = np.flatnonzero(np.asarray(frame[column].isin(list(params["values"])), dtype=bool))
-        names = text(frame, column).to_numpy(dtype=object)[hit]
+        names = text(frame, column, layout).to_numpy(dtype=object)[hit]
         found[hit] = [n if f == "" else f"{f}, {n}" for f, n in zip(found[hit], names, strict=True)]
     ok = ~(applies & (found != ""))
     return ok, {"sources": found}

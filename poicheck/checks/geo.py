@@ -3,6 +3,8 @@ poicheck.geodata). Expensive look-ups run once per distinct value and are broadc
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 import pandas as pd
 import pyarrow as pa
@@ -28,7 +30,10 @@ def _pair(
     if layout is not None and key in layout.cache:
         cached: tuple[np.ndarray, np.ndarray] = layout.cache[key]
         return cached
-    pair = numbers(frame, f"{container}.Latitude"), numbers(frame, f"{container}.Longitude")
+    pair = (
+        numbers(frame, f"{container}.Latitude", layout),
+        numbers(frame, f"{container}.Longitude", layout),
+    )
     if layout is not None:
         layout.cache[key] = pair
     return pair
@@ -91,16 +96,46 @@ register(
 )
 
 
-def _look_up(distinct: pd.DataFrame) -> pd.DataFrame:
-    """inside / swapped / found for distinct (lat, lon, cc) rows, with batched zone look-ups.
+@dataclass(frozen=True)
+class Places:
+    """Per row: is the position inside its country (None: not checkable), would the swapped
+    position be, the countries found there, and the expected country (alpha-2)."""
 
-    The swapped position is looked up only where the point is not inside: for a point in its
-    country the swap cannot matter."""
-    lat, lon = distinct["lat"].to_numpy(dtype=float), distinct["lon"].to_numpy(dtype=float)
-    expected = distinct["cc"].to_numpy(dtype=object)
+    inside: np.ndarray
+    swapped: np.ndarray
+    found: np.ndarray
+    country: np.ndarray
+
+
+def distinct_points(
+    lat: np.ndarray, lon: np.ndarray, labels: np.ndarray, decimals: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """The distinct (position rounded to `decimals`, label) pairs of the rows whose position
+    is on the globe and whose label (an integer code) is not negative: each row's pair
+    number (-1 for the others) and the first row of each pair. Pairs are integers (a
+    position on a grid of 10^-decimals degrees, times the label), hashed once."""
+    scale = 10**decimals
+    valid = (np.abs(lat) <= 90) & (np.abs(lon) <= 180) & (labels >= 0)
+    rows = np.flatnonzero(valid)
+    grid_lat = np.rint(np.round(lat[rows], decimals) * scale).astype(np.int64) + 90 * scale
+    grid_lon = np.rint(np.round(lon[rows], decimals) * scale).astype(np.int64) + 180 * scale
+    width = int(labels.max(initial=0)) + 1
+    key = (grid_lat * (360 * scale + 1) + grid_lon) * width + labels[rows]
+    codes, uniques = pd.factorize(key)
+    pair = np.full(len(lat), -1, dtype=np.int64)
+    pair[rows] = codes
+    first = np.empty(len(uniques), dtype=np.int64)
+    first[codes[::-1]] = rows[::-1]
+    return pair, first
+
+
+def _look_up(lat: np.ndarray, lon: np.ndarray, expected: np.ndarray) -> tuple[np.ndarray, ...]:
+    """inside / swapped / found for distinct (lat, lon, expected alpha-2) points, with
+    batched zone look-ups. The swapped position is looked up only where the point is not
+    inside: for a point in its country the swap cannot matter."""
     here = [geodata.zone_countries(z) for z in geodata.time_zones_at(lat, lon)]
     inside = np.array([cc in found for cc, found in zip(expected, here, strict=True)], dtype=bool)
-    swapped = np.zeros(len(distinct), dtype=bool)
+    swapped = np.zeros(len(lat), dtype=bool)
     ask = np.flatnonzero(~inside & (np.abs(lon) <= 90))
     if len(ask):
         there = geodata.time_zones_at(lon[ask], lat[ask])
@@ -111,51 +146,67 @@ def _look_up(distinct: pd.DataFrame) -> pd.DataFrame:
     for countries in set(here):
         shown = ", ".join(sorted(geodata.country_name(c) for c in countries))
         names[countries] = shown or "no country (at sea)"
-    out = distinct.reset_index(drop=True).astype({"lat": float, "lon": float, "cc": object})
-    out["inside"] = inside.astype(object)
-    out["swapped"] = swapped.astype(object)
-    out["found"] = np.array([names[c] for c in here], dtype=object)
-    return out
+    return inside, swapped, np.array([names[c] for c in here], dtype=object)
 
 
-def _places(frame: pd.DataFrame, field: str, country: str, layout: Layout) -> pd.DataFrame:
-    """inside / swapped / found / cc per row, looked up once per distinct (position, country)
-    and cached per table, since the swap rule asks the same questions."""
+def _places(frame: pd.DataFrame, field: str, country: str, layout: Layout) -> Places:
+    """Places per row, looked up once per distinct (position, country) and cached per
+    table, since the swap rule asks the same questions."""
     key = f"in_country:{field}"
     if key not in layout.cache:
         lat, lon = _pair(frame, field, layout)
-        codes = text(frame, country)
-        alpha2 = codes.map({c: geodata.alpha2(c) for c in codes.unique() if c})
-        points = pd.DataFrame(
-            {"lat": np.round(lat, 5), "lon": np.round(lon, 5), "cc": alpha2.astype(object)}
+        alpha2, labels = _alpha2(frame, country, layout)
+        pair, first = distinct_points(lat, lon, labels, 5)
+        expected = alpha2[labels[first]]
+        inside, swapped, found = _look_up(
+            np.round(lat[first], 5), np.round(lon[first], 5), expected
         )
-        points = points[(points["lat"].abs() <= 90) & (points["lon"].abs() <= 180)].dropna()
-        looked_up = _look_up(points.drop_duplicates())
-        merged = points.reset_index().merge(looked_up, on=["lat", "lon", "cc"], how="left")
-        columns = ["inside", "swapped", "found", "cc"]
-        result = pd.DataFrame(index=frame.index, columns=columns, dtype=object)
-        result.loc[merged["index"], columns] = merged[columns].to_numpy()
-        layout.cache[key] = result
-    cached: pd.DataFrame = layout.cache[key]
+        rows = np.flatnonzero(pair >= 0)
+
+        def per_row(per_point: np.ndarray) -> np.ndarray:
+            out = np.full(len(frame), None, dtype=object)
+            out[rows] = per_point[pair[rows]]
+            return out
+
+        layout.cache[key] = Places(
+            per_row(inside), per_row(swapped), per_row(found), per_row(expected)
+        )
+    cached: Places = layout.cache[key]
     return cached
+
+
+def _alpha2(frame: pd.DataFrame, column: str, layout: Layout) -> tuple[np.ndarray, np.ndarray]:
+    """The alpha-2 codes of a country column's distinct (stripped) values, and per row the
+    index of its code there (-1 where the column is empty or the country unknown)."""
+    if column not in frame.columns:
+        return np.array([], dtype=object), np.full(len(frame), -1, dtype=np.int64)
+    distinct = layout.distinct(frame, column)
+    codes = [
+        geodata.alpha2(str(v).strip()) if str(v).strip() else None
+        for v in distinct.values.to_pylist()
+    ]
+    known = np.array([c is not None for c in codes], dtype=bool)
+    alpha2 = np.array(codes, dtype=object)
+    labels = np.where(distinct.codes >= 0, distinct.codes, -1).astype(np.int64)
+    labels[labels >= 0] = np.where(known[labels[labels >= 0]], labels[labels >= 0], -1)
+    return alpha2, labels
 
 
 def _in_country(frame: pd.DataFrame, field: str, params: Params, layout: Layout) -> RowResult:
     """The point lies in Address.Country; with `swapped`, fail only when the swap would fix it."""
-    result = _places(frame, field, params["country"], layout)
-    checkable = result["inside"].notna().to_numpy()
-    inside = result["inside"].fillna(True).to_numpy(dtype=bool)
-    fixed = result["swapped"].fillna(False).to_numpy(dtype=bool)
+    places = _places(frame, field, params["country"], layout)
+    checkable = places.inside != None  # noqa: E711 (elementwise on an object array)
+    inside = np.where(checkable, places.inside, True).astype(bool)
+    fixed = np.where(checkable, places.swapped, False).astype(bool)
     bad = checkable & ~inside & (fixed if params.get("swapped") else ~fixed)
     failing = np.flatnonzero(bad)
     country = np.full(len(frame), "", dtype=object)
     country[failing] = [
-        geodata.country_name(c) if isinstance(c, str) else ""
-        for c in result["cc"].to_numpy(dtype=object)[failing]
+        geodata.country_name(c) if isinstance(c, str) else "" for c in places.country[failing]
     ]
     return ~bad, {
         "value": _shown(frame, field, failing),
-        "found": result["found"].fillna("").to_numpy(dtype=object),
+        "found": np.where(checkable, places.found, ""),
         "country": country,
         "swap": _shown(frame, field, failing, swap=True),
     }
@@ -175,8 +226,8 @@ register(
 
 
 def _postal_code(frame: pd.DataFrame, field: str, params: Params, layout: Layout) -> RowResult:
-    codes = text(frame, params["country"])
-    postal = text(frame, field)
+    codes = text(frame, params["country"], layout)
+    postal = text(frame, field, layout)
     pairs = pd.DataFrame({"country": codes, "postal": postal})
     distinct = pairs[(pairs["postal"] != "") & (pairs["country"] != "")].drop_duplicates()
     verdict = []
@@ -225,19 +276,35 @@ register(
 
 def _time_zone(frame: pd.DataFrame, field: str, params: Params, layout: Layout) -> RowResult:
     lat, lon = _pair(frame, params["position"], layout)
-    given = text(frame, field)
-    given = given.where(given.str.fullmatch(r"UTC[+-][0-9]{2}:[0-9]{2}"), "")  # else ADR015
-    points = pd.DataFrame({"lat": np.round(lat, 4), "lon": np.round(lon, 4), "tz": given})
-    distinct = points[(points["tz"] != "")].dropna().drop_duplicates()
-    zones = geodata.time_zones_at(distinct["lat"], distinct["lon"])
-    verdict = []
-    for zone, tz in zip(zones, distinct["tz"], strict=True):
-        offsets = geodata.utc_offsets(zone) if zone and not zone.startswith("Etc/") else frozenset()
-        verdict.append(
-            "" if not offsets or tz in offsets else f"{zone}: {' or '.join(sorted(offsets))}"
+    expected = np.full(len(frame), "", dtype=object)
+    if field not in frame.columns:
+        return np.ones(len(frame), dtype=bool), {"expected": expected}
+    distinct = layout.distinct(frame, field)
+    offsets = pc.utf8_trim_whitespace(distinct.values)
+    # A malformed offset is ADR015's finding, not this one's.
+    wellformed = np.asarray(pc.match_substring_regex(offsets, r"^UTC[+-][0-9]{2}:[0-9]{2}$"))
+    labels = np.where(distinct.codes >= 0, distinct.codes, -1).astype(np.int64)
+    labels[labels >= 0] = np.where(wellformed[labels[labels >= 0]], labels[labels >= 0], -1)
+    pair, first = distinct_points(lat, lon, labels, 4)
+    if len(first):
+        zones = geodata.time_zones_at(np.round(lat[first], 4), np.round(lon[first], 4))
+        given = offsets.to_pylist()
+        verdict = np.array(
+            [
+                _offset_verdict(zone, given[label])
+                for zone, label in zip(zones, labels[first], strict=True)
+            ],
+            dtype=object,
         )
-    expected = _broadcast(points, distinct.assign(expected=verdict), "expected", "")
+        rows = np.flatnonzero(pair >= 0)
+        expected[rows] = verdict[pair[rows]]
     return expected == "", {"expected": expected}
+
+
+def _offset_verdict(zone: str | None, given: str) -> str:
+    """ "" when `given` is an offset of the zone (or the zone is unknown), else the zone's."""
+    offsets = geodata.utc_offsets(zone) if zone and not zone.startswith("Etc/") else frozenset()
+    return "" if not offsets or given in offsets else f"{zone}: {' or '.join(sorted(offsets))}"
 
 
 def _broadcast(
@@ -276,38 +343,57 @@ def _group_together(frame: pd.DataFrame, field: str, params: Params, layout: Lay
     """EVSEs sharing a station or pool ID stand within `max_distance` metres of the group's
     median position and, with `compare_address`, at the group's majority address. When no
     address has a majority, every member is reported: the data cannot say which one is right."""
-    key = text(frame, field)
+    codes = folded_codes(frame, field, layout, fold=False)
     lat, lon = _pair(frame, POSITION, layout)
     # A position outside the globe is GEO003/GEO004's finding; it does not count here.
     outside = (np.abs(lat) > 90) | (np.abs(lon) > 180)
     lat, lon = np.where(outside, np.nan, lat), np.where(outside, np.nan, lon)
-    codes = pd.factorize(key)[0]
-    counted = np.bincount(codes, minlength=1)
-    size = np.where(key.to_numpy() != "", counted[codes], 0)
-    by_key = pd.DataFrame({"lat": lat, "lon": lon}).groupby(codes, sort=False)
-    centre_lat = by_key["lat"].median().reindex(range(len(counted))).to_numpy()[codes]
-    centre_lon = by_key["lon"].median().reindex(range(len(counted))).to_numpy()[codes]
+    groups = int(codes.max(initial=-1)) + 1
+    counted = np.bincount(codes[codes >= 0], minlength=groups)
+    size = np.where(codes >= 0, counted[np.maximum(codes, 0)] if groups else 0, 0)
+    shared = np.where(size > 1, codes, -1)  # only groups of several EVSEs are compared
+    centre_lat = _medians(shared, lat, groups)[np.maximum(codes, 0)] if groups else lat
+    centre_lon = _medians(shared, lon, groups)[np.maximum(codes, 0)] if groups else lon
     distance = np.nan_to_num(haversine(lat, lon, centre_lat, centre_lon))
     far = (size > 1) & (distance > params["max_distance"])
     reason = np.full(len(frame), "", dtype=object)
     elsewhere = np.zeros(len(frame), dtype=bool)
     if params.get("compare_address"):
-        majority, distinct = _majority_address(codes, _address(frame, layout))
+        keys = np.where(codes >= 0, codes, groups)
+        majority, distinct = _majority_address(keys, _address(frame, layout))
         elsewhere = (size > 1) & (distinct > 1) & ~majority & ~far
         reason[elsewhere] = f"its address differs from that of the other EVSEs with this {field}"
-    metres = distance.round().astype(int).astype(str).astype(object)
-    reason[far] = "it stands " + metres[far] + f" m from the other EVSEs with this {field}"
+    rows = np.flatnonzero(far)
+    metres = [str(int(m)) for m in distance[rows].round()]
+    reason[rows] = [f"it stands {m} m from the other EVSEs with this {field}" for m in metres]
     return ~(far | elsewhere), {"reason": reason}
 
 
-def _majority_address(codes: np.ndarray, address: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+def _medians(codes: np.ndarray, values: np.ndarray, groups: int) -> np.ndarray:
+    """The median of `values` (NaN left out) per group code (negative codes left out), as
+    pandas computes it: the middle value, or the mean of the two middle ones."""
+    kept = (codes >= 0) & ~np.isnan(values)
+    code, value = codes[kept], values[kept]
+    order = np.lexsort((value, code))
+    code, value = code[order], value[order]
+    count = np.bincount(code, minlength=groups)
+    start = np.cumsum(count) - count
+    medians = np.full(groups, np.nan)
+    has = count > 0
+    low = start[has] + (count[has] - 1) // 2
+    high = start[has] + count[has] // 2
+    medians[has] = (value[low] + value[high]) / 2
+    return medians
+
+
+def _majority_address(codes: np.ndarray, places: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Per row: is its address the single most frequent one of its group, and how many
     distinct addresses the group has; counted on integer codes (no per-group Python)."""
-    places = pd.factorize(address)[0].astype(np.int64)
-    pair = codes.astype(np.int64) * (int(places.max(initial=0)) + 1) + places
+    width = int(places.max(initial=0)) + 1
+    pair = codes.astype(np.int64) * width + places
     pairs, inverse = np.unique(pair, return_inverse=True)
     pair_count = np.bincount(inverse)
-    pair_key = pairs // (int(places.max(initial=0)) + 1)
+    pair_key = pairs // width
     most = np.zeros(int(codes.max(initial=0)) + 1, dtype=np.int64)
     np.maximum.at(most, pair_key, pair_count)
     ties = np.bincount(pair_key, weights=pair_count == most[pair_key], minlength=len(most))
@@ -316,20 +402,35 @@ def _majority_address(codes: np.ndarray, address: pd.Series) -> tuple[np.ndarray
     return majority, distinct[codes]
 
 
-def _address(frame: pd.DataFrame, layout: Layout) -> pd.Series:
-    """Street, number, postal code and city, case-folded (once per distinct value), for
-    comparing the addresses of a group; built once per table."""
+def _address(frame: pd.DataFrame, layout: Layout) -> np.ndarray:
+    """Street, number, postal code and city as one integer per row (equal when all four
+    are equal, case and surrounding spaces ignored), for comparing the addresses of a
+    group; built once per table."""
     if "address" not in layout.cache:
-        parts = [_casefolded(text(frame, f"Address.{p}")) for p in ADDRESS_PARTS]
-        layout.cache["address"] = parts[0] + " " + parts[1] + ", " + parts[2] + " " + parts[3]
-    cached: pd.Series = layout.cache["address"]
+        address = np.zeros(len(frame), dtype=np.int64)
+        for part in ADDRESS_PARTS:
+            codes = folded_codes(frame, f"Address.{part}", layout, fold=True) + 1
+            address = pd.factorize(address * (int(codes.max(initial=0)) + 1) + codes)[0]
+        layout.cache["address"] = address.astype(np.int64)
+    cached: np.ndarray = layout.cache["address"]
     return cached
 
 
-def _casefolded(values: pd.Series) -> pd.Series:
-    codes, distinct = pd.factorize(values)
-    folded = np.array([str(v).casefold() for v in distinct], dtype=object)
-    return pd.Series(folded[codes], index=values.index, dtype="str")
+def folded_codes(frame: pd.DataFrame, column: str, layout: Layout, *, fold: bool) -> np.ndarray:
+    """Per row, an integer standing for the column's stripped (and with `fold`, case-folded)
+    text: equal texts, equal integers; -1 for an empty cell or an absent column."""
+    if column not in frame.columns:
+        return np.full(len(frame), -1, dtype=np.int64)
+    distinct = layout.distinct(frame, column)
+    texts = [str(v).strip() for v in distinct.values.to_pylist()]
+    if fold:
+        texts = [t.casefold() for t in texts]
+    number = pd.factorize(np.array(texts, dtype=object))[0] if texts else np.array([], int)
+    number = np.where([t == "" for t in texts], -1, number) if texts else number
+    codes = distinct.codes
+    return np.where(codes >= 0, number[np.maximum(codes, 0)] if len(number) else -1, -1).astype(
+        np.int64
+    )
 
 
 register(

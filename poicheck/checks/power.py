@@ -42,8 +42,8 @@ register(
 
 def _range_by_sibling(frame: pd.DataFrame, field: str, params: Params, layout: Layout) -> RowResult:
     """A number's plausible range depends on a sibling's value (e.g. Power by PowerType)."""
-    kind = text(frame, sibling(layout, field, params["sibling"]))
-    value = numbers(frame, field)
+    kind = text(frame, sibling(layout, field, params["sibling"]), layout)
+    value = numbers(frame, field, layout)
     ok = np.ones(len(frame), dtype=bool)
     expected = np.full(len(frame), "", dtype=object)
     for case, bounds in params["ranges"].items():
@@ -82,11 +82,11 @@ PHASES = {"AC_1_PHASE": 1.0, "AC_3_PHASE": 3.0, "DC": 1.0}
 
 def _power_formula(frame: pd.DataFrame, field: str, params: Params, layout: Layout) -> RowResult:
     """Power ~ phases x Voltage x Amperage / 1000 (voltage line to neutral)."""
-    kind = text(frame, sibling(layout, field, "PowerType"))
+    kind = text(frame, sibling(layout, field, "PowerType"), layout)
     phases = kind.map(PHASES).to_numpy(dtype=float, na_value=np.nan)
-    volts = numbers(frame, sibling(layout, field, "Voltage"))
-    amps = numbers(frame, sibling(layout, field, "Amperage"))
-    power = numbers(frame, field)
+    volts = numbers(frame, sibling(layout, field, "Voltage"), layout)
+    amps = numbers(frame, sibling(layout, field, "Amperage"), layout)
+    power = numbers(frame, field, layout)
     expected = phases * volts * amps / 1000
     tolerance = np.maximum(params["relative"] * expected, params["absolute"])
     known = ~np.isnan(expected) & ~np.isnan(power)
@@ -122,7 +122,7 @@ def _plugs_match_power(
     frame: pd.DataFrame, field: str, params: Params, layout: Layout
 ) -> RowResult:
     """Plugs agree with the facilities' power types: a DC plug needs a DC facility and back."""
-    plugs = text(frame, field)
+    plugs = text(frame, field, layout)
     values = pa.array(plugs.array)
 
     def listing(names: list[str]) -> np.ndarray:

@@ -90,7 +90,7 @@ register(
 
 
 def _required_if(frame: pd.DataFrame, field: str, params: Params, layout: Layout) -> np.ndarray:
-    return present(frame, field) | ~conditions(frame, params["when"])
+    return present(frame, field) | ~conditions(frame, params["when"], layout)
 
 
 register(

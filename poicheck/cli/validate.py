@@ -42,6 +42,7 @@ class ValidateOptions:
     max_findings: int | None = None
     engine: str = "arrow"
     chunk_rows: int | None = None
+    workers: int | None = None
 
 
 def load_report(options: ValidateOptions) -> tuple[Report, str]:
@@ -69,6 +70,7 @@ def load_report(options: ValidateOptions) -> tuple[Report, str]:
             progress=bar,
             engine=options.engine,
             chunk_rows=options.chunk_rows,
+            workers=options.workers,
         )
     return report, fail_on
 
@@ -150,6 +152,14 @@ def use_color() -> bool:
     help="Read CSV files N records at a time, in bounded memory (same findings); 0 reads "
     f"every file at once [default: chunks of {CHUNK_ROWS:,} for files over "
     f"{MAX_CSV_BYTES // MiB:,} MiB].",
+)
+@click.option(
+    "--workers",
+    type=click.IntRange(min=1),
+    default=None,
+    metavar="N",
+    help="Processes that check a large file together (Linux; same findings) "
+    "[default: one per available CPU].",
 )
 @click.option(
     "--quiet",

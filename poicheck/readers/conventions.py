@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -25,7 +25,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from poicheck.ruleset.model import Property
-from poicheck.table import Layout
+from poicheck.table import Distinct, Layout
 
 COMMA_DECIMAL = re.compile(r"(-?)([0-9]+),([0-9]+)")
 DOT_DECIMAL = re.compile(r"-?[0-9]+\.[0-9]+")
@@ -112,51 +112,71 @@ class Survey:
         return {name: spelled for name, spelled in self.booleans.items() if spelled is not None}
 
 
-def survey(frame: pd.DataFrame, layout: Layout, offset: int = 0) -> Survey:
-    """The survey of `frame`, whose first row is record `offset` of the file."""
+def survey(
+    frame: pd.DataFrame,
+    layout: Layout,
+    offset: int = 0,
+    encoded: Mapping[str, Distinct] | None = None,
+) -> Survey:
+    """The survey of `frame`, whose first row is record `offset` of the file (`encoded`:
+    the distinct values of its columns, where known)."""
     found = Survey()
     for name, prop in numeric_columns(frame, layout).items():
-        values = pc.utf8_trim_whitespace(pa.array(frame[name].array))
-        if pc.any(pc.match_substring_regex(values, f"^{DOT_DECIMAL.pattern}$")).as_py():
+        distinct = _distinct(frame, name, encoded)
+        trimmed = pc.utf8_trim_whitespace(distinct.values)
+        dotted = np.asarray(pc.match_substring_regex(trimmed, f"^{DOT_DECIMAL.pattern}$"))
+        if (dotted & distinct.used).any():
             found.dot_decimal = True
-        rewritten = _comma_cells(frame[name], values, prop)
+        rewritten = _comma_cells(frame[name], distinct, prop)
         if rewritten:
             records = list(rewritten)
             first = records[0]
             old = str(frame[name].iloc[first])
             found.commas[name] = Rewritten(len(records), offset + first, old, rewritten[first])
     for name, prop in layout.property_of.items():
-        if prop.base == "boolean" and name in frame.columns and frame[name].notna().any():
-            found.booleans[name] = _boolean_spelling(frame[name], offset)
+        if prop.base == "boolean" and name in frame.columns:
+            distinct = _distinct(frame, name, encoded)
+            if distinct.used.any():
+                found.booleans[name] = _boolean_spelling(frame[name], distinct, offset)
     return found
 
 
-def apply(frame: pd.DataFrame, layout: Layout, found: Survey) -> pd.DataFrame:
-    """`frame` with the conventions of the (whole file's) survey applied to its cells."""
+def apply(
+    frame: pd.DataFrame,
+    layout: Layout,
+    found: Survey,
+    encoded: Mapping[str, Distinct] | None = None,
+) -> tuple[pd.DataFrame, set[str]]:
+    """`frame` with the conventions of the (whole file's) survey applied to its cells, and
+    the columns that changed."""
+    changed: set[str] = set()
     numeric = numeric_columns(frame, layout)
     for name in found.decimal_comma:
         if name in numeric:
-            values = pc.utf8_trim_whitespace(pa.array(frame[name].array))
-            rewritten = _comma_cells(frame[name], values, numeric[name])
+            rewritten = _comma_cells(frame[name], _distinct(frame, name, encoded), numeric[name])
             if rewritten:
                 series = frame[name].copy()
                 records = np.fromiter(rewritten, dtype=np.int64, count=len(rewritten))
                 series.iloc[records] = list(rewritten.values())
                 frame = frame.assign(**{name: series})
+                changed.add(name)
     for name in found.boolean_words:
         if name in frame.columns:
             original = frame[name]
-            values = pa.array(original.array, type=pa.large_string())
-            if isinstance(values, pa.ChunkedArray):
-                values = values.combine_chunks()
-            encoded = pc.dictionary_encode(values)
-            trimmed = pc.utf8_trim_whitespace(encoded.dictionary).to_pylist()
+            distinct = _distinct(frame, name, encoded)
+            trimmed = pc.utf8_trim_whitespace(distinct.values).to_pylist()
             words = pa.array(
-                [BOOLEAN_WORDS[str(t).casefold()] for t in trimmed], type=pa.large_string()
+                [BOOLEAN_WORDS.get(str(t).casefold()) for t in trimmed], type=pa.large_string()
             )
-            spelled: Any = pd.array(pc.take(words, encoded.indices), dtype=original.dtype)
+            spelled: Any = pd.array(pc.take(words, distinct.indices), dtype=original.dtype)
             frame = frame.assign(**{name: pd.Series(spelled, index=original.index)})
-    return frame
+            changed.add(name)
+    return frame, changed
+
+
+def _distinct(frame: pd.DataFrame, name: str, encoded: Mapping[str, Distinct] | None) -> Distinct:
+    known = (encoded or {}).get(name)
+    return known if known is not None else Distinct.of(frame[name])
 
 
 def numeric_columns(frame: pd.DataFrame, layout: Layout) -> dict[str, Property]:
@@ -184,24 +204,27 @@ def _validator(prop: Property) -> Callable[[pa.Array], np.ndarray] | None:
     return validator(prop)
 
 
-def _comma_cells(series: pd.Series, trimmed: pa.Array, prop: Property) -> dict[int, str]:
+def _comma_cells(series: pd.Series, distinct: Distinct, prop: Property) -> dict[int, str]:
     """Record (in `series`) -> rewritten text, for the cells a decimal comma convention
     rewrites. Numbers are read whatever they are (3,7 kW becomes 3.7, which PWR007 then
     reports); a pattern column only takes a value its pattern accepts."""
-    found = pc.match_substring_regex(trimmed, f"^{COMMA_DECIMAL.pattern}$")
-    records = np.flatnonzero(np.asarray(pc.fill_null(found, False)))
-    if not len(records):
+    trimmed = pc.utf8_trim_whitespace(distinct.values)
+    commas = np.asarray(pc.match_substring_regex(trimmed, f"^{COMMA_DECIMAL.pattern}$"))
+    if not (commas & distinct.used).any():
         return {}
-    written = [str(v).strip() for v in series.iloc[records]]
-    distinct = list(dict.fromkeys(written))
-    dotted = [_dotted(text, prop) for text in distinct]
+    texts = trimmed.to_pylist()
+    dotted = {int(i): _dotted(texts[i], prop) for i in np.flatnonzero(commas & distinct.used)}
     check = _validator(prop)
-    if prop.base in ("integer", "decimal") or check is None:
-        accepted = [True] * len(dotted)
-    else:
-        accepted = list(check(pa.array(dotted, type=pa.large_string())))
-    new = {old: d for old, d, ok in zip(distinct, dotted, accepted, strict=True) if ok}
-    return {int(r): new[w] for r, w in zip(records, written, strict=True) if w in new}
+    if prop.base not in ("integer", "decimal") and check is not None:
+        accepted = check(pa.array(list(dotted.values()), type=pa.large_string()))
+        dotted = {i: d for (i, d), ok in zip(dotted.items(), accepted, strict=True) if ok}
+    if not dotted:
+        return {}
+    rewritten = np.zeros(len(texts), dtype=bool)
+    rewritten[list(dotted)] = True
+    records = np.flatnonzero(distinct.broadcast(rewritten))
+    codes = distinct.codes[records]
+    return {int(r): dotted[int(c)] for r, c in zip(records, codes, strict=True)}
 
 
 def _dotted(text: str, prop: Property) -> str:
@@ -214,19 +237,16 @@ def _dotted(text: str, prop: Property) -> str:
     return f"{sign}{whole}.{fraction}"
 
 
-def _boolean_spelling(series: pd.Series, offset: int) -> Rewritten | None:
+def _boolean_spelling(series: pd.Series, distinct: Distinct, offset: int) -> Rewritten | None:
     """A boolean column's spelling: its rewrite when every cell is a vocabulary word, None
     when one is not."""
-    values = pa.array(series.array, type=pa.large_string())
-    if isinstance(values, pa.ChunkedArray):
-        values = values.combine_chunks()
-    encoded = pc.dictionary_encode(values)
+    held = distinct.values.filter(pa.array(distinct.used))
     # pandas' str.strip is pyarrow's utf8_trim_whitespace; casefold is Python's.
-    trimmed = pc.utf8_trim_whitespace(encoded.dictionary).to_pylist()
+    trimmed = pc.utf8_trim_whitespace(held).to_pylist()
     if not {str(t).casefold() for t in trimmed} <= BOOLEAN_WORDS.keys():
         return None
-    filled = np.flatnonzero(np.asarray(pc.is_valid(encoded.indices)))
+    filled = np.flatnonzero(distinct.codes >= 0)
     first = int(filled[0])
     written = str(series.iloc[first])
-    spellings = frozenset(str(v).strip() for v in encoded.dictionary.to_pylist())
+    spellings = frozenset(str(v).strip() for v in held.to_pylist())
     return Rewritten(len(filled), offset + first, written, "", spellings)

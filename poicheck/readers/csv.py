@@ -300,8 +300,11 @@ def _options(encoding: str, delimiter: str, width: int, lines: int) -> dict[str,
         "convert_options": pacsv.ConvertOptions(
             # large_string is what pandas' "str" dtype holds: no conversion afterwards.
             column_types={n: pa.large_string() for n in names},
-            strings_can_be_null=False,
-            quoted_strings_can_be_null=False,
+            # An empty cell is a missing value; pyarrow's default null spellings (n/a, NULL,
+            # NaN...) are text the placeholder rules judge, not missing values.
+            null_values=[""],
+            strings_can_be_null=True,
+            quoted_strings_can_be_null=True,
         ),
     }
 

@@ -33,7 +33,7 @@ import pyarrow.compute as pc
 from poicheck.checks import get_kind
 from poicheck.readers import conventions
 from poicheck.ruleset.model import Property, RuleSet
-from poicheck.table import Layout
+from poicheck.table import Distinct, Layout
 
 MAX_CELL = 32_767  # the most characters an Excel cell holds
 INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad"), None)
@@ -81,29 +81,37 @@ def analyse(
     *,
     survey: conventions.Survey | None = None,
     offset: int = 0,
-) -> tuple[pd.DataFrame, list[Issue]]:
+    encoded: Mapping[str, Distinct] | None = None,
+) -> tuple[pd.DataFrame, list[Issue], dict[str, Distinct]]:
     """Rewrite what is certain and find what is lost; return the new frame and the issues.
 
     `natives` holds, per column, the native spreadsheet values that are not text (numbers,
     dates), by record. A chunk of a file (its first row being record `offset`) is rewritten
     by the conventions of the whole file's `survey` (see `cleaned` and `conventions`).
+    `encoded` holds the distinct values of columns, where known; the distinct values of the
+    columns left as they were are returned for the engine.
     """
     layout = Layout(frame.columns, ruleset)
     natives = natives or {}
     issues: list[Issue] = []
-    result = _per_cell(frame, layout, natives, issues)
+    distinct = dict(encoded or {})
+    result = _per_cell(frame, layout, natives, issues, distinct)
     if survey is None:
-        survey = conventions.survey(result, layout, offset)
-    result = conventions.apply(result, layout, survey)
-    issues.extend(_convention_issues(survey, offset, len(result)))
-    issues.extend(_lost_zeros(result, layout, natives))
-    return result, issues
+        survey = conventions.survey(result, layout, offset, distinct)
+    applied, changed = conventions.apply(result, layout, survey, distinct)
+    distinct = {k: v for k, v in distinct.items() if k not in changed}
+    issues.extend(_convention_issues(survey, offset, len(applied)))
+    issues.extend(_lost_zeros(applied, layout, natives))
+    return applied, issues, distinct
 
 
-def cleaned(frame: pd.DataFrame, ruleset: RuleSet) -> pd.DataFrame:
+def cleaned(
+    frame: pd.DataFrame, ruleset: RuleSet, encoded: Mapping[str, Distinct]
+) -> tuple[pd.DataFrame, dict[str, Distinct]]:
     """`frame` rewritten cell by cell as `analyse` does, conventions not yet applied: what
-    the survey of a chunk is taken on."""
-    return _per_cell(frame, Layout(frame.columns, ruleset), {}, [])
+    the survey of a chunk is taken on; with its columns' distinct values."""
+    distinct = dict(encoded)
+    return _per_cell(frame, Layout(frame.columns, ruleset), {}, [], distinct), distinct
 
 
 def _per_cell(
@@ -111,11 +119,14 @@ def _per_cell(
     layout: Layout,
     natives: Mapping[str, Mapping[int, Any]],
     issues: list[Issue],
+    encoded: dict[str, Distinct],
 ) -> pd.DataFrame:
+    """Cells rewritten one by one; `encoded` has (or gets) the distinct values of each
+    column, as rewritten."""
     out: dict[str, pd.Series] = {}
     for name in frame.columns:
         series = frame[name]
-        distinct = Distinct.of(series)
+        distinct = encoded.get(name) or Distinct.of(series)
         if distinct.longest() > MAX_CELL:
             series = _oversized(name, series, issues)
             distinct = Distinct.of(series)
@@ -124,7 +135,10 @@ def _per_cell(
             native = natives.get(name, {})
             issues.extend(_native_damage(name, prop, native))
             issues.extend(_scientific(name, prop, native, series, distinct))
-            series = _cleaned(name, prop, series, distinct, issues)
+            cleaned_series = _cleaned(name, prop, series, distinct, issues)
+            if cleaned_series is not series:
+                series, distinct = cleaned_series, Distinct.of(cleaned_series)
+        encoded[name] = distinct
         out[name] = series
     return pd.DataFrame(out, index=frame.index) if out else frame
 
@@ -145,31 +159,6 @@ def _convention_issues(survey: conventions.Survey, offset: int, length: int) -> 
             }
             issues.append(Issue("TBL009", done.record - offset, name, done.written, details))
     return issues
-
-
-@dataclass(frozen=True)
-class Distinct:
-    """A text column as its distinct values and each cell's index into them (null for an
-    empty cell): per-value work runs once per distinct value, then is broadcast back."""
-
-    values: pa.Array
-    indices: pa.Array
-
-    @classmethod
-    def of(cls, series: pd.Series) -> Distinct:
-        column = pa.array(series.array, type=pa.large_string())
-        if isinstance(column, pa.ChunkedArray):
-            column = column.combine_chunks()
-        encoded = pc.dictionary_encode(column)
-        return cls(encoded.dictionary, encoded.indices)
-
-    def longest(self) -> int:
-        return int(pc.max(pc.utf8_length(self.values)).as_py() or 0)
-
-    def broadcast(self, mask: pa.Array | np.ndarray) -> np.ndarray:
-        """A per-distinct-value mask as a per-cell numpy mask (False for empty cells)."""
-        taken = pc.take(pa.array(mask, type=pa.bool_()), self.indices)
-        return np.asarray(pc.fill_null(taken, False), dtype=bool)
 
 
 def _oversized(name: str, series: pd.Series, issues: list[Issue]) -> pd.Series:

@@ -23,6 +23,7 @@ from poicheck.ruleset.model import RuleSet
 from poicheck.table import (
     TEXT,
     CanonicalTable,
+    Distinct,
     Layout,
     RawFinding,
     Source,
@@ -222,8 +223,9 @@ def finish(
     columns, notes = plan_columns(sheet.header, sheet.body, ruleset, mapping)
     if inspect:
         _require_columns(sheet, columns, mapping)
-    data, rows, origin, kept_index, more = _records(sheet, columns, ruleset, inspect)
-    notes = [*sheet.notes, *notes, *more]
+    found = _records(sheet, columns, ruleset, inspect)
+    data, rows, origin, encoded = found.data, found.rows, found.origin, found.encoded
+    notes = [*sheet.notes, *notes, *found.notes]
     issues: list[damage.Issue] = []
     if inspect and survey is None and not len(data):
         raise InputError(
@@ -233,11 +235,15 @@ def finish(
     if inspect:
         converted = {c.name for c in columns if c.rule is not None and c.rule.converts}
         natives = _natives(
-            sheet, {k: v for k, v in origin.items() if k not in converted}, kept_index
+            sheet, {k: v for k, v in origin.items() if k not in converted}, found.kept
         )
-        data, issues = damage.analyse(data, ruleset, natives, survey=survey, offset=offset)
+        data, issues, encoded = damage.analyse(
+            data, ruleset, natives, survey=survey, offset=offset, encoded=encoded
+        )
     findings = _findings(data, rows, notes, issues, origin, sheet, ruleset)
-    return CanonicalTable(frame=data, source=sheet.source, rows=rows, reader_findings=findings)
+    table = CanonicalTable(frame=data, source=sheet.source, rows=rows, reader_findings=findings)
+    table.encoded = encoded
+    return table
 
 
 def survey(
@@ -245,19 +251,29 @@ def survey(
 ) -> tuple[conventions.Survey, int]:
     """The conventions survey of a chunk of a file and how many records it has."""
     columns, _ = plan_columns(sheet.header, sheet.body, ruleset, mapping)
-    data = _records(sheet, columns, ruleset, inspect=True)[0]
-    data = damage.cleaned(data, ruleset)
-    return conventions.survey(data, Layout(data.columns, ruleset), offset), len(data)
+    found = _records(sheet, columns, ruleset, inspect=True)
+    data, encoded = damage.cleaned(found.data, ruleset, found.encoded)
+    return conventions.survey(data, Layout(data.columns, ruleset), offset, encoded), len(data)
 
 
-def _records(
-    sheet: Sheet, columns: list[Column], ruleset: RuleSet, inspect: bool
-) -> tuple[pd.DataFrame, np.ndarray, dict[str, int], pd.Index, list[Note]]:
+@dataclass(frozen=True)
+class Records:
     """The planned columns of the non-empty rows, with their row numbers, each column's raw
-    position, the kept body rows and what was noticed (split cells, repeated headers)."""
+    position, the kept body rows, what was noticed (split cells, repeated headers) and each
+    column's distinct values."""
+
+    data: pd.DataFrame
+    rows: np.ndarray
+    origin: dict[str, int]
+    kept: pd.Index
+    notes: list[Note]
+    encoded: dict[str, Distinct]
+
+
+def _records(sheet: Sheet, columns: list[Column], ruleset: RuleSet, inspect: bool) -> Records:
     rows = np.arange(sheet.first_row, sheet.first_row + len(sheet.body), dtype=np.int64)
     data, origin, notes = _columns(sheet, columns)
-    data = _missing(data)
+    data, encoded = _missing(data)
     keep = np.ones(len(data), dtype=bool)
     if len(data.columns):
         keep &= np.asarray(data.notna().any(axis=1), dtype=bool)
@@ -266,9 +282,11 @@ def _records(
         notes.extend(Note("TBL004", row=int(rows[i])) for i in repeated)
         keep[repeated] = False
     kept_index = data.index[keep]
-    data = data[keep].reset_index(drop=True)
-    data = data[canonical_order(list(data.columns), ruleset)].astype(TEXT)
-    return data, rows[keep], origin, kept_index, notes
+    if not keep.all():
+        data = data[keep].reset_index(drop=True)
+        encoded = {name: distinct.filter(keep) for name, distinct in encoded.items()}
+    data = data[canonical_order(list(data.columns), ruleset)]
+    return Records(data, rows[keep], origin, kept_index, notes, encoded)
 
 
 def _require_columns(sheet: Sheet, columns: list[Column], mapping: ColumnMapping | None) -> None:
@@ -348,20 +366,26 @@ def _stripped(column: pd.Series) -> np.ndarray:
     return np.asarray(values.to_numpy(zero_copy_only=False), dtype=object)
 
 
-def _missing(frame: pd.DataFrame) -> pd.DataFrame:
-    """Text columns with empty and whitespace-only cells made missing (pyarrow, vectorised)."""
+def _missing(frame: pd.DataFrame) -> tuple[pd.DataFrame, dict[str, Distinct]]:
+    """Text columns with empty and whitespace-only cells made missing, judged once per
+    distinct value; with each column's distinct values, which the later steps reuse."""
     out = {}
+    encoded: dict[str, Distinct] = {}
     for name in frame.columns:
-        values = pa.array(frame[name].array, type=pa.large_string())
+        distinct = Distinct.of(frame[name])
+        values = distinct.values
         blank = pc.or_(pc.equal(pc.binary_length(values), 0), pc.utf8_is_space(values))
-        blank = pc.fill_null(blank, True)
-        cleaned = (
-            pc.if_else(blank, pa.scalar(None, pa.large_string()), values)
-            if pc.any(blank).as_py()
-            else values
-        )
-        out[name] = pd.Series(pd.array(cleaned, dtype=TEXT), index=frame.index)
-    return pd.DataFrame(out, index=frame.index) if out else pd.DataFrame(index=frame.index)
+        if pc.any(blank).as_py():
+            indices = distinct.indices
+            indices = pc.if_else(pc.take(blank, indices), pa.scalar(None, indices.type), indices)
+            distinct = Distinct(values, indices)
+            column = pd.array(pc.take(values, indices), dtype=TEXT)
+            out[name] = pd.Series(column, index=frame.index)
+        else:
+            out[name] = frame[name].astype(TEXT)
+        encoded[name] = distinct
+    data = pd.DataFrame(out, index=frame.index) if out else pd.DataFrame(index=frame.index)
+    return data, encoded
 
 
 def _natives(sheet: Sheet, origin: Mapping[str, int], kept: pd.Index) -> dict[str, dict[int, Any]]:

@@ -1,0 +1,72 @@
+"""Work shared with forked worker processes, which see the parent's tables copy-on-write.
+
+Checking is CPU-bound Python and numpy, so threads would wait on each other; a forked child
+starts in milliseconds with the whole canonical table already in its memory (nothing is
+copied or pickled on the way in, only the findings on the way back). Forking is used on
+Linux only; elsewhere, and for small inputs, the work runs in the calling process.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import sys
+from collections.abc import Callable
+from typing import Any, Generic, TypeVar
+
+T = TypeVar("T")
+
+MIN_RECORDS = 50_000  # below this, forking costs more than it saves
+
+
+def available_workers() -> int:
+    """The CPUs this process may run on (1 where forking is not used)."""
+    if not can_fork():
+        return 1
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # pragma: no cover - Linux has sched_getaffinity
+        return max(1, os.cpu_count() or 1)
+
+
+def can_fork() -> bool:
+    return sys.platform == "linux" and "fork" in multiprocessing.get_all_start_methods()
+
+
+class Forked(Generic[T]):
+    """`compute()` running in a forked child; `result()` waits for its value.
+
+    A child that fails or dies delivers nothing, and `result()` then runs `compute()` in the
+    calling process: a result never depends on the child (only the time does).
+    """
+
+    def __init__(self, compute: Callable[[], T]) -> None:
+        self._compute = compute
+        context = multiprocessing.get_context("fork")
+        self._receive, send = context.Pipe(duplex=False)
+        self._process = context.Process(target=_deliver, args=(compute, send), daemon=True)
+        self._process.start()
+        send.close()
+
+    def result(self) -> T:
+        try:
+            delivered, value = self._receive.recv()
+        except (EOFError, OSError):
+            delivered, value = False, None
+        finally:
+            self._receive.close()
+            self._process.join()
+        return value if delivered else self._compute()
+
+
+def _deliver(compute: Callable[[], Any], send: Any) -> None:
+    try:
+        outcome = (True, compute())
+    except BaseException:  # the parent computes it again and sees the real error
+        outcome = (False, None)
+    try:
+        send.send(outcome)
+    except Exception:  # e.g. a value that cannot be pickled
+        send.send((False, None))
+    finally:
+        send.close()
