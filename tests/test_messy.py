@@ -296,3 +296,17 @@ def test_reading_never_changes_an_input(tmp_path: Path, ruleset: RuleSet) -> Non
     validate(inputs, ruleset=ruleset)
     after = {p: (hashlib.sha256(p.read_bytes()).hexdigest(), p.stat().st_mtime_ns) for p in inputs}
     assert after == before
+
+
+def test_null_spellings_are_text_not_empty_cells(tmp_path: Path, ruleset: RuleSet) -> None:
+    """pyarrow reads n/a, NULL, NaN... as missing by default; for poicheck they are what the
+    user wrote (a placeholder the quality rules report), and only an empty cell is empty."""
+    data = records()
+    for record, spelled in zip(data, ["n/a", "NULL", "NaN", "-"], strict=True):
+        record["Address.HouseNum"] = spelled
+    path = tmp_path / "nulls.csv"
+    path.write_bytes(csv_bytes(rows_of(data)))
+    found = {(f.rule, f.value) for f in findings_of(path, ruleset) if "HouseNum" in f.field}
+    assert ("ADR019", "n/a") in found
+    assert ("ADR019", "NULL") in found
+    assert not any(rule == "ADR009" for rule, _ in found)  # never "missing"

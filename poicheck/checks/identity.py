@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from poicheck.checks.registry import Kind, Params, register
-from poicheck.identity import belongs_to, normalise_id, operator_part
+from poicheck.identity import normalise_id, operator_part, owned
 from poicheck.table import Layout
 
 RowResult = tuple[np.ndarray, dict[str, np.ndarray]]
@@ -43,12 +44,12 @@ def _operator_owns(frame: pd.DataFrame, field: str, params: Params, layout: Layo
             layout.notes.append(note)
         return ok, {}
     # An ID without a recognisable operator part is the format rule's finding, not this one's.
-    parts = operator_part(frame[field])
-    ok = belongs_to(frame[field], layout.operator_ids, parts) | parts.isna().to_numpy()
+    ok = owned(pa.array(frame[field].array), layout.operator_ids)
     # Details are read for failing rows only: worded for those, not for a million good ones.
     owners = np.full(len(frame), "", dtype=object)
     failing = np.flatnonzero(~ok)
-    owners[failing] = [display_operator(p) for p in parts.to_numpy(dtype=object)[failing]]
+    parts = operator_part(frame[field].iloc[failing])
+    owners[failing] = [display_operator(p) for p in parts.to_numpy(dtype=object)]
     allowed = ", ".join(layout.operator_ids)
     return ok, {"owner": owners, "allowed": np.full(len(frame), allowed, dtype=object)}
 

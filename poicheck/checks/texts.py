@@ -9,8 +9,8 @@ import pyarrow.compute as pc
 
 from poicheck.checks._arrow import passes, per_distinct
 from poicheck.checks._frame import language_column
-from poicheck.checks.identity import normalised
 from poicheck.checks.registry import Kind, Params, register
+from poicheck.identity import normalise_ids
 from poicheck.table import Layout
 
 RowResult = tuple[np.ndarray, dict[str, np.ndarray]]
@@ -39,10 +39,14 @@ def _differs_from(frame: pd.DataFrame, field: str, params: Params, layout: Layou
     other = params["other"]
     if field not in frame.columns or other not in frame.columns:
         return np.ones(len(frame), dtype=bool)
-    same = normalised(frame, field, layout, strip=True) == normalised(
-        frame, other, layout, strip=True
-    )
-    return ~np.asarray(same.fillna(False), dtype=bool)
+    # Compared once per distinct value: both columns' values normalised, numbered together.
+    mine, theirs = layout.distinct(frame, field), layout.distinct(frame, other)
+    normal = [normalise_ids(pc.utf8_trim_whitespace(d.values)) for d in (mine, theirs)]
+    joint = pc.dictionary_encode(pa.concat_arrays(normal)).indices.to_numpy()
+    numbers = joint[: len(normal[0])], joint[len(normal[0]) :]
+    left = np.where(mine.codes >= 0, numbers[0][np.maximum(mine.codes, 0)], -1)
+    right = np.where(theirs.codes >= 0, numbers[1][np.maximum(theirs.codes, 0)], -2)
+    return left != right
 
 
 register(
