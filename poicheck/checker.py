@@ -117,7 +117,7 @@ class Checker:
     def _local_findings(self, table: CanonicalTable, offset: int) -> tuple[pd.DataFrame, list[str]]:
         """The findings of the rules on single records, and the notes they left."""
         layout = self._layout(table.frame, table.rows)
-        layout.encoded = dict(table.encoded)
+        layout.encoded = {name: column.compacted() for name, column in table.encoded.items()}
         found = _record_findings(table.frame, layout, self._local, table, offset, self.engine)
         return found, list(layout.notes)
 

@@ -107,6 +107,18 @@ class Distinct:
         codes = self.codes
         return np.bincount(codes[codes >= 0], minlength=len(self.values)) > 0
 
+    def compacted(self) -> Distinct:
+        """The same cells with only the distinct values some cell holds (a slice of a table
+        keeps the whole table's values; checks run per value, so drop the others)."""
+        used = self.used
+        if used.all():
+            return self
+        number = np.cumsum(used) - 1
+        codes = self.codes
+        renumbered = np.where(codes >= 0, number[np.maximum(codes, 0)], -1).astype(np.int32)
+        indices = pa.array(renumbered, mask=codes < 0, type=pa.int32())
+        return Distinct(self.values.filter(pa.array(used)), indices)
+
     def filter(self, keep: np.ndarray) -> Distinct:
         """The cells where `keep` is true (the distinct values stay as they are)."""
         return Distinct(self.values, self.indices.filter(pa.array(keep, type=pa.bool_())))

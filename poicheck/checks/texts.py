@@ -43,9 +43,9 @@ def _differs_from(frame: pd.DataFrame, field: str, params: Params, layout: Layou
     mine, theirs = layout.distinct(frame, field), layout.distinct(frame, other)
     normal = [normalise_ids(pc.utf8_trim_whitespace(d.values)) for d in (mine, theirs)]
     joint = pc.dictionary_encode(pa.concat_arrays(normal)).indices.to_numpy()
-    numbers = joint[: len(normal[0])], joint[len(normal[0]) :]
-    left = np.where(mine.codes >= 0, numbers[0][np.maximum(mine.codes, 0)], -1)
-    right = np.where(theirs.codes >= 0, numbers[1][np.maximum(theirs.codes, 0)], -2)
+    # An empty cell's code is -1: it picks the number put at the end, which no value has.
+    left = np.append(joint[: len(normal[0])], -1)[mine.codes]
+    right = np.append(joint[len(normal[0]) :], -2)[theirs.codes]
     return left != right
 
 

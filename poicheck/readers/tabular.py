@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import difflib
 from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from dataclasses import field as dataclass_field
 from dataclasses import replace as replace_finding
@@ -16,6 +17,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from poicheck import parallel
 from poicheck.errors import InputError
 from poicheck.pointers import PointerBuilder
 from poicheck.readers import conventions, damage
@@ -368,24 +370,39 @@ def _stripped(column: pd.Series) -> np.ndarray:
 
 def _missing(frame: pd.DataFrame) -> tuple[pd.DataFrame, dict[str, Distinct]]:
     """Text columns with empty and whitespace-only cells made missing, judged once per
-    distinct value; with each column's distinct values, which the later steps reuse."""
-    out = {}
-    encoded: dict[str, Distinct] = {}
-    for name in frame.columns:
-        distinct = Distinct.of(frame[name])
-        values = distinct.values
-        blank = pc.or_(pc.equal(pc.binary_length(values), 0), pc.utf8_is_space(values))
-        if pc.any(blank).as_py():
-            indices = distinct.indices
-            indices = pc.if_else(pc.take(blank, indices), pa.scalar(None, indices.type), indices)
-            distinct = Distinct(values, indices)
-            column = pd.array(pc.take(values, indices), dtype=TEXT)
-            out[name] = pd.Series(column, index=frame.index)
-        else:
-            out[name] = frame[name].astype(TEXT)
-        encoded[name] = distinct
-    data = pd.DataFrame(out, index=frame.index) if out else pd.DataFrame(index=frame.index)
-    return data, encoded
+    distinct value; with each column's distinct values, which the later steps reuse.
+
+    The columns are encoded in threads: pyarrow releases the interpreter lock while it
+    encodes, so a large table uses every CPU."""
+    names = [str(name) for name in frame.columns]
+
+    def encode(name: str) -> tuple[pd.Series, Distinct]:
+        return _blanks_missing(frame[name])
+
+    workers = parallel.available_workers() if len(frame) >= parallel.MIN_RECORDS else 1
+    if workers > 1 and len(names) > 1:
+        with ThreadPoolExecutor(workers) as pool:
+            done = list(pool.map(encode, names))
+    else:
+        done = [encode(name) for name in names]
+    data = (
+        pd.DataFrame({name: column for name, (column, _) in zip(names, done, strict=True)})
+        if names
+        else pd.DataFrame(index=frame.index)
+    )
+    return data, {name: distinct for name, (_, distinct) in zip(names, done, strict=True)}
+
+
+def _blanks_missing(series: pd.Series) -> tuple[pd.Series, Distinct]:
+    distinct = Distinct.of(series)
+    values = distinct.values
+    blank = pc.or_(pc.equal(pc.binary_length(values), 0), pc.utf8_is_space(values))
+    if not pc.any(blank).as_py():
+        return series.astype(TEXT), distinct
+    indices = distinct.indices
+    indices = pc.if_else(pc.take(blank, indices), pa.scalar(None, indices.type), indices)
+    column = pd.array(pc.take(values, indices), dtype=TEXT)
+    return pd.Series(column, index=series.index), Distinct(values, indices)
 
 
 def _natives(sheet: Sheet, origin: Mapping[str, int], kept: pd.Index) -> dict[str, dict[int, Any]]:
