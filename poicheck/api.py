@@ -158,14 +158,19 @@ def _check(
     envelope = operator.envelope(first)
     owner = (envelope or {}).get("OperatorID")
     owners = tuple(i for i in (owner, *operator.sub_operator_ids) if i) if owner else ()
-    checker = Checker(ruleset, first.source, operator_ids=owners, engine=engine, envelope=envelope)
-    parts: list[pd.DataFrame] = []
+    checker = Checker(
+        ruleset,
+        first.source,
+        operator_ids=owners,
+        engine=engine,
+        envelope=envelope,
+        per_record=functools.partial(_record_frame, ruleset=ruleset),
+    )
     for table in itertools.chain([first], tables):
         checking(checker.records + len(table.frame))
-        if len(table.frame) or not parts:
-            parts.append(_record_frame(table, ruleset, checker.records))
         checker.add(table, workers)
     found = checker.findings()
+    parts = checker.record_frames() or [_record_frame(first, 0, ruleset=ruleset)]
     origin = first.source
     result = FileResult(
         file=origin.path, format=origin.format, sheet=origin.sheet, records=checker.records
@@ -188,7 +193,7 @@ def _tables(
     return iter([_read(item, ruleset, sheet=sheet, encoding=encoding, mapping=mapping)])
 
 
-def _record_frame(table: CanonicalTable, ruleset: RuleSet, offset: int = 0) -> pd.DataFrame:
+def _record_frame(table: CanonicalTable, offset: int = 0, *, ruleset: RuleSet) -> pd.DataFrame:
     """One row per record: where it is, its position (for the report's scatter) and how
     complete it is (the score's completeness, and per property whether it is filled)."""
     ids = table.frame["EvseID"] if "EvseID" in table.frame.columns else None

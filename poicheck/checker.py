@@ -13,7 +13,8 @@ import dataclasses
 import functools
 import itertools
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -35,8 +36,22 @@ from poicheck.ruleset.model import Rule, RuleSet
 from poicheck.table import CanonicalTable, Layout, RawFinding, Source, ensure_columns, object_values
 
 
+@dataclass(frozen=True)
+class Checked:
+    """What checking a part of the records gave (sent back by a worker process)."""
+
+    offset: int
+    findings: pd.DataFrame
+    notes: list[str]
+    per_record: pd.DataFrame | None
+
+
 class Checker:
-    """Checks the chunks of one input in order; `findings()` gives the findings of them all."""
+    """Checks the chunks of one input in order; `findings()` gives the findings of them all.
+
+    `per_record(table, offset)` is called on every part of the records as it is checked
+    (in the worker that checks it); `record_frames()` gives the results in record order.
+    """
 
     def __init__(
         self,
@@ -46,8 +61,10 @@ class Checker:
         operator_ids: tuple[str, ...] = (),
         engine: str = "arrow",
         envelope: dict[str, str | None] | None = None,
+        per_record: Callable[[CanonicalTable, int], pd.DataFrame] | None = None,
     ) -> None:
         self.ruleset = ruleset
+        self.per_record = per_record
         self.source = source
         self.operator_ids = operator_ids
         self.engine = engine
@@ -62,7 +79,8 @@ class Checker:
         self._key_rows: list[np.ndarray] = []
         self._key_notations: list[dict[str, np.ndarray]] = []
         self._unplaced: Counter[str] = Counter()
-        self._pending: list[parallel.Forked[tuple[pd.DataFrame, list[str]]]] = []
+        self._pending: list[parallel.Forked[Checked]] = []
+        self._per_record: list[tuple[int, pd.DataFrame]] = []
 
     def add(self, table: CanonicalTable, workers: int = 1) -> None:
         """Check the next chunk: its records follow the records of the chunks added before.
@@ -114,17 +132,24 @@ class Checker:
         found.attrs["notes"] = list(self.notes)
         return found
 
-    def _local_findings(self, table: CanonicalTable, offset: int) -> tuple[pd.DataFrame, list[str]]:
-        """The findings of the rules on single records, and the notes they left."""
+    def record_frames(self) -> list[pd.DataFrame]:
+        """What `per_record` gave for each part of the records, in record order."""
+        return [frame for _, frame in sorted(self._per_record, key=lambda part: part[0])]
+
+    def _local_findings(self, table: CanonicalTable, offset: int) -> Checked:
+        """The findings of the rules on single records, the notes they left and what
+        `per_record` says about the records."""
         layout = self._layout(table.frame, table.rows)
         layout.encoded = {name: column.compacted() for name, column in table.encoded.items()}
         found = _record_findings(table.frame, layout, self._local, table, offset, self.engine)
-        return found, list(layout.notes)
+        extra = self.per_record(table, offset) if self.per_record and len(table.frame) else None
+        return Checked(offset, found, list(layout.notes), extra)
 
-    def _collect(self, result: tuple[pd.DataFrame, list[str]]) -> None:
-        found, notes = result
-        self._parts.append(found)
-        self._note(notes)
+    def _collect(self, result: Checked) -> None:
+        self._parts.append(result.findings)
+        self._note(result.notes)
+        if result.per_record is not None:
+            self._per_record.append((result.offset, result.per_record))
 
     def _bind(self, columns: list[str]) -> None:
         self._columns = columns
@@ -177,7 +202,7 @@ def _shares(records: int, workers: int) -> list[tuple[int, int]]:
     across rows, takes a smaller first share."""
     if workers <= 1:
         return [(0, records)]
-    first = int(records * 0.8 / workers)
+    first = int(records * 0.66 / workers)
     rest = np.linspace(first, records, workers, dtype=np.int64)
     bounds = [0, *(int(b) for b in rest)]
     return list(itertools.pairwise(bounds))
