@@ -1,0 +1,125 @@
+"""Canonical cells to typed EvseDataRecords: the table-to-JSON half of `poicheck.oicp`."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator, Mapping
+from decimal import Decimal
+from typing import Any
+
+from poicheck import geo
+from poicheck.checks.opening_times import parse_cell
+from poicheck.ruleset.model import Property, RuleSet
+from poicheck.wire import LIST_SEPARATOR, WireModel
+
+
+class Builder:
+    """Builds typed EvseDataRecords from canonical cells."""
+
+    def __init__(self, ruleset: RuleSet, *, geo_format: str = "DecimalDegree") -> None:
+        if geo_format not in geo.NOTATIONS:
+            raise ValueError(f"unknown geo format {geo_format!r}")
+        self.model = WireModel(ruleset)
+        self.geo_format = geo_format
+        types = ruleset.types
+        self._days = types["DayValueType"].enum or ()
+        self._time = types["PeriodTimeType"].pattern or ""
+
+    def build(self, cells: Mapping[str, Any]) -> dict[str, Any]:
+        filled = {k: str(v) for k, v in cells.items() if v is not None and str(v).strip() != ""}
+        return self._object("", "", filled)
+
+    def _object(self, model_parent: str, parent: str, cells: Mapping[str, str]) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        for prop in self.model.below(model_parent):
+            name = WireModel.name(prop)
+            path = f"{parent}.{name}" if parent else name
+            value = self._value(prop, path, cells)
+            if value is not None:
+                out[name] = value
+        return out
+
+    def _value(self, prop: Property, path: str, cells: Mapping[str, str]) -> Any:
+        shape = prop.shape
+        if shape == "scalar":
+            return typed(prop, cells[path]) if path in cells else None
+        if shape == "list":
+            if path not in cells:
+                return None
+            return [item for item in LIST_SEPARATOR.split(cells[path].strip()) if item]
+        if shape == "object":
+            return self._object(prop.path, path, cells) or None
+        if shape == "object_list":
+            items = []
+            for key in _item_keys(path, cells, numeric=True):
+                item = self._object(prop.path, f"{path}.{key}", cells)
+                if item:
+                    items.append(item)
+            return items or None
+        if shape == "infotext_list":
+            texts = [
+                {"lang": key, "value": cells[f"{path}.{key}"]}
+                for key in _item_keys(path, cells, numeric=False)
+            ]
+            return texts or None
+        if shape == "geo":
+            return self._geo(path, cells)
+        if shape == "opening_times":
+            if path not in cells:
+                return None
+            parsed = parse_cell(cells[path], tuple(self._days), self._time)
+            return parsed if parsed is not None else cells[path]
+        return None
+
+    def _geo(self, path: str, cells: Mapping[str, str]) -> dict[str, Any] | None:
+        lat, lon = cells.get(f"{path}.Latitude"), cells.get(f"{path}.Longitude")
+        if lat is None and lon is None:
+            return None
+        convertible = all(v is not None and DECIMAL.fullmatch(v.strip()) for v in (lat, lon))
+        if self.geo_format == "DecimalDegree" or not convertible:
+            # Text that is no number stays as it is (the rules report it) in decimal notation.
+            body = {k: v for k, v in (("Latitude", lat), ("Longitude", lon)) if v is not None}
+            return {"DecimalDegree": body}
+        if self.geo_format == "Google":
+            pair = f"{geo.format_decimal(str(lat))} {geo.format_decimal(str(lon))}"
+            return {"Google": {"Coordinates": pair}}
+        # Exact DMS (seconds with up to 4 decimals) reads back to the same decimal degrees.
+        return {
+            "DegreeMinuteSeconds": {
+                "Latitude": geo.decimal_to_dms(str(lat), exact=True),
+                "Longitude": geo.decimal_to_dms(str(lon), exact=True),
+            }
+        }
+
+
+def _item_keys(container: str, cells: Mapping[str, str], *, numeric: bool) -> Iterator[str]:
+    prefix = container + "."
+    seen: dict[str, None] = {}
+    for column in cells:
+        if column.startswith(prefix):
+            seen.setdefault(column[len(prefix) :].split(".", 1)[0], None)
+    keys = list(seen)
+    if numeric:
+        keys = sorted((k for k in keys if k.isdigit()), key=int)
+    return iter(keys)
+
+
+INTEGER = re.compile(r"-?[0-9]+", re.ASCII)
+DECIMAL = re.compile(r"-?[0-9]+(\.[0-9]+)?", re.ASCII)
+
+
+def typed(prop: Property, text: str) -> Any:
+    """A cell's text as the JSON value OICP expects; text that does not fit stays text."""
+    value = text.strip()
+    if prop.base == "boolean":
+        lowered = value.lower()
+        return {"true": True, "false": False}.get(lowered, value)
+    if prop.base == "integer":
+        return int(value) if INTEGER.fullmatch(value) else value
+    if prop.base == "decimal":
+        if not DECIMAL.fullmatch(value):
+            return value
+        # 180.0 and 180 are the same Decimal: written 180, whichever way the input wrote it.
+        number = Decimal(value)
+        return int(number) if number == number.to_integral_value() else float(value)
+    return text

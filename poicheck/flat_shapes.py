@@ -1,0 +1,289 @@
+"""The OICP shapes whose cells do not mirror their JSON: InfoText lists (a column per
+language), coordinates (three notations, read as decimal degrees) and opening times (one cell).
+
+Part of `poicheck.oicp.Flattener`: each reader takes the values at one slot of all records at
+once; plain values go through in batches, the others one by one, as a record-by-record walk
+would take them.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from itertools import accumulate, chain
+from operator import itemgetter
+from typing import Any
+
+from poicheck import geo
+from poicheck.checks.opening_times import format_cell
+from poicheck.flat import Batch, Collector, Rows, Slot, batch, members
+from poicheck.ruleset.model import Property
+from poicheck.wire import found_type, text_of, types_of
+
+SINGLE_NOTATION = {(notation,) for notation in geo.NOTATIONS}
+
+
+class Shapes:
+    """Readers of the InfoText-list, geo and opening-times shapes."""
+
+    def __init__(self, google_pattern: str, dms_pattern: str) -> None:
+        self.google_pattern = google_pattern
+        self.dms_pattern = dms_pattern
+
+    def infotexts(self, prop: Property, slot: Slot, values: Batch, out: Collector) -> None:
+        plain = _infotext_items(values) if slot.path not in out.seen else None
+        if plain is None:
+            self._infotexts_one_by_one(prop, slot, values, out)
+            return
+        out.seen.add(slot.path)
+        languages, texts, starts = plain
+        groups: dict[tuple[str, ...], list[int]] = {}
+        if len(set(languages)) == 1:
+            groups[languages[0]] = list(range(len(languages)))
+        else:
+            for j, langs in enumerate(languages):
+                groups.setdefault(langs, []).append(j)
+        odd: list[int] = []
+        for langs, indexes in groups.items():
+            if len(set(langs)) < len(langs):  # a language twice: JSN004, value by value
+                odd.extend(indexes)
+                continue
+            whole = len(indexes) == len(values.rows)
+            rows = values.rows if whole else [values.rows[j] for j in indexes]
+            for i, lang in enumerate(langs):
+                if whole and isinstance(starts, range):
+                    column = texts[i :: starts.step]
+                else:
+                    column = [texts[starts[j] + i] for j in indexes]
+                out.cells(f"{slot.path}.{lang}", slot, rows, column, local=i)
+        if odd:
+            odd.sort()
+            rest = batch([values.rows[j] for j in odd], [values.values[j] for j in odd])
+            self._infotexts_one_by_one(prop, slot, rest, out)
+
+    def _infotexts_one_by_one(
+        self, prop: Property, slot: Slot, values: Batch, out: Collector
+    ) -> None:
+        again = slot.path in out.seen  # the same list spelt twice in one record (an alias)
+        out.seen.add(slot.path)
+        cells: dict[str, tuple[Rows, list[str], list[int]]] = {}
+        for row, value in zip(values.rows, values.values, strict=True):
+            if not isinstance(value, list):
+                out.wrong_type(prop, slot, row, value)
+                continue
+            taken: set[str] = set()
+            for i, item in enumerate(value):
+                at = f"{slot.pointer}/{i}"
+                if (
+                    not isinstance(item, dict)
+                    or not isinstance(item.get("lang"), str)
+                    or "value" not in item
+                ):
+                    hint = "an InfoText needs both 'lang' and 'value'"
+                    out.issue(row, slot, "JSN005", slot.path, at, text_of(item), {"hint": hint})
+                    continue
+                for key in sorted(set(item) - {"lang", "value"}):
+                    field, pointer = f"{slot.path}.{key}", f"{at}/{key}"
+                    out.issue(row, slot, "JSN002", field, pointer, None, {"hint": ""})
+                lang, text = item["lang"], item["value"]
+                column = f"{slot.path}.{lang}"
+                if column in taken or (again and out.has_cell(column, row)):
+                    out.issue(row, slot, "JSN004", slot.path, at, text_of(text), {"lang": lang})
+                    continue
+                taken.add(column)
+                if not isinstance(text, str):
+                    details = {"found": found_type(text), "expected": "string", "hint": ""}
+                    out.issue(row, slot, "JSN001", column, f"{at}/value", text_of(text), details)
+                bucket = cells.setdefault(column, ([], [], []))
+                bucket[0].append(row)
+                bucket[1].append(text_of(text))
+                bucket[2].append(i)
+        for column, (rows, texts, items) in cells.items():
+            out.cells(column, slot, rows, texts, local=items)
+
+    def geos(self, prop: Property, slot: Slot, values: Batch, out: Collector) -> None:
+        shapes = set(map(tuple, values.values)) if values.types == {dict} else set()
+        if len(shapes) == 1 and (shape := shapes.pop()) in SINGLE_NOTATION:
+            bodies = list(map(itemgetter(shape[0]), values.values))
+            if types_of(bodies) == {dict}:
+                self._geo_bodies(slot, shape[0], values.rows, bodies, out)
+                return
+        plain: dict[str, tuple[Rows, list[dict[str, Any]]]] = {}
+        for row, value in zip(values.rows, values.values, strict=True):
+            if type(value) is dict and len(value) == 1:
+                ((notation, body),) = value.items()
+                if notation in geo.NOTATIONS and type(body) is dict:
+                    group = plain.setdefault(notation, ([], []))
+                    group[0].append(row)
+                    group[1].append(body)
+                    continue
+            self._geo_one(prop, slot, row, value, out)
+        for notation, (rows, bodies) in plain.items():
+            self._geo_bodies(slot, notation, rows, bodies, out)
+
+    def _geo_one(self, prop: Property, slot: Slot, row: int, value: Any, out: Collector) -> None:
+        if not isinstance(value, dict):
+            out.wrong_type(prop, slot, row, value)
+            return
+        present = [n for n in geo.NOTATIONS if n in value]
+        for key in sorted(set(value) - set(geo.NOTATIONS)):
+            field, pointer = f"{slot.path}.{key}", f"{slot.pointer}/{key}"
+            out.issue(row, slot, "JSN002", field, pointer, None, {"hint": ""})
+        if len(present) != 1:
+            found = " and ".join(present) if present else "none"
+            out.issue(row, slot, "GEO006", slot.path, slot.pointer, None, {"found": found})
+            if not present:
+                return
+        notation = present[0]
+        body = value[notation]
+        if isinstance(body, dict):
+            self._geo_bodies(slot, notation, [row], [body], out)
+            return
+        out.notation(slot, [row], [notation])
+        details = {"found": found_type(body), "expected": "object", "hint": ""}
+        pointer = f"{slot.pointer}/{notation}"
+        out.issue(row, slot, "JSN001", slot.path, pointer, text_of(body), details)
+
+    def _geo_bodies(
+        self, slot: Slot, notation: str, rows: Rows, bodies: list[dict[str, Any]], out: Collector
+    ) -> None:
+        """The coordinates of records that all use `notation`, as decimal degrees."""
+        out.notation(slot, rows, [notation] * len(rows))
+        at = f"{slot.pointer}/{notation}"
+        axes = members(rows, bodies)
+        if notation == "Google":
+            if "Coordinates" in axes:
+                self._google(slot, at, axes["Coordinates"], out)
+            return
+        converted: dict[str, str | None] = {}
+        for local, axis in enumerate(("Latitude", "Longitude")):
+            raws = axes.get(axis)
+            column = f"{slot.path}.{axis}"
+            if raws is None:
+                continue
+            if notation == "DecimalDegree" and raws.types == {str}:
+                out.cells(column, slot, raws.rows, raws.values, local)
+                continue
+            cell_rows, texts = [], []
+            for row, raw in zip(raws.rows, raws.values, strict=True):
+                if raw is None:
+                    continue
+                text = text_of(raw)
+                if not isinstance(raw, str):
+                    hint = f'; write "{text}" in quotes'
+                    details = {"found": found_type(raw), "expected": "string", "hint": hint}
+                    out.issue(row, slot, "JSN001", column, f"{at}/{axis}", text, details)
+                if notation == "DegreeMinuteSeconds":
+                    if text not in converted:
+                        matches = re.fullmatch(self.dms_pattern, text, re.ASCII)
+                        converted[text] = geo.dms_to_decimal(text) if matches else None
+                    decimal = converted[text]
+                    if decimal is None:
+                        details = {"notation": notation}
+                        out.issue(row, slot, "GEO007", slot.path, f"{at}/{axis}", text, details)
+                        continue
+                    text = decimal
+                cell_rows.append(row)
+                texts.append(text)
+            out.cells(column, slot, cell_rows, texts, local)
+
+    def _google(self, slot: Slot, at: str, raws: Batch, out: Collector) -> None:
+        pairs: dict[str, tuple[str, str] | None] = {}
+        rows, latitudes, longitudes = [], [], []
+        for row, raw in zip(raws.rows, raws.values, strict=True):
+            if raw is None:
+                continue
+            text = text_of(raw)
+            if text not in pairs:
+                matches = re.fullmatch(self.google_pattern, text, re.ASCII)
+                pairs[text] = geo.split_google(text) if matches else None
+            pair = pairs[text]
+            if pair is None:
+                details = {"notation": "Google"}
+                out.issue(row, slot, "GEO007", slot.path, f"{at}/Coordinates", text, details)
+                continue
+            rows.append(row)
+            latitudes.append(pair[0])
+            longitudes.append(pair[1])
+        out.cells(f"{slot.path}.Latitude", slot, rows, latitudes, 0)
+        out.cells(f"{slot.path}.Longitude", slot, rows, longitudes, 1)
+
+    def opening_times(self, prop: Property, slot: Slot, values: Batch, out: Collector) -> None:
+        if _all_well_formed(values):
+            out.cells(slot.path, slot, values.rows, list(map(format_cell, values.values)))
+            return
+        rows, texts = [], []
+        for row, value in zip(values.rows, values.values, strict=True):
+            if not isinstance(value, list):
+                out.wrong_type(prop, slot, row, value)
+                text = text_of(value)
+            elif not _well_formed(value):
+                hint = "each entry needs 'on' and a non-empty 'Period' list of begin/end pairs"
+                out.issue(
+                    row, slot, "JSN005", slot.path, slot.pointer, text_of(value), {"hint": hint}
+                )
+                continue
+            else:
+                text = format_cell(value)
+            rows.append(row)
+            texts.append(text)
+        out.cells(slot.path, slot, rows, texts)
+
+
+def _infotext_items(
+    values: Batch,
+) -> tuple[list[tuple[str, ...]], list[str], Sequence[int]] | None:
+    """(languages of each list, texts of all items, where each list's items start), when
+    every item is exactly {"lang": text, "value": text}."""
+    if values.types != {list}:
+        return None
+    items = list(chain.from_iterable(values.values))
+    if types_of(items) != {dict} or set(map(len, items)) != {2}:
+        return None
+    try:
+        langs = list(map(itemgetter("lang"), items))
+        texts = list(map(itemgetter("value"), items))
+    except KeyError:
+        return None
+    if types_of(langs) != {str} or types_of(texts) != {str}:
+        return None
+    lengths = list(map(len, values.values))
+    if len(set(lengths)) == 1:
+        step = lengths[0]
+        return list(zip(*[iter(langs)] * step, strict=True)), texts, range(0, len(items), step)
+    starts = list(accumulate(lengths[:-1], initial=0))
+    languages = [tuple(langs[s : s + n]) for s, n in zip(starts, lengths, strict=True)]
+    return languages, texts, starts
+
+
+def _well_formed(value: list[Any]) -> bool:
+    for item in value:
+        if not isinstance(item, dict) or not isinstance(item.get("on"), str):
+            return False
+        periods = item.get("Period")
+        if not isinstance(periods, list) or not periods:
+            return False
+        for period in periods:
+            if not (
+                isinstance(period, dict)
+                and isinstance(period.get("begin"), str)
+                and isinstance(period.get("end"), str)
+            ):
+                return False
+    return True
+
+
+def _all_well_formed(values: Batch) -> bool:
+    """`_well_formed` for every value, checked type set by type set."""
+    if values.types != {list}:
+        return False
+    items = list(chain.from_iterable(values.values))
+    if types_of(items) != {dict} or types_of([item.get("on") for item in items]) != {str}:
+        return False
+    periods = [item.get("Period") for item in items]
+    if types_of(periods) != {list} or not all(periods):
+        return False
+    pairs = list(chain.from_iterable(periods))
+    if types_of(pairs) != {dict}:
+        return False
+    return types_of([pair.get(end) for pair in pairs for end in ("begin", "end")]) == {str}

@@ -1,0 +1,102 @@
+"""The OICP wire format as the conversion between table and JSON sees it: JSON types, the
+text a JSON value stands for in a cell, and the data model as a tree of properties."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterable
+from decimal import Decimal
+from typing import Any
+
+from poicheck.ruleset.model import Property, RuleSet
+
+LIST_SEPARATOR = re.compile(r"[ ]*;[ ]*")
+NONE = type(None)
+# The types a JSON parser gives; values of other types (an API caller's) go one by one.
+PLAIN = frozenset({str, int, bool, Decimal, float, list, dict, NONE})
+
+
+def json_type(value: Any) -> str:
+    """The JSON type name of a parsed value (bool is not a number)."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "boolean"
+    if isinstance(value, int):
+        return "integer"
+    if isinstance(value, (float, Decimal)):
+        return "integer" if value == int(value) else "number"
+    if isinstance(value, str):
+        return "string"
+    if isinstance(value, list):
+        return "array"
+    return "object"
+
+
+def text_of(value: Any) -> str:
+    """A parsed JSON scalar as the text a spreadsheet cell would hold."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, Decimal):
+        return str(int(value)) if value == value.to_integral_value() else format(value, "f")
+    if isinstance(value, float):
+        return str(int(value)) if value.is_integer() else repr(value)
+    if isinstance(value, (dict, list)):
+        return json.dumps(value, ensure_ascii=False, default=str)
+    return str(value)
+
+
+class WireModel:
+    """The data model as a tree: which properties sit below which, in model order."""
+
+    def __init__(self, ruleset: RuleSet) -> None:
+        self.ruleset = ruleset
+        record = ruleset.scope_properties("record")
+        self.children: dict[str, list[Property]] = {"": []}
+        for prop in record:
+            parent = prop.path.rsplit(".", 1)[0] if "." in prop.path else ""
+            if parent.endswith(".*"):
+                parent = parent[:-2]
+            self.children.setdefault(parent, []).append(prop)
+        self.aliases = ruleset.alias_map()
+
+    def all(self) -> list[Property]:
+        """Every property of a record, containers included."""
+        return [prop for props in self.children.values() for prop in props]
+
+    def below(self, parent: str) -> list[Property]:
+        return self.children.get(parent, [])
+
+    @staticmethod
+    def name(prop: Property) -> str:
+        return prop.path.rsplit(".", 1)[-1]
+
+
+def types_of(values: Iterable[Any]) -> set[type]:
+    """The exact types among `values` (one C loop)."""
+    return set(map(type, values))
+
+
+def expected_type(prop: Property) -> str:
+    """The JSON type a property takes on the wire, for messages (integers are numbers)."""
+    return "number" if prop.json_type == "integer" else prop.json_type
+
+
+def found_type(value: Any) -> str:
+    """The JSON type of a wire value, for messages (integers are numbers)."""
+    kind = json_type(value)
+    return "number" if kind == "integer" else kind
+
+
+def type_hint(prop: Property, value: Any) -> str:
+    """How to write `value` as the type `prop` takes, where that is plain."""
+    if prop.json_type == "boolean" and isinstance(value, str):
+        return f"; write {value.strip().lower()} without quotes"
+    if prop.json_type == "string" and isinstance(value, bool):
+        return f'; write "{text_of(value)}" in quotes'
+    if prop.json_type == "array" and isinstance(value, str):
+        return f'; write ["{value}"]'
+    if prop.json_type in ("integer", "number") and isinstance(value, str):
+        return f"; write {value.strip()} without quotes"
+    return ""
