@@ -55,6 +55,19 @@ def text(frame: pd.DataFrame, column: str, layout: Layout | None = None) -> pd.S
     return cached
 
 
+def mapped(
+    frame: pd.DataFrame, column: str, layout: Layout, mapping: Mapping[str, float]
+) -> np.ndarray:
+    """Per row, the number `mapping` gives the column's stripped text (NaN for other texts
+    and empty cells), looked up once per distinct value."""
+    if column not in frame.columns:
+        return np.full(len(frame), np.nan)
+    distinct = layout.distinct(frame, column)
+    stripped = pc.utf8_trim_whitespace(distinct.values).to_pylist()
+    per_value = np.array([mapping.get(str(t), np.nan) for t in stripped], dtype=float)
+    return np.append(per_value, np.nan)[distinct.codes]  # an empty cell (-1) picks NaN
+
+
 def sibling(layout: Layout, column: str, name: str) -> str:
     """The column of property `name` in the same list item: (ChargingFacilities.2.Power, PowerType)
     -> ChargingFacilities.2.PowerType."""

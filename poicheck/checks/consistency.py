@@ -64,7 +64,10 @@ def _sum_equals(frame: pd.DataFrame, field: str, params: Params, layout: Layout)
     given = ~np.isnan(values).all(axis=1)
     total = np.nansum(values, axis=1)
     ok = ~given | np.isclose(total, params["total"])
-    shown = np.array([f"{t:g}" for t in total], dtype=object)
+    # Worded for the failing rows only: the engine reads details there and nowhere else.
+    shown = np.full(len(frame), "", dtype=object)
+    failing = np.flatnonzero(~ok)
+    shown[failing] = [f"{t:g}" for t in total[failing]]
     return ok, {"total": shown, "value": shown}
 
 

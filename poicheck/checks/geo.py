@@ -371,18 +371,27 @@ def _group_together(frame: pd.DataFrame, field: str, params: Params, layout: Lay
 
 def _medians(codes: np.ndarray, values: np.ndarray, groups: int) -> np.ndarray:
     """The median of `values` (NaN left out) per group code (negative codes left out), as
-    pandas computes it: the middle value, or the mean of the two middle ones."""
+    pandas computes it: the middle value, or the mean of the two middle ones. Most groups
+    (the EVSEs of one station) share one position: only the others are sorted."""
     kept = (codes >= 0) & ~np.isnan(values)
     code, value = codes[kept], values[kept]
-    order = np.lexsort((value, code))
-    code, value = code[order], value[order]
-    count = np.bincount(code, minlength=groups)
-    start = np.cumsum(count) - count
-    medians = np.full(groups, np.nan)
-    has = count > 0
-    low = start[has] + (count[has] - 1) // 2
-    high = start[has] + count[has] // 2
-    medians[has] = (value[low] + value[high]) / 2
+    low = np.full(groups, np.inf)
+    high = np.full(groups, -np.inf)
+    np.minimum.at(low, code, value)
+    np.maximum.at(high, code, value)
+    medians = np.where(low == high, low, np.nan)
+    spread = np.flatnonzero(low < high)
+    if len(spread):
+        rows = np.isin(code, spread)
+        code, value = code[rows], value[rows]
+        order = np.lexsort((value, code))
+        code, value = code[order], value[order]
+        count = np.bincount(code, minlength=groups)
+        start = np.cumsum(count) - count
+        has = count > 0
+        lower = start[has] + (count[has] - 1) // 2
+        upper = start[has] + count[has] // 2
+        medians[has] = (value[lower] + value[upper]) / 2
     return medians
 
 
@@ -422,15 +431,14 @@ def folded_codes(frame: pd.DataFrame, column: str, layout: Layout, *, fold: bool
     if column not in frame.columns:
         return np.full(len(frame), -1, dtype=np.int64)
     distinct = layout.distinct(frame, column)
-    texts = [str(v).strip() for v in distinct.values.to_pylist()]
-    if fold:
-        texts = [t.casefold() for t in texts]
-    number = pd.factorize(np.array(texts, dtype=object))[0] if texts else np.array([], int)
-    number = np.where([t == "" for t in texts], -1, number) if texts else number
-    codes = distinct.codes
-    return np.where(codes >= 0, number[np.maximum(codes, 0)] if len(number) else -1, -1).astype(
-        np.int64
-    )
+    stripped = pc.utf8_trim_whitespace(distinct.values)
+    if fold:  # Python's casefold (ß -> ss), which pyarrow has not
+        stripped = pa.array([str(t).casefold() for t in stripped.to_pylist()], pa.large_string())
+    encoded = pc.dictionary_encode(stripped)
+    number = encoded.indices.to_numpy(zero_copy_only=False).astype(np.int64)
+    blank = np.flatnonzero(np.asarray(pc.equal(encoded.dictionary, "")))
+    number[np.isin(number, blank)] = -1
+    return np.append(number, -1)[distinct.codes]  # an empty cell (-1) picks -1
 
 
 register(

@@ -10,7 +10,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from poicheck.checks._arrow import regex_escape
-from poicheck.checks._frame import is_in, numbers, present, sibling, text
+from poicheck.checks._frame import is_in, mapped, numbers, present, sibling, text
 from poicheck.checks.registry import Kind, Params, register
 from poicheck.table import Layout
 
@@ -82,8 +82,7 @@ PHASES = {"AC_1_PHASE": 1.0, "AC_3_PHASE": 3.0, "DC": 1.0}
 
 def _power_formula(frame: pd.DataFrame, field: str, params: Params, layout: Layout) -> RowResult:
     """Power ~ phases x Voltage x Amperage / 1000 (voltage line to neutral)."""
-    kind = text(frame, sibling(layout, field, "PowerType"), layout)
-    phases = kind.map(PHASES).to_numpy(dtype=float, na_value=np.nan)
+    phases = mapped(frame, sibling(layout, field, "PowerType"), layout, PHASES)
     volts = numbers(frame, sibling(layout, field, "Voltage"), layout)
     amps = numbers(frame, sibling(layout, field, "Amperage"), layout)
     power = numbers(frame, field, layout)
