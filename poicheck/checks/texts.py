@@ -39,14 +39,29 @@ def _differs_from(frame: pd.DataFrame, field: str, params: Params, layout: Layou
     other = params["other"]
     if field not in frame.columns or other not in frame.columns:
         return np.ones(len(frame), dtype=bool)
-    # Compared once per distinct value: both columns' values normalised, numbered together.
+    # Compared once per distinct value; the hash table is built on this column's values
+    # (a few names), the other column's (up to one per record) only probe it.
     mine, theirs = layout.distinct(frame, field), layout.distinct(frame, other)
-    normal = [normalise_ids(pc.utf8_trim_whitespace(d.values)) for d in (mine, theirs)]
-    joint = pc.dictionary_encode(pa.concat_arrays(normal)).indices.to_numpy()
+    names = _normalised(layout, frame, field)
+    own = pc.index_in(names, value_set=names)
+    hits = pc.index_in(_normalised(layout, frame, other), value_set=names)
+    ours = np.asarray(pc.fill_null(own, -1).to_numpy(zero_copy_only=False), dtype=np.int64)
+    their = np.asarray(pc.fill_null(hits, -1).to_numpy(zero_copy_only=False), dtype=np.int64)
     # An empty cell's code is -1: it picks the number put at the end, which no value has.
-    left = np.append(joint[: len(normal[0])], -1)[mine.codes]
-    right = np.append(joint[len(normal[0]) :], -2)[theirs.codes]
+    left = np.append(ours, -2)[mine.codes]
+    right = np.where(theirs.codes >= 0, np.append(their, -3)[theirs.codes], -3)
+    right[right == -1] = -3  # a value among none of this column's
     return left != right
+
+
+def _normalised(layout: Layout, frame: pd.DataFrame, column: str) -> pa.Array:
+    """A column's distinct values, stripped and normalised as IDs; once per table."""
+    key = f"normalised-values:{column}"
+    if key not in layout.cache:
+        values = layout.distinct(frame, column).values
+        layout.cache[key] = normalise_ids(pc.utf8_trim_whitespace(values))
+    cached: pa.Array = layout.cache[key]
+    return cached
 
 
 register(
