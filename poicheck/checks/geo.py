@@ -129,11 +129,13 @@ def distinct_points(
     return pair, first
 
 
-def _look_up(lat: np.ndarray, lon: np.ndarray, expected: np.ndarray) -> tuple[np.ndarray, ...]:
-    """inside / swapped / found for distinct (lat, lon, expected alpha-2) points, with
-    batched zone look-ups. The swapped position is looked up only where the point is not
-    inside: for a point in its country the swap cannot matter."""
-    here = [geodata.zone_countries(z) for z in geodata.time_zones_at(lat, lon)]
+def _look_up(
+    lat: np.ndarray, lon: np.ndarray, zones: np.ndarray, expected: np.ndarray
+) -> tuple[np.ndarray, ...]:
+    """inside / swapped / found for distinct (lat, lon, expected alpha-2) points in `zones`.
+    The swapped position is looked up only where the point is not inside: for a point in its
+    country the swap cannot matter."""
+    here = [geodata.zone_countries(z) for z in zones]
     inside = np.array([cc in found for cc, found in zip(expected, here, strict=True)], dtype=bool)
     swapped = np.zeros(len(lat), dtype=bool)
     ask = np.flatnonzero(~inside & (np.abs(lon) <= 90))
@@ -158,8 +160,9 @@ def _places(frame: pd.DataFrame, field: str, country: str, layout: Layout) -> Pl
         alpha2, labels = _alpha2(frame, country, layout)
         pair, first = distinct_points(lat, lon, labels, 5)
         expected = alpha2[labels[first]]
+        zones = _zones(frame, field, layout)[first]
         inside, swapped, found = _look_up(
-            np.round(lat[first], 5), np.round(lon[first], 5), expected
+            np.round(lat[first], 5), np.round(lon[first], 5), zones, expected
         )
         rows = np.flatnonzero(pair >= 0)
 
@@ -172,6 +175,21 @@ def _places(frame: pd.DataFrame, field: str, country: str, layout: Layout) -> Pl
             per_row(inside), per_row(swapped), per_row(found), per_row(expected)
         )
     cached: Places = layout.cache[key]
+    return cached
+
+
+def _zones(frame: pd.DataFrame, container: str, layout: Layout) -> np.ndarray:
+    """Per row, the time zone at the position (None where there is none), looked up once
+    per distinct position (to 5 decimals, about 1 m) and once per table: the country and
+    the time-zone rules ask the same question."""
+    key = f"zones:{container}"
+    if key not in layout.cache:
+        lat, lon = _pair(frame, container, layout)
+        pair, first = distinct_points(lat, lon, np.zeros(len(lat), dtype=np.int64), 5)
+        found = geodata.time_zones_at(np.round(lat[first], 5), np.round(lon[first], 5))
+        # A row without a position (-1) picks the None put at the end.
+        layout.cache[key] = np.array([*found, None], dtype=object)[pair]
+    cached: np.ndarray = layout.cache[key]
     return cached
 
 
@@ -275,7 +293,6 @@ register(
 
 
 def _time_zone(frame: pd.DataFrame, field: str, params: Params, layout: Layout) -> RowResult:
-    lat, lon = _pair(frame, params["position"], layout)
     expected = np.full(len(frame), "", dtype=object)
     if field not in frame.columns:
         return np.ones(len(frame), dtype=bool), {"expected": expected}
@@ -285,19 +302,20 @@ def _time_zone(frame: pd.DataFrame, field: str, params: Params, layout: Layout) 
     wellformed = np.asarray(pc.match_substring_regex(offsets, r"^UTC[+-][0-9]{2}:[0-9]{2}$"))
     labels = np.where(distinct.codes >= 0, distinct.codes, -1).astype(np.int64)
     labels[labels >= 0] = np.where(wellformed[labels[labels >= 0]], labels[labels >= 0], -1)
-    pair, first = distinct_points(lat, lon, labels, 4)
-    if len(first):
-        zones = geodata.time_zones_at(np.round(lat[first], 4), np.round(lon[first], 4))
+    zones = _zones(frame, params["position"], layout)
+    zone_codes, zone_names = pd.factorize(zones, use_na_sentinel=True)
+    width = len(wellformed) + 1
+    known = (labels >= 0) & (zone_codes >= 0)
+    combined = np.where(known, zone_codes * width + labels, -1)
+    rows = np.flatnonzero(combined >= 0)
+    if len(rows):
+        pair, unique = pd.factorize(combined[rows])
         given = offsets.to_pylist()
         verdict = np.array(
-            [
-                _offset_verdict(zone, given[label])
-                for zone, label in zip(zones, labels[first], strict=True)
-            ],
+            [_offset_verdict(str(zone_names[u // width]), given[u % width]) for u in unique],
             dtype=object,
         )
-        rows = np.flatnonzero(pair >= 0)
-        expected[rows] = verdict[pair[rows]]
+        expected[rows] = verdict[pair]
     return expected == "", {"expected": expected}
 
 
