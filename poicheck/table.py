@@ -66,7 +66,7 @@ class CanonicalTable:
         """Records start..stop-1 as a table of their own (zero-copy; reader findings, which
         are placed on the whole table, are left out)."""
         encoded = {
-            name: Distinct(column.values, column.indices.slice(start, stop - start))
+            name: Distinct(column.values, column.codes[start:stop])
             for name, column in self.encoded.items()
         }
         return CanonicalTable(
@@ -80,25 +80,36 @@ class CanonicalTable:
 
 
 class Distinct:
-    """A text column as its distinct values and each cell's index into them (null for an
-    empty cell): per-value work runs once per distinct value, then is broadcast back."""
+    """A text column as its distinct values and each cell's number among them (-1 for an
+    empty cell): per-value work runs once per distinct value, then is broadcast back.
 
-    def __init__(self, values: pa.Array, indices: pa.Array) -> None:
+    The numbers are kept as numpy (`codes`); pyarrow's form (`indices`, null for an empty
+    cell) is made when asked for, so a column's numbers are held once."""
+
+    def __init__(self, values: pa.Array, codes: np.ndarray) -> None:
         self.values = values
-        self.indices = indices
+        self.codes = codes
 
     @classmethod
     def of(cls, series: pd.Series) -> Distinct:
         column = pa.array(series.array, type=pa.large_string())
         if isinstance(column, pa.ChunkedArray):
             column = column.combine_chunks()
-        encoded = pc.dictionary_encode(column)
-        return cls(encoded.dictionary, encoded.indices)
+        return cls.encode(column)
 
-    @cached_property
-    def codes(self) -> np.ndarray:
-        """The indices as numpy integers, -1 for an empty cell."""
-        return np.asarray(self.indices.fill_null(-1).to_numpy(zero_copy_only=False))
+    @classmethod
+    def encode(cls, column: pa.Array) -> Distinct:
+        encoded = pc.dictionary_encode(column)
+        return cls.from_indices(encoded.dictionary, encoded.indices)
+
+    @classmethod
+    def from_indices(cls, values: pa.Array, indices: pa.Array) -> Distinct:
+        codes = np.asarray(indices.fill_null(-1).to_numpy(zero_copy_only=False))
+        return cls(values, codes.astype(np.int32, copy=False))
+
+    @property
+    def indices(self) -> pa.Array:
+        return pa.array(self.codes, mask=self.codes < 0, type=pa.int32())
 
     @cached_property
     def used(self) -> np.ndarray:
@@ -116,12 +127,11 @@ class Distinct:
         number = np.cumsum(used) - 1
         codes = self.codes
         renumbered = np.where(codes >= 0, number[np.maximum(codes, 0)], -1).astype(np.int32)
-        indices = pa.array(renumbered, mask=codes < 0, type=pa.int32())
-        return Distinct(self.values.filter(pa.array(used)), indices)
+        return Distinct(self.values.filter(pa.array(used)), renumbered)
 
     def filter(self, keep: np.ndarray) -> Distinct:
         """The cells where `keep` is true (the distinct values stay as they are)."""
-        return Distinct(self.values, self.indices.filter(pa.array(keep, type=pa.bool_())))
+        return Distinct(self.values, self.codes[keep])
 
     def longest(self) -> int:
         return int(pc.max(pc.utf8_length(self.values)).as_py() or 0)

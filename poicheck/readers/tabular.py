@@ -399,10 +399,10 @@ def _blanks_missing(series: pd.Series) -> tuple[pd.Series, Distinct]:
     blank = pc.or_(pc.equal(pc.binary_length(values), 0), pc.utf8_is_space(values))
     if not pc.any(blank).as_py():
         return series.astype(TEXT), distinct
-    indices = distinct.indices
-    indices = pc.if_else(pc.take(blank, indices), pa.scalar(None, indices.type), indices)
-    column = pd.array(pc.take(values, indices), dtype=TEXT)
-    return pd.Series(column, index=series.index), Distinct(values, indices)
+    codes = np.where(np.asarray(blank)[np.maximum(distinct.codes, 0)], -1, distinct.codes)
+    blanked = Distinct(values, codes.astype(np.int32))
+    column = pd.array(pc.take(values, blanked.indices), dtype=TEXT)
+    return pd.Series(column, index=series.index), blanked
 
 
 def _natives(sheet: Sheet, origin: Mapping[str, int], kept: pd.Index) -> dict[str, dict[int, Any]]:
