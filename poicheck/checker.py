@@ -251,10 +251,8 @@ def _record_findings(
             values = object_values(frame[column].iloc[records])
         else:
             values = np.full(len(records), None, dtype=object)
-        details = {
-            k: np.asarray(v, dtype=object)[records]
-            for k, v in layout.details.get(binding.name, {}).items()
-        }
+        # Details are kept for the failing records, in record order (engine.failures).
+        details = dict(layout.details.get(binding.name, {}))
         if "value" in details:
             values = details.pop("value")
         leaf = "lang" if binding.kind.name == "language_code" else "value"

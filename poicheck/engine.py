@@ -160,7 +160,11 @@ def failures(
         if len(failed):
             parts.append(pd.DataFrame({"check": binding.name, "index": failed.astype("int64")}))
             if details:
-                layout.details[binding.name] = details
+                # Kept for the failing rows only (in the order of `failed`): a row kind's
+                # details span the table, and a million-row table has dozens of them.
+                layout.details[binding.name] = {
+                    key: np.asarray(value, dtype=object)[failed] for key, value in details.items()
+                }
     return pd.concat(parts, ignore_index=True)
 
 
