@@ -1,0 +1,62 @@
+"""The per-distinct-value machinery agrees with the per-row computation it replaces."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from hypothesis.extra import numpy as hnp
+
+from poicheck.checks.geo import _medians, distinct_points
+from poicheck.table import Distinct
+
+cells = st.lists(st.one_of(st.none(), st.sampled_from(["a", "b", " a", "", "ä", "B"])), max_size=40)
+
+
+@given(values=cells, keep=st.data())
+def test_distinct_round_trips_and_filters(values: list[str | None], keep: st.DataObject) -> None:
+    distinct = Distinct.of(pd.Series(values, dtype="str"))
+    decoded = pa.array(distinct.values).take(distinct.indices).to_pylist()
+    assert decoded == values
+    mask = np.array(keep.draw(st.lists(st.booleans(), min_size=len(values), max_size=len(values))))
+    kept = distinct.filter(mask.astype(bool)) if len(values) else distinct
+    compact = kept.compacted()
+    expected = [v for v, k in zip(values, mask, strict=True) if k] if len(values) else []
+    assert pa.array(compact.values).take(compact.indices).to_pylist() == expected
+    assert compact.used.all()
+    assert list(compact.broadcast(np.ones(len(compact.values), bool), empty=False)) == [
+        v is not None for v in expected
+    ]
+
+
+@settings(max_examples=200)
+@given(
+    codes=hnp.arrays(np.int64, st.integers(0, 60), elements=st.integers(-1, 5)),
+    data=st.data(),
+)
+def test_group_medians_are_pandas_medians(codes: np.ndarray, data: st.DataObject) -> None:
+    values = data.draw(
+        hnp.arrays(
+            np.float64,
+            len(codes),
+            elements=st.one_of(st.just(np.nan), st.sampled_from([1.0, 2.5, 52.52, -3.0, 0.1])),
+        )
+    )
+    groups = 6
+    found = _medians(codes, values, groups)
+    frame = pd.DataFrame({"code": codes, "value": values})
+    medians = frame[frame.code >= 0].groupby("code")["value"].median()
+    np.testing.assert_array_equal(found, medians.reindex(range(groups)).to_numpy())
+
+
+def test_distinct_points_number_positions_and_labels_once() -> None:
+    lat = np.array([52.520001, 52.5200009, 52.52, np.nan, 91.0, 48.1])
+    lon = np.array([13.4, 13.4, 13.4, 13.4, 13.4, 11.5])
+    labels = np.array([0, 0, 1, 0, 0, -1])
+    pair, first = distinct_points(lat, lon, labels, 5)
+    # 52.520001 and 52.5200009 round to the same 5 decimals; another label is another pair;
+    # no position, a position off the globe and no label have no pair.
+    assert pair.tolist() == [0, 0, 1, -1, -1, -1]
+    assert first.tolist() == [0, 2]
