@@ -50,9 +50,9 @@ def owned(evse_ids: pa.Array, operator_ids: Iterable[str]) -> np.ndarray:
     ok = np.zeros(len(evse_ids), dtype=bool)
     if known:
         found = pc.match_substring_regex(evse_ids, "|".join(known))
-        ok = np.asarray(pc.fill_null(found, True))
+        ok = np.array(pc.fill_null(found, True), dtype=bool)
     else:
-        ok = np.asarray(pc.is_null(evse_ids))
+        ok = np.array(pc.is_null(evse_ids), dtype=bool)
     rest = np.flatnonzero(~ok)
     if len(rest):
         others = evse_ids.take(pa.array(rest))

@@ -5,12 +5,16 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
+from poicheck import parallel, validate
 from poicheck.checks.geo import _medians, distinct_points
+from poicheck.ruleset.model import RuleSet
 from poicheck.table import Distinct
+from tests.records import VALID_CELLS, frame_of
 
 cells = st.lists(st.one_of(st.none(), st.sampled_from(["a", "b", " a", "", "ä", "B"])), max_size=40)
 
@@ -60,3 +64,23 @@ def test_distinct_points_number_positions_and_labels_once() -> None:
     # no position, a position off the globe and no label have no pair.
     assert pair.tolist() == [0, 0, 1, -1, -1, -1]
     assert first.tolist() == [0, 2]
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_records_lacking_what_others_have(
+    workers: int, ruleset: RuleSet, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A record without country, postal code or position among complete ones: the checks
+    that work per distinct value must not write into shared (read-only) arrays."""
+    monkeypatch.setattr(parallel, "MIN_RECORDS", 1)
+    report = validate(
+        frame_of(VALID_CELLS, {"EvseID": "DE*PCK*E9*1"}, {**VALID_CELLS, "EvseID": "DE*PCK*E8*1"}),
+        ruleset=ruleset,
+        operator_id="DE*PCK",
+        workers=workers,
+    )
+    found = {(f.rule, f.record) for f in report.findings}
+    assert ("ADR001", 1) in found  # the bare record's country is missing
+    assert {rule for rule, record in found if record == 0} == {
+        rule for rule, record in found if record == 2
+    }

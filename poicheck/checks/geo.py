@@ -332,7 +332,7 @@ def _broadcast(
     `default`: a vectorised join instead of one dictionary look-up per row."""
     keys = list(rows.columns)
     merged = rows.merge(distinct[[*keys, column]], on=keys, how="left", sort=False)
-    values = merged[column].to_numpy(dtype=object)
+    values = merged[column].to_numpy(dtype=object, copy=True)
     values[pd.isna(values)] = default
     return values
 
