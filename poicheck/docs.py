@@ -29,6 +29,8 @@ def example_text(example: Any) -> str:
             )
         if "csv" in example:
             return "CSV " + " | ".join(str(example["csv"]).splitlines()[:4])
+        if "jsonl" in example:
+            return "JSON Lines " + " | ".join(str(example["jsonl"]).splitlines()[:4])
         if "sheet" in example:
             rows = [
                 ", ".join("" if c is None else str(c) for c in row) for row in example["sheet"][:4]

@@ -62,6 +62,10 @@ def run_example(rule: Rule, example: Any, tmp_path: Path, ruleset: RuleSet) -> l
         record = {**json_record(ruleset), **example["json"]}
         path = write_json(tmp_path / "records.json", [record])
         return validate(path, select=select).findings
+    if isinstance(example, dict) and "jsonl" in example:
+        path = tmp_path / "records.jsonl"
+        path.write_text(str(example["jsonl"]), encoding="utf-8")
+        return validate(path, select=select).findings
     if isinstance(example, dict) and "columns" in example:
         header = list(example["columns"])
         values = [VALID_CELLS.get(c, "x") for c in header]

@@ -28,6 +28,8 @@ FORMATS = {
     ".xlsx": "xlsx",
     ".xlsm": "xlsx",
     ".json": "json",
+    ".jsonl": "jsonl",
+    ".ndjson": "jsonl",
 }
 
 
@@ -57,7 +59,7 @@ def check_file(path: Path) -> str:
             kind = sniff(handle.read(4096))
         raise wrong_content(path, kind, "XLSX")
     raise InputError(
-        f"unknown file type '{path.suffix}'; expected .xlsx, .xlsm, .csv or .json",
+        f"unknown file type '{path.suffix}'; expected .xlsx, .xlsm, .csv, .json or .jsonl",
         location=str(path),
     )
 
@@ -86,6 +88,10 @@ def read_table(
             from poicheck.readers.xlsx import read_xlsx
 
             return read_xlsx(path, ruleset, sheet=sheet, mapping=mapping)
+        if fmt == "jsonl":
+            from poicheck.readers.jsonl import read_jsonl
+
+            return read_jsonl(path, ruleset)
         from poicheck.readers.json import read_json
 
         return read_json(path, ruleset)
@@ -100,25 +106,45 @@ def read_tables(
     mapping: ColumnMapping | None = None,
     chunk_rows: int | None = None,
 ) -> Iterator[CanonicalTable]:
-    """`read_table`, or for a CSV file the chunks of `read_csv_chunks`: with `chunk_rows`
-    records each, or (None) automatically for a file too large to read at once. 0 reads
-    every file at once. Other formats are always read at once."""
+    """`read_table`, or for a CSV or JSON Lines file its chunks (`read_csv_chunks`,
+    `read_jsonl_chunks`): with `chunk_rows` records each, or (None) automatically for a file
+    too large to read at once. 0 reads every file at once. Other formats are always read at
+    once."""
     path = Path(path)
-    if chunk_rows != 0 and check_file(path) == "csv":
+    chunks = _chunks(path, ruleset, encoding, mapping, chunk_rows) if chunk_rows != 0 else None
+    if chunks is None:
+        yield read_table(path, ruleset, sheet=sheet, encoding=encoding, mapping=mapping)
+        return
+    with _translated(path):
+        yield from chunks
+
+
+def _chunks(
+    path: Path,
+    ruleset: RuleSet,
+    encoding: str | None,
+    mapping: ColumnMapping | None,
+    chunk_rows: int | None,
+) -> Iterator[CanonicalTable] | None:
+    """The chunks of a file read in chunks, or None for a file read at once."""
+    fmt = check_file(path)
+    if fmt == "csv":
         from poicheck.readers.csv import CHUNK_ROWS, MAX_BYTES, read_csv_chunks
 
         if chunk_rows or path.stat().st_size > MAX_BYTES:
-            chunks = read_csv_chunks(
+            return read_csv_chunks(
                 path,
                 ruleset,
                 encoding=encoding,
                 mapping=mapping,
                 chunk_rows=chunk_rows or CHUNK_ROWS,
             )
-            with _translated(path):
-                yield from chunks
-            return
-    yield read_table(path, ruleset, sheet=sheet, encoding=encoding, mapping=mapping)
+    if fmt == "jsonl":
+        from poicheck.readers import jsonl
+
+        if chunk_rows or path.stat().st_size > jsonl.MAX_BYTES:
+            return jsonl.read_jsonl_chunks(path, ruleset, chunk_rows=chunk_rows or jsonl.CHUNK_ROWS)
+    return None
 
 
 @contextmanager
@@ -149,7 +175,7 @@ def preview(
     path = Path(path)
     try:
         fmt = check_file(path)
-        if fmt == "json":
+        if fmt in ("json", "jsonl"):
             raise InputError(
                 "OICP JSON needs no mapping: it is read by its property names", location=str(path)
             )
