@@ -50,7 +50,7 @@ def validate(
     """Validate one or more inputs (paths or canonical DataFrames) and return a Report.
 
     Args:
-        source: a path (.xlsx, .csv, .json), a DataFrame in the canonical layout, a
+        source: a path (.xlsx, .csv, .json, .jsonl), a DataFrame in the canonical layout, a
             CanonicalTable already read, or a list of these.
         rules: extra rule files or directories, added to the shipped OICP 2.3 rule set.
         ruleset: a rule set already loaded (overrides `rules`).
@@ -67,9 +67,9 @@ def validate(
             checking each input (the library itself never prints).
         engine: "arrow" runs the cell checks directly on pyarrow arrays; "pandera" runs them
             as the lazy pandera schema compiled from the same rules (same findings, slower).
-        chunk_rows: read CSV files in chunks of this many records, so that a file larger
-            than memory can be checked (same findings as read at once). None chunks only
-            files too large to read at once; 0 never chunks.
+        chunk_rows: read CSV and JSON Lines files in chunks of this many records, so that a
+            file larger than memory can be checked (same findings as read at once). None
+            chunks only files too large to read at once; 0 never chunks.
         workers: processes that check a large input together (forked, Linux only; None:
             one per available CPU; the findings do not depend on it).
 

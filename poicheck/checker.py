@@ -92,6 +92,9 @@ class Checker:
         frame = ensure_columns(table.frame, self.ruleset)
         if not self._columns:
             self._bind(list(frame.columns))
+        unseen = [c for c in frame.columns if c not in set(self._columns)]
+        if unseen:  # a reader's duty: the first chunk has every column of the input
+            raise ValueError(f"a chunk has columns the first chunk had not: {unseen[:5]}")
         frame = frame.reindex(columns=self._columns)
         offset = self.records
         whole = dataclasses.replace(table, frame=frame, reader_findings=[])

@@ -149,7 +149,8 @@ def use_color() -> bool:
     type=click.IntRange(min=0),
     default=None,
     metavar="N",
-    help="Read CSV files N records at a time, in bounded memory (same findings); 0 reads "
+    help="Read CSV and JSON Lines files N records at a time, in bounded memory (same "
+    "findings); 0 reads "
     f"every file at once [default: chunks of {CHUNK_ROWS:,} for files over "
     f"{MAX_CSV_BYTES // MiB:,} MiB].",
 )
@@ -169,7 +170,7 @@ def use_color() -> bool:
 )
 @guarded
 def validate(**values: Any) -> None:
-    """Validate EVSE data in .xlsx, .csv or OICP .json files."""
+    """Validate EVSE data in .xlsx, .csv, OICP .json or JSON Lines (.jsonl) files."""
     sys.exit(run(options_from(values), color=use_color()))
 
 

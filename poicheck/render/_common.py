@@ -12,7 +12,7 @@ from poicheck.report import Finding, Report
 LEVELS = {"error": "error", "warning": "warning", "info": "note"}
 # Formats whose `row` is a line (CSV) or a sheet row (XLSX); for JSON it is the position of
 # the record in its array, which is no place in the text.
-ROW_FORMATS = frozenset({"csv", "xlsx"})
+ROW_FORMATS = frozenset({"csv", "xlsx", "jsonl"})  # a row is a line or a sheet row
 ENVELOPE_PREFIXES = ("/ActionType", "/OperatorEvseData/Operator")
 
 
@@ -40,18 +40,22 @@ def file_formats(report: Report) -> dict[str, str | None]:
 
 
 def line_of(finding: Finding, formats: dict[str, str | None]) -> int | None:
-    """The line (CSV) or sheet row (XLSX) of a finding, or None where there is none."""
+    """The line (CSV, JSON Lines) or sheet row (XLSX) of a finding, or None where there is
+    none."""
     if finding.row is None or formats.get(finding.file) not in ROW_FORMATS:
         return None
     return finding.row
 
 
 def where(finding: Finding, formats: dict[str, str | None]) -> str:
-    """Where a finding is, in the words of the text output: "row 34", "record 4", "envelope"."""
+    """Where a finding is, in the words of the text output: "row 34", "record 4", "line 7",
+    "envelope"."""
     if finding.row is None:
         return "envelope" if finding.pointer.startswith(ENVELOPE_PREFIXES) else "file"
     if formats.get(finding.file) == "json":
         return f"record {finding.row}"
+    if formats.get(finding.file) == "jsonl":
+        return f"line {finding.row}"
     sheet = f" of sheet '{finding.sheet}'" if finding.sheet else ""
     return f"row {finding.row}{sheet}"
 
@@ -61,7 +65,7 @@ def context(finding: Finding, formats: dict[str, str | None]) -> str:
     parts = [where(finding, formats)]
     if finding.evse_id:
         parts.append(f"EvseID {finding.evse_id}")
-    if finding.pointer and formats.get(finding.file) == "json":
+    if finding.pointer and formats.get(finding.file) in ("json", "jsonl"):
         parts.append(finding.pointer)
     return ", ".join(parts)
 

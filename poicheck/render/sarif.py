@@ -30,6 +30,7 @@ BASE_ID = "%SRCROOT%"  # the working directory of the run
 MIME_TYPES = {
     "csv": "text/csv",
     "json": "application/json",
+    "jsonl": "application/jsonl",
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
 }
 

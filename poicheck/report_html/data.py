@@ -52,7 +52,7 @@ class EvseRow:
     file: str
     row: int | None
     evse_id: str
-    where: str  # "row 12" (CSV, XLSX) or "record 12" (JSON)
+    where: str  # "row 12" (CSV, XLSX), "record 12" (JSON) or "line 12" (JSON Lines)
     status: str
     overall: float
     completeness: float
@@ -259,7 +259,9 @@ def _evse_rows(
     for i, record in enumerate(subset.to_dict(orient="records")):
         position = int(positions[i])
         row = None if _missing(record["row"]) else int(record["row"])
-        noun = "record" if formats.get(str(record["file"])) == "json" else "row"
+        noun = {"json": "record", "jsonl": "line"}.get(
+            formats.get(str(record["file"])) or "", "row"
+        )
         latitude, longitude = record.get("latitude"), record.get("longitude")
         rows.append(
             EvseRow(
