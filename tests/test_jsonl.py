@@ -19,6 +19,7 @@ from poicheck.errors import InputError
 from poicheck.export import ExportOptions, build_export
 from poicheck.oicp import Builder
 from poicheck.readers import FORMATS, preview, read_table, read_tables
+from poicheck.render import render
 from poicheck.report import Report
 from poicheck.ruleset.model import RuleSet
 from tests.records import VALID_CELLS, json_record
@@ -364,3 +365,13 @@ def test_unusable_files_are_refused(
     report = check(path)
     assert report.files[0].error is not None
     assert report.exit_code() == 2
+
+
+def test_text_output_locates_findings_by_line(tmp_path: Path, samples: Path) -> None:
+    request = json.loads((samples / "invalid" / "evse-invalid.json").read_text(encoding="utf-8"))
+    records = request["OperatorEvseData"]["EvseDataRecord"][:3]
+    path = tmp_path / "three.jsonl"
+    path.write_text("\n\n".join(json.dumps(r) for r in records) + "\n", encoding="utf-8")
+    text = render("text", validate(path, operator_id="DE*PCK"), color=False)
+    assert "  line 1  FR*XYZ*E1001*1" in text
+    assert "  line 3  " in text  # a blank line between records still counts

@@ -5,7 +5,7 @@ from __future__ import annotations
 from itertools import groupby
 from typing import Any
 
-from poicheck.render._common import score_line
+from poicheck.render._common import file_formats, score_line
 from poicheck.report import Finding, Report
 
 STYLES = {"error": "\x1b[31m", "warning": "\x1b[33m", "info": "\x1b[36m", "bold": "\x1b[1m"}
@@ -20,23 +20,25 @@ def _plural(count: int, word: str) -> str:
     return f"{count} {word}{'' if count == 1 else 's'}"
 
 
-def _location(finding: Finding) -> str:
+def _location(finding: Finding, formats: dict[str, str | None]) -> str:
     if finding.row is None:
         return (
             "envelope"
             if finding.pointer.startswith(("/ActionType", "/OperatorEvseData/Operator"))
             else "file"
         )
-    where = f"row {finding.row}"
+    noun = "line" if formats.get(finding.file) == "jsonl" else "row"
+    where = f"{noun} {finding.row}"
     return f"{where}  {finding.evse_id}" if finding.evse_id else where
 
 
 def render(report: Report, *, color: bool = False, **_: Any) -> str:
     lines: list[str] = []
     findings = report.findings
+    formats = file_formats(report)
     for file, in_file in groupby(findings, key=lambda f: f.file):
         lines.append(_paint(file, "bold", color))
-        for where, at_row in groupby(in_file, key=_location):
+        for where, at_row in groupby(in_file, key=lambda f: _location(f, formats)):
             lines.append(f"  {where}")
             for finding in at_row:
                 severity = _paint(f"{finding.severity:<7}", finding.severity, color)
