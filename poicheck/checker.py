@@ -28,6 +28,7 @@ from poicheck.engine import (
     bind,
     empty_findings,
     failures,
+    message_base,
     render_message,
     typed_findings,
 )
@@ -283,13 +284,15 @@ def _messages(binding: Binding, values: np.ndarray, details: dict[str, np.ndarra
     distinct: dict[Any, str] = {}
     out = np.empty(len(values), dtype=object)
     names = list(details)
+    base = message_base(binding, binding.rule, binding.column)
     for i, value in enumerate(values):
         extra = tuple(details[name][i] for name in names)
         key = (value, extra)
         message = distinct.get(key)
         if message is None:
             context = dict(zip(names, extra, strict=True))
-            message = distinct[key] = render_message(binding, binding.rule, value, context)
+            message = render_message(binding, binding.rule, value, context, base)
+            distinct[key] = message
         out[i] = message
     return out
 

@@ -179,22 +179,35 @@ class _Lenient(dict[str, Any]):
 
 
 def render_message(
-    binding: Binding | None, rule: Rule, value: str | None, extra: Mapping[str, Any]
+    binding: Binding | None,
+    rule: Rule,
+    value: str | None,
+    extra: Mapping[str, Any],
+    base: Mapping[str, Any] | None = None,
 ) -> str:
-    """Fill a rule's message template for one value."""
+    """Fill a rule's message template for one value. `base` is `message_base` of the same
+    binding (and field), when the caller renders many messages of one binding."""
     kind = get_kind(rule.kind)
-    params = dict(binding.params) if binding else {}
-    context = _Lenient({k: v for k, v in params.items() if not isinstance(v, (list, tuple))})
     field = binding.column if binding else str(extra.get("field", ""))
+    context = _Lenient(base if base is not None else message_base(binding, rule, field))
     text = "" if value is None else str(value)
+    params = binding.params if binding else {}
     context.update(
-        field=field,
         value=text,
         length=len(text),
         characters=f"{len(text)} character{'' if len(text) == 1 else 's'}",
-        expectation=kind.describe(params) if binding else "",
         hint=kind.hint(text, params) if (kind.hint and binding and value is not None) else "",
     )
+    context.update(extra)
+    return string.Formatter().vformat(rule.message or kind.message, (), context)
+
+
+def message_base(binding: Binding | None, rule: Rule, field: str) -> dict[str, Any]:
+    """What a rule's messages say whatever the value: parameters, field, expectation."""
+    kind = get_kind(rule.kind)
+    params = dict(binding.params) if binding else {}
+    context = {k: v for k, v in params.items() if not isinstance(v, (list, tuple))}
+    context.update(field=field, expectation=kind.describe(params) if binding else "")
     if "enum" in params:
         allowed = list(params["enum"])
         context["allowed"] = (
@@ -210,9 +223,7 @@ def render_message(
         )
     item = field.rsplit(".", 1)
     context.setdefault("lang", item[1] if len(item) == 2 else "")
-    context.update(extra)
-    template = rule.message or kind.message
-    return string.Formatter().vformat(template, (), context)
+    return context
 
 
 def empty_findings() -> pd.DataFrame:

@@ -85,8 +85,11 @@ def _unique(frame: pd.DataFrame, field: str, params: Params, layout: Layout) -> 
     rows = layout.rows if layout.rows is not None else np.arange(1, len(frame) + 1)
     members = pd.DataFrame({"key": keys[duplicated], "row": rows[duplicated].astype(str)})
     grouped = members.groupby("key")["row"]
-    listed = keys.map(grouped.agg(_some_rows)).to_numpy(dtype=object)
-    counts = keys.map(grouped.size()).fillna(0).astype(int).to_numpy(dtype=object)
+    # Worded for the duplicated rows only: the engine reads details there and nowhere else.
+    listed = np.full(len(frame), "", dtype=object)
+    counts = np.full(len(frame), 0, dtype=object)
+    listed[duplicated] = members["key"].map(grouped.agg(_some_rows)).to_numpy(dtype=object)
+    counts[duplicated] = members["key"].map(grouped.size()).astype(int).to_numpy(dtype=object)
     return ~duplicated, {"rows": listed, "count": counts}
 
 
