@@ -139,9 +139,8 @@ class Distinct:
     def broadcast(self, mask: pa.Array | np.ndarray, empty: bool = False) -> np.ndarray:
         """A per-distinct-value mask as a per-cell numpy mask (`empty` for empty cells)."""
         per_value = np.asarray(mask, dtype=bool)
-        if not len(per_value):
-            return np.full(len(self.codes), empty, dtype=bool)
-        return np.where(self.codes >= 0, per_value[self.codes], empty)
+        # An empty cell's code is -1: it picks the `empty` put at the end.
+        return np.append(per_value, empty)[self.codes]
 
 
 def object_values(series: pd.Series) -> np.ndarray:
