@@ -250,6 +250,18 @@ def test_a_cell_of_many_megabytes_is_read_within_bounds(tmp_path: Path, ruleset:
     assert [f.rule for f in table.reader_findings] == ["TBL005"]
 
 
+def test_a_cell_larger_than_a_parse_block(tmp_path: Path, ruleset: RuleSet) -> None:
+    """pyarrow parses 4 MiB blocks; a 6 MB cell makes the reader parse with larger ones."""
+    from poicheck.readers.csv import FAST_BLOCK
+
+    path = tmp_path / "large.csv"
+    size = FAST_BLOCK + (2 << 20)
+    path.write_text(f'EvseID,AdditionalInfo.en\nDE*PCK*E1,"{"y" * size}"\nDE*PCK*E2,x\n')
+    table = read_table(path, ruleset)
+    assert [len(v) for v in table.frame["AdditionalInfo.en"]] == [32_767, 1]
+    assert table.rows.tolist() == [2, 3]
+
+
 @pytest.mark.parametrize(
     ("content", "reason"),
     [
