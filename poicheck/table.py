@@ -94,8 +94,26 @@ class Distinct:
     def of(cls, series: pd.Series) -> Distinct:
         column = pa.array(series.array, type=pa.large_string())
         if isinstance(column, pa.ChunkedArray):
-            column = column.combine_chunks()
+            return cls.encode_chunks(column)
         return cls.encode(column)
+
+    @classmethod
+    def encode_chunks(cls, column: pa.ChunkedArray) -> Distinct:
+        """A column read in blocks, encoded block by block (no copy of the whole column):
+        pyarrow numbers the values of all blocks in one dictionary."""
+        if column.num_chunks <= 1:
+            return cls.encode(column.combine_chunks())
+        encoded = pc.dictionary_encode(column)
+        dictionary = encoded.chunk(encoded.num_chunks - 1).dictionary
+        shared = [
+            _addresses(dictionary) == _addresses(chunk.dictionary) for chunk in encoded.chunks
+        ]
+        if not all(shared):  # not one dictionary (another pyarrow?): the safe way
+            return cls.encode(column.combine_chunks())
+        codes = [
+            chunk.indices.fill_null(-1).to_numpy(zero_copy_only=False) for chunk in encoded.chunks
+        ]
+        return cls(dictionary, np.concatenate(codes).astype(np.int32, copy=False))
 
     @classmethod
     def encode(cls, column: pa.Array) -> Distinct:
@@ -141,6 +159,10 @@ class Distinct:
         per_value = np.asarray(mask, dtype=bool)
         # An empty cell's code is -1: it picks the `empty` put at the end.
         return np.append(per_value, empty)[self.codes]
+
+
+def _addresses(array: pa.Array) -> list[int | None]:
+    return [buffer.address if buffer is not None else None for buffer in array.buffers()]
 
 
 def object_values(series: pd.Series) -> np.ndarray:

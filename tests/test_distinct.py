@@ -84,3 +84,19 @@ def test_records_lacking_what_others_have(
     assert {rule for rule, record in found if record == 0} == {
         rule for rule, record in found if record == 2
     }
+
+
+def test_a_column_read_in_blocks_is_numbered_in_one_dictionary() -> None:
+    blocks = pa.chunked_array(
+        [pa.array(part, pa.large_string()) for part in (["a", "b"], [None, "c"], ["a", "d"])]
+    )
+    distinct = Distinct.encode_chunks(blocks)
+    assert pa.array(distinct.values).take(distinct.indices).to_pylist() == [
+        "a",
+        "b",
+        None,
+        "c",
+        "a",
+        "d",
+    ]
+    assert distinct.codes.tolist() == [0, 1, -1, 2, 0, 3]
