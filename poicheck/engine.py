@@ -6,7 +6,6 @@ named `<rule id>|<column>` so that a failure maps straight back to rule and fiel
 
 from __future__ import annotations
 
-import string
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -199,7 +198,9 @@ def render_message(
         hint=kind.hint(text, params) if (kind.hint and binding and value is not None) else "",
     )
     context.update(extra)
-    return string.Formatter().vformat(rule.message or kind.message, (), context)
+    # str.format_map is string.Formatter's work in C; the lenient mapping keeps an unknown
+    # {name} as written.
+    return (rule.message or kind.message).format_map(context)
 
 
 def message_base(binding: Binding | None, rule: Rule, field: str) -> dict[str, Any]:
