@@ -82,6 +82,17 @@ class Score:
         }
 
 
+def _positions(records: pd.DataFrame, files: np.ndarray, numbers: np.ndarray) -> np.ndarray:
+    """The row of `records` of each (file, record) pair; a record the frame does not have
+    is a bug, raised as a KeyError."""
+    where = pd.MultiIndex.from_arrays([records["file"].to_numpy(), records["record"].to_numpy()])
+    if where.is_unique:
+        found = where.get_indexer(pd.MultiIndex.from_arrays([files, numbers]))
+        if (found >= 0).all():
+            return found
+    raise KeyError("findings of records the record frame does not have")
+
+
 def compute(records: pd.DataFrame, findings: pd.DataFrame, ruleset: RuleSet) -> Score:
     """Scores from per-record completeness and the findings table (vectorised)."""
     correctness = ruleset.score.get("correctness", {})
@@ -101,10 +112,11 @@ def compute(records: pd.DataFrame, findings: pd.DataFrame, ruleset: RuleSet) -> 
                 "penalty": located["severity"].map(penalties).to_numpy(dtype=float),
             }
         ).dropna(subset=["factor"])
-        worst = scored.groupby(["file", "record", "factor"])["penalty"].max().unstack("factor")
-        keyed = out.set_index(["file", "record"])
-        for factor in worst.columns:
-            penalty = worst[factor].reindex(keyed.index).fillna(0).to_numpy()
+        position = _positions(out, scored["file"].to_numpy(), scored["record"].to_numpy())
+        for factor in scored["factor"].unique():
+            mine = (scored["factor"] == factor).to_numpy()
+            penalty = np.zeros(len(out))
+            np.maximum.at(penalty, position[mine], scored["penalty"].to_numpy()[mine])
             out[factor] = 100.0 - penalty
     out["correctness"] = out[list(factors)].mean(axis=1) if factors else 100.0
     out["overall"] = (out["completeness"] + out["correctness"]) / 2
