@@ -21,6 +21,7 @@ import datetime as dt
 import functools
 import re
 from collections.abc import Callable, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from dataclasses import field as dataclass_field
 from typing import Any
@@ -30,6 +31,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from poicheck import parallel
 from poicheck.checks import get_kind
 from poicheck.readers import conventions
 from poicheck.ruleset.model import Property, RuleSet
@@ -122,25 +124,46 @@ def _per_cell(
     encoded: dict[str, Distinct],
 ) -> pd.DataFrame:
     """Cells rewritten one by one; `encoded` has (or gets) the distinct values of each
-    column, as rewritten."""
+    column, as rewritten. Columns are done in threads for a large table (the work is
+    pyarrow's, which releases the interpreter lock)."""
+    names = [str(name) for name in frame.columns]
+
+    def column(name: str) -> tuple[pd.Series, Distinct, list[Issue]]:
+        return _column(name, frame[name], layout, natives.get(name, {}), encoded.get(name))
+
+    workers = parallel.available_workers() if len(frame) >= parallel.MIN_RECORDS else 1
+    if workers > 1 and len(names) > 1:
+        with ThreadPoolExecutor(workers) as pool:
+            done = list(pool.map(column, names))
+    else:
+        done = [column(name) for name in names]
     out: dict[str, pd.Series] = {}
-    for name in frame.columns:
-        series = frame[name]
-        distinct = encoded.get(name) or Distinct.of(series)
-        if distinct.longest() > MAX_CELL:
-            series = _oversized(name, series, issues)
-            distinct = Distinct.of(series)
-        prop = layout.property_of.get(name)
-        if prop is not None:
-            native = natives.get(name, {})
-            issues.extend(_native_damage(name, prop, native))
-            issues.extend(_scientific(name, prop, native, series, distinct))
-            cleaned_series = _cleaned(name, prop, series, distinct, issues)
-            if cleaned_series is not series:
-                series, distinct = cleaned_series, Distinct.of(cleaned_series)
-        encoded[name] = distinct
-        out[name] = series
+    for name, (series, distinct, found) in zip(names, done, strict=True):
+        out[name], encoded[name] = series, distinct
+        issues.extend(found)
     return pd.DataFrame(out, index=frame.index) if out else frame
+
+
+def _column(
+    name: str,
+    series: pd.Series,
+    layout: Layout,
+    native: Mapping[int, Any],
+    distinct: Distinct | None,
+) -> tuple[pd.Series, Distinct, list[Issue]]:
+    issues: list[Issue] = []
+    distinct = distinct or Distinct.of(series)
+    if distinct.longest() > MAX_CELL:
+        series = _oversized(name, series, issues)
+        distinct = Distinct.of(series)
+    prop = layout.property_of.get(name)
+    if prop is not None:
+        issues.extend(_native_damage(name, prop, native))
+        issues.extend(_scientific(name, prop, native, series, distinct))
+        cleaned_series = _cleaned(name, prop, series, distinct, issues)
+        if cleaned_series is not series:
+            series, distinct = cleaned_series, Distinct.of(cleaned_series)
+    return series, distinct, issues
 
 
 def _convention_issues(survey: conventions.Survey, offset: int, length: int) -> list[Issue]:

@@ -276,9 +276,9 @@ def _records(sheet: Sheet, columns: list[Column], ruleset: RuleSet, inspect: boo
     rows = np.arange(sheet.first_row, sheet.first_row + len(sheet.body), dtype=np.int64)
     data, origin, notes = _columns(sheet, columns)
     data, encoded = _missing(data)
-    keep = np.ones(len(data), dtype=bool)
-    if len(data.columns):
-        keep &= np.asarray(data.notna().any(axis=1), dtype=bool)
+    keep = np.zeros(len(data), dtype=bool) if encoded else np.ones(len(data), dtype=bool)
+    for distinct in encoded.values():  # a row with no cell at all is dropped
+        keep |= distinct.codes >= 0
     if inspect:
         repeated = _repeated_headers(sheet)
         notes.extend(Note("TBL004", row=int(rows[i])) for i in repeated)
@@ -353,7 +353,8 @@ def _repeated_headers(sheet: Sheet) -> list[int]:
         return []
     # A repeated header repeats its first named cell: only those rows are compared in full.
     first, name = named[0]
-    candidates = np.flatnonzero(_stripped(sheet.body.iloc[:, first]) == name)
+    column = pc.utf8_trim_whitespace(pa.array(sheet.body.iloc[:, first].array))
+    candidates = np.flatnonzero(np.asarray(pc.fill_null(pc.equal(column, name), False)))
     if not len(candidates):
         return []
     rows = sheet.body.iloc[candidates]
