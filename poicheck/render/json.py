@@ -84,7 +84,9 @@ def _encoded(values: list[Any]) -> list[str] | None:
     """JSON of each value of one column, as `json.dumps` writes it."""
     kinds = {type(v) for v in values}
     if kinds <= {str, type(None)}:
-        return ["null" if v is None else _ENCODE(v) for v in values]
+        # Rules, fields, files and most messages repeat: each distinct text is encoded once.
+        known: dict[str | None, str] = {None: "null"}
+        return [known.get(v) or known.setdefault(v, _ENCODE(v)) for v in values]
     if kinds <= {int, type(None)}:
         return ["null" if v is None else int.__repr__(v) for v in values]
     return None
