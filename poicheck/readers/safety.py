@@ -6,7 +6,8 @@ allocates the whole rectangle up to the last cell and aborts the process when it
 XML entity bomb. So the archive's central directory is checked first (declared sizes, ratios,
 entry count), then every entry is inflated once, in chunks and never beyond its declared size,
 while the worksheets are scanned for their extent and for features worth a closer look
-(formulas, error values, hidden rows or columns). Nothing is parsed before all of that passed.
+(formulas, error values, hidden rows or columns: `sheetscan`). Nothing is parsed before all
+of that passed.
 """
 
 from __future__ import annotations
@@ -15,19 +16,41 @@ import re
 import struct
 import zipfile
 import zlib
-from collections.abc import Iterator
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
-from typing import BinaryIO
+from typing import BinaryIO, Protocol, cast
+
+import numpy as np
+from zlib_ng import zlib_ng
 
 from poicheck.errors import InputError
+from poicheck.readers import sheetxml
+from poicheck.readers.sheetscan import (
+    LT,
+    MAX_CELLS,
+    PAD,
+    PartScan,
+    column_number,
+    reference,
+    scan_sheet,
+)
+
+__all__ = [
+    "MAX_CELLS",
+    "Archive",
+    "PartScan",
+    "check_extent",
+    "check_xlsx",
+    "column_number",
+    "reference",
+]
 
 MiB = 1 << 20
 MAX_ENTRIES = 10_000
 MAX_TOTAL_BYTES = 1024 * MiB  # inflated size of the whole workbook
 MAX_RATIO = 200  # inflated / compressed, for entries above RATIO_FLOOR
 RATIO_FLOOR = 16 * MiB
-MAX_CELLS = 20_000_000  # rows x columns of the rectangle calamine allocates for a sheet
 CHUNK = MiB
 LOCAL_HEADER = struct.Struct("<IHHHHHIIIHH")
 LOCAL_SIGNATURE = 0x04034B50
@@ -36,46 +59,7 @@ OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 ZIP_MAGICS = (b"PK\x03\x04", b"PK\x05\x06", b"PK\x07\x08")
 ENCRYPTED_STREAM = "EncryptedPackage".encode("utf-16-le")
 DECLARATION = re.compile(rb"<!(?:DOCTYPE|ENTITY)", re.IGNORECASE)
-# NOTE: calamine positions a cell by its `r` attribute in any XML form (r = 'XFD1'), or, without
-# one, right after the previous cell or row. Chunks are squeezed (whitespace dropped, quotes
-# made double) so that one fast pattern sees every form; other attributes ending in r can
-# only make the bound larger, and a bound too large for comfort is computed exactly instead.
-SQUEEZE = bytes.maketrans(b"'", b'"'), b" \t\r\n"
-REF_ROW = re.compile(rb'r="[A-Za-z]{0,3}([0-9]{1,7})"')
-REF_COLUMN = re.compile(rb'r="([A-Za-z]{1,3})[0-9]')
-# Cheap literal probes; a hit only means "look closer" (sheetxml parses precisely).
-MARKERS = {
-    "formula": (b"f>",),
-    "error": (b'"e"',),
-    "hidden": (b"hidden=",),
-}
-
-
-@dataclass
-class PartScan:
-    """What one worksheet part holds, as far as a byte scan can tell."""
-
-    size: int = 0
-    max_row: int = 0
-    max_column: int = 0
-    markers: set[str] = field(default_factory=set)
-    cell_tags: int = 0  # tags starting with <c (cells and a few others: an upper bound)
-    row_tags: int = 0
-    cell_refs: int = 0
-    row_refs: int = 0
-
-    @property
-    def unreferenced(self) -> int:
-        """An upper bound of the cells without a reference (other tags start with <c too)."""
-        return max(0, self.cell_tags - self.cell_refs)
-
-    @property
-    def cells(self) -> int:
-        """An upper bound of the rectangle calamine allocates, from A1 to the last cell
-        (cells and rows without a reference follow the previous ones)."""
-        rows = self.max_row + max(0, self.row_tags - self.row_refs)
-        columns = self.max_column + max(0, self.cell_tags - self.cell_refs)
-        return rows * columns
+OPAQUE = 8 * CHUNK  # this much text without a tag start: the scan cannot bound the sheet
 
 
 @dataclass(frozen=True)
@@ -84,14 +68,6 @@ class Archive:
 
     names: frozenset[str]
     sheets: dict[str, PartScan]
-
-
-def column_number(letters: bytes | str) -> int:
-    """1-based column number of Excel column letters (A = 1, AA = 27)."""
-    number = 0
-    for char in letters.upper() if isinstance(letters, str) else letters.decode().upper():
-        number = number * 26 + ord(char) - 64
-    return number
 
 
 def sniff(head: bytes) -> str:
@@ -156,9 +132,20 @@ def wrong_content(path: Path, kind: str, expected: str) -> InputError:
     return InputError(advice, location=str(path))
 
 
-def check_xlsx(path: Path) -> Archive:
+class Copy(Protocol):
+    """Takes the bytes of a worksheet part as they pass the scan: blocks cut before a tag,
+    with the positions of the row tags in each and the scan of the part so far."""
+
+    def write(self, data: bytes, rows: np.ndarray, scan: PartScan) -> None: ...
+
+
+def check_xlsx(
+    path: Path, *, copy: Callable[[zipfile.ZipInfo], Copy | None] | None = None
+) -> Archive:
     """Check a workbook archive before any parser sees it; raise InputError when it is unsafe,
-    broken, encrypted or not a workbook at all."""
+    broken, encrypted or not a workbook at all. `copy` may ask for the scanned bytes of a
+    worksheet part, once the workbook's own parts passed (a part passes as a whole: the
+    bytes are safe as far as the scan of the part so far tells)."""
     with path.open("rb") as handle:
         kind = sniff(handle.read(4096))
     if kind != "zip":
@@ -168,8 +155,11 @@ def check_xlsx(path: Path) -> Archive:
             infos = archive.infolist()
             _check_directory(infos, path)
             sheets = {}
-            for info in infos:
-                scan = _inflate(raw, info, path, worksheet=_is_worksheet(info.filename))
+            # The workbook's own parts first: pieces of a sheet may be read before it ends.
+            for info in sorted(infos, key=lambda info: _is_worksheet(info.filename)):
+                worksheet = _is_worksheet(info.filename)
+                sink = copy(info) if copy is not None and worksheet else None
+                scan = _inflate(raw, info, path, worksheet=worksheet, sink=sink)
                 if scan is not None:
                     sheets[info.filename] = scan
     except zipfile.BadZipFile as exc:
@@ -183,6 +173,7 @@ def check_xlsx(path: Path) -> Archive:
         ValueError,
         struct.error,
         zlib.error,
+        cast("type[Exception]", zlib_ng.error),  # typed as an instance in its stubs
         NotImplementedError,
     ) as exc:
         raise InputError(f"the workbook is damaged: {exc}", location=str(path)) from exc
@@ -194,6 +185,27 @@ def check_xlsx(path: Path) -> Archive:
             location=str(path),
         )
     return Archive(names=names, sheets=sheets)
+
+
+def check_extent(path: Path, name: str, part: str | None, archive: Archive) -> None:
+    """Refuse a sheet whose cell rectangle calamine could not allocate (one cell at
+    XFD1048576 makes it ask for half a terabyte, and abort). The scan's bound decides; where
+    it is too coarse, the sheet is parsed for its exact extent."""
+    if part is not None and part in archive.names:
+        scan = archive.sheets.get(part)  # None: a sheet in a part named like another
+        suspects = [part] if scan is None or scan.cells > MAX_CELLS else []
+    else:  # an unusual package layout: every sheet the scan could not bound
+        suspects = [p for p, scan in archive.sheets.items() if scan.cells > MAX_CELLS]
+    for suspect in suspects:
+        with zipfile.ZipFile(path) as zipped:
+            rows, columns = sheetxml.extent(zipped, suspect)
+        if rows * columns > MAX_CELLS:
+            raise InputError(
+                f"sheet '{name}' spans {rows:,} rows x {columns:,} columns ({rows * columns:,} "
+                f"cells, more than the {MAX_CELLS:,} poicheck reads); delete the stray cells "
+                "far below or right of the data, or split the file",
+                location=str(path),
+            )
 
 
 NOT_SHEETS = ("sharedstrings.xml", "styles.xml", "workbook.xml", "[content_types].xml")
@@ -246,14 +258,14 @@ def _check_directory(infos: list[zipfile.ZipInfo], path: Path) -> None:
 
 
 def _inflate(
-    raw: BinaryIO, info: zipfile.ZipInfo, path: Path, *, worksheet: bool
+    raw: BinaryIO, info: zipfile.ZipInfo, path: Path, *, worksheet: bool, sink: Copy | None
 ) -> PartScan | None:
     """Inflate one entry in chunks, never past its declared size; scan worksheets on the way."""
-    scanner = _Scanner(worksheet)
+    scanner = _Scanner(worksheet, sink)
     produced = crc = 0
     for out in _chunks(raw, info):
         produced += len(out)
-        crc = zlib.crc32(out, crc)
+        crc = zlib_ng.crc32(out, crc)
         if produced > info.file_size:
             raise InputError(
                 f"entry {info.filename!r} inflates beyond its declared size "
@@ -289,7 +301,7 @@ def _chunks(raw: BinaryIO, info: zipfile.ZipInfo) -> Iterator[bytes]:
             left -= len(data)
             yield data
         return
-    inflater = zlib.decompressobj(-15)
+    inflater = zlib_ng.decompressobj(-15)  # zlib-ng: a third of zlib's time
     while not inflater.eof:
         data = inflater.unconsumed_tail
         if not data and left > 0:
@@ -307,15 +319,22 @@ def _chunks(raw: BinaryIO, info: zipfile.ZipInfo) -> Iterator[bytes]:
 class _Scanner:
     """Scans inflated chunks: XML declarations everywhere, extent and markers in worksheets."""
 
-    def __init__(self, worksheet: bool) -> None:
+    def __init__(self, worksheet: bool, sink: Copy | None = None) -> None:
         self.worksheet = worksheet
+        self.sink = sink
         self.scan = PartScan()
         self.tail = b""
 
     def feed(self, chunk: bytes, name: str, path: Path) -> None:
         data = self.tail + chunk
-        # Scan up to the last complete tag; the rest waits for the next chunk.
-        cut = data.rfind(b">") + 1 if len(data) < 8 * CHUNK else len(data) - 64
+        # Scan up to the last tag start, so that no tag is cut; the rest waits for more.
+        cut = data.rfind(b"<")
+        if cut <= 0:
+            if len(data) < OPAQUE:
+                self.tail = data
+                return
+            cut = len(data)
+            self.scan.unbounded = True
         data, self.tail = data[:cut], data[cut:]
         self._check(data, name, path)
 
@@ -325,26 +344,21 @@ class _Scanner:
 
     def _check(self, data: bytes, name: str, path: Path) -> None:
         self.scan.size += len(data)
-        if b"<!" in data and DECLARATION.search(data):
+        if not data or not (self.worksheet or b"!" in data):
+            return
+        array = np.frombuffer(data + PAD, dtype=np.uint8)
+        if b"!" in data and _declares(data, array):
             raise InputError(
                 f"entry {name!r} declares a DOCTYPE or XML entities, which workbooks never do "
                 "(an XML entity bomb?): refusing it",
                 location=str(path),
             )
-        if not self.worksheet or not data:
-            return
-        squeezed = data.translate(*SQUEEZE)
-        rows = REF_ROW.findall(squeezed)
-        columns = REF_COLUMN.findall(squeezed)
-        scan = self.scan
-        if rows:
-            scan.max_row = max(scan.max_row, *(int(r) for r in set(rows)))
-        if columns:
-            scan.max_column = max(scan.max_column, *(column_number(c) for c in set(columns)))
-        scan.cell_refs += len(columns)
-        scan.row_refs += len(rows) - len(columns)
-        scan.cell_tags += squeezed.count(b"<c")
-        scan.row_tags += squeezed.count(b"<row")
-        for marker, probes in MARKERS.items():
-            if marker not in scan.markers and any(p in squeezed for p in probes):
-                scan.markers.add(marker)
+        if self.worksheet:
+            rows = scan_sheet(data, array, self.scan)
+            if self.sink is not None:
+                self.sink.write(data, rows, self.scan)
+
+
+def _declares(data: bytes, array: np.ndarray) -> bool:
+    marks = np.flatnonzero(array[: len(data)] == ord("!"))
+    return any(DECLARATION.match(data, at - 1) for at in marks[array[marks - 1] == LT])

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from xml.etree import ElementTree
 
-from poicheck.readers.safety import column_number
+from poicheck.readers.sheetscan import column_number, reference
 
 REL_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
 CELL_REF = re.compile(r"\$?([A-Za-z]{1,3})\$?([0-9]+)")
@@ -268,32 +268,38 @@ def _parse(archive: zipfile.ZipFile, part: str, style_columns: frozenset[int]) -
 
 def extent(archive: zipfile.ZipFile, part: str) -> tuple[int, int]:
     """(last row, last column), 1-based, of the cells of a sheet, placed as calamine places
-    them: by reference, or after the previous cell or row. For when the byte scan's bound is
-    too coarse (rows or cells without references)."""
-    position = [0, 0, 0, 0]  # row, column, max row, max column
+    them: by their reference, or else in the current row (set by the row's reference, one
+    more at each row's end) after the previous cell. For when the byte scan's bound is too
+    coarse (rows or cells without references, references it cannot read)."""
+    state = [0, 0, 0, 0]  # row and column index (0-based), last row and column (1-based)
 
     def start(name: str, attrs: dict[str, str]) -> None:
         tag = local(name)
-        if tag == "row":
-            position[0] = int(attrs["r"]) if attrs.get("r", "").isdigit() else position[0] + 1
-            position[1] = 0
+        place = reference(attrs["r"]) if "r" in attrs else None
+        if tag == "row" and place is not None:
+            state[0] = place[0] - 1
         elif tag == "c":
-            match = CELL_REF.fullmatch(attrs.get("r", ""))
-            if match:
-                position[0], position[1] = int(match.group(2)), column_number(match.group(1))
+            if place is not None and place[1]:
+                row, state[1] = place[0] - 1, place[1] - 1
             else:
-                position[1] += 1
-            position[2], position[3] = max(position[2], position[0]), max(position[3], position[1])
+                row = state[0]
+            state[2], state[3] = max(state[2], row + 1), max(state[3], state[1] + 1)
+            state[1] += 1
+
+    def end(name: str) -> None:
+        if local(name) == "row":
+            state[0], state[1] = state[0] + 1, 0
 
     parser = xml.parsers.expat.ParserCreate()
     parser.StartElementHandler = start
+    parser.EndElementHandler = end
     parser.StartDoctypeDeclHandler = _refuse
     parser.EntityDeclHandler = _refuse
     with archive.open(part) as stream:
         while chunk := stream.read(1 << 20):
             parser.Parse(chunk, False)
     parser.Parse(b"", True)
-    return position[2], position[3]
+    return state[2], state[3]
 
 
 def _refuse(*args: Any) -> None:

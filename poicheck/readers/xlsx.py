@@ -1,18 +1,22 @@
 """XLSX reader (python-calamine): first visible sheet by default, every cell turned into text.
 
-The archive passes `safety.check_xlsx` before calamine sees it. What calamine does not tell
-(formulas without a cached value, error values, hidden rows and columns, number formats) is
-read from the sheet XML only when the safety scan saw such features.
+The archive passes `safety.check_xlsx` before calamine sees it; a big sheet is then read in
+pieces side by side (`pieces`). What calamine does not tell (formulas without a cached value,
+error values, hidden rows and columns, number formats) is read from the sheet XML only when
+the safety scan saw such features.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import gc
 import zipfile
 import zlib
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from functools import partial
+from itertools import chain, compress
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from xml.etree import ElementTree
@@ -23,7 +27,8 @@ import pyarrow as pa
 
 from poicheck.errors import InputError
 from poicheck.readers import sheetxml
-from poicheck.readers.safety import MAX_CELLS, Archive, PartScan, check_xlsx
+from poicheck.readers.pieces import Pieces, temporary
+from poicheck.readers.safety import Archive, PartScan, check_extent, check_xlsx
 from poicheck.readers.tabular import (
     Note,
     Sheet,
@@ -42,6 +47,8 @@ if TYPE_CHECKING:
     from poicheck.mapping import ColumnMapping
 
 Merged = tuple[tuple[int, int], tuple[int, int]]
+# Types of the cells calamine reads that are neither text nor booleans.
+NATIVE = frozenset({int, float, dt.datetime, dt.date, dt.time, dt.timedelta})
 
 
 def cell_text(value: Any) -> str:
@@ -77,28 +84,54 @@ def load_grid(
     sheet: str | None = None,
     is_data: Callable[[list[list[str]]], bool] | None = None,
 ) -> tuple[Grid, Archive]:
-    """The chosen worksheet's cells, once the archive passed the safety checks."""
+    """The chosen worksheet's cells, once the archive passed the safety checks (a big sheet
+    is read in pieces copied on the way, see `pieces`)."""
+    with uncollected(), temporary(path) as pieces:
+        archive = check_xlsx(path, copy=pieces.copy if pieces else None)
+        return _load(path, archive, pieces, sheet, is_data), archive
+
+
+def _load(
+    path: Path,
+    archive: Archive,
+    pieces: Pieces | None,
+    sheet: str | None,
+    is_data: Callable[[list[list[str]]], bool] | None,
+) -> Grid:
     from python_calamine import CalamineWorkbook
 
-    archive = check_xlsx(path)
     try:
         workbook = CalamineWorkbook.from_path(str(path))
     except Exception as exc:  # calamine raises its own error types for broken archives
         raise InputError(f"cannot open as an XLSX workbook: {exc}", location=str(path)) from exc
     try:
-        name, others = _choose_sheet(workbook, sheet, path, is_data)
+        name, others = _choose_sheet(workbook, sheet, path, is_data, partial(_fits, path, archive))
         part = _part_of(path, name)
         scan = archive.sheets.get(part or "")
-        _check_extent(path, name, part, archive)
-        try:
-            data = workbook.get_sheet_by_name(name)
-            rows: list[list[Any]] = data.to_python(skip_empty_area=False)
-            merged: list[Merged] = list(data.merged_cell_ranges or [])
-        except Exception as exc:  # XmlError and friends: a damaged sheet
-            raise InputError(f"cannot read sheet '{name}': {exc}", location=str(path)) from exc
+        check_extent(path, name, part, archive)
+        loaded = pieces.load(part, name, scan) if pieces else None
+        rows, merged = loaded or _whole(workbook, name, path)
     finally:
         workbook.close()
-    return Grid(name, rows, merged, part, scan, "" if sheet else others), archive
+    return Grid(name, rows, merged, part, scan, "" if sheet else others)
+
+
+def _whole(workbook: Any, name: str, path: Path) -> tuple[list[list[Any]], list[Merged]]:
+    try:
+        data = workbook.get_sheet_by_name(name)
+        return data.to_python(skip_empty_area=False), list(data.merged_cell_ranges or [])
+    except Exception as exc:  # XmlError and friends: a damaged sheet
+        raise InputError(f"cannot read sheet '{name}': {exc}", location=str(path)) from exc
+
+
+def _fits(path: Path, archive: Archive, name: str) -> bool:
+    """Whether calamine may read sheet `name` (another sheet than the one read is looked
+    into for a header: a far cell there would abort the process just as well)."""
+    try:
+        check_extent(path, name, _part_of(path, name), archive)
+    except InputError:
+        return False
+    return True
 
 
 def _part_of(path: Path, name: str) -> str | None:
@@ -107,29 +140,6 @@ def _part_of(path: Path, name: str) -> str | None:
             return sheetxml.sheet_parts(archive).get(name)
     except (KeyError, StopIteration, SyntaxError, ValueError, zipfile.BadZipFile):
         return None  # an unusual package layout: fall back to the most cautious bound
-
-
-def _check_extent(path: Path, name: str, part: str | None, archive: Archive) -> None:
-    """Refuse a sheet whose cell rectangle calamine could not allocate (one cell at
-    XFD1048576 makes it ask for half a terabyte, and abort)."""
-    scan = archive.sheets.get(part or "")
-    scans = [scan] if scan is not None else list(archive.sheets.values())
-    worst = max(scans, key=lambda s: s.cells, default=None)
-    unscanned = part is not None and scan is None  # a sheet in a part named like another
-    if not unscanned and (worst is None or worst.cells <= MAX_CELLS):
-        return
-    rows, columns = (worst.max_row, worst.max_column) if worst is not None else (0, 0)
-    if part is not None and part in archive.names:
-        with zipfile.ZipFile(path) as zipped:
-            rows, columns = sheetxml.extent(zipped, part)
-        if rows * columns <= MAX_CELLS:
-            return
-    raise InputError(
-        f"sheet '{name}' spans {rows:,} rows x {columns:,} columns ({rows * columns:,} cells, "
-        f"more than the {MAX_CELLS:,} poicheck reads); delete the stray cells far below or "
-        "right of the data, or split the file",
-        location=str(path),
-    )
 
 
 def read_xlsx(
@@ -142,6 +152,19 @@ def read_xlsx(
     """Read one worksheet into the canonical table (see the module docstring)."""
     with damaged(path):
         return _read(path, ruleset, sheet, mapping)
+
+
+@contextmanager
+def uncollected() -> Iterator[None]:
+    """No garbage collection while the cells of a sheet become Python objects: none of them
+    is garbage, yet each full collection would walk through all of them."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 @contextmanager
@@ -176,17 +199,12 @@ def _read(
         notes.append(Note("XLS009", details={"sheet": grid.name, "others": grid.others}))
     body_rows = grid.rows[index + 1 :]
     notes.extend(_merged(grid.merged, body_rows, index))
-    columns = list(zip(*[_padded(r, width) for r in body_rows], strict=True))
-    columns = columns or [() for _ in range(width)]
-    texts, natives = _texts(columns)
+    with uncollected():
+        texts, natives = _texts(_columns(body_rows, width))
     header = [cell_text(c) for c in _padded(grid.rows[index], width)]
-    # Through pyarrow: pandas' own conversion of a list of str checks every item again.
-    body = pd.DataFrame(
-        {
-            i: pd.Series(pa.array(t, type=pa.large_string()), dtype="str")
-            for i, t in enumerate(texts)
-        }
-    )
+    del body_rows
+    grid.rows = []  # millions of cell objects, not needed any more: freed before the checks
+    body = pd.DataFrame({i: pd.Series(t, dtype="str") for i, t in enumerate(texts)})
     sheet_data = Sheet(
         header, body, Source(str(path), "xlsx", grid.name), index + 2, natives, notes
     )
@@ -211,44 +229,43 @@ def _padded(row: list[Any], width: int) -> list[Any]:
     return row + [""] * (width - len(row)) if len(row) < width else row
 
 
-def _texts(
-    columns: Sequence[Sequence[Any]],
-) -> tuple[list[Sequence[str]], dict[int, dict[int, Any]]]:
-    """Every column as text, and the native numbers and dates by column and body row."""
-    texts: list[Sequence[str]] = []
+def _columns(rows: list[list[Any]], width: int) -> list[list[Any]]:
+    """The cells of `rows` by column (calamine's rows all have the sheet's width)."""
+    if any(len(row) != width for row in rows):
+        rows = [_padded(row, width) for row in rows]
+    cells = list(chain.from_iterable(rows))
+    return [cells[position::width] for position in range(width)]
+
+
+def _texts(columns: list[list[Any]]) -> tuple[list[pa.Array], dict[int, dict[int, Any]]]:
+    """Every column as text (a pyarrow array, which pandas takes as is), and the native
+    numbers and dates by column and body row."""
+    texts: list[pa.Array] = []
     natives: dict[int, dict[int, Any]] = {}
     for position, values in enumerate(columns):
-        if set(map(type, values)) <= {str}:  # the common case, at C speed
-            texts.append(values)
-            continue
-        texts.append(_column_texts(values))
-        odd = {
-            i: v
-            for i, v in enumerate(values)
-            if v.__class__ is not str and v is not None and v.__class__ is not bool
-        }
-        if odd:
-            natives[position] = odd
+        try:  # the common case, text only: converted and checked at C speed
+            text = pa.array(values, type=pa.large_string())
+        except (pa.ArrowTypeError, pa.ArrowInvalid):
+            text = None
+        if text is None or text.null_count:
+            text = pa.array(_column_texts(values), type=pa.large_string())
+            odd = dict(compress(enumerate(values), map(NATIVE.__contains__, map(type, values))))
+            if odd:
+                natives[position] = odd
+        texts.append(text)
     return texts, natives
 
 
-def _column_texts(values: Sequence[Any]) -> list[str]:
-    """The text of a column's cells; a number repeated down the column is formatted once."""
-    floats: dict[float, str] = {}  # floats only: 1 == 1.0 == True would share a key
-    out: list[str] = []
-    append = out.append
-    for value in values:
-        kind = value.__class__
-        if kind is str:
-            append(value)
-        elif kind is float:
-            text = floats.get(value)
-            if text is None:
-                text = floats[value] = cell_text(value)
-            append(text)
-        else:
-            append(cell_text(value))
-    return out
+def _column_texts(values: list[Any]) -> list[str]:
+    """The text of a column's cells, each distinct value formatted once."""
+    kinds = set(map(type, values))
+    if len(kinds & {bool, int, float}) > 1:  # True == 1 == 1.0 would share a key
+        keys: list[Any] = list(zip(map(type, values), values, strict=True))
+        text_of = {key: cell_text(key[1]) for key in set(keys)}
+    else:
+        keys = values
+        text_of = {key: cell_text(key) for key in set(keys)}
+    return list(map(text_of.__getitem__, keys))
 
 
 def _merged(merged: list[Merged], body: list[list[Any]], header: int) -> list[Note]:
@@ -416,9 +433,11 @@ def _choose_sheet(
     sheet: str | None,
     path: Path,
     is_data: Callable[[list[list[str]]], bool] | None = None,
+    fits: Callable[[str], bool] = lambda name: True,
 ) -> tuple[str, str]:
     """The sheet to read (the named one, or the first visible worksheet), and a description
-    of the sheets that are not read."""
+    of the sheets that are not read (those that hold data, or that calamine cannot read or
+    `fits` would not let it)."""
     names: list[str] = list(workbook.sheet_names)
     if not names:
         raise InputError("the workbook has no sheets", location=str(path))
@@ -439,7 +458,7 @@ def _choose_sheet(
             continue
         visible, kind = _state(meta)
         if kind == "WorkSheet" and is_data is not None:
-            rows = _first_rows(workbook, meta)
+            rows = _first_rows(workbook, meta) if fits(str(meta.name)) else None
             if rows is not None and not is_data(rows):
                 continue  # documentation, dropdown lists: nothing that could go unchecked
         what = [] if visible == "Visible" else ["hidden"]
