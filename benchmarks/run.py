@@ -8,7 +8,9 @@ Datasets (benchmarks/datasets.py: the valid sample replicated, ~5 % planted mist
 generated once into --data (default: ~/.cache/poicheck-bench) and reused. Each run is a fresh
 `python -m poicheck validate FILE --format json -o OUT -q` subprocess with all rules on and the
 operator configuration beside the data: wall time includes interpreter start-up, reading,
-every rule and writing the JSON findings; peak RSS is the child's maximum resident set.
+every rule and writing the JSON findings; memory is the larger of the child's peak RSS and the
+sampled peak PSS of all its processes (forked workers included). CSV datasets of 1M rows are
+also run with --chunk-rows, and the two runs' findings must be byte-identical.
 
 The baseline is what a user builds without poicheck: each row turned into its OICP JSON record
 (poicheck.oicp.Builder) and validated with `jsonschema` against poicheck's own record schema,
