@@ -3,10 +3,7 @@ EvseDataRecords, flattened into the canonical table by the shared conversion mod
 
 from __future__ import annotations
 
-import gc
 import json
-from collections.abc import Iterator
-from contextlib import contextmanager
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -17,6 +14,7 @@ import pandas as pd
 
 from poicheck.errors import InputError
 from poicheck.oicp import FlatTable, Flattener, text_of
+from poicheck.readers import collector
 from poicheck.ruleset.model import RuleSet
 from poicheck.table import TEXT, CanonicalTable, Source, canonical_order, empty_to_missing
 
@@ -68,7 +66,7 @@ def _records(data: dict[str, Any], path: Path) -> list[Any]:
 
 def read_json(path: Path, ruleset: RuleSet) -> CanonicalTable:
     """Read an OICP JSON file: all records are flattened at once, column by column."""
-    with _collector_paused():
+    with collector.paused():
         records, envelope, _ = _unwrap(_parse(path), path)
         flat = Flattener(ruleset).flatten_all(records)
         # The parsed document goes now, while the collector is off: nothing for it to scan.
@@ -81,23 +79,6 @@ def read_json(path: Path, ruleset: RuleSet) -> CanonicalTable:
         reader_findings=flat.issues,
         notations=flat.notations,
     )
-
-
-@contextmanager
-def _collector_paused() -> Iterator[None]:
-    """Python's cyclic garbage collector off while a document is parsed and flattened.
-
-    Parsing and flattening create millions of objects in no reference cycle; with the collector
-    on, each of its full collections scans all of them again, more than half the reading time
-    of a large file. Everything made in here is freed by reference counting.
-    """
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
 
 
 def _parse(path: Path) -> Any:

@@ -33,10 +33,11 @@ import pyarrow as pa
 from poicheck.errors import InputError
 from poicheck.limits import CHUNK_ROWS, MAX_CSV_BYTES, MiB
 from poicheck.oicp import FlatTable, Flattener
+from poicheck.readers import collector
 
-# The OICP JSON reader's decoder (numbers as Decimal, as written), garbage-collector pause and
-# frame: JSON Lines differ from a request only in how the records are laid out in the file.
-from poicheck.readers.json import _DECODER, _collector_paused, _frame, _not_a_number, _NotJSONError
+# The OICP JSON reader's decoder (numbers as Decimal, as written) and frame: JSON Lines
+# differ from a request only in how the records are laid out in the file.
+from poicheck.readers.json import _DECODER, _frame, _not_a_number, _NotJSONError
 from poicheck.readers.safety import sniff, wrong_content
 from poicheck.ruleset.model import RuleSet
 from poicheck.table import CanonicalTable, RawFinding, Source
@@ -79,7 +80,7 @@ def read_jsonl(path: Path, ruleset: RuleSet) -> CanonicalTable:
             "reads at once; read it in chunks (--chunk-rows)",
             location=str(path),
         )
-    with _collector_paused():
+    with collector.paused():
         (lines,) = _parsed(path, 0)
         part = _flatten(Flattener(ruleset), lines)
     return _table(path, part, ruleset, list(part.flat.columns), list(part.flat.notations))
@@ -99,7 +100,7 @@ def read_jsonl_chunks(
     flattener = Flattener(ruleset)
     with tempfile.TemporaryDirectory(prefix="poicheck-jsonl-") as directory:
         spill = _Spill(Path(directory), path)
-        with _collector_paused():
+        with collector.paused():
             for lines in _parsed(path, max(1, chunk_rows)):
                 spill.add(lines, flattener)
         columns, notations = list(spill.columns), list(spill.notations)

@@ -9,7 +9,6 @@ the safety scan saw such features.
 from __future__ import annotations
 
 import datetime as dt
-import gc
 import zipfile
 import zlib
 from collections.abc import Callable, Iterator
@@ -26,7 +25,7 @@ import pandas as pd
 import pyarrow as pa
 
 from poicheck.errors import InputError
-from poicheck.readers import sheetxml
+from poicheck.readers import collector, sheetxml
 from poicheck.readers.pieces import Pieces, temporary
 from poicheck.readers.safety import Archive, PartScan, check_extent, check_xlsx
 from poicheck.readers.tabular import (
@@ -86,7 +85,7 @@ def load_grid(
 ) -> tuple[Grid, Archive]:
     """The chosen worksheet's cells, once the archive passed the safety checks (a big sheet
     is read in pieces copied on the way, see `pieces`)."""
-    with uncollected(), temporary(path) as pieces:
+    with collector.paused(), temporary(path) as pieces:
         archive = check_xlsx(path, copy=pieces.copy if pieces else None)
         return _load(path, archive, pieces, sheet, is_data), archive
 
@@ -155,19 +154,6 @@ def read_xlsx(
 
 
 @contextmanager
-def uncollected() -> Iterator[None]:
-    """No garbage collection while the cells of a sheet become Python objects: none of them
-    is garbage, yet each full collection would walk through all of them."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
-
-
-@contextmanager
 def damaged(path: Path) -> Iterator[None]:
     """Errors of a part broken in a way only parsing shows, as the InputError they are."""
     try:
@@ -199,7 +185,7 @@ def _read(
         notes.append(Note("XLS009", details={"sheet": grid.name, "others": grid.others}))
     body_rows = grid.rows[index + 1 :]
     notes.extend(_merged(grid.merged, body_rows, index))
-    with uncollected():
+    with collector.paused():
         texts, natives = _texts(_columns(body_rows, width))
     header = [cell_text(c) for c in _padded(grid.rows[index], width)]
     del body_rows
