@@ -11,9 +11,11 @@ from __future__ import annotations
 import multiprocessing
 import os
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Generic, TypeVar
 
+S = TypeVar("S")
 T = TypeVar("T")
 
 MIN_RECORDS = 50_000  # below this, forking costs more than it saves
@@ -21,11 +23,23 @@ MIN_RECORDS = 50_000  # below this, forking costs more than it saves
 
 def available_workers() -> int:
     """The CPUs this process may run on (1 where forking is not used)."""
-    if not can_fork():
-        return 1
+    return available_threads() if can_fork() else 1
+
+
+def in_threads(work: Callable[[S], T], items: Sequence[S], records: int) -> list[T]:
+    """`work` on every item, in one thread per CPU for a large table (`records` rows): for
+    work that pyarrow does, which releases the interpreter lock. In order."""
+    workers = available_threads() if records >= MIN_RECORDS else 1
+    if workers > 1 and len(items) > 1:
+        with ThreadPoolExecutor(workers) as pool:
+            return list(pool.map(work, items))
+    return [work(item) for item in items]
+
+
+def available_threads() -> int:
     try:
         return max(1, len(os.sched_getaffinity(0)))
-    except AttributeError:  # pragma: no cover - Linux has sched_getaffinity
+    except AttributeError:  # not on Linux
         return max(1, os.cpu_count() or 1)
 
 

@@ -21,7 +21,6 @@ import datetime as dt
 import functools
 import re
 from collections.abc import Callable, Mapping
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from dataclasses import field as dataclass_field
 from typing import Any
@@ -131,12 +130,7 @@ def _per_cell(
     def column(name: str) -> tuple[pd.Series, Distinct, list[Issue]]:
         return _column(name, frame[name], layout, natives.get(name, {}), encoded.get(name))
 
-    workers = parallel.available_workers() if len(frame) >= parallel.MIN_RECORDS else 1
-    if workers > 1 and len(names) > 1:
-        with ThreadPoolExecutor(workers) as pool:
-            done = list(pool.map(column, names))
-    else:
-        done = [column(name) for name in names]
+    done = parallel.in_threads(column, names, len(frame))
     out: dict[str, pd.Series] = {}
     for name, (series, distinct, found) in zip(names, done, strict=True):
         out[name], encoded[name] = series, distinct

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import difflib
 from collections.abc import Callable, Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from dataclasses import field as dataclass_field
 from dataclasses import replace as replace_finding
@@ -380,12 +379,7 @@ def _missing(frame: pd.DataFrame) -> tuple[pd.DataFrame, dict[str, Distinct]]:
     def encode(name: str) -> tuple[pd.Series, Distinct]:
         return _blanks_missing(frame[name])
 
-    workers = parallel.available_workers() if len(frame) >= parallel.MIN_RECORDS else 1
-    if workers > 1 and len(names) > 1:
-        with ThreadPoolExecutor(workers) as pool:
-            done = list(pool.map(encode, names))
-    else:
-        done = [encode(name) for name in names]
+    done = parallel.in_threads(encode, names, len(frame))
     data = (
         pd.DataFrame({name: column for name, (column, _) in zip(names, done, strict=True)})
         if names
