@@ -14,7 +14,7 @@ from poicheck import geodata
 from poicheck.checks._arrow import passes, per_distinct
 from poicheck.checks._frame import numbers, text
 from poicheck.checks.registry import Kind, Params, register
-from poicheck.table import Layout
+from poicheck.table import Distinct, Layout
 
 RowResult = tuple[np.ndarray, dict[str, np.ndarray]]
 ADDRESS_PARTS = ("Street", "HouseNum", "PostalCode", "City")
@@ -193,6 +193,12 @@ def _zones(frame: pd.DataFrame, container: str, layout: Layout) -> np.ndarray:
     return cached
 
 
+def kept_codes(distinct: Distinct, kept: np.ndarray) -> np.ndarray:
+    """Per cell, its value's number where `kept` (per distinct value) holds, else -1."""
+    codes = distinct.codes.astype(np.int64)
+    return np.where(np.append(np.asarray(kept, dtype=bool), False)[codes], codes, -1)
+
+
 def _alpha2(frame: pd.DataFrame, column: str, layout: Layout) -> tuple[np.ndarray, np.ndarray]:
     """The alpha-2 codes of a country column's distinct (stripped) values, and per row the
     index of its code there (-1 where the column is empty or the country unknown)."""
@@ -205,9 +211,7 @@ def _alpha2(frame: pd.DataFrame, column: str, layout: Layout) -> tuple[np.ndarra
     ]
     known = np.array([c is not None for c in codes], dtype=bool)
     alpha2 = np.array(codes, dtype=object)
-    labels = np.where(distinct.codes >= 0, distinct.codes, -1).astype(np.int64)
-    labels[labels >= 0] = np.where(known[labels[labels >= 0]], labels[labels >= 0], -1)
-    return alpha2, labels
+    return alpha2, kept_codes(distinct, known)
 
 
 def _in_country(frame: pd.DataFrame, field: str, params: Params, layout: Layout) -> RowResult:
@@ -300,8 +304,7 @@ def _time_zone(frame: pd.DataFrame, field: str, params: Params, layout: Layout) 
     offsets = pc.utf8_trim_whitespace(distinct.values)
     # A malformed offset is ADR015's finding, not this one's.
     wellformed = np.asarray(pc.match_substring_regex(offsets, r"^UTC[+-][0-9]{2}:[0-9]{2}$"))
-    labels = np.where(distinct.codes >= 0, distinct.codes, -1).astype(np.int64)
-    labels[labels >= 0] = np.where(wellformed[labels[labels >= 0]], labels[labels >= 0], -1)
+    labels = kept_codes(distinct, wellformed)
     zones = _zones(frame, params["position"], layout)
     zone_codes, zone_names = pd.factorize(zones, use_na_sentinel=True)
     width = len(wellformed) + 1
