@@ -20,6 +20,7 @@ from poicheck.report import Report
 from poicheck.ruleset.model import RuleSet
 from tests.corpus import csv_bytes
 from tests.records import VALID_CELLS
+from tests.same import assert_same
 
 SUB_OPERATORS = ("AT*VLT", "FR*ELC", "NL*GRN", "CH*ALP", "IT*COR")
 SAMPLES = ["valid/evse-valid.csv", "invalid/evse-invalid.csv"]
@@ -37,16 +38,6 @@ def both(path: Path, ruleset: RuleSet, chunk_rows: int) -> tuple[Report, Report]
         for rows in (0, chunk_rows)
     ]
     return reports[0], reports[1]
-
-
-def assert_same(at_once: Report, chunked: Report) -> None:
-    assert at_once.unreadable == chunked.unreadable == []
-    assert chunked.frame.equals(at_once.frame)
-    assert chunked.notes == at_once.notes
-    assert chunked.records is not None
-    assert at_once.records is not None
-    assert chunked.records.equals(at_once.records)
-    assert chunked.summary() == at_once.summary()
 
 
 @pytest.mark.parametrize("chunk_rows", [1, 7, 16, 59, 10_000])

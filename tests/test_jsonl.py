@@ -23,6 +23,7 @@ from poicheck.render import render
 from poicheck.report import Report
 from poicheck.ruleset.model import RuleSet
 from tests.records import VALID_CELLS, json_record
+from tests.same import assert_same
 
 SUBS = ("AT*VLT", "FR*ELC", "NL*GRN", "CH*ALP", "IT*COR")
 OPERATOR = {"operator_id": "DE*PCK", "operator_name": "PoiCheck Demo Hub"}
@@ -52,16 +53,6 @@ def check(path: Path, chunk_rows: int | None = 0) -> Report:
 def says(report: Report) -> list[list[Any]]:
     frame = report.frame[report.frame["record"].notna()]
     return frame[SAYS].astype(object).where(frame[SAYS].notna(), None).values.tolist()
-
-
-def assert_same(at_once: Report, chunked: Report) -> None:
-    assert at_once.unreadable == chunked.unreadable == []
-    assert chunked.frame.equals(at_once.frame)
-    assert chunked.notes == at_once.notes
-    assert chunked.records is not None
-    assert at_once.records is not None
-    assert chunked.records.equals(at_once.records)
-    assert chunked.summary() == at_once.summary()
 
 
 @pytest.fixture(scope="module")

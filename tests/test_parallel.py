@@ -9,6 +9,7 @@ import pytest
 
 from poicheck import parallel, validate
 from poicheck.ruleset.model import RuleSet
+from tests.same import assert_same
 
 SUB_OPERATORS = ("AT*VLT", "FR*ELC", "NL*GRN", "CH*ALP", "IT*COR")
 
@@ -34,9 +35,7 @@ def test_workers_find_what_one_process_finds(
     ]
     assert len(reports[0].findings) > 50
     for report in reports[1:]:
-        assert report.frame.equals(reports[0].frame)
-        assert report.notes == reports[0].notes
-        assert report.summary() == reports[0].summary()
+        assert_same(reports[0], report)
 
 
 def _only_here(parent: int) -> int:
