@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
+from pathlib import Path
+
 from poicheck.report import Report
 
 
@@ -14,3 +18,13 @@ def assert_same(expected: Report, found: Report) -> None:
     assert expected.records is not None
     assert found.records.equals(expected.records)
     assert found.summary() == expected.summary()
+
+
+def json_findings_by_cli(path: Path, out: Path, *options: str) -> bytes:
+    """The JSON findings of `poicheck validate PATH OPTIONS` run as a real subprocess (exit
+    code 1: the inputs tests give it have errors)."""
+    command = [sys.executable, "-m", "poicheck", "validate", str(path), *options]
+    command += ["--format", "json", "-o", str(out), "-q"]
+    done = subprocess.run(command, capture_output=True, text=True, check=False)
+    assert done.returncode == 1, done.stderr
+    return out.read_bytes()

@@ -5,8 +5,6 @@ findings included, whatever the chunk size and wherever the chunk borders fall."
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -20,7 +18,7 @@ from poicheck.report import Report
 from poicheck.ruleset.model import RuleSet
 from tests.corpus import csv_bytes
 from tests.records import VALID_CELLS
-from tests.same import assert_same
+from tests.same import assert_same, json_findings_by_cli
 
 SUB_OPERATORS = ("AT*VLT", "FR*ELC", "NL*GRN", "CH*ALP", "IT*COR")
 SAMPLES = ["valid/evse-valid.csv", "invalid/evse-invalid.csv"]
@@ -128,14 +126,11 @@ def test_large_files_are_chunked_without_asking(
 
 
 def test_chunk_rows_on_the_command_line(border_file: Path, tmp_path: Path) -> None:
-    outputs = []
-    for chunk_rows in ("0", "3"):
-        out = tmp_path / f"findings-{chunk_rows}.json"
-        command = [sys.executable, "-m", "poicheck", "validate", str(border_file)]
-        command += ["--chunk-rows", chunk_rows, "--operator-id", "DE*PCK"]
-        command += ["--format", "json", "-o", str(out), "-q"]
-        done = subprocess.run(command, capture_output=True, text=True, check=False)
-        assert done.returncode == 1, done.stderr
-        outputs.append(out.read_bytes())
+    outputs = [
+        json_findings_by_cli(
+            border_file, tmp_path / f"{rows}.json", "--chunk-rows", rows, "--operator-id", "DE*PCK"
+        )
+        for rows in ("0", "3")
+    ]
     assert outputs[0] == outputs[1]
     assert len(json.loads(outputs[0])["findings"]) > 10

@@ -6,8 +6,6 @@ from __future__ import annotations
 
 import codecs
 import json
-import subprocess
-import sys
 import tempfile
 from pathlib import Path
 from typing import Any
@@ -23,7 +21,7 @@ from poicheck.render import render
 from poicheck.report import Report
 from poicheck.ruleset.model import RuleSet
 from tests.records import VALID_CELLS, json_record
-from tests.same import assert_same
+from tests.same import assert_same, json_findings_by_cli
 
 SUBS = ("AT*VLT", "FR*ELC", "NL*GRN", "CH*ALP", "IT*COR")
 OPERATOR = {"operator_id": "DE*PCK", "operator_name": "PoiCheck Demo Hub"}
@@ -274,15 +272,13 @@ def test_large_files_are_chunked_without_asking(
 
 
 def test_chunk_rows_on_the_command_line(border_file: Path, tmp_path: Path) -> None:
-    outputs = []
-    for chunk_rows in ("0", "3"):
-        out = tmp_path / f"findings-{chunk_rows}.json"
-        command = [sys.executable, "-m", "poicheck", "validate", str(border_file)]
-        command += ["--chunk-rows", chunk_rows, "--operator-id", "DE*PCK"]
-        command += ["--operator-name", "PoiCheck", "--format", "json", "-o", str(out), "-q"]
-        done = subprocess.run(command, capture_output=True, text=True, check=False)
-        assert done.returncode == 1, done.stderr
-        outputs.append(out.read_bytes())
+    operator = ("--operator-id", "DE*PCK", "--operator-name", "PoiCheck")
+    outputs = [
+        json_findings_by_cli(
+            border_file, tmp_path / f"{rows}.json", "--chunk-rows", rows, *operator
+        )
+        for rows in ("0", "3")
+    ]
     assert outputs[0] == outputs[1]
     findings = json.loads(outputs[0])["findings"]
     assert sum(f["rule"] == "JSN006" for f in findings) == 3
