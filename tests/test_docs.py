@@ -40,3 +40,14 @@ def test_every_rule_beyond_the_schema_says_why_hubject_cares(ruleset: RuleSet) -
     for rule in ruleset.rules.values():
         if rule.category in ("consistency", "guideline", "standard-limit"):
             assert rule.why, f"{rule.id} has no 'why'"
+
+
+def test_readme_states_the_limits_the_code_has() -> None:
+    """The chunking and worker thresholds are written once, in code; the README quotes them."""
+    from poicheck.limits import CHUNK_ROWS, MAX_CSV_BYTES, MiB
+    from poicheck.parallel import MIN_RECORDS
+
+    readme = " ".join((Path(__file__).parents[1] / "README.md").read_text("utf-8").split())
+    gib = MAX_CSV_BYTES // (1024 * MiB)
+    assert f"files over {gib} GiB are read in chunks of {CHUNK_ROWS:,}" in readme
+    assert f"({MIN_RECORDS:,} records or more)" in readme
