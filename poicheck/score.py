@@ -70,7 +70,10 @@ class Score:
     factors: tuple[str, ...]
 
     def summary(self, file: str | None = None) -> dict[str, Any] | None:
-        records = self.records if file is None else self.records[self.records["file"] == file]
+        columns = ["overall", "completeness", "correctness", *self.factors]
+        records = self.records[columns]
+        if file is not None:
+            records = records[(self.records["file"] == file).to_numpy()]
         if records.empty:
             return None
         return {
@@ -83,14 +86,22 @@ class Score:
 
 
 def _positions(records: pd.DataFrame, files: np.ndarray, numbers: np.ndarray) -> np.ndarray:
-    """The row of `records` of each (file, record) pair; a record the frame does not have
-    is a bug, raised as a KeyError."""
-    where = pd.MultiIndex.from_arrays([records["file"].to_numpy(), records["record"].to_numpy()])
-    if where.is_unique:
-        found = where.get_indexer(pd.MultiIndex.from_arrays([files, numbers]))
-        if (found >= 0).all():
-            return found
-    raise KeyError("findings of records the record frame does not have")
+    """The row of `records` of each (file, record) pair; a record the frame does not have,
+    or has twice, is a bug, raised as a KeyError."""
+    codes, names = pd.factorize(records["file"])
+    wanted_codes = pd.Index(names).get_indexer(files)
+    known = records["record"].to_numpy(dtype=np.int64)
+    span = int(max(known.max(initial=0), numbers.max(initial=0))) + 1
+    keys = codes.astype(np.int64) * span + known
+    wanted = wanted_codes.astype(np.int64) * span + numbers.astype(np.int64)
+    order = np.argsort(keys, kind="stable")
+    ordered = keys[order]
+    at = np.searchsorted(ordered, wanted)
+    found = at < len(ordered)
+    found[found] = ordered[at[found]] == wanted[found]
+    if not found.all() or (np.diff(ordered) == 0).any():
+        raise KeyError("findings of records the record frame does not have (or has twice)")
+    return order[at]
 
 
 def compute(records: pd.DataFrame, findings: pd.DataFrame, ruleset: RuleSet) -> Score:

@@ -280,7 +280,6 @@ def ensure_columns(frame: pd.DataFrame, ruleset: RuleSet) -> pd.DataFrame:
     ]
     if not missing:
         return frame
-    extra = pd.DataFrame(
-        {name: pd.Series([None] * len(frame), dtype=TEXT, index=frame.index) for name in missing}
-    )
+    empty = pd.array(pa.nulls(len(frame), pa.large_string()), dtype=TEXT)
+    extra = pd.DataFrame({name: pd.Series(empty, index=frame.index) for name in missing})
     return pd.concat([frame, extra], axis=1)
