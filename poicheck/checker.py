@@ -34,7 +34,15 @@ from poicheck.engine import (
 )
 from poicheck.pointers import PointerBuilder
 from poicheck.ruleset.model import Rule, RuleSet
-from poicheck.table import CanonicalTable, Layout, RawFinding, Source, ensure_columns, object_values
+from poicheck.table import (
+    CanonicalTable,
+    Distinct,
+    Layout,
+    RawFinding,
+    Source,
+    ensure_columns,
+    object_values,
+)
 
 
 @dataclass(frozen=True)
@@ -79,6 +87,7 @@ class Checker:
         self._keys: list[pd.DataFrame] = []
         self._key_rows: list[np.ndarray] = []
         self._key_notations: list[dict[str, np.ndarray]] = []
+        self._key_encoded: list[dict[str, Distinct]] = []
         self._unplaced: Counter[str] = Counter()
         self._pending: list[parallel.Forked[Checked]] = []
         self._per_record: list[tuple[int, pd.DataFrame]] = []
@@ -100,6 +109,9 @@ class Checker:
         offset = self.records
         whole = dataclasses.replace(table, frame=frame, reader_findings=[])
         shares = _shares(len(frame), workers if len(frame) >= parallel.MIN_RECORDS else 1)
+        if len(shares) > 1:
+            for prepare in dict.fromkeys(b.kind.prepare for b in self._local if b.kind.prepare):
+                prepare()
         for start, stop in shares[1:]:
             part = whole.between(start, stop)
             compute = functools.partial(self._local_findings, part, offset + start)
@@ -111,6 +123,9 @@ class Checker:
         self._keys.append(frame[self._key_columns])
         self._key_rows.append(table.rows)
         self._key_notations.append(table.notations)
+        self._key_encoded.append(
+            {c: table.encoded[c] for c in self._key_columns if c in table.encoded}
+        )
         self.records += len(frame)
         while len(self._pending) >= max(1, workers):  # at most one chunk ahead per worker
             self._collect(self._pending.pop(0).result())
@@ -127,6 +142,11 @@ class Checker:
             }
             whole = CanonicalTable(keys, self.source, rows, notations=notations)
             layout = self._layout(keys, rows)
+            layout.slices = {  # the reader's encoding, when every chunk has it
+                name: Distinct.concat([e[name] for e in self._key_encoded])
+                for name in self._key_encoded[0]
+                if all(name in e for e in self._key_encoded)
+            }
             self._parts.append(_record_findings(keys, layout, self._across, whole, 0, self.engine))
             self._note(layout.notes)
         while self._pending:
@@ -144,7 +164,7 @@ class Checker:
         """The findings of the rules on single records, the notes they left and what
         `per_record` says about the records."""
         layout = self._layout(table.frame, table.rows)
-        layout.encoded = {name: column.compacted() for name, column in table.encoded.items()}
+        layout.slices = dict(table.encoded)
         found = _record_findings(table.frame, layout, self._local, table, offset, self.engine)
         extra = self.per_record(table, offset) if self.per_record and len(table.frame) else None
         return Checked(offset, found, list(layout.notes), extra)

@@ -39,6 +39,12 @@ def _zone_countries() -> dict[str, frozenset[str]]:
 
 
 @lru_cache(maxsize=200_000)
+def load_time_zones() -> None:
+    """Load the time-zone polygons and the zones' countries (once per process)."""
+    _finder()
+    _zone_countries()
+
+
 def time_zone_at(lat: float, lon: float) -> str | None:
     """The IANA time zone at a point (None outside every zone polygon)."""
     if not (-90 <= lat <= 90 and -180 <= lon <= 180):

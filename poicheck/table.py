@@ -125,6 +125,23 @@ class Distinct:
         codes = np.asarray(indices.fill_null(-1).to_numpy(zero_copy_only=False))
         return cls(values, codes.astype(np.int32, copy=False))
 
+    @classmethod
+    def concat(cls, parts: Sequence[Distinct]) -> Distinct:
+        """The cells of `parts` one after another, numbered in one list of distinct values
+        (the values of parts of one table are shared; others are merged)."""
+        if len(parts) == 1:
+            return parts[0]
+        if all(part.values is parts[0].values for part in parts):
+            return cls(parts[0].values, np.concatenate([part.codes for part in parts]))
+        merged = pc.dictionary_encode(pa.concat_arrays([part.values for part in parts]))
+        renumber = np.asarray(merged.indices.to_numpy(zero_copy_only=False), dtype=np.int32)
+        codes, start = [], 0
+        for part in parts:
+            number = np.append(renumber[start : start + len(part.values)], -1)
+            codes.append(number[part.codes])  # an empty cell (-1) picks the -1 at the end
+            start += len(part.values)
+        return cls(merged.dictionary, np.concatenate(codes))
+
     @property
     def indices(self) -> pa.Array:
         return pa.array(self.codes, mask=self.codes < 0, type=pa.int32())
@@ -133,8 +150,9 @@ class Distinct:
     def used(self) -> np.ndarray:
         """Per distinct value: does a cell hold it? (After rows were dropped, some values
         may be held by no cell.)"""
-        codes = self.codes
-        return np.bincount(codes[codes >= 0], minlength=len(self.values)) > 0
+        held = np.zeros(len(self.values) + 1, dtype=bool)
+        held[self.codes] = True  # an empty cell (-1) marks the extra flag at the end
+        return held[:-1]
 
     def compacted(self) -> Distinct:
         """The same cells with only the distinct values some cell holds (a slice of a table
@@ -197,6 +215,9 @@ class Layout:
         self.details: dict[str, dict[str, Any]] = {}
         # Columns as distinct values, shared by all checks of the table (see `distinct`).
         self.encoded: dict[str, Distinct] = {}
+        # Columns of a slice of a larger table, encoded with the whole table's values:
+        # compacted (see Distinct.compacted) when a check first asks for them.
+        self.slices: dict[str, Distinct] = {}
         for column in self.columns:
             prop = ruleset.property_for_column(column, scope)  # type: ignore[arg-type]
             if prop is None:
@@ -209,7 +230,9 @@ class Layout:
         once per table."""
         found = self.encoded.get(column)
         if found is None:
-            found = self.encoded[column] = Distinct.of(frame[column])
+            part = self.slices.pop(column, None)
+            found = part.compacted() if part is not None else Distinct.of(frame[column])
+            self.encoded[column] = found
         return found
 
     @cached_property

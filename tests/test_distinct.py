@@ -10,8 +10,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
-from poicheck import parallel, validate
-from poicheck.checks.geo import _medians, distinct_points
+from poicheck import geodata, parallel, validate
+from poicheck.checks.geo import _medians, _zone_has, distinct_points
 from poicheck.ruleset.model import RuleSet
 from poicheck.table import Distinct
 from tests.records import VALID_CELLS, frame_of
@@ -33,6 +33,37 @@ def test_distinct_round_trips_and_filters(values: list[str | None], keep: st.Dat
     assert list(compact.broadcast(np.ones(len(compact.values), bool), empty=False)) == [
         v is not None for v in expected
     ]
+
+
+@given(values=cells, parts=st.integers(1, 4), data=st.data())
+def test_concat_of_parts_is_the_whole_column(
+    values: list[str | None], parts: int, data: st.DataObject
+) -> None:
+    cuts = sorted(data.draw(st.lists(st.integers(0, len(values)), min_size=parts - 1)))
+    pieces = [values[a:b] for a, b in zip([0, *cuts], [*cuts, len(values)], strict=True)]
+    whole = Distinct.concat([Distinct.of(pd.Series(p, dtype="str")) for p in pieces])
+    assert pa.array(whole.values).take(whole.indices).to_pylist() == values
+    assert len(set(whole.values.to_pylist())) == len(whole.values)  # one number per value
+    # Slices of one encoded column share its values: their codes are put end to end.
+    column = Distinct.of(pd.Series(values, dtype="str"))
+    first = np.arange(len(values)) < len(values) // 2
+    rejoined = Distinct.concat([column.filter(first), column.filter(~first)])
+    assert rejoined.values is column.values
+    assert list(rejoined.codes) == list(column.codes)
+
+
+zones = st.sampled_from([None, "Europe/Berlin", "Europe/Vienna", "Europe/Zurich", "Etc/UTC"])
+countries = st.sampled_from([None, "DE", "AT", "CH", "LI"])
+
+
+@given(pairs=st.lists(st.tuples(zones, countries), max_size=30))
+def test_zone_has_judges_each_pair_like_the_zone_table(
+    pairs: list[tuple[str | None, str | None]],
+) -> None:
+    found = _zone_has(
+        np.array([z for z, _ in pairs], dtype=object), np.array([c for _, c in pairs], dtype=object)
+    )
+    assert list(found) == [c in geodata.zone_countries(z) for z, c in pairs]
 
 
 @settings(max_examples=200)

@@ -98,9 +98,11 @@ register(
 
 @dataclass(frozen=True)
 class Places:
-    """Per row: is the position inside its country (None: not checkable), would the swapped
-    position be, the countries found there, and the expected country (alpha-2)."""
+    """Per distinct (position, country) point: is it inside its country, would the swapped
+    position be, the countries found there and the expected country (alpha-2); and per
+    row its point (-1: not checkable)."""
 
+    point: np.ndarray
     inside: np.ndarray
     swapped: np.ndarray
     found: np.ndarray
@@ -132,23 +134,38 @@ def distinct_points(
 def _look_up(
     lat: np.ndarray, lon: np.ndarray, zones: np.ndarray, expected: np.ndarray
 ) -> tuple[np.ndarray, ...]:
-    """inside / swapped / found for distinct (lat, lon, expected alpha-2) points in `zones`.
-    The swapped position is looked up only where the point is not inside: for a point in its
-    country the swap cannot matter."""
-    here = [geodata.zone_countries(z) for z in zones]
-    inside = np.array([cc in found for cc, found in zip(expected, here, strict=True)], dtype=bool)
+    """inside / swapped / found for distinct (lat, lon, expected alpha-2) points in `zones`,
+    judged once per distinct (zone, country). The swapped position is looked up only where
+    the point is not inside: for a point in its country the swap cannot matter."""
+    inside = _zone_has(zones, expected)
     swapped = np.zeros(len(lat), dtype=bool)
     ask = np.flatnonzero(~inside & (np.abs(lon) <= 90))
     if len(ask):
-        there = geodata.time_zones_at(lon[ask], lat[ask])
-        swapped[ask] = [
-            expected[i] in geodata.zone_countries(zone) for i, zone in zip(ask, there, strict=True)
-        ]
+        there = np.array(geodata.time_zones_at(lon[ask], lat[ask]), dtype=object)
+        swapped[ask] = _zone_has(there, expected[ask])
+    zone_codes, zone_names = pd.factorize(zones)
     names: dict[frozenset[str], str] = {}
-    for countries in set(here):
+    for countries in {geodata.zone_countries(z) for z in [*zone_names, None]}:
         shown = ", ".join(sorted(geodata.country_name(c) for c in countries))
         names[countries] = shown or "no country (at sea)"
-    return inside, swapped, np.array([names[c] for c in here], dtype=object)
+    per_zone = [names[geodata.zone_countries(z)] for z in [*zone_names, None]]
+    # A point in no zone (-1) picks the name of None, put at the end.
+    return inside, swapped, np.array(per_zone, dtype=object)[zone_codes]
+
+
+def _zone_has(zones: np.ndarray, countries: np.ndarray) -> np.ndarray:
+    """Per point: does the time zone (None: none) cover the country (alpha-2)?"""
+    zone_codes, zone_names = pd.factorize(zones)
+    country_codes, country_names = pd.factorize(countries)
+    zone_of, country_of = [None, *zone_names], [None, *country_names]  # code -1 + 1: None
+    width = len(country_of)
+    key = (zone_codes.astype(np.int64) + 1) * width + country_codes + 1
+    codes, pairs = pd.factorize(key)
+    verdict = [
+        country_of[pair % width] in geodata.zone_countries(zone_of[pair // width])
+        for pair in pairs.tolist()
+    ]
+    return np.array(verdict, dtype=bool)[codes]
 
 
 def _places(frame: pd.DataFrame, field: str, country: str, layout: Layout) -> Places:
@@ -164,16 +181,7 @@ def _places(frame: pd.DataFrame, field: str, country: str, layout: Layout) -> Pl
         inside, swapped, found = _look_up(
             np.round(lat[first], 5), np.round(lon[first], 5), zones, expected
         )
-        rows = np.flatnonzero(pair >= 0)
-
-        def per_row(per_point: np.ndarray) -> np.ndarray:
-            out = np.full(len(frame), None, dtype=object)
-            out[rows] = per_point[pair[rows]]
-            return out
-
-        layout.cache[key] = Places(
-            per_row(inside), per_row(swapped), per_row(found), per_row(expected)
-        )
+        layout.cache[key] = Places(pair, inside, swapped, found, expected)
     cached: Places = layout.cache[key]
     return cached
 
@@ -217,18 +225,15 @@ def _alpha2(frame: pd.DataFrame, column: str, layout: Layout) -> tuple[np.ndarra
 def _in_country(frame: pd.DataFrame, field: str, params: Params, layout: Layout) -> RowResult:
     """The point lies in Address.Country; with `swapped`, fail only when the swap would fix it."""
     places = _places(frame, field, params["country"], layout)
-    checkable = places.inside != None  # noqa: E711 (elementwise on an object array)
-    inside = np.where(checkable, places.inside, True).astype(bool)
-    fixed = np.where(checkable, places.swapped, False).astype(bool)
-    bad = checkable & ~inside & (fixed if params.get("swapped") else ~fixed)
+    fixed = places.swapped if params.get("swapped") else ~places.swapped
+    # A row without a point (-1) picks the False put at the end.
+    bad = np.append(~places.inside & fixed, False)[places.point]
     failing = np.flatnonzero(bad)
     country = np.full(len(frame), "", dtype=object)
-    country[failing] = [
-        geodata.country_name(c) if isinstance(c, str) else "" for c in places.country[failing]
-    ]
+    country[failing] = [geodata.country_name(c) for c in places.country[places.point[failing]]]
     return ~bad, {
         "value": _shown(frame, field, failing),
-        "found": np.where(checkable, places.found, ""),
+        "found": np.append(places.found, "")[places.point],
         "country": country,
         "swap": _shown(frame, field, failing, swap=True),
     }
@@ -238,6 +243,7 @@ register(
     Kind(
         name="in_country",
         scope="row",
+        prepare=geodata.load_time_zones,
         func=_in_country,
         required=("country",),
         describe=lambda params: f"must lie in the country of {params['country']}",
@@ -344,6 +350,7 @@ register(
     Kind(
         name="time_zone",
         scope="row",
+        prepare=geodata.load_time_zones,
         func=_time_zone,
         required=("position",),
         describe=lambda params: f"must be a UTC offset used at {params['position']}",

@@ -37,6 +37,9 @@ class Kind:
     # slice of rows and gives the same answer for each row (poicheck.checker).
     across_rows: bool = False
     reads: tuple[str, ...] = ()
+    # Work done once per process whatever the data (loading reference data): run before
+    # workers are forked, so that they share its result instead of each doing it again.
+    prepare: Callable[[], object] | None = None
 
 
 KINDS: dict[str, Kind] = {}

@@ -5,7 +5,10 @@ from __future__ import annotations
 import json
 from typing import Any
 
+import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from poicheck import __version__
 from poicheck.engine import FINDING_COLUMNS
@@ -44,8 +47,9 @@ def render(report: Report, **_: Any) -> str:
     writes it, with the findings encoded straight from the findings table.
 
     `json.dumps` with `indent` runs the pure-Python encoder, and with one Finding object per
-    row took seconds for a million-row input (benchmarks/, issue 8); here each column is
-    encoded by the C string encoder and the indented objects are joined as text.
+    row took seconds for a million-row input (benchmarks/, issue 8); here each distinct value
+    of a column is encoded once by the C string encoder and the indented objects are joined
+    by pyarrow, column by column.
     """
     text = json.dumps({**head(report), "findings": []}, ensure_ascii=False, indent=2)
     items = _items(report.shown)
@@ -60,33 +64,41 @@ def render(report: Report, **_: Any) -> str:
 def _items(frame: pd.DataFrame) -> list[str] | None:
     """Each finding as its indented JSON object, or None when a value is not a str, int or
     None (the only values findings hold)."""
-    columns = []
+    if frame.empty:
+        return []
+    pieces: list[Any] = []
+    literal = _ITEM_INDENT + "{\n"
     for name in FINDING_COLUMNS:
-        values = frame[name].tolist()
-        if name in _NA:
-            values = [None if pd.isna(v) else int(v) for v in values]
-        encoded = _encoded(values)
+        encoded = _integers(frame[name]) if name in _NA else _texts(frame[name])
         if encoded is None:
             return None
-        columns.append(encoded)
-    template = (
-        _ITEM_INDENT
-        + "{\n"
-        + ",\n".join(f"{_KEY_INDENT}{_ENCODE(name)}: %s" for name in FINDING_COLUMNS)
-        + "\n"
-        + _ITEM_INDENT
-        + "}"
-    )
-    return [template % cells for cells in zip(*columns, strict=True)]
+        pieces += [_scalar(literal + _KEY_INDENT + _ENCODE(name) + ": "), encoded]
+        literal = ",\n"
+    pieces.append(_scalar("\n" + _ITEM_INDENT + "}"))
+    joined: list[str] = pc.binary_join_element_wise(*pieces, _scalar("")).to_pylist()
+    return joined
 
 
-def _encoded(values: list[Any]) -> list[str] | None:
-    """JSON of each value of one column, as `json.dumps` writes it."""
-    kinds = {type(v) for v in values}
-    if kinds <= {str, type(None)}:
-        # Rules, fields, files and most messages repeat: each distinct text is encoded once.
-        known: dict[str | None, str] = {None: "null"}
-        return [known.get(v) or known.setdefault(v, _ENCODE(v)) for v in values]
-    if kinds <= {int, type(None)}:
-        return ["null" if v is None else int.__repr__(v) for v in values]
-    return None
+def _texts(column: pd.Series) -> pa.Array | None:
+    """JSON of each value of a text column (str or None), as `json.dumps` writes it: each
+    distinct text is encoded once (rules, fields, files and most messages repeat)."""
+    codes, uniques = pd.factorize(column.to_numpy(dtype=object))
+    values = column.to_numpy(dtype=object)
+    missing = values[codes < 0]
+    if not all(type(v) is str for v in uniques) or not all(v is None for v in missing):
+        return None
+    encoded = pa.array([*(_ENCODE(v) for v in uniques), "null"], type=pa.large_string())
+    return encoded.take(pa.array(np.where(codes < 0, len(uniques), codes)))
+
+
+def _integers(column: pd.Series) -> pa.Array | None:
+    """JSON of each value of a row or record column (int or missing)."""
+    try:
+        numbers = pa.array(pd.array(column.to_numpy(dtype=object), dtype="Int64"), type=pa.int64())
+    except (TypeError, ValueError):
+        return None
+    return pc.cast(numbers, pa.large_string()).fill_null("null")
+
+
+def _scalar(text: str) -> pa.Scalar:
+    return pa.scalar(text, type=pa.large_string())
