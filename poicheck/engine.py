@@ -162,9 +162,17 @@ def failures(
                 # Kept for the failing rows only (in the order of `failed`): a row kind's
                 # details span the table, and a million-row table has dozens of them.
                 layout.details[binding.name] = {
-                    key: np.asarray(value, dtype=object)[failed] for key, value in details.items()
+                    key: _at(value, failed) for key, value in details.items()
                 }
     return pd.concat(parts, ignore_index=True)
+
+
+def _at(detail: Any, rows: np.ndarray) -> np.ndarray:
+    """A row kind's detail at `rows`: a text meant for every row, or one value per row."""
+    if isinstance(detail, str):
+        return np.full(len(rows), detail, dtype=object)
+    values = detail if isinstance(detail, np.ndarray) else np.asarray(detail, dtype=object)
+    return values[rows].astype(object, copy=False)
 
 
 def _arrow_strings(series: pd.Series) -> pa.Array:

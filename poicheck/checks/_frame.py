@@ -9,7 +9,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from poicheck.table import Layout
+from poicheck.table import Distinct, Layout
 
 
 def numbers(frame: pd.DataFrame, column: str, layout: Layout | None = None) -> np.ndarray:
@@ -55,6 +55,20 @@ def text(frame: pd.DataFrame, column: str, layout: Layout | None = None) -> pd.S
     return cached
 
 
+def stripped(frame: pd.DataFrame, column: str, layout: Layout) -> Distinct:
+    """A column's distinct values stripped of surrounding spaces, with each cell's number
+    among them (-1 for an empty cell, or everywhere when the column is absent); once per
+    table. Stripping may make two values equal: a verdict per value is still right."""
+    if column not in frame.columns:
+        return Distinct(pa.array([], pa.large_string()), np.full(len(frame), -1, dtype=np.int32))
+    key = f"stripped:{column}"
+    if key not in layout.cache:
+        distinct = layout.distinct(frame, column)
+        layout.cache[key] = Distinct(pc.utf8_trim_whitespace(distinct.values), distinct.codes)
+    cached: Distinct = layout.cache[key]
+    return cached
+
+
 def mapped(
     frame: pd.DataFrame, column: str, layout: Layout, mapping: Mapping[str, float]
 ) -> np.ndarray:
@@ -75,10 +89,21 @@ def sibling(layout: Layout, column: str, name: str) -> str:
     return f"{item[0]}.{item[1]}.{name}" if item else name
 
 
-def is_in(frame: pd.DataFrame, column: str, values: list[str] | tuple[str, ...]) -> np.ndarray:
+def is_in(
+    frame: pd.DataFrame,
+    column: str,
+    values: list[str] | tuple[str, ...],
+    layout: Layout | None = None,
+) -> np.ndarray:
+    """Per row: is the cell one of `values` (exactly)? With the table's `layout`, judged once
+    per distinct value."""
     if column not in frame.columns:
         return np.zeros(len(frame), dtype=bool)
-    return np.asarray(frame[column].isin(list(values)), dtype=bool)
+    if layout is None:
+        return np.asarray(frame[column].isin(list(values)), dtype=bool)
+    distinct = layout.distinct(frame, column)
+    wanted = pa.array([str(v) for v in values], pa.large_string())
+    return distinct.broadcast(pc.is_in(distinct.values, value_set=wanted))
 
 
 def blank_details(length: int) -> np.ndarray:

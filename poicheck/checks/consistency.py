@@ -11,11 +11,9 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from poicheck.checks._arrow import passes, regex_escape
-from poicheck.checks._frame import conditions, numbers, present, text
-from poicheck.checks.registry import Kind, Params, register
+from poicheck.checks._frame import conditions, is_in, numbers, present, stripped
+from poicheck.checks.registry import Kind, Params, RowResult, register
 from poicheck.table import Layout
-
-RowResult = tuple[np.ndarray, dict[str, np.ndarray]]
 
 
 def _exclusive_value(values: pa.Array, params: Params) -> np.ndarray:
@@ -91,8 +89,9 @@ def _conflicting_values(
     columns = layout.matching(params["members"])
     found = np.full(len(frame), "", dtype=object)
     for column in columns:
-        hit = np.flatnonzero(np.asarray(frame[column].isin(list(params["values"])), dtype=bool))
-        names = text(frame, column, layout).to_numpy(dtype=object)[hit]
+        hit = np.flatnonzero(is_in(frame, column, params["values"], layout))
+        cells = stripped(frame, column, layout)
+        names = np.asarray(cells.values.take(pa.array(cells.codes[hit])).to_pylist(), dtype=object)
         found[hit] = [n if f == "" else f"{f}, {n}" for f, n in zip(found[hit], names, strict=True)]
     ok = ~(applies & (found != ""))
     return ok, {"sources": found}

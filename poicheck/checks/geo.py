@@ -12,11 +12,10 @@ import pyarrow.compute as pc
 
 from poicheck import geodata
 from poicheck.checks._arrow import passes, per_distinct
-from poicheck.checks._frame import numbers, text
-from poicheck.checks.registry import Kind, Params, register
+from poicheck.checks._frame import numbers, stripped, text
+from poicheck.checks.registry import Kind, Params, RowResult, register
 from poicheck.table import Distinct, Layout
 
-RowResult = tuple[np.ndarray, dict[str, np.ndarray]]
 ADDRESS_PARTS = ("Street", "HouseNum", "PostalCode", "City")
 POSITION = "GeoCoordinates"  # the position groups are compared by
 EARTH_RADIUS_M = 6_371_000.0
@@ -254,24 +253,31 @@ register(
 
 
 def _postal_code(frame: pd.DataFrame, field: str, params: Params, layout: Layout) -> RowResult:
-    codes = text(frame, params["country"], layout)
-    postal = text(frame, field, layout)
-    pairs = pd.DataFrame({"country": codes, "postal": postal})
-    distinct = pairs[(pairs["postal"] != "") & (pairs["country"] != "")].drop_duplicates()
-    verdict = []
-    for country, code in distinct.itertuples(index=False):
-        alpha2 = geodata.alpha2(country)
+    """Judged once per distinct (country, postal code) pair of stripped texts."""
+    country, postal = stripped(frame, params["country"], layout), stripped(frame, field, layout)
+    country_texts = np.array([*country.values.to_pylist(), ""], dtype=object)
+    postal_texts = np.array([*postal.values.to_pylist(), ""], dtype=object)
+    # An empty cell (-1) picks the "" put at the end; pairs are numbered as integers.
+    width = len(postal_texts)
+    pair = country.codes.astype(np.int64) % len(country_texts) * width + postal.codes % width
+    codes, pairs = pd.factorize(pair)
+    verdict, example, names = [], [], []
+    for code in pairs.tolist():
+        country_text, postal_text = country_texts[code // width], postal_texts[code % width]
+        alpha2 = geodata.alpha2(country_text) if country_text else None
         patterns = geodata.postal_code_rule(alpha2) if alpha2 else None
-        verdict.append(patterns is None or any(p.fullmatch(code) for p in patterns))
-    ok = _broadcast(pairs, distinct.assign(ok=verdict), "ok", True).astype(bool)
-    example = np.full(len(frame), "", dtype=object)
-    names = np.full(len(frame), "", dtype=object)
-    for index in np.flatnonzero(~ok):
-        alpha2 = geodata.alpha2(codes.iloc[index]) or ""
-        sample = geodata.postal_code_example(alpha2)
-        example[index] = f" such as {sample}" if sample else ""
-        names[index] = geodata.country_name(alpha2)
-    return ok, {"example": example, "country": names}
+        good = (
+            not postal_text or patterns is None or any(p.fullmatch(postal_text) for p in patterns)
+        )
+        sample = "" if good else geodata.postal_code_example(alpha2 or "")
+        verdict.append(good)
+        example.append(f" such as {sample}" if sample else "")
+        names.append("" if good else geodata.country_name(alpha2 or ""))
+    ok = np.array(verdict, dtype=bool)[codes]
+    return ok, {
+        "example": np.array(example, dtype=object)[codes],
+        "country": np.array(names, dtype=object)[codes],
+    }
 
 
 register(
@@ -332,18 +338,6 @@ def _offset_verdict(zone: str | None, given: str) -> str:
     """ "" when `given` is an offset of the zone (or the zone is unknown), else the zone's."""
     offsets = geodata.utc_offsets(zone) if zone and not zone.startswith("Etc/") else frozenset()
     return "" if not offsets or given in offsets else f"{zone}: {' or '.join(sorted(offsets))}"
-
-
-def _broadcast(
-    rows: pd.DataFrame, distinct: pd.DataFrame, column: str, default: object
-) -> np.ndarray:
-    """`column` of the distinct rows matching each row (on all of `rows`' columns), else
-    `default`: a vectorised join instead of one dictionary look-up per row."""
-    keys = list(rows.columns)
-    merged = rows.merge(distinct[[*keys, column]], on=keys, how="left", sort=False)
-    values = merged[column].to_numpy(dtype=object, copy=True)
-    values[pd.isna(values)] = default
-    return values
 
 
 register(

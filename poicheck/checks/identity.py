@@ -5,23 +5,11 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 
-from poicheck.checks.registry import Kind, Params, register
-from poicheck.identity import normalise_id, operator_part, owned
+from poicheck.checks.registry import Kind, Params, RowResult, register
+from poicheck.identity import normalise_ids, operator_part, owned
 from poicheck.table import Layout
-
-RowResult = tuple[np.ndarray, dict[str, np.ndarray]]
-
-
-def normalised(frame: pd.DataFrame, column: str, layout: Layout, *, strip: bool) -> pd.Series:
-    """`normalise_id` of a column (stripped first with `strip`), once per table: several rules
-    compare the same columns."""
-    key = f"normalised:{column}:{strip}"
-    if key not in layout.cache:
-        values = frame[column].str.strip() if strip else frame[column]
-        layout.cache[key] = normalise_id(values)
-    cached: pd.Series = layout.cache[key]
-    return cached
 
 
 def display_operator(part: str | float) -> str:
@@ -50,8 +38,7 @@ def _operator_owns(frame: pd.DataFrame, field: str, params: Params, layout: Layo
     failing = np.flatnonzero(~ok)
     parts = operator_part(frame[field].iloc[failing])
     owners[failing] = [display_operator(p) for p in parts.to_numpy(dtype=object)]
-    allowed = ", ".join(layout.operator_ids)
-    return ok, {"owner": owners, "allowed": np.full(len(frame), allowed, dtype=object)}
+    return ok, {"owner": owners, "allowed": ", ".join(layout.operator_ids)}
 
 
 register(
@@ -74,12 +61,16 @@ def _some_rows(rows: pd.Series, shown: int = 10) -> str:
 def _unique(frame: pd.DataFrame, field: str, params: Params, layout: Layout) -> RowResult:
     if field not in frame.columns:
         return np.ones(len(frame), dtype=bool), {}
-    keys = (
-        normalised(frame, field, layout, strip=False)
-        if params.get("normalise", True)
-        else frame[field]
-    )
-    duplicated = np.asarray(keys.duplicated(keep=False) & keys.notna(), dtype=bool)
+    # Compared as integers: one per distinct (normalised) value, counted with bincount.
+    distinct = layout.distinct(frame, field)
+    if params.get("normalise", True):
+        normal = pc.dictionary_encode(normalise_ids(distinct.values)).indices.fill_null(-1)
+        per_value = np.asarray(normal.to_numpy(zero_copy_only=False), dtype=np.int64)
+    else:
+        per_value = np.arange(len(distinct.values), dtype=np.int64)
+    keys = np.append(per_value, -1)[distinct.codes]  # an empty cell (-1) picks -1
+    counted = np.bincount(keys[keys >= 0], minlength=int(per_value.max(initial=-1)) + 1)
+    duplicated = (keys >= 0) & (np.append(counted, 0)[keys] > 1)
     if not duplicated.any():
         return ~duplicated, {}
     rows = layout.rows if layout.rows is not None else np.arange(1, len(frame) + 1)
@@ -89,7 +80,7 @@ def _unique(frame: pd.DataFrame, field: str, params: Params, layout: Layout) -> 
     listed = np.full(len(frame), "", dtype=object)
     counts = np.full(len(frame), 0, dtype=object)
     listed[duplicated] = members["key"].map(grouped.agg(_some_rows)).to_numpy(dtype=object)
-    counts[duplicated] = members["key"].map(grouped.size()).astype(int).to_numpy(dtype=object)
+    counts[duplicated] = counted[keys[duplicated]].astype(object)
     return ~duplicated, {"rows": listed, "count": counts}
 
 

@@ -6,22 +6,19 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-import pyarrow as pa
 import pyarrow.compute as pc
 
 from poicheck.checks._arrow import regex_escape
-from poicheck.checks._frame import is_in, mapped, numbers, present, sibling, text
-from poicheck.checks.registry import Kind, Params, register
+from poicheck.checks._frame import is_in, mapped, numbers, present, sibling, stripped
+from poicheck.checks.registry import Kind, Params, RowResult, register
 from poicheck.table import Layout
-
-RowResult = tuple[np.ndarray, dict[str, np.ndarray]]
 
 
 def _required_if_sibling(
     frame: pd.DataFrame, field: str, params: Params, layout: Layout
 ) -> np.ndarray:
     ((name, accepted),) = params["sibling"].items()
-    applies = is_in(frame, sibling(layout, field, name), accepted)
+    applies = is_in(frame, sibling(layout, field, name), accepted, layout)
     return present(frame, field) | ~applies
 
 
@@ -42,12 +39,12 @@ register(
 
 def _range_by_sibling(frame: pd.DataFrame, field: str, params: Params, layout: Layout) -> RowResult:
     """A number's plausible range depends on a sibling's value (e.g. Power by PowerType)."""
-    kind = text(frame, sibling(layout, field, params["sibling"]), layout)
+    kind = stripped(frame, sibling(layout, field, params["sibling"]), layout)
     value = numbers(frame, field, layout)
     ok = np.ones(len(frame), dtype=bool)
     expected = np.full(len(frame), "", dtype=object)
     for case, bounds in params["ranges"].items():
-        here = np.asarray(kind == case, dtype=bool) & ~np.isnan(value)
+        here = kind.broadcast(pc.equal(kind.values, case)) & ~np.isnan(value)
         low, high = bounds.get("min", -np.inf), bounds.get("max", np.inf)
         bad = here & ((value < low) | (value > high))
         ok &= ~bad
@@ -121,15 +118,14 @@ def _plugs_match_power(
     frame: pd.DataFrame, field: str, params: Params, layout: Layout
 ) -> RowResult:
     """Plugs agree with the facilities' power types: a DC plug needs a DC facility and back."""
-    plugs = text(frame, field, layout)
-    values = pa.array(plugs.array)
+    plugs = stripped(frame, field, layout)  # judged once per distinct value
 
     def listing(names: list[str]) -> np.ndarray:
         if not names:
             return np.zeros(len(frame), dtype=bool)
         item = "(?:" + "|".join(regex_escape(n) for n in names) + ")"
-        found = pc.match_substring_regex(values, f"(^|;)[ ]*{item}[ ]*(;|$)")
-        return np.asarray(found.fill_null(False).to_numpy(zero_copy_only=False), dtype=bool)
+        found = pc.match_substring_regex(plugs.values, f"(^|;)[ ]*{item}[ ]*(;|$)")
+        return plugs.broadcast(found.fill_null(False))
 
     dc_plug, ac_plug = listing(params["dc_plugs"]), listing(params["ac_plugs"])
     both = listing(params.get("ac_dc_plugs", []))
@@ -138,9 +134,9 @@ def _plugs_match_power(
     dc = np.zeros(len(frame), dtype=bool)
     ac = np.zeros(len(frame), dtype=bool)
     for column in types:
-        dc |= is_in(frame, column, ["DC"])
-        ac |= is_in(frame, column, ["AC_1_PHASE", "AC_3_PHASE"])
-    has_plugs = np.asarray(plugs != "", dtype=bool)
+        dc |= is_in(frame, column, ["DC"], layout)
+        ac |= is_in(frame, column, ["AC_1_PHASE", "AC_3_PHASE"], layout)
+    has_plugs = plugs.broadcast(pc.not_equal(plugs.values, ""))
     reasons = np.full(len(frame), "", dtype=object)
     cases = [
         (dc_plug & ~dc, "a DC plug but no DC facility"),

@@ -10,11 +10,17 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from poicheck.ruleset.model import DataType, Property
 
+if TYPE_CHECKING:
+    import numpy as np
+
 Params = Mapping[str, Any]
+# What a row kind returns with its verdicts: details for its message, per row (an array
+# spanning the table; read at the failing rows only) or one text for every row.
+RowResult = tuple["np.ndarray", dict[str, "np.ndarray | str"]]
 Expansion = Literal["columns", "container", "members"]
 
 

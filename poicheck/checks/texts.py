@@ -9,11 +9,9 @@ import pyarrow.compute as pc
 
 from poicheck.checks._arrow import passes, per_distinct
 from poicheck.checks._frame import language_column
-from poicheck.checks.registry import Kind, Params, register
+from poicheck.checks.registry import Kind, Params, RowResult, register
 from poicheck.identity import normalise_ids
 from poicheck.table import Layout
-
-RowResult = tuple[np.ndarray, dict[str, np.ndarray]]
 
 
 def _placeholder(values: pa.Array, params: Params) -> np.ndarray:
