@@ -24,7 +24,7 @@ from poicheck.report import FileResult, Report
 from poicheck.ruleset.loader import load_ruleset
 from poicheck.ruleset.model import RuleSet
 from poicheck.score import FILLED_PREFIX, completeness, filled
-from poicheck.table import CanonicalTable, Source, object_values
+from poicheck.table import CanonicalTable, Source
 
 Input = str | Path | pd.DataFrame | CanonicalTable
 
@@ -195,18 +195,25 @@ def _tables(
 
 def _record_frame(table: CanonicalTable, offset: int = 0, *, ruleset: RuleSet) -> pd.DataFrame:
     """One row per record: where it is, its position (for the report's scatter) and how
-    complete it is (the score's completeness, and per property whether it is filled)."""
-    ids = table.frame["EvseID"] if "EvseID" in table.frame.columns else None
-    flags = filled(table.frame, ruleset)
+    complete it is (the score's completeness, and per property whether it is filled).
+
+    Worker processes send it back pickled: the file is a category and the EvseIDs stay
+    pyarrow strings (a million Python objects would cost more to send than to compute)."""
+    frame = table.frame
+    flags = filled(frame, ruleset)
+    count = len(frame)
+    ids = frame["EvseID"] if "EvseID" in frame.columns else pd.Series([None] * count, dtype="str")
     return pd.DataFrame(
         {
-            "file": table.source.path,
-            "record": np.arange(offset, offset + len(table.frame), dtype=np.int64),
+            "file": pd.Categorical.from_codes(
+                np.zeros(count, dtype=np.int8), dtype=pd.CategoricalDtype([table.source.path])
+            ),
+            "record": np.arange(offset, offset + count, dtype=np.int64),
             "row": table.rows,
-            "evse_id": object_values(ids) if ids is not None else None,
-            "completeness": completeness(table.frame, ruleset),
-            "latitude": numbers(table.frame, "GeoCoordinates.Latitude"),
-            "longitude": numbers(table.frame, "GeoCoordinates.Longitude"),
+            "evse_id": ids.array,
+            "completeness": completeness(frame, ruleset, flags),
+            "latitude": numbers(frame, "GeoCoordinates.Latitude"),
+            "longitude": numbers(frame, "GeoCoordinates.Longitude"),
             **{f"{FILLED_PREFIX}{path}": flags[path].to_numpy() for path in flags.columns},
         }
     )

@@ -26,18 +26,20 @@ def filled(frame: pd.DataFrame, ruleset: RuleSet) -> pd.DataFrame:
     """Per record (row) and completeness property (column), whether the record fills it."""
     paths = list(ruleset.score.get("completeness", {}).get("properties", []))
     layout = Layout(frame.columns, ruleset)
-    flags = np.zeros((len(frame), len(paths)), dtype=bool)
+    flags = np.zeros((len(paths), len(frame)), dtype=bool)  # one contiguous row per property
     for i, path in enumerate(paths):
         prop = ruleset.properties[path]
-        columns = layout.members(path) if prop.is_container else layout.matching(path)
-        if columns:
-            flags[:, i] = np.asarray(frame[columns].notna().any(axis=1), dtype=bool)
-    return pd.DataFrame(flags, columns=paths, index=pd.RangeIndex(len(frame)))
+        for column in layout.members(path) if prop.is_container else layout.matching(path):
+            flags[i] |= frame[column].notna().to_numpy(dtype=bool)
+    return pd.DataFrame(flags.T, columns=paths, index=pd.RangeIndex(len(frame)))
 
 
-def completeness(frame: pd.DataFrame, ruleset: RuleSet) -> np.ndarray:
-    """Per record, the percentage of the score's completeness properties that are filled."""
-    flags = filled(frame, ruleset)
+def completeness(
+    frame: pd.DataFrame, ruleset: RuleSet, flags: pd.DataFrame | None = None
+) -> np.ndarray:
+    """Per record, the percentage of the score's completeness properties that are filled
+    (from `flags`, the `filled` of the frame, when the caller has it)."""
+    flags = filled(frame, ruleset) if flags is None else flags
     if flags.shape[1] == 0 or frame.empty:
         return np.full(len(frame), 100.0)
     return np.asarray(flags.to_numpy().mean(axis=1) * 100, dtype=float)
@@ -109,7 +111,7 @@ def compute(records: pd.DataFrame, findings: pd.DataFrame, ruleset: RuleSet) -> 
     correctness = ruleset.score.get("correctness", {})
     factors = tuple(correctness.get("factors", {}))
     penalties = {"error": 100.0, "warning": 50.0, "info": 0.0, **correctness.get("penalties", {})}
-    out = records.copy()
+    out = records.copy(deep=False)  # copy-on-write: the new columns do not reach `records`
     for factor in factors:
         out[factor] = 100.0
     located = findings[findings["record"].notna()]

@@ -84,8 +84,10 @@ def _texts(column: pd.Series) -> pa.Array | None:
     distinct text is encoded once (rules, fields, files and most messages repeat)."""
     codes, uniques = pd.factorize(column.to_numpy(dtype=object))
     values = column.to_numpy(dtype=object)
-    missing = values[codes < 0]
-    if not all(type(v) is str for v in uniques) or not all(v is None for v in missing):
+    missing = values[codes < 0].tolist()
+    if len(uniques) and pd.api.types.infer_dtype(uniques, skipna=False) != "string":
+        return None
+    if any(v is not None for v in missing):
         return None
     encoded = pa.array([*(_ENCODE(v) for v in uniques), "null"], type=pa.large_string())
     return encoded.take(pa.array(np.where(codes < 0, len(uniques), codes)))
