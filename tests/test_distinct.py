@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
 from poicheck import geodata, parallel, validate
-from poicheck.checks.geo import _medians, _zone_has, distinct_points
+from poicheck.checks.geo import _medians, _zone_has, casefolded, distinct_points
 from poicheck.ruleset.model import RuleSet
 from poicheck.table import Distinct
 from tests.records import VALID_CELLS, frame_of
@@ -50,6 +50,12 @@ def test_concat_of_parts_is_the_whole_column(
     rejoined = Distinct.concat([column.filter(first), column.filter(~first)])
     assert rejoined.values is column.values
     assert list(rejoined.codes) == list(column.codes)
+
+
+@given(texts=st.lists(st.one_of(st.none(), st.text(max_size=6)), max_size=20))
+def test_casefolded_is_pythons_casefold(texts: list[str | None]) -> None:
+    folded = casefolded(pa.array(texts, pa.large_string())).to_pylist()
+    assert folded == [t.casefold() if t is not None else None for t in texts]
 
 
 zones = st.sampled_from([None, "Europe/Berlin", "Europe/Vienna", "Europe/Zurich", "Etc/UTC"])

@@ -376,7 +376,12 @@ def _group_together(frame: pd.DataFrame, field: str, params: Params, layout: Lay
     shared = np.where(size > 1, codes, -1)  # only groups of several EVSEs are compared
     centre_lat = _medians(shared, lat, groups)[np.maximum(codes, 0)] if groups else lat
     centre_lon = _medians(shared, lon, groups)[np.maximum(codes, 0)] if groups else lon
-    distance = np.nan_to_num(haversine(lat, lon, centre_lat, centre_lon))
+    # Most EVSEs stand at their group's median position: the distance is computed elsewhere.
+    moved = np.flatnonzero((lat != centre_lat) | (lon != centre_lon))
+    distance = np.zeros(len(frame))
+    distance[moved] = np.nan_to_num(
+        haversine(lat[moved], lon[moved], centre_lat[moved], centre_lon[moved])
+    )
     far = (size > 1) & (distance > params["max_distance"])
     reason = np.full(len(frame), "", dtype=object)
     elsewhere = np.zeros(len(frame), dtype=bool)
@@ -447,6 +452,17 @@ def _address(frame: pd.DataFrame, layout: Layout) -> np.ndarray:
     return cached
 
 
+def casefolded(texts: pa.Array) -> pa.Array:
+    """Python's casefold (ß -> ss), which pyarrow has not; for ASCII texts it is lower(),
+    which pyarrow does at C speed, so only the others go through Python."""
+    lowered = pc.ascii_lower(texts)
+    other = pc.invert(pc.string_is_ascii(texts))
+    if not pc.any(other).as_py():
+        return lowered
+    folded = [str(t).casefold() for t in pc.filter(texts, other).to_pylist()]
+    return pc.replace_with_mask(lowered, other, pa.array(folded, pa.large_string()))
+
+
 def folded_codes(frame: pd.DataFrame, column: str, layout: Layout, *, fold: bool) -> np.ndarray:
     """Per row, an integer standing for the column's stripped (and with `fold`, case-folded)
     text: equal texts, equal integers; -1 for an empty cell or an absent column."""
@@ -454,8 +470,8 @@ def folded_codes(frame: pd.DataFrame, column: str, layout: Layout, *, fold: bool
         return np.full(len(frame), -1, dtype=np.int64)
     distinct = layout.distinct(frame, column)
     stripped = pc.utf8_trim_whitespace(distinct.values)
-    if fold:  # Python's casefold (ß -> ss), which pyarrow has not
-        stripped = pa.array([str(t).casefold() for t in stripped.to_pylist()], pa.large_string())
+    if fold:
+        stripped = casefolded(stripped)
     encoded = pc.dictionary_encode(stripped)
     number = encoded.indices.to_numpy(zero_copy_only=False).astype(np.int64)
     blank = np.flatnonzero(np.asarray(pc.equal(encoded.dictionary, "")))

@@ -8,6 +8,7 @@ row for one field. A *reader* kind is executed by the readers, which alone see r
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
@@ -68,8 +69,10 @@ def kind_names() -> list[str]:
     return sorted(KINDS)
 
 
+@functools.cache
 def _load_builtin_kinds() -> None:
-    # Importing the modules registers their kinds.
+    # Importing the modules registers their kinds (once: messages ask for kinds by the
+    # thousand, and an import statement costs microseconds even when the module is loaded).
     from poicheck.checks import (  # noqa: F401
         consistency,
         geo,
