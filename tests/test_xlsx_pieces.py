@@ -14,7 +14,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from poicheck.readers import pieces, read_table, safety
+from poicheck.readers import celltexts, pieces, read_table, safety
 from poicheck.readers.pieces import Pieces
 from poicheck.ruleset.model import RuleSet
 from tests.corpus import crafted_workbook, write_sheet
@@ -237,3 +237,75 @@ def test_pieces_add_up_for_any_layout(rows: str, count: int) -> None:
     with tempfile.TemporaryDirectory() as directory:
         path = _crafted(Path(directory), rows)
         assert _in_pieces(path, Path(directory), count) == _whole(path)
+
+
+_CELLS = st.one_of(
+    st.just(""),
+    st.none(),
+    st.text(max_size=3),
+    st.integers(-5, 5),
+    st.floats(allow_nan=False, allow_infinity=False, width=32),
+    st.booleans(),
+    st.dates(),
+)
+
+
+@st.composite
+def _pieces(draw: st.DrawFn) -> tuple[list[pieces.Piece], int]:
+    """Pieces as calamine reads them: the first from A1 with the head rows, the others
+    anywhere below the rows before them, each with its own first column and width."""
+    width = draw(st.integers(1, 4))
+    head = [["name"] + [draw(_CELLS) for _ in range(width - 1)] for _ in range(12)]
+    made: list[pieces.Piece] = [((0, 0), head + draw(_block(width)), [])]
+    reached = len(made[0][1])
+    for _ in range(draw(st.integers(0, 3))):
+        top, left = reached + draw(st.integers(0, 2)), draw(st.integers(0, 2))
+        rows = draw(_block(draw(st.integers(1, 4))))
+        made.append(((top, left), rows, []))
+        reached = top + len(rows)
+    return made, draw(st.integers(0, 11))
+
+
+def _block(width: int) -> st.SearchStrategy[list[list[Any]]]:
+    return st.lists(st.lists(_CELLS, min_size=width, max_size=width), max_size=5)
+
+
+@given(drawn=_pieces())
+def test_pieces_converted_as_they_come_are_the_joined_sheet_converted(
+    drawn: tuple[list[pieces.Piece], int],
+) -> None:
+    made, index = drawn
+    early = celltexts.BodyTexts(lambda head: index)
+    for piece in made:
+        early.add(piece)
+    joined = pieces._joined(made)
+    assert joined is not None
+    grid = joined[0]
+    width = max(len(row) for row in grid)
+    texts, natives = celltexts.body_texts(grid[index + 1 :], width)
+    converted = early.texts(index, len(grid), width)
+    assert converted is not None
+    assert [t.to_pylist() for t in converted[0]] == [t.to_pylist() for t in texts]
+    assert converted[1] == natives
+
+
+def test_a_big_sheet_is_converted_while_its_last_pieces_are_read(
+    tmp_path: Path, ruleset: RuleSet, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = write_sheet(tmp_path / "book.xlsx", _rows(600))
+    whole = _frame(path, ruleset)
+    monkeypatch.setattr(pieces, "SMALLEST", 0)
+    monkeypatch.setattr(pieces, "processors", lambda: 2)
+    given_back: list[Any] = []
+    texts = celltexts.BodyTexts.texts
+
+    def spy(self: celltexts.BodyTexts, *args: Any) -> Any:
+        given_back.append(texts(self, *args))
+        return given_back[-1]
+
+    monkeypatch.setattr(celltexts.BodyTexts, "texts", spy)
+    split = _frame(path, ruleset)
+    pd.testing.assert_frame_equal(split[0], whole[0])
+    assert split[1] == whole[1]
+    assert given_back, "the sheet should have been read in pieces"
+    assert given_back[0] is not None, "the pieces' texts should have been used"

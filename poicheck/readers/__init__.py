@@ -183,7 +183,8 @@ def preview(
             from poicheck.readers.csv import preview_csv
 
             return Preview(str(path), preview_csv(path, encoding, limit))
-        from poicheck.readers.xlsx import cell_text, damaged, load_grid
+        from poicheck.readers.celltexts import cell_text
+        from poicheck.readers.xlsx import damaged, load_grid
 
         with damaged(path):
             grid, _ = load_grid(path, sheet=sheet)

@@ -191,7 +191,7 @@ def _oversized(name: str, series: pd.Series, issues: list[Issue]) -> pd.Series:
 
 def _native_damage(name: str, prop: Property, natives: Mapping[int, Any]) -> list[Issue]:
     """Numbers where text was required and dates made of text, as Excel stored them."""
-    from poicheck.readers.xlsx import cell_text
+    from poicheck.readers.celltexts import cell_text
 
     numbers = prop.base == "string" and not prop.enum
     plus = bool(prop.pattern and prop.pattern.startswith("^\\+"))

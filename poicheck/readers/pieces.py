@@ -20,7 +20,7 @@ import os
 import re
 import tempfile
 import zipfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from pathlib import Path
@@ -103,18 +103,30 @@ class Pieces:
             part.close()
         self.pool.shutdown(cancel_futures=True)
 
-    def load(self, part: str | None, name: str, scan: PartScan | None) -> Loaded | None:
+    def load(
+        self,
+        part: str | None,
+        name: str,
+        scan: PartScan | None,
+        each: Callable[[Piece], None] | None = None,
+    ) -> Loaded | None:
         """The rows (from A1) and merged ranges of sheet `name` in `part`, read from its
-        pieces; None when there are none or they cannot stand for the sheet."""
+        pieces; None when there are none or they cannot stand for the sheet. `each` sees
+        every piece, in order, as soon as it is read (while the later ones are read)."""
         pieces = self.parts.get(part or "")
         if pieces is None or scan is None or pieces.broken:
             return None
         if len(pieces.files) > 1 and not placed(scan):
             return None
-        loaded = [future.result() for future in pieces.finish(name)]
-        if not loaded or any(piece is None for piece in loaded):
-            return None
-        return _joined([piece for piece in loaded if piece is not None])
+        loaded: list[Piece] = []
+        for future in pieces.finish(name):
+            piece = future.result()
+            if piece is None:
+                return None
+            if each is not None:
+                each(piece)
+            loaded.append(piece)
+        return _joined(loaded) if loaded else None
 
     def own_parts(self) -> dict[str, bytes]:
         """The parts calamine reads besides the sheet: workbook, relationships, styles,

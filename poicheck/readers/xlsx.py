@@ -15,18 +15,17 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import partial
-from itertools import chain, compress
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from xml.etree import ElementTree
 from xml.parsers.expat import ExpatError
 
 import pandas as pd
-import pyarrow as pa
 
 from poicheck.errors import InputError
 from poicheck.readers import collector, sheetxml
-from poicheck.readers.pieces import Pieces, temporary
+from poicheck.readers.celltexts import BodyTexts, body_texts, cell_text, head_texts, padded
+from poicheck.readers.pieces import Piece, Pieces, temporary
 from poicheck.readers.safety import Archive, PartScan, check_extent, check_xlsx
 from poicheck.readers.tabular import (
     Note,
@@ -46,23 +45,6 @@ if TYPE_CHECKING:
     from poicheck.mapping import ColumnMapping
 
 Merged = tuple[tuple[int, int], tuple[int, int]]
-# Types of the cells calamine reads that are neither text nor booleans.
-NATIVE = frozenset({int, float, dt.datetime, dt.date, dt.time, dt.timedelta})
-
-
-def cell_text(value: Any) -> str:
-    """A native cell value as the text the user sees (numbers without a spurious `.0`)."""
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, float):
-        return str(int(value)) if value.is_integer() and abs(value) < 1e15 else repr(value)
-    if isinstance(value, dt.datetime):
-        return value.isoformat()
-    if isinstance(value, (dt.date, dt.time)):
-        return value.isoformat()
-    return str(value)
 
 
 @dataclass
@@ -75,6 +57,7 @@ class Grid:
     part: str | None = None
     scan: PartScan | None = None
     others: str = ""  # the sheets not read, for the XLS009 note
+    in_pieces: bool = False  # read in pieces (each seen by `load_grid`'s `each`)
 
 
 def load_grid(
@@ -82,12 +65,14 @@ def load_grid(
     *,
     sheet: str | None = None,
     is_data: Callable[[list[list[str]]], bool] | None = None,
+    each: Callable[[Piece], None] | None = None,
 ) -> tuple[Grid, Archive]:
     """The chosen worksheet's cells, once the archive passed the safety checks (a big sheet
-    is read in pieces copied on the way, see `pieces`)."""
+    is read in pieces copied on the way, see `pieces`; `each` sees every piece as soon as
+    it is read)."""
     with collector.paused(), temporary(path) as pieces:
         archive = check_xlsx(path, copy=pieces.copy if pieces else None)
-        return _load(path, archive, pieces, sheet, is_data), archive
+        return _load(path, archive, pieces, sheet, is_data, each), archive
 
 
 def _load(
@@ -96,6 +81,7 @@ def _load(
     pieces: Pieces | None,
     sheet: str | None,
     is_data: Callable[[list[list[str]]], bool] | None,
+    each: Callable[[Piece], None] | None,
 ) -> Grid:
     from python_calamine import CalamineWorkbook
 
@@ -108,11 +94,11 @@ def _load(
         part = _part_of(path, name)
         scan = archive.sheets.get(part or "")
         check_extent(path, name, part, archive)
-        loaded = pieces.load(part, name, scan) if pieces else None
+        loaded = pieces.load(part, name, scan, each) if pieces else None
         rows, merged = loaded or _whole(workbook, name, path)
     finally:
         workbook.close()
-    return Grid(name, rows, merged, part, scan, "" if sheet else others)
+    return Grid(name, rows, merged, part, scan, "" if sheet else others, loaded is not None)
 
 
 def _whole(workbook: Any, name: str, path: Path) -> tuple[list[list[Any]], list[Merged]]:
@@ -172,11 +158,15 @@ def _read(
     path: Path, ruleset: RuleSet, sheet: str | None, mapping: ColumnMapping | None
 ) -> CanonicalTable:
     known = known_header(ruleset, mapping)
+    early = BodyTexts(partial(choose_header, known=known))
     grid, _ = load_grid(
-        path, sheet=sheet, is_data=looks_like_data(known, names_evse_id(ruleset, mapping))
+        path,
+        sheet=sheet,
+        is_data=looks_like_data(known, names_evse_id(ruleset, mapping)),
+        each=early.add,
     )
     width = max((len(row) for row in grid.rows), default=0)
-    head = _head_texts(grid.rows)
+    head = head_texts(grid.rows)
     index = choose_header(head, known)
     if index is None:
         raise InputError(f"sheet '{grid.name}' is empty", location=str(path))
@@ -184,10 +174,14 @@ def _read(
     if grid.others:
         notes.append(Note("XLS009", details={"sheet": grid.name, "others": grid.others}))
     body_rows = grid.rows[index + 1 :]
-    notes.extend(_merged(grid.merged, body_rows, index))
+    merged, filled = _merged(grid.merged, body_rows, index)
+    notes.extend(merged)
     with collector.paused():
-        texts, natives = _texts(_columns(body_rows, width))
-    header = [cell_text(c) for c in _padded(grid.rows[index], width)]
+        # Converted while the last pieces were read, unless merged cells were filled since.
+        early_texts = grid.in_pieces and not filled
+        converted = early.texts(index, len(grid.rows), width) if early_texts else None
+        texts, natives = converted or body_texts(body_rows, width)
+    header = [cell_text(c) for c in padded(grid.rows[index], width)]
     del body_rows
     grid.rows = []  # millions of cell objects, not needed any more: freed before the checks
     body = pd.DataFrame({i: pd.Series(t, dtype="str") for i, t in enumerate(texts)})
@@ -198,66 +192,12 @@ def _read(
     return finish(sheet_data, ruleset, mapping)
 
 
-def _head_texts(rows: list[list[Any]]) -> list[list[str]]:
-    """Text of the rows up to the tenth non-empty one (where the header is looked for)."""
-    out: list[list[str]] = []
-    filled = 0
-    for row in rows:
-        texts = [cell_text(c) for c in row]
-        out.append(texts)
-        filled += any(t.strip() for t in texts)
-        if filled >= 10:
-            break
-    return out
-
-
-def _padded(row: list[Any], width: int) -> list[Any]:
-    return row + [""] * (width - len(row)) if len(row) < width else row
-
-
-def _columns(rows: list[list[Any]], width: int) -> list[list[Any]]:
-    """The cells of `rows` by column (calamine's rows all have the sheet's width)."""
-    if any(len(row) != width for row in rows):
-        rows = [_padded(row, width) for row in rows]
-    cells = list(chain.from_iterable(rows))
-    return [cells[position::width] for position in range(width)]
-
-
-def _texts(columns: list[list[Any]]) -> tuple[list[pa.Array], dict[int, dict[int, Any]]]:
-    """Every column as text (a pyarrow array, which pandas takes as is), and the native
-    numbers and dates by column and body row."""
-    texts: list[pa.Array] = []
-    natives: dict[int, dict[int, Any]] = {}
-    for position, values in enumerate(columns):
-        try:  # the common case, text only: converted and checked at C speed
-            text = pa.array(values, type=pa.large_string())
-        except (pa.ArrowTypeError, pa.ArrowInvalid):
-            text = None
-        if text is None or text.null_count:
-            text = pa.array(_column_texts(values), type=pa.large_string())
-            odd = dict(compress(enumerate(values), map(NATIVE.__contains__, map(type, values))))
-            if odd:
-                natives[position] = odd
-        texts.append(text)
-    return texts, natives
-
-
-def _column_texts(values: list[Any]) -> list[str]:
-    """The text of a column's cells, each distinct value formatted once."""
-    kinds = set(map(type, values))
-    if len(kinds & {bool, int, float}) > 1:  # True == 1 == 1.0 would share a key
-        keys: list[Any] = list(zip(map(type, values), values, strict=True))
-        text_of = {key: cell_text(key[1]) for key in set(keys)}
-    else:
-        keys = values
-        text_of = {key: cell_text(key) for key in set(keys)}
-    return list(map(text_of.__getitem__, keys))
-
-
-def _merged(merged: list[Merged], body: list[list[Any]], header: int) -> list[Note]:
+def _merged(merged: list[Merged], body: list[list[Any]], header: int) -> tuple[list[Note], bool]:
     """Merged data cells: a block down one column is filled (Excel shows its value in every
-    row); a block across columns is reported, since only its first column holds the value."""
+    row); a block across columns is reported, since only its first column holds the value.
+    The notes, and whether a cell of `body` was filled."""
     notes: list[Note] = []
+    filled = False
     for (top, left), (bottom, right) in merged:
         if top <= header:
             continue  # part of the header rows
@@ -270,12 +210,13 @@ def _merged(merged: list[Merged], body: list[list[Any]], header: int) -> list[No
             for row in range(first + 1, min(bottom - header, len(body))):
                 if left < len(body[row]) and body[row][left] in ("", None):
                     body[row][left] = value
+                    filled = True
             span = {"rows": f"rows {top + 1}-{bottom + 1}"}
             notes.append(Note("XLS005", row=top + 1, position=left, value=text, details=span))
         else:
             span = {"range": f"{_ref(top, left)}:{_ref(bottom, right)}"}
             notes.append(Note("XLS006", row=top + 1, position=left, value=text, details=span))
-    return notes
+    return notes, filled
 
 
 def _ref(row: int, column: int) -> str:

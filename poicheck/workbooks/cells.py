@@ -247,7 +247,7 @@ def save_workbook(workbook: Workbook, out: Path) -> None:
 
 def header_text(value: Any) -> str:
     """A header cell as the readers see it (stripped text)."""
-    from poicheck.readers.xlsx import cell_text
+    from poicheck.readers.celltexts import cell_text
 
     return cell_text(value).strip()
 
