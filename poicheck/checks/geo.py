@@ -176,7 +176,8 @@ def _places(frame: pd.DataFrame, field: str, country: str, layout: Layout) -> Pl
         alpha2, labels = _alpha2(frame, country, layout)
         pair, first = distinct_points(lat, lon, labels, 5)
         expected = alpha2[labels[first]]
-        zones = _zones(frame, field, layout)[first]
+        zone, names = _zones(frame, field, layout)
+        zones = np.array([*names, None], dtype=object)[zone[first]]  # no zone (-1): None
         inside, swapped, found = _look_up(
             np.round(lat[first], 5), np.round(lon[first], 5), zones, expected
         )
@@ -185,18 +186,20 @@ def _places(frame: pd.DataFrame, field: str, country: str, layout: Layout) -> Pl
     return cached
 
 
-def _zones(frame: pd.DataFrame, container: str, layout: Layout) -> np.ndarray:
-    """Per row, the time zone at the position (None where there is none), looked up once
-    per distinct position (to 5 decimals, about 1 m) and once per table: the country and
-    the time-zone rules ask the same question."""
+def _zones(frame: pd.DataFrame, container: str, layout: Layout) -> tuple[np.ndarray, np.ndarray]:
+    """The time zones at the positions, looked up once per distinct position (to 5 decimals,
+    about 1 m) and once per table, since the country and the time-zone rules ask the same
+    question: per row the number of its zone (-1: no position or no zone there) and the
+    zones' names."""
     key = f"zones:{container}"
     if key not in layout.cache:
         lat, lon = _pair(frame, container, layout)
         pair, first = distinct_points(lat, lon, np.zeros(len(lat), dtype=np.int64), 5)
         found = geodata.time_zones_at(np.round(lat[first], 5), np.round(lon[first], 5))
-        # A row without a position (-1) picks the None put at the end.
-        layout.cache[key] = np.array([*found, None], dtype=object)[pair]
-    cached: np.ndarray = layout.cache[key]
+        zone_of_point, names = pd.factorize(np.array(found, dtype=object))
+        # A row without a position (-1) picks the -1 put at the end.
+        layout.cache[key] = (np.append(zone_of_point, -1)[pair], np.asarray(names, dtype=object))
+    cached: tuple[np.ndarray, np.ndarray] = layout.cache[key]
     return cached
 
 
@@ -317,8 +320,7 @@ def _time_zone(frame: pd.DataFrame, field: str, params: Params, layout: Layout) 
     # A malformed offset is ADR015's finding, not this one's.
     wellformed = np.asarray(pc.match_substring_regex(offsets, r"^UTC[+-][0-9]{2}:[0-9]{2}$"))
     labels = kept_codes(distinct, wellformed)
-    zones = _zones(frame, params["position"], layout)
-    zone_codes, zone_names = pd.factorize(zones, use_na_sentinel=True)
+    zone_codes, zone_names = _zones(frame, params["position"], layout)
     width = len(wellformed) + 1
     known = (labels >= 0) & (zone_codes >= 0)
     combined = np.where(known, zone_codes * width + labels, -1)
