@@ -156,21 +156,31 @@ def test_a_table_read_in_pieces_is_the_table_read_whole(
     rows = _rows(600)
     rows[10][1] = "not a number"
     path = write_sheet(tmp_path / "book.xlsx", rows, merged=["C40:C45"], hidden_rows=[50])
-    whole = _frame(path, ruleset)
-    monkeypatch.setattr(pieces, "SMALLEST", 0)
-    monkeypatch.setattr(pieces, "processors", lambda: 3)
     used: list[Any] = []
     monkeypatch.setattr(pieces, "_joined", _spy(pieces._joined, used))
-    split = _frame(path, ruleset)
+    _assert_same_in_pieces(path, ruleset, monkeypatch, processors=3)
     assert used, "the sheet should have been read in pieces"
+
+
+def _assert_same_in_pieces(
+    path: Path, ruleset: RuleSet, monkeypatch: pytest.MonkeyPatch, processors: int
+) -> None:
+    """The workbook read in pieces gives the table and reader findings of it read whole."""
+    whole = _frame(path, ruleset)
+    monkeypatch.setattr(pieces, "SMALLEST", 0)
+    monkeypatch.setattr(pieces, "processors", lambda: processors)
+    split = _frame(path, ruleset)
     pd.testing.assert_frame_equal(split[0], whole[0])
     assert split[1] == whole[1]
 
 
-def _spy(function: Any, calls: list[Any]) -> Any:
+def _spy(function: Any, calls: list[Any], results: list[Any] | None = None) -> Any:
     def spy(*args: Any) -> Any:
         calls.append(args)
-        return function(*args)
+        value = function(*args)
+        if results is not None:
+            results.append(value)
+        return value
 
     return spy
 
@@ -293,19 +303,10 @@ def test_a_big_sheet_is_converted_while_its_last_pieces_are_read(
     tmp_path: Path, ruleset: RuleSet, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     path = write_sheet(tmp_path / "book.xlsx", _rows(600))
-    whole = _frame(path, ruleset)
-    monkeypatch.setattr(pieces, "SMALLEST", 0)
-    monkeypatch.setattr(pieces, "processors", lambda: 2)
+    asked: list[Any] = []
     given_back: list[Any] = []
-    texts = celltexts.BodyTexts.texts
-
-    def spy(self: celltexts.BodyTexts, *args: Any) -> Any:
-        given_back.append(texts(self, *args))
-        return given_back[-1]
-
-    monkeypatch.setattr(celltexts.BodyTexts, "texts", spy)
-    split = _frame(path, ruleset)
-    pd.testing.assert_frame_equal(split[0], whole[0])
-    assert split[1] == whole[1]
+    texts = _spy(celltexts.BodyTexts.texts, asked, given_back)
+    monkeypatch.setattr(celltexts.BodyTexts, "texts", texts)
+    _assert_same_in_pieces(path, ruleset, monkeypatch, processors=2)
     assert given_back, "the sheet should have been read in pieces"
     assert given_back[0] is not None, "the pieces' texts should have been used"
