@@ -133,6 +133,22 @@ def run_poicheck(path: Path, extra: list[str]) -> tuple[float, float, int, int, 
     return seconds, max(usage.ru_maxrss / 1024, tree_mb), findings, process.returncode, data
 
 
+def cores_available(processes: int = 2) -> float:
+    """How many cores' worth of work `processes` busy processes get, from a fixed pure-Python
+    loop run alone and then `processes` at once. On a shared virtual machine this varies
+    from hour to hour and explains most of the variation of the figures."""
+    loop = "x = 0\nfor i in range(15_000_000): x += i"
+
+    def wall(count: int) -> float:
+        start = time.perf_counter()
+        running = [subprocess.Popen([sys.executable, "-c", loop]) for _ in range(count)]
+        for process in running:
+            process.wait()
+        return time.perf_counter() - start
+
+    return processes * wall(1) / wall(processes)
+
+
 def baseline_rate(sample_rows: int) -> float:
     """Rows per second of Builder + jsonschema per record, on `sample_rows` rows."""
     import jsonschema
@@ -233,6 +249,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     sizes = parse_sizes(args.sizes or (QUICK if args.quick else FULL))
     results = []
+    before = cores_available()
+    print(f"CPU check: two busy processes got {before:.2f} cores' worth of work", flush=True)
     for fmt, count in sizes:
         start = time.perf_counter()
         path = datasets.dataset(args.data, fmt, count)
@@ -257,8 +275,10 @@ def main(argv: list[str] | None = None) -> int:
             print(f"  chunked findings identical to the in-memory run: {'yes' if same else 'NO'}")
             if not same:
                 return 1
+    after = cores_available()
     baseline = baseline_rate(args.baseline_sample)
-    print(f"\njsonschema per record: {baseline:,.0f} rows/s on this machine\n")
+    print(f"\nCPU check after the runs: {after:.2f} cores (before: {before:.2f} of 2)")
+    print(f"jsonschema per record: {baseline:,.0f} rows/s on this machine\n")
     print(table(results, baseline))
     if args.csv_out:
         with args.csv_out.open("w", newline="", encoding="utf-8") as handle:
