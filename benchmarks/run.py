@@ -146,7 +146,10 @@ def cores_available(processes: int = 2) -> float:
             process.wait()
         return time.perf_counter() - start
 
-    return processes * wall(1) / wall(processes)
+    # Best of three each: a single slow start-up would otherwise decide the ratio.
+    alone = min(wall(1) for _ in range(3))
+    together = min(wall(processes) for _ in range(3))
+    return processes * alone / together
 
 
 def baseline_rate(sample_rows: int) -> float:
