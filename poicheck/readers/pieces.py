@@ -102,6 +102,10 @@ class Pieces:
         for part in self.parts.values():
             part.close()
         self.pool.shutdown(cancel_futures=True)
+        # Parts and pieces refer to each other: without this, the cells the pieces' futures
+        # hold would wait for a garbage collection, and millions of them would be freed at
+        # some later point (in a forked worker too) rather than where the reader drops them.
+        self.parts.clear()
 
     def load(
         self,
