@@ -37,6 +37,26 @@ def test_phone_number_stored_as_number_is_an_error_at_its_cell(
     assert all(f[2] == 2 for f in found)
 
 
+def test_native_numbers_stay_at_their_records_when_empty_rows_are_dropped(
+    tmp_path: Path, ruleset: RuleSet
+) -> None:
+    rows: list[list[Any]] = [
+        ["EvseID", "HotlinePhoneNumber"],
+        ["DE*PCK*E1", 4930123456],
+        [None, None],
+        ["DE*PCK*E2", "+4930123456"],
+        [None, None],
+        ["DE*PCK*E3", 4989123456],
+    ]
+    found = damage(tmp_path, ruleset, rows, ["TBL011"])
+    assert [(f[0], f[2], f[4]) for f in found] == [
+        ("TBL011", 2, "4930123456"),
+        ("TBL011", 6, "4989123456"),
+    ]
+    table = read_table(tmp_path / "damage.xlsx", ruleset)
+    assert table.rows.tolist() == [2, 4, 6]
+
+
 def test_phone_number_as_a_float_in_a_csv_lost_its_digits(tmp_path: Path, ruleset: RuleSet) -> None:
     path = tmp_path / "phone.csv"
     path.write_bytes(csv_bytes([["EvseID", "HotlinePhoneNumber"], ["DE*PCK*E1", "4,91234E+11"]]))

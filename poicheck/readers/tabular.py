@@ -400,15 +400,22 @@ def _blanks_missing(series: pd.Series) -> tuple[pd.Series, Distinct]:
     return pd.Series(column, index=series.index), blanked
 
 
-def _natives(sheet: Sheet, origin: Mapping[str, int], kept: pd.Index) -> dict[str, dict[int, Any]]:
+def _natives(
+    sheet: Sheet, origin: Mapping[str, int], kept: pd.Index
+) -> dict[str, Mapping[int, Any]]:
     """Native values by canonical column and record (after empty rows were dropped)."""
     if not sheet.natives:
         return {}
-    record_of = {int(body): record for record, body in enumerate(kept)}
-    out: dict[str, dict[int, Any]] = {}
+    # No row dropped (the usual case): body row i is record i, and the values are taken as
+    # they are (hundreds of thousands of them in a big sheet of numbers).
+    same = len(kept) == len(sheet.body)
+    record_of = {} if same else {int(body): record for record, body in enumerate(kept)}
+    out: dict[str, Mapping[int, Any]] = {}
     for name, position in origin.items():
         values = sheet.natives.get(position)
-        if values:
+        if values and same:
+            out[name] = values
+        elif values:
             out[name] = {record_of[i]: v for i, v in values.items() if i in record_of}
     return out
 
