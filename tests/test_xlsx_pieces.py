@@ -163,13 +163,20 @@ def test_a_table_read_in_pieces_is_the_table_read_whole(
 
 
 def _assert_same_in_pieces(
-    path: Path, ruleset: RuleSet, monkeypatch: pytest.MonkeyPatch, processors: int
-) -> None:
-    """The workbook read in pieces gives the table and reader findings of it read whole."""
+    path: Path, ruleset: RuleSet, monkeypatch: pytest.MonkeyPatch, processors: int = 2
+) -> tuple[pd.DataFrame, list[Any]]:
+    """The workbook read as a big sheet (in pieces, unless something makes it fall back)
+    gives the table and reader findings of it read whole; returns those."""
     whole = _frame(path, ruleset)
     monkeypatch.setattr(pieces, "SMALLEST", 0)
     monkeypatch.setattr(pieces, "processors", lambda: processors)
-    split = _frame(path, ruleset)
+    _assert_same(_frame(path, ruleset), whole)
+    return whole
+
+
+def _assert_same(
+    split: tuple[pd.DataFrame, list[Any]], whole: tuple[pd.DataFrame, list[Any]]
+) -> None:
     pd.testing.assert_frame_equal(split[0], whole[0])
     assert split[1] == whole[1]
 
@@ -188,28 +195,22 @@ def _spy(function: Any, calls: list[Any], results: list[Any] | None = None) -> A
 def test_a_piece_calamine_cannot_read_falls_back_to_the_whole_sheet(
     tmp_path: Path, ruleset: RuleSet, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    path = write_sheet(tmp_path / "book.xlsx", _rows(300))
-    whole = _frame(path, ruleset)
-    monkeypatch.setattr(pieces, "SMALLEST", 0)
-    monkeypatch.setattr(pieces, "processors", lambda: 2)
     monkeypatch.setattr(pieces, "_load", lambda *args: None)
-    pd.testing.assert_frame_equal(_frame(path, ruleset)[0], whole[0])
+    _assert_same_in_pieces(write_sheet(tmp_path / "book.xlsx", _rows(300)), ruleset, monkeypatch)
 
 
 def test_no_room_for_pieces_reads_the_sheet_whole(
     tmp_path: Path, ruleset: RuleSet, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     path = write_sheet(tmp_path / "book.xlsx", _rows(300))
-    whole = _frame(path, ruleset)
-    monkeypatch.setattr(pieces, "SMALLEST", 0)
 
     def full(*args: Any, **kwargs: Any) -> Any:
         raise OSError(28, "No space left on device")
 
     monkeypatch.setattr(pieces._Part, "_start", full)
-    pd.testing.assert_frame_equal(_frame(path, ruleset)[0], whole[0])
+    whole = _assert_same_in_pieces(path, ruleset, monkeypatch)
     monkeypatch.setattr("tempfile.mkdtemp", full)
-    pd.testing.assert_frame_equal(_frame(path, ruleset)[0], whole[0])
+    _assert_same(_frame(path, ruleset), whole)
 
 
 def test_pieces_leave_no_temporary_files(
