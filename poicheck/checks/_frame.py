@@ -9,6 +9,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from poicheck.identity import normalise_ids
 from poicheck.table import Distinct, Layout
 
 
@@ -38,21 +39,12 @@ def _floats(values: pa.Array) -> np.ndarray:
     return result if len(result) else np.full(0, np.nan)
 
 
-def text(frame: pd.DataFrame, column: str, layout: Layout | None = None) -> pd.Series:
-    """A column as stripped text (empty string where missing). With the table's `layout`,
-    stripped once per distinct value and once per table."""
+def text(frame: pd.DataFrame, column: str) -> pd.Series:
+    """A column as stripped text (empty string where missing), cell by cell: for a few rows
+    (the failing ones); whole columns are judged per distinct value (`stripped`)."""
     if column not in frame.columns:
         return pd.Series([""] * len(frame), index=frame.index, dtype="str")
-    if layout is None:
-        return frame[column].fillna("").str.strip()
-    key = f"text:{column}"
-    if key not in layout.cache:
-        distinct = layout.distinct(frame, column)
-        stripped = pc.utf8_trim_whitespace(distinct.values)
-        cells = pc.fill_null(pc.take(stripped, distinct.indices), "")
-        layout.cache[key] = pd.Series(pd.array(cells, dtype="str"), index=frame.index)
-    cached: pd.Series = layout.cache[key]
-    return cached
+    return frame[column].fillna("").str.strip()
 
 
 def stripped(frame: pd.DataFrame, column: str, layout: Layout) -> Distinct:
@@ -69,6 +61,18 @@ def stripped(frame: pd.DataFrame, column: str, layout: Layout) -> Distinct:
     return cached
 
 
+def normalised(frame: pd.DataFrame, column: str, layout: Layout, *, strip: bool) -> pa.Array:
+    """A column's distinct values normalised as IDs (`poicheck.identity.normalise_id`; with
+    `strip`, of the stripped values), numbered as `layout.distinct`; once per table."""
+    key = f"normalised:{column}:{strip}"
+    if key not in layout.cache:
+        cells = stripped(frame, column, layout) if strip else layout.distinct(frame, column)
+        values = cells.values
+        layout.cache[key] = normalise_ids(values)
+    cached: pa.Array = layout.cache[key]
+    return cached
+
+
 def mapped(
     frame: pd.DataFrame, column: str, layout: Layout, mapping: Mapping[str, float]
 ) -> np.ndarray:
@@ -76,10 +80,9 @@ def mapped(
     and empty cells), looked up once per distinct value."""
     if column not in frame.columns:
         return np.full(len(frame), np.nan)
-    distinct = layout.distinct(frame, column)
-    stripped = pc.utf8_trim_whitespace(distinct.values).to_pylist()
-    per_value = np.array([mapping.get(str(t), np.nan) for t in stripped], dtype=float)
-    return np.append(per_value, np.nan)[distinct.codes]  # an empty cell (-1) picks NaN
+    cells = stripped(frame, column, layout)
+    per_value = np.array([mapping.get(str(t), np.nan) for t in cells.values.to_pylist()])
+    return np.append(per_value.astype(float), np.nan)[cells.codes]  # empty (-1): NaN
 
 
 def sibling(layout: Layout, column: str, name: str) -> str:
@@ -90,17 +93,11 @@ def sibling(layout: Layout, column: str, name: str) -> str:
 
 
 def is_in(
-    frame: pd.DataFrame,
-    column: str,
-    values: list[str] | tuple[str, ...],
-    layout: Layout | None = None,
+    frame: pd.DataFrame, column: str, values: list[str] | tuple[str, ...], layout: Layout
 ) -> np.ndarray:
-    """Per row: is the cell one of `values` (exactly)? With the table's `layout`, judged once
-    per distinct value."""
+    """Per row: is the cell one of `values` (exactly)? Judged once per distinct value."""
     if column not in frame.columns:
         return np.zeros(len(frame), dtype=bool)
-    if layout is None:
-        return np.asarray(frame[column].isin(list(values)), dtype=bool)
     distinct = layout.distinct(frame, column)
     wanted = pa.array([str(v) for v in values], pa.large_string())
     return distinct.broadcast(pc.is_in(distinct.values, value_set=wanted))
@@ -130,10 +127,10 @@ def conditions(
             folded = text(frame, column).str.casefold()
             applies &= np.asarray(folded.isin(list(accepted)), dtype=bool)
         else:
-            distinct = layout.distinct(frame, column)
-            stripped = pc.utf8_trim_whitespace(distinct.values).to_pylist()
-            hit = np.array([str(t).casefold() in accepted for t in stripped], dtype=bool)
-            applies &= distinct.broadcast(hit, empty="" in accepted)
+            cells = stripped(frame, column, layout)
+            texts = cells.values.to_pylist()
+            hit = np.array([str(t).casefold() in accepted for t in texts], dtype=bool)
+            applies &= cells.broadcast(hit, empty="" in accepted)
     return applies
 
 

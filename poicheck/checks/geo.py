@@ -315,11 +315,11 @@ def _time_zone(frame: pd.DataFrame, field: str, params: Params, layout: Layout) 
     expected = np.full(len(frame), "", dtype=object)
     if field not in frame.columns:
         return np.ones(len(frame), dtype=bool), {"expected": expected}
-    distinct = layout.distinct(frame, field)
-    offsets = pc.utf8_trim_whitespace(distinct.values)
+    cells = stripped(frame, field, layout)
+    offsets = cells.values
     # A malformed offset is ADR015's finding, not this one's.
     wellformed = np.asarray(pc.match_substring_regex(offsets, r"^UTC[+-][0-9]{2}:[0-9]{2}$"))
-    labels = kept_codes(distinct, wellformed)
+    labels = kept_codes(cells, wellformed)
     zone_codes, zone_names = _zones(frame, params["position"], layout)
     width = len(wellformed) + 1
     known = (labels >= 0) & (zone_codes >= 0)
@@ -470,15 +470,13 @@ def folded_codes(frame: pd.DataFrame, column: str, layout: Layout, *, fold: bool
     text: equal texts, equal integers; -1 for an empty cell or an absent column."""
     if column not in frame.columns:
         return np.full(len(frame), -1, dtype=np.int64)
-    distinct = layout.distinct(frame, column)
-    stripped = pc.utf8_trim_whitespace(distinct.values)
-    if fold:
-        stripped = casefolded(stripped)
-    encoded = pc.dictionary_encode(stripped)
+    cells = stripped(frame, column, layout)
+    texts = casefolded(cells.values) if fold else cells.values
+    encoded = pc.dictionary_encode(texts)
     number = encoded.indices.to_numpy(zero_copy_only=False).astype(np.int64)
     blank = np.flatnonzero(np.asarray(pc.equal(encoded.dictionary, "")))
     number[np.isin(number, blank)] = -1
-    return np.append(number, -1)[distinct.codes]  # an empty cell (-1) picks -1
+    return np.append(number, -1)[cells.codes]  # an empty cell (-1) picks -1
 
 
 register(

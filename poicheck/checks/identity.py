@@ -7,8 +7,9 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from poicheck.checks._frame import normalised
 from poicheck.checks.registry import Kind, Params, RowResult, register
-from poicheck.identity import normalise_ids, operator_part, owned
+from poicheck.identity import operator_part, owned
 from poicheck.table import Layout
 
 
@@ -64,7 +65,8 @@ def _unique(frame: pd.DataFrame, field: str, params: Params, layout: Layout) -> 
     # Compared as integers: one per distinct (normalised) value, counted with bincount.
     distinct = layout.distinct(frame, field)
     if params.get("normalise", True):
-        normal = pc.dictionary_encode(normalise_ids(distinct.values)).indices.fill_null(-1)
+        normal = pc.dictionary_encode(normalised(frame, field, layout, strip=False))
+        normal = normal.indices.fill_null(-1)
         per_value = np.asarray(normal.to_numpy(zero_copy_only=False), dtype=np.int64)
     else:
         per_value = np.arange(len(distinct.values), dtype=np.int64)

@@ -8,9 +8,8 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from poicheck.checks._arrow import passes, per_distinct
-from poicheck.checks._frame import language_column
+from poicheck.checks._frame import language_column, normalised
 from poicheck.checks.registry import Kind, Params, RowResult, register
-from poicheck.identity import normalise_ids
 from poicheck.table import Layout
 
 
@@ -40,9 +39,9 @@ def _differs_from(frame: pd.DataFrame, field: str, params: Params, layout: Layou
     # Compared once per distinct value; the hash table is built on this column's values
     # (a few names), the other column's (up to one per record) only probe it.
     mine, theirs = layout.distinct(frame, field), layout.distinct(frame, other)
-    names = _normalised(layout, frame, field)
+    names = normalised(frame, field, layout, strip=True)
     own = pc.index_in(names, value_set=names)
-    hits = pc.index_in(_normalised(layout, frame, other), value_set=names)
+    hits = pc.index_in(normalised(frame, other, layout, strip=True), value_set=names)
     ours = np.asarray(pc.fill_null(own, -1).to_numpy(zero_copy_only=False), dtype=np.int64)
     their = np.asarray(pc.fill_null(hits, -1).to_numpy(zero_copy_only=False), dtype=np.int64)
     # An empty cell's code is -1: it picks the number put at the end, which no value has.
@@ -50,16 +49,6 @@ def _differs_from(frame: pd.DataFrame, field: str, params: Params, layout: Layou
     right = np.where(theirs.codes >= 0, np.append(their, -3)[theirs.codes], -3)
     right[right == -1] = -3  # a value among none of this column's
     return left != right
-
-
-def _normalised(layout: Layout, frame: pd.DataFrame, column: str) -> pa.Array:
-    """A column's distinct values, stripped and normalised as IDs; once per table."""
-    key = f"normalised-values:{column}"
-    if key not in layout.cache:
-        values = layout.distinct(frame, column).values
-        layout.cache[key] = normalise_ids(pc.utf8_trim_whitespace(values))
-    cached: pa.Array = layout.cache[key]
-    return cached
 
 
 register(
