@@ -87,9 +87,10 @@ class Score:
         }
 
 
-def _positions(records: pd.DataFrame, files: np.ndarray, numbers: np.ndarray) -> np.ndarray:
-    """The row of `records` of each (file, record) pair; a record the frame does not have,
-    or has twice, is a bug, raised as a KeyError."""
+def record_positions(records: pd.DataFrame, files: np.ndarray, numbers: np.ndarray) -> np.ndarray:
+    """The row of `records` (a record frame: `file`, `record`) of each (file, record) pair,
+    -1 for a pair it does not have; a pair it has twice is a bug, raised as a KeyError.
+    Integer keys sorted once, where MultiIndexes of a million pairs took ~0.4 s."""
     codes, names = pd.factorize(records["file"])
     wanted_codes = pd.Index(names).get_indexer(files)
     known = records["record"].to_numpy(dtype=np.int64)
@@ -98,12 +99,12 @@ def _positions(records: pd.DataFrame, files: np.ndarray, numbers: np.ndarray) ->
     wanted = wanted_codes.astype(np.int64) * span + numbers.astype(np.int64)
     order = np.argsort(keys, kind="stable")
     ordered = keys[order]
-    at = np.searchsorted(ordered, wanted)
-    found = at < len(ordered)
-    found[found] = ordered[at[found]] == wanted[found]
-    if not found.all() or (np.diff(ordered) == 0).any():
-        raise KeyError("findings of records the record frame does not have (or has twice)")
-    return order[at]
+    if (np.diff(ordered) == 0).any():
+        raise KeyError("the record frame has a record twice")
+    if not len(ordered):
+        return np.full(len(wanted), -1, dtype=np.int64)
+    at = np.minimum(np.searchsorted(ordered, wanted), len(ordered) - 1)
+    return np.where(ordered[at] == wanted, order[at], -1)
 
 
 def compute(records: pd.DataFrame, findings: pd.DataFrame, ruleset: RuleSet) -> Score:
@@ -125,7 +126,9 @@ def compute(records: pd.DataFrame, findings: pd.DataFrame, ruleset: RuleSet) -> 
                 "penalty": located["severity"].map(penalties).to_numpy(dtype=float),
             }
         ).dropna(subset=["factor"])
-        position = _positions(out, scored["file"].to_numpy(), scored["record"].to_numpy())
+        position = record_positions(out, scored["file"].to_numpy(), scored["record"].to_numpy())
+        if (position < 0).any():
+            raise KeyError("findings of records the record frame does not have")
         for factor in scored["factor"].unique():
             mine = (scored["factor"] == factor).to_numpy()
             penalty = np.zeros(len(out))

@@ -8,6 +8,7 @@ import json
 import shutil
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 from click.testing import CliRunner
@@ -20,6 +21,7 @@ from poicheck.errors import UsageError
 from poicheck.render.json import document, render
 from poicheck.ruleset import loader
 from poicheck.ruleset.model import RuleSet
+from poicheck.score import record_positions
 from tests.records import VALID_CELLS, frame_of
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -171,3 +173,20 @@ def test_the_pandera_engine_finds_exactly_what_the_arrow_engine_finds(name: str)
 def test_an_unknown_engine_is_a_usage_error() -> None:
     with pytest.raises(UsageError):
         validate(SAMPLES / "valid" / "evse-valid.csv", engine="polars")
+
+
+def test_record_positions_find_each_files_record_and_refuse_a_record_twice() -> None:
+    records = pd.DataFrame(
+        {"file": pd.Series(["a", "a", "b", "b"], dtype="str"), "record": [0, 1, 1, 0]}
+    )
+    files = np.array(["b", "a", "c", "a", "b"], dtype=object)
+    assert record_positions(records, files, np.array([0, 1, 0, 5, 1])).tolist() == [
+        3,
+        1,
+        -1,
+        -1,
+        2,
+    ]
+    assert record_positions(records.iloc[:0], files[:1], np.array([0])).tolist() == [-1]
+    with pytest.raises(KeyError, match="twice"):
+        record_positions(pd.concat([records, records.iloc[:1]]), files, np.zeros(5, dtype=int))

@@ -21,7 +21,7 @@ from poicheck.engine import SEVERITY_RANK
 from poicheck.render._common import file_formats, relative_path, where
 from poicheck.report import FileResult, Finding, Report
 from poicheck.report_html import CARD_LIMIT, LIMIT
-from poicheck.score import FILLED_PREFIX, completeness_shares
+from poicheck.score import FILLED_PREFIX, completeness_shares, record_positions
 
 CHART_BARS = 25
 STATUS_OF_RANK = {0: "error", 1: "warning", 2: "info"}
@@ -113,14 +113,12 @@ def _record_keys(report: Report) -> np.ndarray:
     frame, records = report.frame, report.records
     if records is None or frame.empty:
         return np.full(len(frame), -1, dtype=np.int64)
-    index = pd.MultiIndex.from_arrays([records["file"], records["record"].astype("int64")])
     located = frame["record"].notna().to_numpy()
     keys = np.full(len(frame), -1, dtype=np.int64)
     if located.any():
-        wanted = pd.MultiIndex.from_arrays(
-            [frame["file"][located], frame["record"][located].astype("int64")]
-        )
-        keys[located] = index.get_indexer(wanted)
+        files = frame["file"].to_numpy(dtype=object)[located]
+        numbers = frame["record"][located].to_numpy(dtype=np.int64)
+        keys[located] = record_positions(records, files, numbers)
     return keys
 
 
