@@ -84,10 +84,7 @@ class Checker:
         self._local: list[Binding] = []
         self._across: list[Binding] = []
         self._parts: list[pd.DataFrame] = []
-        self._keys: list[pd.DataFrame] = []
-        self._key_rows: list[np.ndarray] = []
-        self._key_notations: list[dict[str, np.ndarray]] = []
-        self._key_encoded: list[dict[str, Distinct]] = []
+        self._keys: list[CanonicalTable] = []  # per chunk, the columns of the rules across rows
         self._unplaced: Counter[str] = Counter()
         self._pending: list[parallel.Forked[Checked]] = []
         self._per_record: list[tuple[int, pd.DataFrame]] = []
@@ -120,11 +117,15 @@ class Checker:
         own = whole if len(shares) == 1 else whole.between(start, stop)
         self._collect(self._local_findings(own, offset))
         self._parts.append(self._reader_findings(table, frame, offset))
-        self._keys.append(frame[self._key_columns])
-        self._key_rows.append(table.rows)
-        self._key_notations.append(table.notations)
-        self._key_encoded.append(
-            {c: table.encoded[c] for c in self._key_columns if c in table.encoded}
+        encoded = {c: table.encoded[c] for c in self._key_columns if c in table.encoded}
+        self._keys.append(
+            CanonicalTable(
+                frame[self._key_columns],
+                self.source,
+                table.rows,
+                notations=table.notations,
+                encoded=encoded,
+            )
         )
         self.records += len(frame)
         while len(self._pending) >= max(1, workers):  # at most one chunk ahead per worker
@@ -133,21 +134,11 @@ class Checker:
     def findings(self) -> pd.DataFrame:
         """The findings of every chunk added, the rules across rows and the envelope's."""
         if self._keys:
-            keys = pd.concat(self._keys, ignore_index=True)
-            rows = np.concatenate(self._key_rows)
-            notations = {
-                name: np.concatenate([n[name] for n in self._key_notations])
-                for name in (self._key_notations[0] or {})
-                if all(name in n for n in self._key_notations)
-            }
-            whole = CanonicalTable(keys, self.source, rows, notations=notations)
-            layout = self._layout(keys, rows)
-            layout.slices = {  # the reader's encoding, when every chunk has it
-                name: Distinct.concat([e[name] for e in self._key_encoded])
-                for name in self._key_encoded[0]
-                if all(name in e for e in self._key_encoded)
-            }
-            self._parts.append(_record_findings(keys, layout, self._across, whole, 0, self.engine))
+            whole = _joined(self._keys)
+            layout = self._layout(whole.frame, whole.rows)
+            layout.slices = dict(whole.encoded)
+            found = _record_findings(whole.frame, layout, self._across, whole, 0, self.engine)
+            self._parts.append(found)
             self._note(layout.notes)
         while self._pending:
             self._collect(self._pending.pop(0).result())
@@ -219,6 +210,29 @@ class Checker:
             rows.append(_reader_row(rule, raw, table, evse_ids, offset))
         self._unplaced |= seen
         return pd.DataFrame(rows, columns=FINDING_COLUMNS)
+
+
+def _joined(tables: list[CanonicalTable]) -> CanonicalTable:
+    """Chunks as one table: their frames, rows, and the notations and reader encodings every
+    chunk has."""
+    first = tables[0]
+    if len(tables) == 1:
+        return first
+
+    def shared(attribute: str) -> list[str]:
+        return [
+            n for n in getattr(first, attribute) if all(n in getattr(t, attribute) for t in tables)
+        ]
+
+    return CanonicalTable(
+        pd.concat([t.frame for t in tables], ignore_index=True),
+        first.source,
+        np.concatenate([t.rows for t in tables]),
+        notations={
+            n: np.concatenate([t.notations[n] for t in tables]) for n in shared("notations")
+        },
+        encoded={n: Distinct.concat([t.encoded[n] for t in tables]) for n in shared("encoded")},
+    )
 
 
 def _shares(records: int, workers: int) -> list[tuple[int, int]]:
