@@ -131,35 +131,42 @@ def distinct_points(
 
 
 def _look_up(
-    lat: np.ndarray, lon: np.ndarray, zones: np.ndarray, expected: np.ndarray
+    lat: np.ndarray,
+    lon: np.ndarray,
+    zones: tuple[np.ndarray, np.ndarray],
+    countries: tuple[np.ndarray, np.ndarray],
 ) -> tuple[np.ndarray, ...]:
-    """inside / swapped / found for distinct (lat, lon, expected alpha-2) points in `zones`,
-    judged once per distinct (zone, country). The swapped position is looked up only where
-    the point is not inside: for a point in its country the swap cannot matter."""
-    inside = _zone_has(zones, expected)
+    """inside / swapped / found for distinct (lat, lon, country) points, given each point's
+    time zone and expected country (alpha-2) as numbers into their names. The swapped
+    position is looked up only where the point is not inside: for a point in its country
+    the swap cannot matter."""
+    inside = _zone_has(zones, countries)
     swapped = np.zeros(len(lat), dtype=bool)
     ask = np.flatnonzero(~inside & (np.abs(lon) <= 90))
     if len(ask):
-        there = np.array(geodata.time_zones_at(lon[ask], lat[ask]), dtype=object)
-        swapped[ask] = _zone_has(there, expected[ask])
-    zone_codes, zone_names = pd.factorize(zones)
+        there = pd.factorize(np.array(geodata.time_zones_at(lon[ask], lat[ask]), dtype=object))
+        swapped[ask] = _zone_has(
+            (there[0], np.asarray(there[1])), (countries[0][ask], countries[1])
+        )
+    codes, zone_names = zones
     names: dict[frozenset[str], str] = {}
-    for countries in {geodata.zone_countries(z) for z in [*zone_names, None]}:
-        shown = ", ".join(sorted(geodata.country_name(c) for c in countries))
-        names[countries] = shown or "no country (at sea)"
+    for found in {geodata.zone_countries(z) for z in [*zone_names, None]}:
+        shown = ", ".join(sorted(geodata.country_name(c) for c in found))
+        names[found] = shown or "no country (at sea)"
     per_zone = [names[geodata.zone_countries(z)] for z in [*zone_names, None]]
     # A point in no zone (-1) picks the name of None, put at the end.
-    return inside, swapped, np.array(per_zone, dtype=object)[zone_codes]
+    return inside, swapped, np.array(per_zone, dtype=object)[codes]
 
 
-def _zone_has(zones: np.ndarray, countries: np.ndarray) -> np.ndarray:
-    """Per point: does the time zone (None: none) cover the country (alpha-2)?"""
-    zone_codes, zone_names = pd.factorize(zones)
-    country_codes, country_names = pd.factorize(countries)
-    zone_of, country_of = [None, *zone_names], [None, *country_names]  # code -1 + 1: None
+def _zone_has(
+    zones: tuple[np.ndarray, np.ndarray], countries: tuple[np.ndarray, np.ndarray]
+) -> np.ndarray:
+    """Per point: does its time zone cover its country? Both are given as numbers into
+    their names (-1: no zone); judged once per distinct (zone, country) pair."""
+    (zone, zone_names), (country, country_names) = zones, countries
+    zone_of, country_of = [None, *zone_names], [None, *country_names]  # number -1 + 1: None
     width = len(country_of)
-    key = (zone_codes.astype(np.int64) + 1) * width + country_codes + 1
-    codes, pairs = pd.factorize(key)
+    codes, pairs = pd.factorize((zone.astype(np.int64) + 1) * width + country + 1)
     verdict = [
         country_of[pair % width] in geodata.zone_countries(zone_of[pair // width])
         for pair in pairs.tolist()
@@ -175,13 +182,14 @@ def _places(frame: pd.DataFrame, field: str, country: str, layout: Layout) -> Pl
         lat, lon = _pair(frame, field, layout)
         alpha2, labels = _alpha2(frame, country, layout)
         pair, first = distinct_points(lat, lon, labels, 5)
-        expected = alpha2[labels[first]]
         zone, names = _zones(frame, field, layout)
-        zones = np.array([*names, None], dtype=object)[zone[first]]  # no zone (-1): None
         inside, swapped, found = _look_up(
-            np.round(lat[first], 5), np.round(lon[first], 5), zones, expected
+            np.round(lat[first], 5),
+            np.round(lon[first], 5),
+            (zone[first], names),
+            (labels[first], alpha2),
         )
-        layout.cache[key] = Places(pair, inside, swapped, found, expected)
+        layout.cache[key] = Places(pair, inside, swapped, found, alpha2[labels[first]])
     cached: Places = layout.cache[key]
     return cached
 
