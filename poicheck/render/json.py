@@ -82,8 +82,8 @@ def _items(frame: pd.DataFrame) -> list[str] | None:
 def _texts(column: pd.Series) -> pa.Array | None:
     """JSON of each value of a text column (str or None), as `json.dumps` writes it: each
     distinct text is encoded once (rules, fields, files and most messages repeat)."""
-    codes, uniques = pd.factorize(column.to_numpy(dtype=object))
     values = column.to_numpy(dtype=object)
+    codes, uniques = pd.factorize(values)
     missing = values[codes < 0].tolist()
     if len(uniques) and pd.api.types.infer_dtype(uniques, skipna=False) != "string":
         return None
