@@ -10,7 +10,7 @@ from typing import Any
 from poicheck import geo
 from poicheck.checks.opening_times import parse_cell
 from poicheck.ruleset.model import Property, RuleSet
-from poicheck.wire import LIST_SEPARATOR, WireModel
+from poicheck.wire import LIST_SEPARATOR, PLAIN_DIGITS, WireModel
 
 
 class Builder:
@@ -114,6 +114,8 @@ def typed(prop: Property, text: str) -> Any:
     if prop.base == "boolean":
         lowered = value.lower()
         return {"true": True, "false": False}.get(lowered, value)
+    if prop.base in ("integer", "decimal") and len(value) > PLAIN_DIGITS:
+        return value  # no OICP number has this many digits (nor can json.dumps write them all)
     if prop.base == "integer":
         return int(value) if INTEGER.fullmatch(value) else value
     if prop.base == "decimal":

@@ -14,6 +14,8 @@ from poicheck.ruleset.model import Property, RuleSet
 LIST_SEPARATOR = re.compile(r"[ ]*;[ ]*")
 NONE = type(None)
 # The types a JSON parser gives; values of other types (an API caller's) go one by one.
+# JSON numbers further than this many digits from the decimal point keep their scientific form.
+PLAIN_DIGITS = 100
 PLAIN = frozenset({str, int, bool, Decimal, float, list, dict, NONE})
 
 
@@ -25,8 +27,10 @@ def json_type(value: Any) -> str:
         return "boolean"
     if isinstance(value, int):
         return "integer"
-    if isinstance(value, (float, Decimal)):
-        return "integer" if value == int(value) else "number"
+    if isinstance(value, Decimal):  # not int(value): 1E+999999999 would take a billion digits
+        return "integer" if value == value.to_integral_value() else "number"
+    if isinstance(value, float):
+        return "integer" if value.is_integer() else "number"
     if isinstance(value, str):
         return "string"
     if isinstance(value, list):
@@ -39,6 +43,10 @@ def text_of(value: Any) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, Decimal):
+        if abs(value.adjusted()) > PLAIN_DIGITS:
+            # As written in scientific form: 1e999999999 in plain digits would take a billion
+            # of them (and int() as long), and no OICP field takes a number this big or small.
+            return str(value)
         return str(int(value)) if value == value.to_integral_value() else format(value, "f")
     if isinstance(value, float):
         return str(int(value)) if value.is_integer() else repr(value)

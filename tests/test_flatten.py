@@ -16,12 +16,14 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from poicheck.build import typed
 from poicheck.errors import InputError
 from poicheck.oicp import FlatTable, Flattener
 from poicheck.readers import json as json_reader
 from poicheck.readers import read_table
 from poicheck.ruleset.loader import load_ruleset
 from poicheck.ruleset.model import RuleSet
+from poicheck.wire import text_of
 from tests.records import VALID_CELLS, json_record, write_json
 
 RULESET = load_ruleset()
@@ -35,6 +37,7 @@ SAMPLE_RECORDS = json.loads(
 # What a careless producer writes: wrong JSON types, empties, odd notations and lists.
 ODD_VALUES: list[Any] = [
     None, "", "  ", "x", "true", " 12 ", 0, 22, Decimal("22.50"), Decimal("1E+2"), 3.5, True,
+    Decimal("1E+999999999"), Decimal("-1E-999999999"),
     [], {}, ["a", 1], ["a", "b"], {"a": 1}, [{"lang": "en", "value": "x"}],
 ]  # fmt: skip
 ODD_GEO: list[Any] = [
@@ -166,6 +169,36 @@ def not_plain(node: Any) -> Any:
 
 def columns_in_order(result: dict[str, Any]) -> list[tuple[str, list[str | None]]]:
     return list(result["columns"].items())
+
+
+@pytest.mark.parametrize(
+    ("number", "text"),
+    [
+        (Decimal("22.50"), "22.50"),
+        (Decimal("22.00"), "22"),
+        (Decimal("1E+2"), "100"),
+        (Decimal("1E+100"), "1" + "0" * 100),
+        (Decimal("1E+101"), "1E+101"),  # past PLAIN_DIGITS: as written, in scientific form
+        (Decimal("1E+999999999"), "1E+999999999"),
+        (Decimal("-2.5E-999999999"), "-2.5E-999999999"),
+        (Decimal("9" * 5000), "9" * 5000),  # past Python's digit limit for int(): no int()
+    ],
+)
+def test_a_json_number_reads_as_written_in_plain_digits_unless_they_run_too_long(
+    number: Decimal, text: str
+) -> None:
+    assert text_of(number) == text
+
+
+def test_a_number_too_long_for_any_field_stays_text_in_a_payload() -> None:
+    capacity, co2 = map(
+        RULESET.property_for_column, ["MaxCapacity", "EnvironmentalImpact.CO2Emission"]
+    )
+    assert capacity is not None
+    assert co2 is not None
+    assert (typed(capacity, " 22 "), typed(co2, "22.0"), typed(co2, "0.5")) == (22, 22, 0.5)
+    # json.dumps could not write a 5000-digit int (Python's digit limit for str()).
+    assert (typed(capacity, "9" * 5000), typed(co2, "9" * 5000)) == ("9" * 5000, "9" * 5000)
 
 
 @SETTINGS

@@ -5,6 +5,7 @@ atomically; a run over many files reports every bad one and checks the others.""
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import resource
 import subprocess
@@ -388,3 +389,30 @@ def test_memory_stays_bounded_on_a_bomb(tmp_path: Path) -> None:
         [sys.executable, "-c", probe, str(path)], capture_output=True, text=True, check=True
     )
     assert int(result.stdout.strip()) < 600 * 1024  # KiB: far below the 1.1 GiB it inflates to
+
+
+# JSON numbers whose plain digits would run to a billion (int() of 1e999999999 never ends) or
+# past Python's digit limit for int() (a ValueError inside the standard library's parser):
+# each is checked as written, in bounded time, like any other wrong value.
+HUGE_NUMBERS = {
+    "1e999999999": "1E+999999999",
+    "1e-999999999": "1E-999999999",
+    "9" * 5000: "9" * 5000,
+    "-" + "9" * 5000 + ".5": "-" + "9" * 5000 + ".5",
+}
+
+
+@pytest.mark.parametrize("suffix", [".json", ".jsonl"])
+@pytest.mark.parametrize("written", list(HUGE_NUMBERS), ids=lambda text: text[:12])
+def test_numbers_too_big_for_plain_digits_are_checked_as_written(
+    written: str, suffix: str, tmp_path: Path
+) -> None:
+    record = f'{{"EvseID": "DE*PCK*E1", "MaxCapacity": {written}}}'
+    path = tmp_path / f"huge{suffix}"
+    path.write_text(f"[{record}]" if suffix == ".json" else record + "\n", encoding="utf-8")
+    result = run_cli("validate", str(path), "--format", "json", "-q", timeout=60)
+    assert result.returncode == 1, result.stderr
+    found = json.loads(result.stdout)["findings"]
+    assert [(f["rule"], f["value"]) for f in found if f["field"] == "MaxCapacity"] == [
+        ("PWR012", HUGE_NUMBERS[written])
+    ]

@@ -20,7 +20,6 @@ import hashlib
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -30,6 +29,7 @@ from poicheck.errors import InputError
 from poicheck.export.model import DELETE, FULL_LOAD, INSERT, UPDATE, hubject_assigned
 from poicheck.identity import normalise_id, normalise_operator_id
 from poicheck.oicp import Builder, Flattener
+from poicheck.readers.json import NotJSONError, loads
 
 Record = dict[str, Any]
 
@@ -156,13 +156,17 @@ def _load_json(path: Path, expected_sha256: str | None) -> Any:
             location=str(path),
         )
     try:
-        return json.loads(data.decode("utf-8"), parse_float=Decimal)
+        return loads(data.decode("utf-8"))
     except UnicodeDecodeError as exc:
         raise InputError("OICP JSON must be UTF-8 encoded", location=str(path)) from exc
+    except RecursionError as exc:
+        raise InputError("the JSON is nested too deeply", location=str(path)) from exc
     except json.JSONDecodeError as exc:
         raise InputError(
             f"invalid JSON at line {exc.lineno}, column {exc.colno}: {exc.msg}", location=str(path)
         ) from exc
+    except NotJSONError as exc:
+        raise InputError(f"invalid JSON: {exc} is not a JSON number", location=str(path)) from exc
 
 
 def _records(path: Path, data: dict[str, Any]) -> list[Any]:

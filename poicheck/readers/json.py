@@ -90,7 +90,7 @@ def _parse(path: Path) -> Any:
         # (a byte-order mark, UTF-16, ...) or says, by line and column, what is wrong.
         pass
     try:
-        return json.loads(data, parse_float=Decimal, parse_constant=_not_a_number)
+        return loads(data)
     except UnicodeDecodeError as exc:
         raise InputError("OICP JSON must be UTF-8 encoded", location=str(path)) from exc
     except RecursionError as exc:
@@ -101,16 +101,29 @@ def _parse(path: Path) -> Any:
         raise InputError(
             f"invalid JSON at line {exc.lineno}, column {exc.colno}: {exc.msg}", location=str(path)
         ) from exc
-    except _NotJSONError as exc:
+    except NotJSONError as exc:
         raise InputError(f"invalid JSON: {exc} is not a JSON number", location=str(path)) from exc
 
 
-class _NotJSONError(Exception):
+def loads(data: bytes | str) -> Any:
+    """JSON parsed by the standard library (for what msgspec refuses) as msgspec parses it:
+    numbers as written, integers past Python's digit limit for int() as Decimal."""
+    return json.loads(data, parse_float=Decimal, parse_int=_integer, parse_constant=_not_a_number)
+
+
+def _integer(text: str) -> int | Decimal:
+    try:
+        return int(text)
+    except ValueError:  # more digits than sys.get_int_max_str_digits() allows
+        return Decimal(text)
+
+
+class NotJSONError(Exception):
     pass
 
 
 def _not_a_number(name: str) -> Any:
-    raise _NotJSONError(name)
+    raise NotJSONError(name)
 
 
 def _frame(flat: FlatTable, ruleset: RuleSet) -> pd.DataFrame:

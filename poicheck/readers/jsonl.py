@@ -23,7 +23,6 @@ import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from dataclasses import field as dataclass_field
-from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -37,7 +36,7 @@ from poicheck.readers import collector
 
 # The OICP JSON reader's decoder (numbers as Decimal, as written) and frame: JSON Lines
 # differ from a request only in how the records are laid out in the file.
-from poicheck.readers.json import _DECODER, _frame, _not_a_number, _NotJSONError
+from poicheck.readers.json import _DECODER, NotJSONError, _frame, loads
 from poicheck.readers.safety import sniff, wrong_content
 from poicheck.ruleset.model import RuleSet
 from poicheck.table import CanonicalTable, RawFinding, Source
@@ -229,7 +228,7 @@ def _decode(line: bytes) -> tuple[Any, str | None]:
         pass
     # msgspec says where in bytes; the standard library says in characters, and what is wrong.
     try:
-        return json.loads(line, parse_float=Decimal, parse_constant=_not_a_number), None
+        return loads(line), None
     except UnicodeDecodeError as exc:
         return None, f"is not UTF-8 (byte 0x{line[exc.start]:02X} at position {exc.start + 1})"
     except RecursionError:
@@ -237,7 +236,7 @@ def _decode(line: bytes) -> tuple[Any, str | None]:
     except json.JSONDecodeError as exc:
         # "Unterminated string starting at" and a few others end in "at" already.
         return None, f"is not valid JSON: {exc.msg.removesuffix(' at')} at column {exc.colno}"
-    except _NotJSONError as exc:
+    except NotJSONError as exc:
         return None, f"is not valid JSON: {exc} is not a JSON number"
 
 
