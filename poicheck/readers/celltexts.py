@@ -59,10 +59,10 @@ def padded(row: list[Any], width: int) -> list[Any]:
     return row + [""] * (width - len(row)) if len(row) < width else row
 
 
-def body_texts(rows: list[list[Any]], width: int) -> Texts:
+def body_texts(rows: list[list[Any]], width: int, first: int = 0) -> Texts:
     """Every column of `rows` as text (a pyarrow array, which pandas takes as is), and the
-    native numbers and dates by column and row."""
-    return _texts(_columns(rows, width))
+    native numbers and dates by column and row (numbered from `first`)."""
+    return _texts(_columns(rows, width), first)
 
 
 def _columns(rows: list[list[Any]], width: int) -> list[list[Any]]:
@@ -73,7 +73,7 @@ def _columns(rows: list[list[Any]], width: int) -> list[list[Any]]:
     return [cells[position::width] for position in range(width)]
 
 
-def _texts(columns: list[list[Any]]) -> Texts:
+def _texts(columns: list[list[Any]], first: int) -> Texts:
     texts: list[pa.Array] = []
     natives: dict[int, dict[int, Any]] = {}
     for position, values in enumerate(columns):
@@ -83,7 +83,8 @@ def _texts(columns: list[list[Any]]) -> Texts:
             text = None
         if text is None or text.null_count:
             text = pa.array(_column_texts(values), type=pa.large_string())
-            odd = dict(compress(enumerate(values), map(NATIVE.__contains__, map(type, values))))
+            natives_at = map(NATIVE.__contains__, map(type, values))
+            odd = dict(compress(enumerate(values, first), natives_at))
             if odd:
                 natives[position] = odd
         texts.append(text)
@@ -131,7 +132,9 @@ class BodyTexts:
         body = rows[skip:]
         if body:
             width = max(len(row) for row in body)
-            self.parts.append((top + skip, len(body), left, body_texts(body, width)))
+            start = top + skip  # natives numbered by body row, as in the joined sheet
+            texts = body_texts(body, width, start - self.index - 1)
+            self.parts.append((start, len(body), left, texts))
         self.reached = top + len(rows)
 
     def _choose(self, top: int, rows: list[list[Any]]) -> bool:
@@ -158,8 +161,7 @@ class BodyTexts:
                 inside = 0 <= position - left < len(texts)
                 column.append(texts[position - left] if inside else _empty(count))
             for position, cells in odd.items():
-                at = natives.setdefault(left + position, {})
-                at.update({start - first + row: value for row, value in cells.items()})
+                natives.setdefault(left + position, {}).update(cells)
             reached = start + count
         if reached > rows:
             return None
