@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import copy
 import json
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -170,6 +171,29 @@ def test_formatting_notation_and_hubjects_properties_are_no_change() -> None:
     assert semantics.key(power) != semantics.key(record)
 
 
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("MaxCapacity", Decimal("1E+999999999")),  # + 0 overflowed the decimal context
+        ("MaxCapacity", Decimal("9" * 5000)),
+        ("MaxCapacity", "sNaN"),  # a signalling NaN raised on arithmetic
+        ("MaxCapacity", "Infinity"),
+        ("Latitude", "1e50"),  # quantized to 6 places: past the context's precision
+    ],
+)
+def test_numbers_no_field_holds_are_compared_as_written(field: str, value: Any) -> None:
+    semantics = Semantics(RULESET)
+    record = records_of(build_export(frame_of(station(1)), HUB, ruleset=RULESET))[0]
+    odd = copy.deepcopy(record)
+    if field == "Latitude":
+        odd["GeoCoordinates"]["DecimalDegree"]["Latitude"] = value
+    else:
+        odd[field] = value
+    again = copy.deepcopy(odd)
+    assert semantics.key(odd) == semantics.key(again)
+    assert semantics.key(odd) != semantics.key(record)
+
+
 def test_a_previous_payload_with_hubjects_properties_plans_nothing(tmp_path: Path) -> None:
     record = records_of(build_export(frame_of(station(1)), HUB, ruleset=RULESET))[0]
     pulled = {**record, "deltaType": "update", "lastUpdate": "2026-01-23T14:04:29Z"}
@@ -280,6 +304,8 @@ def test_deleting_records_of_an_undeclared_sub_operator_is_refused(tmp_path: Pat
         (b'{"hello": 1}', "not a previous export"),
         (b'{"ActionType": "replace", "OperatorEvseData": {"EvseDataRecord": []}}', "unknown Act"),
         (b"\xff\xfe", "UTF-8"),
+        (b'[{"EvseID": "DE*PCK*E1", "MaxCapacity": NaN}]', "NaN is not a JSON number"),
+        (b"[" * 100_000 + b"]" * 100_000, "nested too deeply"),
     ],
 )
 def test_unusable_previous_files_are_refused(tmp_path: Path, content: bytes, message: str) -> None:

@@ -11,13 +11,14 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 
 from poicheck.export.model import Candidate, Changes
 from poicheck.geo import SIX
 from poicheck.oicp import LIST_SEPARATOR, Flattener
 from poicheck.ruleset.model import Property, RuleSet
+from poicheck.wire import PLAIN_DIGITS
 
 Record = dict[str, Any]
 
@@ -62,10 +63,12 @@ class Semantics:
         if numeric or coordinate:
             try:
                 value = Decimal(text.strip())
-            except InvalidOperation:
+                if not value.is_finite() or abs(value.adjusted()) > PLAIN_DIGITS:
+                    return text  # no field holds it (NaN, 1e999999999): compared as written
+                value = value.quantize(SIX) if coordinate else value
+                return format(value.normalize() + 0, "f")  # + 0 turns -0 into 0
+            except ArithmeticError:  # InvalidOperation, or 1e50 quantized past the precision
                 return text
-            value = value.quantize(SIX) if coordinate else value
-            return format(value.normalize() + 0, "f")  # + 0 turns -0 into 0
         return text
 
 
