@@ -75,7 +75,7 @@ class Builder:
         lat, lon = cells.get(f"{path}.Latitude"), cells.get(f"{path}.Longitude")
         if lat is None and lon is None:
             return None
-        convertible = all(v is not None and DECIMAL.fullmatch(v.strip()) for v in (lat, lon))
+        convertible = all(v is not None and DEGREES.fullmatch(v.strip()) for v in (lat, lon))
         if self.geo_format == "DecimalDegree" or not convertible:
             # Text that is no number stays as it is (the rules report it) in decimal notation.
             body = {k: v for k, v in (("Latitude", lat), ("Longitude", lon)) if v is not None}
@@ -106,6 +106,9 @@ def _item_keys(container: str, cells: Mapping[str, str], *, numeric: bool) -> It
 
 INTEGER = re.compile(r"-?[0-9]+", re.ASCII)
 DECIMAL = re.compile(r"-?[0-9]+(\.[0-9]+)?", re.ASCII)
+# A number of degrees other notations can hold (at most three digits before the point): a
+# longer one (-12345678901234567890123.5) would not even fit the six decimals' arithmetic.
+DEGREES = re.compile(r"-?[0-9]{1,3}(\.[0-9]+)?", re.ASCII)
 
 
 def typed(prop: Property, text: str) -> Any:

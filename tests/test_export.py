@@ -218,6 +218,24 @@ def test_degree_minute_seconds_are_exact_and_signed(
     assert Decimal(back["GeoCoordinates.Longitude"]) == Decimal(longitude)
 
 
+@pytest.mark.parametrize("notation", ["DegreeMinuteSeconds", "Google"])
+@pytest.mark.parametrize("latitude", ["1" * 30 + ".5", "9" * 5000, "1e50", "sNaN", "Infinity"])
+def test_degrees_no_notation_holds_stay_as_written(notation: str, latitude: str) -> None:
+    """Converting 30 digits to six decimals overflowed the decimal context (an internal
+    error); such a value stays as written in decimal notation and is left out (schema)."""
+    cells = {**VALID_CELLS, "GeoCoordinates.Latitude": latitude}
+    other = {**VALID_CELLS, "EvseID": "DE*PCK*E2*1"}
+    export = build_export(
+        frame_of(cells, other),
+        options(geo_format=notation, include_invalid=True),
+        ruleset=RULESET,
+    )
+    assert [r["EvseID"] for r in records_of(export)] == ["DE*PCK*E2*1"]
+    (left_out,) = export.left_out
+    assert (left_out.evse_id, left_out.row) == (VALID_CELLS["EvseID"], 2)
+    assert "GeoCoordinates.Latitude" in {r.field for r in left_out.reasons}
+
+
 def test_hubject_assigned_properties_are_not_sent() -> None:
     cells = {**VALID_CELLS, "lastUpdate": "2026-01-23T14:04:29Z", "deltaType": "insert"}
     export = build_export(frame_of(cells), HUB, ruleset=RULESET)
