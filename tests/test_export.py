@@ -540,3 +540,31 @@ def _read_back(data: bytes) -> list[dict[str, str]]:
 
 def test_ruleset_fixture_is_the_shipped_one(ruleset: RuleSet) -> None:
     assert ruleset.version == RULESET.version
+
+
+HOSTILE_NUMBERS = ["1e999999999", "9" * 5000, "-1e-999999999", "sNaN", "1" * 30 + ".5"]
+
+
+@pytest.mark.parametrize("notation", NOTATIONS)
+def test_hostile_numbers_in_any_column_are_checked_and_exported_without_a_crash(
+    notation: str,
+) -> None:
+    """Numbers no field holds, in every column (the decimal context overflowed, int() of a
+    billion digits hung): validate reports each one in a numeric column, and export (invalid
+    records included where they fit the schema) accounts for every record."""
+    rows = [{**VALID_CELLS, "EvseID": "DE*PCK*E1*1"}]
+    cases = [(c, t) for c in VALID_CELLS if c != "EvseID" for t in HOSTILE_NUMBERS]
+    for number, (column, text) in enumerate(cases, 2):
+        rows.append({**VALID_CELLS, "EvseID": f"DE*PCK*E{number}*1", column: text})
+    frame = frame_of(*rows)
+    findings = validate(frame, ruleset=RULESET, operator_id="DE*PCK").frame
+    for number, (column, _) in enumerate(cases, 2):
+        prop = RULESET.property_for_column(column)
+        if prop is not None and prop.base in ("integer", "decimal"):
+            assert column in set(findings.loc[findings["record"] == number - 1, "field"])
+    export = build_export(
+        frame, options(geo_format=notation, include_invalid=True), ruleset=RULESET
+    )
+    sent = {r["EvseID"] for r in records_of(export)}
+    assert "DE*PCK*E1*1" in sent
+    assert len(sent) + len(export.left_out) == len(rows)
