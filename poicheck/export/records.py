@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from itertools import repeat
 from typing import Any
 
 import numpy as np
@@ -265,8 +266,12 @@ def _build_table(
         if not pd.isna(record):
             by_record.setdefault(int(record), []).append(Reason(rule, field_name, message))
     keys = normalise_id(frame["EvseID"]) if "EvseID" in frame.columns else None
-    for record, row in enumerate(frame.to_dict(orient="records")):
-        cells = {str(k): v for k, v in row.items() if isinstance(v, str)}
+    names = [str(name) for name in frame.columns]
+    columns = [frame[name].to_numpy(object) for name in names]
+    # One record's cells at a time (to_dict of all records took a fifth of the export's time).
+    rows = zip(*columns, strict=True) if columns else repeat((), len(frame))
+    for record, row in enumerate(rows):
+        cells = {k: v for k, v in zip(names, row, strict=True) if isinstance(v, str)}
         evse_id = cells.get("EvseID")
         key = str(keys.iloc[record]) if keys is not None and evse_id is not None else ""
         reasons = by_record.get(record, [])
