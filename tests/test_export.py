@@ -24,6 +24,7 @@ from poicheck.cli import cli, main  # noqa: F401  (main registers the commands)
 from poicheck.cli import export as _export  # noqa: F401
 from poicheck.errors import InputError, UsageError
 from poicheck.export import Export, ExportOptions, Operator018Error, build_export, write_export
+from poicheck.export.payload import snapshot_bytes
 from poicheck.geo import NOTATIONS
 from poicheck.identity import normalise_id, operator_part
 from poicheck.readers import read_table
@@ -568,3 +569,11 @@ def test_hostile_numbers_in_any_column_are_checked_and_exported_without_a_crash(
     sent = {r["EvseID"] for r in records_of(export)}
     assert "DE*PCK*E1*1" in sent
     assert len(sent) + len(export.left_out) == len(rows)
+
+
+def test_a_full_loads_snapshot_is_the_request_it_sends() -> None:
+    export = build_export(VALID.with_suffix(".csv"), HUB, ruleset=RULESET)
+    (sent,) = export.files
+    records = document(sent.data)["OperatorEvseData"]["EvseDataRecord"]
+    operator = (HUB.operator_id or "", HUB.operator_name or "")
+    assert export.snapshot == sent.data == snapshot_bytes(operator, records)

@@ -25,6 +25,7 @@ from poicheck.export.model import (
     Excluded,
     Export,
     ExportOptions,
+    PayloadFile,
     Reason,
     check_actions,
 )
@@ -93,9 +94,7 @@ def build_export(
     planner = _Planner(options, collected, delta.Semantics(base), record_validator, left_out, notes)
     planned = planner.plan(previous)
     files = payload.payload_files(planned.parts, operator, request_validator)
-    snapshot = (
-        payload.snapshot_bytes(operator, planned.snapshot) if planned.snapshot is not None else None
-    )
+    snapshot = _snapshot(planned, files, operator)
     counts = {
         "read": collected.records_read,
         "sent": sum(f.records for f in files),
@@ -299,3 +298,16 @@ def _sendable_deletes(
         )
         left_out.append(Excluded("(previous)", None, None, record.get("EvseID"), reasons))
     return delta.Plan(plan.inserts, plan.updates, tuple(sendable), plan.unchanged, plan.kept)
+
+
+def _snapshot(
+    planned: _Planned, files: Sequence[PayloadFile], operator: tuple[str, str]
+) -> bytes | None:
+    """The state after the push; a fullLoad's is its own request, whose bytes are written
+    already (serialising 100,000 records a second time took ~3.6 s)."""
+    if planned.snapshot is None:
+        return None
+    for (action, records), file in zip(planned.parts, files, strict=True):
+        if action == FULL_LOAD and records is planned.snapshot:
+            return file.data
+    return payload.snapshot_bytes(operator, planned.snapshot)
