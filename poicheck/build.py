@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any
 
@@ -11,6 +11,10 @@ from poicheck import geo
 from poicheck.checks.opening_times import parse_cell
 from poicheck.ruleset.model import Property, RuleSet
 from poicheck.wire import LIST_SEPARATOR, PLAIN_DIGITS, WireModel
+
+# Container path -> the keys of its items, in first-seen order (a dict as an ordered set).
+ItemKeys = dict[str, dict[str, None]]
+LAYOUTS = 256  # layouts of filled columns remembered at once
 
 
 class Builder:
@@ -24,22 +28,33 @@ class Builder:
         types = ruleset.types
         self._days = types["DayValueType"].enum or ()
         self._time = types["PeriodTimeType"].pattern or ""
+        self._keys: dict[tuple[str, ...], ItemKeys] = {}
 
     def build(self, cells: Mapping[str, Any]) -> dict[str, Any]:
         filled = {k: str(v) for k, v in cells.items() if v is not None and str(v).strip() != ""}
-        return self._object("", "", filled)
+        # The records of one table mostly fill the same columns, in the same order: their
+        # containers' item keys are found once per such layout, not once per record.
+        layout = tuple(filled)
+        keys = self._keys.get(layout)
+        if keys is None:
+            if len(self._keys) >= LAYOUTS:
+                self._keys.clear()
+            keys = self._keys[layout] = _item_keys(layout)
+        return self._object("", "", filled, keys)
 
-    def _object(self, model_parent: str, parent: str, cells: Mapping[str, str]) -> dict[str, Any]:
+    def _object(
+        self, model_parent: str, parent: str, cells: Mapping[str, str], keys: ItemKeys
+    ) -> dict[str, Any]:
         out: dict[str, Any] = {}
         for prop in self.model.below(model_parent):
             name = WireModel.name(prop)
             path = f"{parent}.{name}" if parent else name
-            value = self._value(prop, path, cells)
+            value = self._value(prop, path, cells, keys)
             if value is not None:
                 out[name] = value
         return out
 
-    def _value(self, prop: Property, path: str, cells: Mapping[str, str]) -> Any:
+    def _value(self, prop: Property, path: str, cells: Mapping[str, str], keys: ItemKeys) -> Any:
         shape = prop.shape
         if shape == "scalar":
             return typed(prop, cells[path]) if path in cells else None
@@ -48,18 +63,20 @@ class Builder:
                 return None
             return [item for item in LIST_SEPARATOR.split(cells[path].strip()) if item]
         if shape == "object":
-            return self._object(prop.path, path, cells) or None
+            return self._object(prop.path, path, cells, keys) or None
         if shape == "object_list":
+            numbers = sorted((k for k in keys.get(path, ()) if k.isdigit()), key=int)
             items = []
-            for key in _item_keys(path, cells, numeric=True):
-                item = self._object(prop.path, f"{path}.{key}", cells)
+            for key in numbers:
+                item = self._object(prop.path, f"{path}.{key}", cells, keys)
                 if item:
                     items.append(item)
             return items or None
         if shape == "infotext_list":
             texts = [
                 {"lang": key, "value": cells[f"{path}.{key}"]}
-                for key in _item_keys(path, cells, numeric=False)
+                for key in keys.get(path, ())
+                if f"{path}.{key}" in cells
             ]
             return texts or None
         if shape == "geo":
@@ -92,16 +109,18 @@ class Builder:
         }
 
 
-def _item_keys(container: str, cells: Mapping[str, str], *, numeric: bool) -> Iterator[str]:
-    prefix = container + "."
-    seen: dict[str, None] = {}
-    for column in cells:
-        if column.startswith(prefix):
-            seen.setdefault(column[len(prefix) :].split(".", 1)[0], None)
-    keys = list(seen)
-    if numeric:
-        keys = sorted((k for k in keys if k.isdigit()), key=int)
-    return iter(keys)
+def _item_keys(columns: tuple[str, ...]) -> ItemKeys:
+    """Per container (every dotted prefix of a column), the next part of the names below it,
+    in first-seen order: ChargingFacilities -> 1, 2; ChargingStationNames -> en, de."""
+    keys: dict[str, dict[str, None]] = {}
+    for column in columns:
+        start = column.find(".")
+        while start >= 0:
+            end = column.find(".", start + 1)
+            key = column[start + 1 : end] if end >= 0 else column[start + 1 :]
+            keys.setdefault(column[:start], {}).setdefault(key, None)
+            start = end
+    return keys
 
 
 INTEGER = re.compile(r"-?[0-9]+", re.ASCII)

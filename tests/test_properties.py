@@ -12,7 +12,7 @@ from poicheck import validate
 from poicheck.checks import get_kind
 from poicheck.oicp import Builder, Flattener
 from poicheck.ruleset.loader import load_ruleset
-from tests.records import frame_of
+from tests.records import VALID_CELLS, frame_of
 from tests.strategies import valid_records
 from tests.test_rule_examples import concrete, value_of
 
@@ -80,3 +80,53 @@ def test_other_geo_notations_read_back_to_the_same_place(
     for axis in ("Latitude", "Longitude"):
         original = float(cells[f"GeoCoordinates.{axis}"])
         assert abs(float(flat.cells[f"GeoCoordinates.{axis}"]) - original) < 1e-5
+
+
+INFOTEXTS = [p.path for p in RULESET.scope_properties("record") if p.shape == "infotext_list"]
+
+
+@SETTINGS
+@given(st.lists(valid_records(RULESET), min_size=2, max_size=6), st.randoms())
+def test_one_builder_builds_every_record_as_a_fresh_one_would(
+    records: list[dict[str, str]], random: Any
+) -> None:
+    """The builder remembers each layout of filled columns (their containers' item keys);
+    records in other column orders, one after another, still get their own: InfoText
+    languages in the order of their columns, object lists by number."""
+    shared = Builder(RULESET)
+    for cells in records:
+        items = list(cells.items())
+        random.shuffle(items)
+        shuffled = dict(items)
+        record = shared.build(shuffled)
+        assert record == Builder(RULESET).build(shuffled)
+        for container in INFOTEXTS:
+            columns = [
+                c for c, v in shuffled.items() if c.startswith(f"{container}.") and v.strip()
+            ]
+            langs = [text["lang"] for text in record.get(container, [])]
+            assert langs == [c.split(".", 1)[1] for c in columns]
+        numbers = {c.split(".")[1] for c in shuffled if c.startswith("ChargingFacilities.")}
+        assert [item["PowerType"] for item in record["ChargingFacilities"]] == [
+            shuffled[f"ChargingFacilities.{n}.PowerType"] for n in sorted(numbers, key=int)
+        ]
+
+
+def test_object_lists_go_by_number_and_languages_by_column_order() -> None:
+    def cells(names: list[str], facilities: list[str]) -> dict[str, str]:
+        base = {
+            k: v for k, v in VALID_CELLS.items() if not k.startswith(("ChargingF", "ChargingSt"))
+        }
+        texts = {f"ChargingStationNames.{lang}": f"Name {lang}" for lang in names}
+        plugs = {f"ChargingFacilities.{n}.Power": n for n in facilities}
+        return {**texts, **plugs, **base}
+
+    builder = Builder(RULESET)
+    first = builder.build(cells(["de", "en"], ["10", "2"]))
+    again = builder.build(cells(["en", "de"], ["2", "10"]))  # another layout, same builder
+    same = builder.build(cells(["de", "en"], ["10", "2"]))  # the first layout, remembered
+    assert [t["lang"] for t in first["ChargingStationNames"]] == ["de", "en"]
+    assert [t["lang"] for t in again["ChargingStationNames"]] == ["en", "de"]
+    assert [f["Power"] for f in first["ChargingFacilities"]] == [2, 10]
+    assert [f["Power"] for f in again["ChargingFacilities"]] == [2, 10]
+    assert same == first
