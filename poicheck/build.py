@@ -29,6 +29,7 @@ class Builder:
         self._days = types["DayValueType"].enum or ()
         self._time = types["PeriodTimeType"].pattern or ""
         self._keys: dict[tuple[str, ...], ItemKeys] = {}
+        self._paths: dict[tuple[str, str], list[tuple[Property, str, str]]] = {}
 
     def build(self, cells: Mapping[str, Any]) -> dict[str, Any]:
         filled = {k: str(v) for k, v in cells.items() if v is not None and str(v).strip() != ""}
@@ -46,13 +47,23 @@ class Builder:
         self, model_parent: str, parent: str, cells: Mapping[str, str], keys: ItemKeys
     ) -> dict[str, Any]:
         out: dict[str, Any] = {}
-        for prop in self.model.below(model_parent):
-            name = WireModel.name(prop)
-            path = f"{parent}.{name}" if parent else name
+        for prop, name, path in self._members(model_parent, parent):
             value = self._value(prop, path, cells, keys)
             if value is not None:
                 out[name] = value
         return out
+
+    def _members(self, model_parent: str, parent: str) -> list[tuple[Property, str, str]]:
+        """The properties below `model_parent` with their wire names and their cells' paths
+        below `parent` (the same for every record: worked out once)."""
+        members = self._paths.get((model_parent, parent))
+        if members is None:
+            members = []
+            for prop in self.model.below(model_parent):
+                name = WireModel.name(prop)
+                members.append((prop, name, f"{parent}.{name}" if parent else name))
+            self._paths[(model_parent, parent)] = members
+        return members
 
     def _value(self, prop: Property, path: str, cells: Mapping[str, str], keys: ItemKeys) -> Any:
         shape = prop.shape
