@@ -16,7 +16,8 @@ from hypothesis import strategies as st
 
 from poicheck.errors import InputError, UsageError
 from poicheck.export import Export, ExportOptions, Operator018Error, build_export, write_export
-from poicheck.export.delta import Semantics
+from poicheck.export.delta import Semantics, plan
+from poicheck.export.model import Candidate
 from poicheck.identity import normalise_id
 from tests.records import VALID_CELLS, frame_of
 from tests.test_export import (
@@ -169,6 +170,24 @@ def test_formatting_notation_and_hubjects_properties_are_no_change() -> None:
     power = copy.deepcopy(record)
     power["ChargingFacilities"][0]["Power"] = 11
     assert semantics.key(power) != semantics.key(record)
+
+
+def test_a_record_equal_to_the_letter_is_unchanged_and_true_is_not_one() -> None:
+    semantics = Semantics(RULESET)
+    record = records_of(build_export(frame_of(station(1)), HUB, ruleset=RULESET))[0]
+    evse = key(record["EvseID"])
+
+    def planned(before: dict[str, Any], after: dict[str, Any]) -> tuple[int, int]:
+        candidate = Candidate(evse, after["EvseID"], "new.csv", 2, after)
+        done = plan({evse: before}, [candidate], semantics)
+        return len(done.updates), done.unchanged
+
+    assert planned(record, copy.deepcopy(record)) == (0, 1)
+    reordered = dict(reversed(list(record.items())))  # == holds; the texts differ
+    assert planned(record, reordered) == (0, 1)  # the same meaning, found by the semantic key
+    one = {**record, "IsOpen24Hours": 1 if record["IsOpen24Hours"] else 0}
+    assert one == record  # == takes True for 1: the JSON texts tell them apart
+    assert planned(record, one) == (1, 0)
 
 
 @pytest.mark.parametrize(
