@@ -29,7 +29,7 @@ class Builder:
         self._days = types["DayValueType"].enum or ()
         self._time = types["PeriodTimeType"].pattern or ""
         self._keys: dict[tuple[str, ...], ItemKeys] = {}
-        self._paths: dict[tuple[str, str], list[tuple[Property, str, str]]] = {}
+        self._members_of: dict[tuple[str, str], list[tuple[Property, str, str]]] = {}
 
     def build(self, cells: Mapping[str, Any]) -> dict[str, Any]:
         filled = {k: str(v) for k, v in cells.items() if v is not None and str(v).strip() != ""}
@@ -56,13 +56,13 @@ class Builder:
     def _members(self, model_parent: str, parent: str) -> list[tuple[Property, str, str]]:
         """The properties below `model_parent` with their wire names and their cells' paths
         below `parent` (the same for every record: worked out once)."""
-        members = self._paths.get((model_parent, parent))
+        members = self._members_of.get((model_parent, parent))
         if members is None:
             members = []
             for prop in self.model.below(model_parent):
                 name = WireModel.name(prop)
                 members.append((prop, name, f"{parent}.{name}" if parent else name))
-            self._paths[(model_parent, parent)] = members
+            self._members_of[(model_parent, parent)] = members
         return members
 
     def _value(self, prop: Property, path: str, cells: Mapping[str, str], keys: ItemKeys) -> Any:

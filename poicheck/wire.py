@@ -14,9 +14,16 @@ from poicheck.ruleset.model import Property, RuleSet
 LIST_SEPARATOR = re.compile(r"[ ]*;[ ]*")
 NONE = type(None)
 # The types a JSON parser gives; values of other types (an API caller's) go one by one.
-# JSON numbers further than this many digits from the decimal point keep their scientific form.
-PLAIN_DIGITS = 100
 PLAIN = frozenset({str, int, bool, Decimal, float, list, dict, NONE})
+# Numbers further than this many digits from the decimal point are written in scientific
+# form and compared as written: no OICP field holds one, and 1e999999999 in plain digits
+# would take a billion of them (and int() as long).
+PLAIN_DIGITS = 100
+
+
+def writes_plainly(number: Decimal) -> bool:
+    """Whether `number` is finite and within PLAIN_DIGITS of the decimal point."""
+    return number.is_finite() and abs(number.adjusted()) <= PLAIN_DIGITS
 
 
 def json_type(value: Any) -> str:
@@ -43,10 +50,8 @@ def text_of(value: Any) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, Decimal):
-        if abs(value.adjusted()) > PLAIN_DIGITS:
-            # As written in scientific form: 1e999999999 in plain digits would take a billion
-            # of them (and int() as long), and no OICP field takes a number this big or small.
-            return str(value)
+        if not writes_plainly(value):
+            return str(value)  # scientific form, as written
         return str(int(value)) if value == value.to_integral_value() else format(value, "f")
     if isinstance(value, float):
         return str(int(value)) if value.is_integer() else repr(value)

@@ -19,7 +19,7 @@ from poicheck.export.model import Candidate, Changes
 from poicheck.geo import SIX
 from poicheck.oicp import LIST_SEPARATOR, Flattener
 from poicheck.ruleset.model import Property, RuleSet
-from poicheck.wire import PLAIN_DIGITS
+from poicheck.wire import writes_plainly
 
 Record = dict[str, Any]
 
@@ -64,7 +64,7 @@ class Semantics:
         if numeric or coordinate:
             try:
                 value = Decimal(text.strip())
-                if not value.is_finite() or abs(value.adjusted()) > PLAIN_DIGITS:
+                if not writes_plainly(value):
                     return text  # no field holds it (NaN, 1e999999999): compared as written
                 value = value.quantize(SIX) if coordinate else value
                 return format(value.normalize() + 0, "f")  # + 0 turns -0 into 0
