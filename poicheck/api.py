@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import functools
 import itertools
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -46,6 +46,7 @@ def validate(
     engine: str = "arrow",
     chunk_rows: int | None = None,
     workers: int | None = None,
+    severities: Mapping[str, str] | None = None,
 ) -> Report:
     """Validate one or more inputs (paths or canonical DataFrames) and return a Report.
 
@@ -72,6 +73,8 @@ def validate(
             chunks only files too large to read at once; 0 never chunks.
         workers: processes that check a large input together (forked, Linux only; None:
             one per available CPU; the findings do not depend on it).
+        severities: rule id (or id prefix) -> severity, overriding the rule files' (the
+            configuration's `severity:`); an unknown id is a UsageError.
 
     A file that cannot be read does not stop the run: it is listed in `Report.files` with the
     reason, and `Report.exit_code()` is 2.
@@ -79,6 +82,8 @@ def validate(
     if engine not in ENGINES:
         raise UsageError(f"unknown engine '{engine}' (known: {', '.join(ENGINES)})")
     base = ruleset if ruleset is not None else load_ruleset(rules)
+    if severities:
+        base = base.with_severities(severities, "severity")
     active = base.select(select, ignore)
     if isinstance(mapping, (str, Path)):
         mapping = load_mapping(mapping, base)

@@ -169,7 +169,7 @@ class Checker:
     def _bind(self, columns: list[str]) -> None:
         self._columns = columns
         layout = Layout(columns, self.ruleset)
-        bindings = bind(self.ruleset, layout, "record")
+        bindings = bind(self.ruleset, layout, "record", self.source.format)
         self._local = [b for b in bindings if not b.kind.across_rows]
         self._across = [b for b in bindings if b.kind.across_rows]
         needed = {"EvseID"}
@@ -300,6 +300,7 @@ def _record_findings(
                 {
                     "rule": binding.rule.id,
                     "severity": binding.rule.severity,
+                    "consequence": binding.rule.consequence,
                     "category": binding.rule.category,
                     "row": table.rows[records],
                     "record": records + offset,
@@ -348,6 +349,7 @@ def _envelope_findings(envelope: dict[str, str | None] | None, ruleset: RuleSet)
             {
                 "rule": binding.rule.id,
                 "severity": binding.rule.severity,
+                "consequence": binding.rule.consequence,
                 "category": binding.rule.category,
                 "row": None,
                 "record": None,
@@ -369,6 +371,7 @@ def _reader_row(
     return {
         "rule": rule.id,
         "severity": rule.severity,
+        "consequence": rule.consequence,
         "category": rule.category,
         "row": int(table.rows[record]) if record is not None else None,
         "record": record + offset if record is not None else None,

@@ -32,6 +32,8 @@ class Config:
     rules: tuple[str, ...] = ()
     fail_on: str | None = None
     mapping: str | None = None
+    severity: dict[str, str] = field(default_factory=dict)
+    max_deletions: float | None = None
     extra: dict[str, Any] = field(default_factory=dict)
 
 
@@ -89,6 +91,8 @@ def load_config(path: Path) -> Config:
         rules=tuple(str((base / p).resolve()) for p in data.get("rules", ())),
         fail_on=data.get("fail_on"),
         mapping=str((base / data["mapping"]).resolve()) if data.get("mapping") else None,
+        severity=dict(data.get("severity", {})),
+        max_deletions=data.get("max_deletions"),
     )
 
 

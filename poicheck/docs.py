@@ -44,6 +44,9 @@ def example_text(example: Any) -> str:
     return repr(example)
 
 
+APPLIES_TO = {"table": "spreadsheets and tables", "wire": "OICP JSON and JSON Lines"}
+
+
 def describe(rule: Rule, ruleset: RuleSet) -> str:
     """What the rule requires, in one sentence per field."""
     kind = get_kind(rule.kind)
@@ -62,6 +65,7 @@ def rule_summary(rule: Rule, ruleset: RuleSet) -> dict[str, Any]:
         "id": rule.id,
         "name": rule.name,
         "severity": rule.severity,
+        "consequence": rule.consequence,
         "category": rule.category,
         "kind": rule.kind,
         "fields": list(rule.fields),
@@ -80,6 +84,12 @@ def explain_rule(rule: Rule, ruleset: RuleSet) -> str:
     wrap = textwrap.TextWrapper(width=88, initial_indent="  ", subsequent_indent="  ")
     lines = [f"{rule.id} {rule.name} ({rule.severity}, kind {rule.kind})", ""]
     lines.append("Fields: " + ", ".join(rule.fields))
+    if rule.applies_to:
+        lines.append(f"Inputs: {APPLIES_TO[rule.applies_to]} only")
+    consequence = ruleset.consequences.get(rule.consequence)
+    if consequence is not None:
+        lines += ["", f"Consequence: {consequence.name} ({consequence.title})"]
+        lines.append(wrap.fill(consequence.export))
     description = describe(rule, ruleset)
     if description:
         lines += ["", "What it checks:", wrap.fill(description)]
@@ -109,14 +119,28 @@ def rules_markdown(ruleset: RuleSet) -> str:
         "Generated from `rules/` by `scripts/make_docs.py`; do not edit by hand.",
         "`poicheck rules explain ID` shows a rule with its failing and passing examples.",
         "",
-        "| id | name | severity | fields | what it checks | source |",
-        "|---|---|---|---|---|---|",
+        "Each rule names its *consequence*: what a finding means for the record at Hubject",
+        "and what `poicheck export` does with it. The severity follows from it (a rule or the",
+        "configuration's `severity:` may say otherwise); `export` leaves out exactly the records",
+        "that have an error finding.",
+        "",
+        "| consequence | default severity | meaning and what `poicheck export` does |",
+        "|---|---|---|",
+        *(
+            f"| {c.name} | {c.severity} | {_cell(c.title)}: {_cell(c.export)} |"
+            for c in ruleset.consequences.values()
+        ),
+        "",
+        "| id | name | severity | consequence | fields | what it checks | source |",
+        "|---|---|---|---|---|---|---|",
     ]
     for rule in sorted(ruleset.rules.values(), key=lambda r: r.id):
         row = rule_summary(rule, ruleset)
+        only = f" ({APPLIES_TO[rule.applies_to]} only)" if rule.applies_to else ""
         lines.append(
-            f"| {rule.id} | {rule.name} | {rule.severity} | {_cell(', '.join(rule.fields))} | "
-            f"{_cell(row['description'] or explain_kind(rule))} | {_cell(row['spec'])} |"
+            f"| {rule.id} | {rule.name} | {rule.severity} | {rule.consequence} | "
+            f"{_cell(', '.join(rule.fields))} | "
+            f"{_cell((row['description'] or explain_kind(rule)) + only)} | {_cell(row['spec'])} |"
         )
     lines += [
         "",

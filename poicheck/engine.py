@@ -22,6 +22,7 @@ from poicheck.table import Layout
 FINDING_COLUMNS = [
     "rule",
     "severity",
+    "consequence",
     "category",
     "file",
     "sheet",
@@ -55,12 +56,17 @@ class Binding:
         return f"{self.rule.id}|{self.column}"
 
 
-def bind(ruleset: RuleSet, layout: Layout, scope: str) -> list[Binding]:
-    """Expand every rule of a scope to the columns of this table."""
+def bind(
+    ruleset: RuleSet, layout: Layout, scope: str, input_format: str | None = None
+) -> list[Binding]:
+    """Expand every rule of a scope to the columns of this table (of an input of
+    `input_format`: rules that apply to another family of inputs are left out)."""
     bindings: list[Binding] = []
     for rule in ruleset.rules.values():
         kind = get_kind(rule.kind)
         if rule.scope != scope or kind.scope == "reader":
+            continue
+        if input_format is not None and not rule.applies(input_format):
             continue
         for field in rule.fields:
             prop = ruleset.properties[field]

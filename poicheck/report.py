@@ -23,6 +23,7 @@ class Finding:
 
     rule: str
     severity: str
+    consequence: str
     category: str
     file: str
     sheet: str | None

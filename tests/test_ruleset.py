@@ -17,7 +17,7 @@ import poicheck.oicp
 from poicheck import validate
 from poicheck._yaml import load_yaml
 from poicheck.checks import get_kind
-from poicheck.errors import RuleFileError
+from poicheck.errors import RuleFileError, UsageError
 from poicheck.ruleset.loader import default_rules_dir, load_ruleset
 from poicheck.ruleset.model import Property, RuleSet, wildcard_matcher
 from tests.records import VALID_CELLS, frame_of
@@ -39,6 +39,7 @@ def rule_text(
         f"  - id: {rule_id}\n"
         "    name: test-rule\n"
         f"    kind: {kind}\n"
+        "    consequence: refused\n"
         f"    field: {field}\n"
         f"{extra}"
         "    examples: {fail: ['a'], pass: ['b']}\n"
@@ -224,10 +225,19 @@ BROKEN = {
     "bad-id-format": (rule_text(rule_id="XY001"), ["rules/0/id", "XY001"]),
     "lower-case-id": (rule_text(rule_id="xyz001"), ["rules/0/id", "xyz001"]),
     "missing-examples": (
-        "rules:\n  - id: XYZ001\n    name: test-rule\n    kind: length\n    field: EvseID\n",
+        "rules:\n  - id: XYZ001\n    name: test-rule\n    kind: length\n    consequence: refused\n"
+        "    field: EvseID\n",
         ["rules/0", "'examples'"],
     ),
     "bad-severity": (rule_text(extra="    severity: fatal\n"), ["rules/0/severity", "fatal"]),
+    "unknown-consequence": (
+        rule_text().replace("consequence: refused", "consequence: ignored"),
+        ["rule XYZ001", "unknown consequence 'ignored'", "refused"],
+    ),
+    "missing-consequence": (
+        rule_text().replace("    consequence: refused\n", ""),
+        ["rules/0", "'consequence'"],
+    ),
     "backslash-d-in-type-pattern": (
         "types:\n  FooType:\n    base: string\n    pattern: '^\\d{3}$'\n"
         "    description: x\n    spec: y\n",
@@ -376,3 +386,22 @@ def test_validate_select_and_ignore(ruleset: RuleSet) -> None:
     assert everything == {"EVS002", "EVS003", "ADR002"}
     selected = validate(frame_of(cells), ruleset=ruleset, select=["EVS"], ignore=["EVS003"])
     assert {f.rule for f in selected.findings} == {"EVS002"}
+
+
+def test_severity_follows_the_consequence_unless_the_rule_says_otherwise(
+    ruleset: RuleSet,
+) -> None:
+    for rule in ruleset.rules.values():
+        assert rule.consequence in ruleset.consequences, rule.id
+    defaults = {name: c.severity for name, c in ruleset.consequences.items()}
+    differing = {r.id for r in ruleset.rules.values() if r.severity != defaults[r.consequence]}
+    assert differing == {"JSN002"}  # an unknown key may be a misspelt one: worth a warning
+
+
+def test_configured_severities_override_rules_and_prefixes(ruleset: RuleSet) -> None:
+    changed = ruleset.with_severities({"GEO": "info", "GEO008": "error"}, "severity")
+    assert changed.rules["GEO008"].severity == "error"
+    assert changed.rules["GEO011"].severity == "info"
+    assert changed.rules["ADR001"].severity == ruleset.rules["ADR001"].severity
+    with pytest.raises(UsageError, match=r"'GOE008'.*did you mean GEO008"):
+        ruleset.with_severities({"GOE008": "info"}, "severity")

@@ -71,6 +71,7 @@ def load_report(options: ValidateOptions) -> tuple[Report, str]:
             engine=options.engine,
             chunk_rows=options.chunk_rows,
             workers=options.workers,
+            severities=config.severity,
         )
     return report, fail_on
 

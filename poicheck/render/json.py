@@ -14,7 +14,7 @@ from poicheck import __version__
 from poicheck.engine import FINDING_COLUMNS
 from poicheck.report import Report
 
-SCHEMA_VERSION = "1.0"
+SCHEMA_VERSION = "1.1"
 # Findings are written at depth 2 of the document (top level -> "findings" -> item).
 _ITEM_INDENT, _KEY_INDENT = " " * 4, " " * 6
 _NA = {"row", "record"}

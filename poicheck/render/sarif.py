@@ -49,7 +49,8 @@ def rule_descriptor(rule: Rule, ruleset: RuleSet) -> dict[str, Any]:
         "defaultConfiguration": {"level": LEVELS[rule.severity]},
         "properties": {
             "category": rule.category,
-            "tags": [rule.category, ruleset.name],
+            "consequence": rule.consequence,
+            "tags": [rule.category, rule.consequence, ruleset.name],
             "fields": list(rule.fields),
             "kind": rule.kind,
         },
@@ -114,6 +115,7 @@ def _result(finding: Finding, indexes: _Indexes) -> dict[str, Any]:
                 key: value
                 for key, value in {
                     "category": finding.category,
+                    "consequence": finding.consequence,
                     "evse_id": finding.evse_id,
                     "field": finding.field,
                     "pointer": finding.pointer,

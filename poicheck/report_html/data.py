@@ -21,6 +21,7 @@ from poicheck.engine import SEVERITY_RANK
 from poicheck.render._common import file_formats, relative_path, where
 from poicheck.report import FileResult, Finding, Report
 from poicheck.report_html import CARD_LIMIT, LIMIT
+from poicheck.ruleset.model import Rule, RuleSet
 from poicheck.score import FILLED_PREFIX, completeness_shares, record_positions
 
 CHART_BARS = 25
@@ -192,6 +193,7 @@ def _rules(report: Report, keys: np.ndarray) -> tuple[list[dict[str, Any]], Any]
                 "name": rule.name if rule else "",
                 "severity": rule.severity if rule else "",
                 "category": rule.category if rule else "",
+                "consequence": _consequence(rule, report.ruleset),
                 "count": int(row["total"]),
                 "evses": int(affected.get(rule_id, 0)),
                 "description": describe(rule, report.ruleset) if rule else "",
@@ -200,6 +202,12 @@ def _rules(report: Report, keys: np.ndarray) -> tuple[list[dict[str, Any]], Any]
         )
     labels = [f"{r['id']} {r['name']}".strip() for r in rows]
     return rows, _chart(counts, labels)
+
+
+def _consequence(rule: Rule | None, ruleset: RuleSet) -> str:
+    """`dropped: beyond the standard, left out of the record`, for the rules table."""
+    found = ruleset.consequences.get(rule.consequence) if rule else None
+    return f"{found.name}: {found.title}" if found else ""
 
 
 def _fields(frame: pd.DataFrame) -> tuple[list[dict[str, Any]], Any]:

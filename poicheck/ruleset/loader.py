@@ -14,6 +14,7 @@ from typing import Any
 from poicheck._yaml import load_yaml
 from poicheck.errors import RuleFileError
 from poicheck.ruleset.model import (
+    Consequence,
     DataType,
     Erratum,
     Property,
@@ -145,8 +146,13 @@ def _load(paths: tuple[str, ...]) -> RuleSet:
     raw_rules: list[tuple[Path, dict[str, Any]]] = []
     errata: list[Erratum] = []
     score: dict[str, Any] = {}
+    consequences: dict[str, Consequence] = {}
     for path, doc in documents:
         score = doc.get("score", score)
+        consequences.update(
+            (name, Consequence(name, c["severity"], c["title"], c["export"]))
+            for name, c in doc.get("consequences", {}).items()
+        )
         errata.extend(
             Erratum(e["id"], e["topic"], e["documents"], e["choice"], tuple(e.get("rules", ())))
             for e in doc.get("errata", [])
@@ -184,6 +190,7 @@ def _load(paths: tuple[str, ...]) -> RuleSet:
         files=tuple(str(p) for p, _ in documents),
         errata=tuple(errata),
         score=score,
+        consequences=consequences,
         _matchers=matchers,
     )
     ruleset = ruleset.with_rules(_rules(raw_rules, ruleset))
@@ -259,13 +266,19 @@ def _rules(raw: list[tuple[Path, dict[str, Any]]], ruleset: RuleSet) -> list[Rul
         kind = get_kind(spec["kind"])
         fields = (spec["field"],) if isinstance(spec["field"], str) else tuple(spec["field"])
         scope: Scope = spec.get("scope", "record")
+        consequence = ruleset.consequences.get(spec["consequence"])
+        if consequence is None:
+            known = ", ".join(ruleset.consequences) or "none declared"
+            raise RuleFileError(
+                f"unknown consequence '{spec['consequence']}' (known: {known})", location=where
+            )
         rule = Rule(
             id=spec["id"],
             name=spec["name"],
             kind=spec["kind"],
             fields=fields,
             scope=scope,
-            severity=spec.get("severity", "error"),
+            severity=spec.get("severity", consequence.severity),
             category=spec.get("category", "input" if kind.scope == "reader" else "field"),
             params=dict(spec.get("params", {})),
             examples={k: tuple(v) for k, v in spec["examples"].items()},
@@ -273,6 +286,8 @@ def _rules(raw: list[tuple[Path, dict[str, Any]]], ruleset: RuleSet) -> list[Rul
             message=spec.get("message"),
             why=spec.get("why"),
             spec=spec.get("spec"),
+            consequence=consequence.name,
+            applies_to=spec.get("applies_to"),
         )
         for field_path in fields:
             if field_path == "*" and kind.scope == "reader":

@@ -10,6 +10,18 @@ from typing import Any, Literal
 Scope = Literal["record", "envelope"]
 Severity = Literal["error", "warning", "info"]
 SEVERITIES: tuple[Severity, ...] = ("error", "warning", "info")
+# Input families a rule may be limited to (`applies_to`): spreadsheets and tables hold numbers
+# and texts that poicheck writes as OICP JSON; wire inputs are OICP JSON as it would be sent.
+INPUT_FAMILIES = {
+    "csv": "table",
+    "xlsx": "table",
+    "dataframe": "table",
+    "json": "wire",
+    "jsonl": "wire",
+}
+# The consequence whose findings `poicheck export` acts on by leaving the value out (real
+# hardware OICP cannot express); its meaning is declared in the rule files (`consequences`).
+DROPPED = "dropped"
 
 BASE_JSON_TYPES = {
     "string": "string",
@@ -97,6 +109,16 @@ class Property:
 
 
 @dataclass(frozen=True)
+class Consequence:
+    """What a finding means for the record at Hubject, and what `poicheck export` does."""
+
+    name: str
+    severity: Severity
+    title: str
+    export: str
+
+
+@dataclass(frozen=True)
 class Rule:
     """A check with a stable id: which kind of check runs on which fields with which parameters."""
 
@@ -113,6 +135,12 @@ class Rule:
     message: str | None = None
     why: str | None = None
     spec: str | None = None
+    consequence: str = "refused"
+    applies_to: str | None = None
+
+    def applies(self, input_format: str) -> bool:
+        """Whether the rule runs on an input of this format (csv, xlsx, json, ...)."""
+        return self.applies_to is None or INPUT_FAMILIES.get(input_format) == self.applies_to
 
 
 @dataclass(frozen=True)
@@ -139,6 +167,7 @@ class RuleSet:
     files: tuple[str, ...] = ()
     errata: tuple[Erratum, ...] = ()
     score: Mapping[str, Any] = field(default_factory=dict)
+    consequences: Mapping[str, Consequence] = field(default_factory=dict)
     _matchers: tuple[tuple[re.Pattern[str], Property], ...] = field(
         default=(), repr=False, compare=False
     )
@@ -171,8 +200,25 @@ class RuleSet:
             files=self.files,
             errata=self.errata,
             score=self.score,
+            consequences=self.consequences,
             _matchers=self._matchers,
         )
+
+    def with_severities(self, severities: Mapping[str, str], source: str) -> RuleSet:
+        """The rule set with some rules' severities changed (`severity:` in the configuration):
+        each key is a rule id or an id prefix; a longer key wins over a shorter one."""
+        from dataclasses import replace
+
+        check_rule_ids(self, severities, source)
+        ordered = sorted(severities.items(), key=lambda item: len(item[0]))
+        changed = []
+        for rule in self.rules.values():
+            level = rule.severity
+            for code, wanted in ordered:
+                if rule.id.startswith(code.strip().upper()):
+                    level = wanted  # type: ignore[assignment]
+            changed.append(rule if level == rule.severity else replace(rule, severity=level))
+        return self.with_rules(changed)
 
     def select(self, select: Iterable[str] = (), ignore: Iterable[str] = ()) -> RuleSet:
         """Keep the rules whose id starts with a selected prefix and none of the ignored ones."""
@@ -202,3 +248,20 @@ def wildcard_matcher(path: str, properties: Mapping[str, Property]) -> re.Patter
         parent = properties.get(".".join(parts[:i]))
         out.append("[1-9][0-9]*" if parent and parent.shape == "object_list" else "[^.]+")
     return re.compile(r"\.".join(out))
+
+
+def check_rule_ids(ruleset: RuleSet, codes: Iterable[str], source: str) -> None:
+    """Refuse rule ids or id prefixes that name no rule of the rule set (a typo would
+    silently switch a check off), with the closest known ids as a suggestion."""
+    import difflib
+
+    from poicheck.errors import UsageError
+
+    known = sorted(ruleset.rules)
+    prefixes = sorted({rule_id[:3] for rule_id in known})
+    for code in codes:
+        wanted = code.strip().upper()
+        if wanted and not any(rule_id.startswith(wanted) for rule_id in known):
+            close = difflib.get_close_matches(wanted, [*prefixes, *known], n=3, cutoff=0.5)
+            hint = f"; did you mean {' or '.join(close)}?" if close else ""
+            raise UsageError(f"{source} names '{code}', which is no rule id or prefix{hint}")

@@ -11,7 +11,9 @@ container itself and of every property below it), counted per record:
   conditional (the condition never applied);
 - **Yes**: no error and at least one record has a value.
 
-Warnings and infos never change the answer; the note names them with their counts.
+Warnings and infos never change the answer; the note names them with their counts and
+consequence. An error keeps the record from Hubject (`poicheck export` leaves exactly those
+records out), so "Yes" means no record is left out for the property.
 """
 
 from __future__ import annotations
@@ -137,22 +139,15 @@ def _issues(found: pd.DataFrame) -> pd.Series:
     """Per form row, `RULE (severity): n records` for every rule that found something."""
     if found.empty:
         return pd.Series(dtype=object)
-    counted = found.groupby(["target", "rule", "severity"], as_index=False).agg(
+    counted = found.groupby(["target", "rule", "severity", "consequence"], as_index=False).agg(
         records=("record_key", "nunique"), rowless=("record", lambda s: int(s.isna().sum()))
     )
     counted["rank"] = counted["severity"].map(SEVERITY_RANK)
     counted = counted.sort_values(["target", "rank", "rule"])
     noun = np.where(counted["records"] == 1, "record", "records")
-    text: pd.Series = (
-        counted["rule"]
-        + " ("
-        + counted["severity"]
-        + "): "
-        + counted["records"].astype(str)
-        + " "
-        + noun
-    )
-    text = text.where(counted["rowless"] == 0, counted["rule"] + " (" + counted["severity"] + ")")
+    label = counted["rule"] + " (" + counted["severity"] + ", " + counted["consequence"] + ")"
+    text: pd.Series = label + ": " + counted["records"].astype(str) + " " + noun
+    text = text.where(counted["rowless"] == 0, label)
     return counted.assign(text=text).groupby("target")["text"].agg("; ".join)
 
 
