@@ -14,11 +14,11 @@ from poicheck import geodata
 from poicheck.checks._arrow import passes, per_distinct
 from poicheck.checks._frame import numbers, stripped, text
 from poicheck.checks.registry import Kind, Params, RowResult, register
+from poicheck.geo import haversine
 from poicheck.table import Distinct, Layout
 
 ADDRESS_PARTS = ("Street", "HouseNum", "PostalCode", "City")
 POSITION = "GeoCoordinates"  # the position groups are compared by
-EARTH_RADIUS_M = 6_371_000.0
 
 
 def _pair(
@@ -79,7 +79,18 @@ register(
 def _decimals(values: pa.Array, params: Params) -> np.ndarray:
     fraction = pc.extract_regex(values, r"^-?[0-9]+\.(?P<d>[0-9]*)$")
     digits = pc.utf8_length(pc.struct_field(fraction, "d"))
-    return passes(pc.greater_equal(digits, params["min"]))
+    ok = pc.greater_equal(digits, 0)  # null (passing) where the value is no decimal number
+    if params.get("min") is not None:
+        ok = pc.and_(ok, pc.greater_equal(digits, params["min"]))
+    if params.get("max") is not None:
+        ok = pc.and_(ok, pc.less_equal(digits, params["max"]))
+    return passes(ok)
+
+
+def _describe_decimals(params: Params) -> str:
+    if params.get("max") is not None:
+        return f"more than {params['max']} decimals are rounded to {params['max']}"
+    return f"should have at least {params['min']} decimals (about 1 m)"
 
 
 register(
@@ -87,8 +98,7 @@ register(
         name="decimals",
         scope="cell",
         func=_decimals,
-        required=("min",),
-        describe=lambda params: f"should have at least {params['min']} decimals (about 1 m)",
+        describe=_describe_decimals,
         message="{field} {value} has fewer than {min} decimals: too coarse to find the charger "
         "(5 decimals are about 1 m)",
     )
@@ -361,14 +371,6 @@ register(
         message="{field} '{value}' is not used at the station's position ({expected})",
     )
 )
-
-
-def haversine(lat1: np.ndarray, lon1: np.ndarray, lat2: np.ndarray, lon2: np.ndarray) -> np.ndarray:
-    """Great-circle distance in metres."""
-    p1, p2 = np.radians(lat1), np.radians(lat2)
-    dlat, dlon = p2 - p1, np.radians(lon2 - lon1)
-    a = np.sin(dlat / 2) ** 2 + np.cos(p1) * np.cos(p2) * np.sin(dlon / 2) ** 2
-    return 2 * EARTH_RADIUS_M * np.arcsin(np.sqrt(np.clip(a, 0, 1)))
 
 
 def _group_together(frame: pd.DataFrame, field: str, params: Params, layout: Layout) -> RowResult:

@@ -257,8 +257,14 @@ register(
 
 
 def _contains_any(values: pa.Array, params: Params) -> np.ndarray:
+    """Fails a list naming one of `enum` beside other values, or, with `only`, a list naming
+    nothing but values of `enum` (the two cases of a plug type beyond OICP: STD004, STD006)."""
+    only = full_match(values, _enum_list_pattern(tuple(params["enum"])))
+    if params.get("only"):
+        return passes(pc.invert(only))
     item = "(?:" + "|".join(regex_escape(v) for v in params["enum"]) + ")"
-    return passes(pc.invert(pc.match_substring_regex(values, f"(^|;)[ ]*{item}[ ]*(;|$)")))
+    named = pc.match_substring_regex(values, f"(^|;)[ ]*{item}[ ]*(;|$)")
+    return passes(pc.invert(pc.and_(named, pc.invert(only))))
 
 
 register(
@@ -267,7 +273,14 @@ register(
         scope="cell",
         func=_contains_any,
         required=("enum",),
-        describe=lambda params: "lists a value outside the standard: " + ", ".join(params["enum"]),
+        describe=lambda params: (
+            (
+                "lists only values outside the standard: "
+                if params.get("only")
+                else "lists values outside the standard beside others: "
+            )
+            + ", ".join(params["enum"])
+        ),
         message="{field} '{value}' names a plug type OICP 2.3 cannot express",
     )
 )
