@@ -105,8 +105,14 @@ class Builder:
             return None
         convertible = all(v is not None and DEGREES.fullmatch(v.strip()) for v in (lat, lon))
         if self.geo_format == "DecimalDegree" or not convertible:
-            # Text that is no number stays as it is (the rules report it) in decimal notation.
-            body = {k: v for k, v in (("Latitude", lat), ("Longitude", lon)) if v is not None}
+            # Text that is no number stays as it is (the rules report it) in decimal notation;
+            # a number with more than OICP's 6 decimals (a spreadsheet's float: GEO013) is
+            # rounded, one within them is written as it is.
+            body = {
+                k: _at_most_six(v)
+                for k, v in (("Latitude", lat), ("Longitude", lon))
+                if v is not None
+            }
             return {"DecimalDegree": body}
         if self.geo_format == "Google":
             pair = f"{geo.format_decimal(str(lat))} {geo.format_decimal(str(lon))}"
@@ -118,6 +124,14 @@ class Builder:
                 "Longitude": geo.decimal_to_dms(str(lon), exact=True),
             }
         }
+
+
+def _at_most_six(text: str) -> str:
+    value = text.strip()
+    point = value.find(".")
+    if point < 0 or len(value) - point - 1 <= 6 or not DEGREES.fullmatch(value):
+        return text
+    return geo.format_decimal(value)
 
 
 def _item_keys(columns: tuple[str, ...]) -> ItemKeys:

@@ -4,11 +4,15 @@ from __future__ import annotations
 
 import re
 from decimal import ROUND_HALF_EVEN, Decimal, InvalidOperation
+from typing import Any
+
+import numpy as np
 
 NOTATIONS = ("Google", "DecimalDegree", "DegreeMinuteSeconds")
 DMS = re.compile(r"^(-?)([0-9]{1,3})°[ ]?([0-9]{1,2})'[ ]?([0-9]{1,2}(?:\.[0-9]+)?)''$", re.ASCII)
 GOOGLE_SPLIT = re.compile(r"[ \t]*,[ \t]*|[ \t]+", re.ASCII)
 SIX = Decimal("0.000001")
+EARTH_RADIUS_M = 6_371_000.0
 
 
 def dms_to_decimal(text: str) -> str | None:
@@ -68,3 +72,44 @@ def split_google(text: str) -> tuple[str, str] | None:
     """`47.662249 9.360922` (or with a comma) to (latitude, longitude)."""
     parts = [p for p in GOOGLE_SPLIT.split(text.strip()) if p]
     return (parts[0], parts[1]) if len(parts) == 2 else None
+
+
+def haversine(lat1: Any, lon1: Any, lat2: Any, lon2: Any) -> Any:
+    """Great-circle distance in metres (numpy arrays or plain numbers)."""
+    p1, p2 = np.radians(lat1), np.radians(lat2)
+    dlat, dlon = p2 - p1, np.radians(np.subtract(lon2, lon1))
+    a = np.sin(dlat / 2) ** 2 + np.cos(p1) * np.cos(p2) * np.sin(dlon / 2) ** 2
+    return 2 * EARTH_RADIUS_M * np.arcsin(np.sqrt(np.clip(a, 0, 1)))
+
+
+def distance_km(a: tuple[float, float], b: tuple[float, float]) -> float:
+    """Great-circle distance between two (latitude, longitude) points in km."""
+    return float(haversine(a[0], a[1], b[0], b[1])) / 1000
+
+
+def position(coordinates: Any) -> tuple[float, float] | None:
+    """(latitude, longitude) of an OICP GeoCoordinates object in any of its notations, or
+    None when it holds no readable position."""
+    if not isinstance(coordinates, dict):
+        return None
+    pair: tuple[Any, Any] | None = None
+    if isinstance(coordinates.get("DecimalDegree"), dict):
+        degrees = coordinates["DecimalDegree"]
+        pair = (degrees.get("Latitude"), degrees.get("Longitude"))
+    elif isinstance(coordinates.get("Google"), dict):
+        pair = split_google(str(coordinates["Google"].get("Coordinates", "")))
+    elif isinstance(coordinates.get("DegreeMinuteSeconds"), dict):
+        dms = coordinates["DegreeMinuteSeconds"]
+        pair = (
+            dms_to_decimal(str(dms.get("Latitude", ""))),
+            dms_to_decimal(str(dms.get("Longitude", ""))),
+        )
+    if pair is None:
+        return None
+    try:
+        lat, lon = float(str(pair[0])), float(str(pair[1]))
+    except ValueError:
+        return None
+    if not (abs(lat) <= 90 and abs(lon) <= 180):
+        return None
+    return lat, lon

@@ -43,7 +43,15 @@ HUBJECT_EXAMPLE = (
 )
 SUBS = ("AT*VLT", "FR*ELC", "NL*GRN", "CH*ALP", "IT*COR")
 OPERATOR = ExportOptions(operator_id="DE*PCK", operator_name="PoiCheck Demo Hub")
-HUB = ExportOptions(operator_id="DE*PCK", operator_name="PoiCheck Demo Hub", sub_operator_ids=SUBS)
+# Most tests here look at what is left out of a fullLoad: they confirm the deletions (the
+# guard itself is tested with GUARDED).
+HUB = ExportOptions(
+    operator_id="DE*PCK",
+    operator_name="PoiCheck Demo Hub",
+    sub_operator_ids=SUBS,
+    allow_deletions=True,
+)
+GUARDED = ExportOptions(**{**HUB.__dict__, "allow_deletions": False})
 CLI_OPERATOR = ["--operator-id", "DE*PCK", "--operator-name", "PoiCheck Demo Hub"]
 CLI_SUBS = [arg for sub in SUBS for arg in ("--sub-operator-id", sub)]
 RULESET = load_ruleset()
@@ -438,7 +446,13 @@ def test_cli_writes_the_directory_byte_identically_and_replaces_an_earlier_expor
     tmp_path: Path,
 ) -> None:
     runner = CliRunner()
-    args = ["export", str(INVALID.with_suffix(".csv")), *CLI_OPERATOR, *CLI_SUBS]
+    args = [
+        "export",
+        str(INVALID.with_suffix(".csv")),
+        *CLI_OPERATOR,
+        *CLI_SUBS,
+        "--allow-deletions",
+    ]
     before = INVALID.with_suffix(".csv").read_bytes()
     outputs = []
     for name in ("a", "b"):

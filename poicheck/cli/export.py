@@ -10,7 +10,12 @@ from pathlib import Path
 import click
 
 from poicheck.cli import cli, guarded, operator_options, rules_option, split_ids
-from poicheck.export.model import ACTIONS, DEFAULT_BATCH_SIZE, ExportOptions
+from poicheck.export.model import (
+    ACTIONS,
+    DEFAULT_BATCH_SIZE,
+    DEFAULT_MAX_DELETIONS,
+    ExportOptions,
+)
 from poicheck.geo import NOTATIONS
 
 
@@ -24,6 +29,7 @@ class ExportCommand:
     options: ExportOptions
     rules: tuple[Path, ...] = ()
     config: Path | None = None
+    max_deletions_given: bool = False
 
 
 def run(command: ExportCommand) -> int:
@@ -40,6 +46,12 @@ def run(command: ExportCommand) -> int:
         operator_name=given.operator_name or config.operator_name,
         sub_operator_ids=given.sub_operator_ids or config.sub_operator_ids,
         ignore=given.ignore or config.ignore,
+        severities=given.severities or config.severity,
+        max_deletions=(
+            given.max_deletions
+            if command.max_deletions_given or config.max_deletions is None
+            else config.max_deletions
+        ),
     )
     export = build_export(list(command.paths), options, rules=[*config.rules, *command.rules])
     write_export(export, command.out_dir)
@@ -90,6 +102,21 @@ def run(command: ExportCommand) -> int:
     is_flag=True,
     help="Also send records with error findings (those that fit the schema).",
 )
+@click.option(
+    "--allow-deletions",
+    is_flag=True,
+    help="Write a fullLoad even though Hubject would delete EVSEs: records left out for "
+    "errors, or more than --max-deletions of the --previous state.",
+)
+@click.option(
+    "--max-deletions",
+    type=click.FloatRange(0, 100),
+    default=None,
+    metavar="PERCENT",
+    help=f"Share of the --previous state's EVSEs a fullLoad may delete without "
+    f"--allow-deletions; a delta deleting more is listed for review [default: "
+    f"{DEFAULT_MAX_DELETIONS:g}, or max_deletions in the configuration].",
+)
 @rules_option
 @click.option("--ignore", help="Skip these rule ids or prefixes, comma-separated.")
 @click.option("--sheet", help="Worksheet to read from .xlsx files (default: first visible).")
@@ -113,6 +140,8 @@ def export(
     geo_format: str,
     previous: tuple[Path, ...],
     include_invalid: bool,
+    allow_deletions: bool,
+    max_deletions: float | None,
     extra_rules: tuple[Path, ...],
     ignore: str | None,
     sheet: str | None,
@@ -121,9 +150,11 @@ def export(
 ) -> None:
     """Write push-ready eRoamingPushEvseData requests for the valid records of PATH...
 
-    Exit codes: 0 every record exported; 1 written, but records were left out (listed in
-    manifest.json); 2 usage error, unusable input, or EvseIDs of a foreign operator (Hubject
-    status 018): nothing written.
+    Exit codes: 0 every record exported; 1 records were left out for errors (a delta or
+    insert/update is written, listed in manifest.json; a fullLoad is not written unless
+    --allow-deletions) or a fullLoad would delete more than --max-deletions of the previous
+    state (not written); 2 usage error, unusable input, or EvseIDs of a foreign operator
+    (Hubject status 018): nothing written.
     """
     options = ExportOptions(
         operator_id=operator_id,
@@ -134,11 +165,20 @@ def export(
         geo_format=geo_format,
         previous=previous,
         include_invalid=include_invalid,
+        allow_deletions=allow_deletions,
+        max_deletions=DEFAULT_MAX_DELETIONS if max_deletions is None else max_deletions,
         ignore=split_ids(ignore),
         sheet=sheet,
         encoding=encoding,
     )
-    command = ExportCommand(paths, out_dir, options, rules=extra_rules, config=config_path)
+    command = ExportCommand(
+        paths,
+        out_dir,
+        options,
+        rules=extra_rules,
+        config=config_path,
+        max_deletions_given=max_deletions is not None,
+    )
     sys.exit(run(command))
 
 

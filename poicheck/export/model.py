@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from poicheck.errors import RuleFileError
+from poicheck.errors import EXIT_FINDINGS, PoicheckError, RuleFileError
 from poicheck.ruleset.model import RuleSet
 
 # ActionType values whose meaning the export depends on (02 eRoamingPushEvseData Message).
@@ -21,6 +22,12 @@ DELTA_ACTIONS = (INSERT, UPDATE, DELETE)
 # Records per request for insert / update / delete. Hubject documents no limit; 1000 records
 # (about 2.5 MB of indented JSON) stays well below the body limits of common HTTP gateways.
 DEFAULT_BATCH_SIZE = 1000
+# A fullLoad may delete at most this share (in %) of the EVSEs of the --previous state without
+# --allow-deletions; a delta deleting more is listed for review.
+DEFAULT_MAX_DELETIONS = 10.0
+# An update that moves an EVSE farther than this (km) is listed for review: more often a
+# swapped or mistyped coordinate than a charger that was moved.
+REVIEW_MOVE_KM = 1.0
 
 
 def hubject_assigned(ruleset: RuleSet) -> tuple[str, ...]:
@@ -31,7 +38,7 @@ def hubject_assigned(ruleset: RuleSet) -> tuple[str, ...]:
 
 MANIFEST = "manifest.json"
 SNAPSHOT = "snapshot.json"
-MANIFEST_VERSION = "1.0"
+MANIFEST_VERSION = "1.1"
 
 
 def check_actions(ruleset: RuleSet) -> None:
@@ -41,6 +48,13 @@ def check_actions(ruleset: RuleSet) -> None:
         raise RuleFileError(
             f"ActionType lists {sorted(declared)}; the export knows {sorted(ACTIONS)}"
         )
+
+
+class DeletionRefusedError(PoicheckError):
+    """A fullLoad that would make Hubject delete EVSEs, refused without --allow-deletions:
+    nothing is written (exit code 1, as for findings that keep records out)."""
+
+    exit_code = EXIT_FINDINGS
 
 
 @dataclass(frozen=True)
@@ -60,6 +74,10 @@ class ExportOptions:
         ignore: rule ids or prefixes not to run.
         sheet: worksheet of workbook inputs.
         encoding: encoding of CSV inputs.
+        allow_deletions: write a fullLoad even though it makes Hubject delete EVSEs (records
+            left out, or more than `max_deletions` % of the previous state).
+        max_deletions: the share (%) of the previous state's EVSEs a fullLoad may delete.
+        severities: rule id (or prefix) -> severity, overriding the rule files'.
     """
 
     operator_id: str | None = None
@@ -73,6 +91,79 @@ class ExportOptions:
     ignore: tuple[str, ...] = ()
     sheet: str | None = None
     encoding: str | None = None
+    allow_deletions: bool = False
+    max_deletions: float = DEFAULT_MAX_DELETIONS
+    severities: Mapping[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class DroppedValue:
+    """A value OICP 2.3 cannot express, left out of a record that is sent (consequence
+    `dropped`)."""
+
+    file: str
+    row: int
+    evse_id: str | None
+    rule: str
+    field: str
+    value: str
+
+    def as_dict(self) -> dict[str, Any]:
+        return dict(self.__dict__)
+
+
+@dataclass(frozen=True)
+class Moved:
+    """An EVSE whose update moves it by more than REVIEW_MOVE_KM."""
+
+    evse_id: str
+    before: tuple[float, float]
+    after: tuple[float, float]
+    km: float
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "evse_id": self.evse_id,
+            "before": list(self.before),
+            "after": list(self.after),
+            "km": round(self.km, 3),
+        }
+
+
+@dataclass(frozen=True)
+class Review:
+    """What a person should look at before pushing: values left out of sent records, many
+    deletions, EVSEs that move far."""
+
+    dropped: tuple[DroppedValue, ...] = ()
+    deletes: int = 0
+    previous_records: int = 0
+    deleted_evse_ids: tuple[str, ...] = ()
+    moved: tuple[Moved, ...] = ()
+    max_deletions: float = DEFAULT_MAX_DELETIONS
+
+    @property
+    def deleted_share(self) -> float:
+        """Deleted EVSEs in % of the previous state (0 without one)."""
+        return 100.0 * self.deletes / self.previous_records if self.previous_records else 0.0
+
+    @property
+    def many_deletes(self) -> bool:
+        return self.deletes > 0 and self.deleted_share > self.max_deletions
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "dropped_values": [d.as_dict() for d in self.dropped],
+            "deletes": {
+                "records": self.deletes,
+                "share_of_previous": round(self.deleted_share, 1),
+                "over_limit": self.many_deletes,
+                "limit": self.max_deletions,
+                "evse_ids": list(self.deleted_evse_ids) if self.many_deletes else [],
+            },
+            "moved_over_km": REVIEW_MOVE_KM,
+            "moved": [m.as_dict() for m in self.moved],
+        }
 
 
 @dataclass(frozen=True)
@@ -175,6 +266,7 @@ class Export:
     included_invalid: tuple[Excluded, ...] = ()
     changes: Changes | None = None
     notes: tuple[str, ...] = field(default_factory=tuple)
+    review: Review = field(default_factory=Review)
 
     def outputs(self) -> dict[str, bytes]:
         """File name to bytes, for everything the export directory holds."""

@@ -19,6 +19,7 @@ from poicheck.export.model import (
     Changes,
     Excluded,
     PayloadFile,
+    Review,
 )
 from poicheck.ruleset.model import RuleSet
 from poicheck.schema import SchemaValidator
@@ -130,6 +131,7 @@ def manifest_bytes(
     left_out: Sequence[Excluded],
     included_invalid: Sequence[Excluded],
     notes: Sequence[str],
+    review: Review,
 ) -> bytes:
     """manifest.json: the files in sending order, what was left out, and the snapshot."""
     document = {
@@ -164,6 +166,7 @@ def manifest_bytes(
         "previous": list(previous),
         "left_out": [e.as_dict() for e in left_out],
         "included_with_errors": [e.as_dict() for e in included_invalid],
+        "review": review.as_dict(),
         "notes": list(notes),
     }
     return to_bytes(document)

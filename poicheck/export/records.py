@@ -25,6 +25,7 @@ from poicheck.api import _read as read_input
 from poicheck.errors import InputError, UsageError
 from poicheck.export.model import (
     Candidate,
+    DroppedValue,
     Excluded,
     ExportOptions,
     Reason,
@@ -32,9 +33,10 @@ from poicheck.export.model import (
 )
 from poicheck.identity import belongs_to, normalise_id, normalise_operator_id, operator_part
 from poicheck.oicp import Builder
-from poicheck.ruleset.model import RuleSet
+from poicheck.ruleset.model import DROPPED, RuleSet
 from poicheck.schema import SchemaValidator
 from poicheck.table import CanonicalTable
+from poicheck.wire import LIST_SEPARATOR
 
 ENVELOPE_FIELDS = ("OperatorID", "OperatorName")
 
@@ -53,6 +55,7 @@ class Collected:
     left_out: list[Excluded] = field(default_factory=list)
     included_invalid: list[Excluded] = field(default_factory=list)
     left_out_keys: set[str] = field(default_factory=set)
+    dropped: list[DroppedValue] = field(default_factory=list)
     sources: list[dict[str, Any]] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     records_read: int = 0
@@ -95,7 +98,9 @@ def collect(
         out.sources.append({"file": table.source.path, "records": len(table.frame)})
         out.records_read += len(table.frame)
         assigned += int(table.frame.columns.isin(hubject_assigned(ruleset)).any())
-        _build_table(table, index, errors, blocked, builder, record_validator, options, out)
+        drops = _drops(report.frame)
+        build = _Build(table, index, blocked, builder, record_validator, options, out)
+        build.records(_reasons(errors), drops)
     if assigned:
         out.notes.append("deltaType and lastUpdate are assigned by Hubject and were not exported")
     return out
@@ -247,53 +252,121 @@ def _stop_on_general_errors(errors: pd.DataFrame, include_invalid: bool) -> None
         )
 
 
-def _build_table(
-    table: CanonicalTable,
-    index: int,
-    errors: pd.DataFrame,
-    blocked: dict[tuple[int, int], Reason],
-    builder: Builder,
-    validator: SchemaValidator,
-    options: ExportOptions,
-    out: Collected,
-) -> None:
-    assigned = hubject_assigned(builder.model.ruleset)
-    frame = table.frame.drop(columns=[c for c in assigned if c in table.frame.columns])
+def _reasons(errors: pd.DataFrame) -> dict[int, list[Reason]]:
+    """Per record, the error findings that keep it from Hubject."""
     by_record: dict[int, list[Reason]] = {}
     for rule, field_name, message, record in zip(
         errors["rule"], errors["field"], errors["message"], errors["record"], strict=True
     ):
         if not pd.isna(record):
             by_record.setdefault(int(record), []).append(Reason(rule, field_name, message))
-    keys = normalise_id(frame["EvseID"]) if "EvseID" in frame.columns else None
-    names = [str(name) for name in frame.columns]
-    columns = [frame[name].to_numpy(object) for name in names]
-    # One record's cells at a time (to_dict of all records took a fifth of the export's time).
-    rows = zip(*columns, strict=True) if columns else repeat((), len(frame))
-    for record, row in enumerate(rows):
-        cells = {k: v for k, v in zip(names, row, strict=True) if isinstance(v, str)}
-        evse_id = cells.get("EvseID")
-        key = str(keys.iloc[record]) if keys is not None and evse_id is not None else ""
-        reasons = by_record.get(record, [])
-        if (index, record) in blocked:
-            # NOTE: a rule may say the same (IDN001, IDN003); one reason on EvseID is enough.
-            if not any(r.field == "EvseID" for r in reasons):
-                reasons.append(blocked[(index, record)])
-        elif not reasons or options.include_invalid:
-            payload = builder.build(cells)
-            problems = validator.errors(payload, limit=5)
-            if not problems:
-                row_number = int(table.rows[record])
-                if reasons:
-                    out.included_invalid.append(_excluded(table, record, evse_id, reasons))
-                out.candidates.append(
-                    Candidate(key, str(evse_id), table.source.path, row_number, payload)
-                )
+    return by_record
+
+
+def _drops(findings: pd.DataFrame) -> dict[int, list[tuple[str, str]]]:
+    """Per record, the (rule, column) of values OICP 2.3 cannot express, which the export
+    leaves out of the record (findings of consequence `dropped` that are not errors)."""
+    chosen = findings[
+        (findings["consequence"] == DROPPED)
+        & (findings["severity"] != "error")
+        & findings["record"].notna()
+    ]
+    out: dict[int, list[tuple[str, str]]] = {}
+    for rule, column, record in zip(chosen["rule"], chosen["field"], chosen["record"], strict=True):
+        out.setdefault(int(record), []).append((str(rule), str(column)))
+    return out
+
+
+@dataclass
+class _Build:
+    """Builds the records of one table, or says why one is left out."""
+
+    table: CanonicalTable
+    index: int
+    blocked: dict[tuple[int, int], Reason]
+    builder: Builder
+    validator: SchemaValidator
+    options: ExportOptions
+    out: Collected
+
+    def records(
+        self, by_record: dict[int, list[Reason]], drops: dict[int, list[tuple[str, str]]]
+    ) -> None:
+        assigned = hubject_assigned(self.builder.model.ruleset)
+        frame = self.table.frame.drop(columns=[c for c in assigned if c in self.table.frame])
+        keys = normalise_id(frame["EvseID"]) if "EvseID" in frame.columns else None
+        names = [str(name) for name in frame.columns]
+        columns = [frame[name].to_numpy(object) for name in names]
+        # One record's cells at a time (to_dict of all records took a fifth of the time).
+        rows = zip(*columns, strict=True) if columns else repeat((), len(frame))
+        for record, row in enumerate(rows):
+            cells = {k: v for k, v in zip(names, row, strict=True) if isinstance(v, str)}
+            evse_id = cells.get("EvseID")
+            key = str(keys.iloc[record]) if keys is not None and evse_id is not None else ""
+            reasons = by_record.get(record, [])
+            if (self.index, record) in self.blocked:
+                # NOTE: a rule may say the same (IDN001, IDN003); one reason on EvseID is enough.
+                if not any(r.field == "EvseID" for r in reasons):
+                    reasons.append(self.blocked[(self.index, record)])
+            elif not reasons or self.options.include_invalid:
+                dropped = self._drop(cells, record, drops.get(record, ()))
+                payload = self.builder.build(cells)
+                problems = self.validator.errors(payload, limit=5)
+                if not problems:
+                    self._send(record, key, evse_id, reasons, payload, dropped)
+                    continue
+                reasons.extend(_schema_reasons(problems))
+            self.out.left_out.append(_excluded(self.table, record, evse_id, reasons))
+            if key:
+                self.out.left_out_keys.add(key)
+
+    def _send(
+        self,
+        record: int,
+        key: str,
+        evse_id: str | None,
+        reasons: list[Reason],
+        payload: dict[str, Any],
+        dropped: list[DroppedValue],
+    ) -> None:
+        row_number = int(self.table.rows[record])
+        if reasons:
+            self.out.included_invalid.append(_excluded(self.table, record, evse_id, reasons))
+        self.out.dropped.extend(dropped)
+        self.out.candidates.append(
+            Candidate(key, str(evse_id), self.table.source.path, row_number, payload)
+        )
+
+    def _drop(
+        self, cells: dict[str, str], record: int, found: Sequence[tuple[str, str]]
+    ) -> list[DroppedValue]:
+        """Leave the values OICP cannot express out of `cells`: a list keeps the items its
+        enumeration names (a plug type beyond OICP goes, the others stay); any other value
+        goes whole."""
+        dropped: list[DroppedValue] = []
+        ruleset = self.builder.model.ruleset
+        for rule, column in found:
+            value = cells.pop(column, None)
+            if value is None:
                 continue
-            reasons.extend(_schema_reasons(problems))
-        out.left_out.append(_excluded(table, record, evse_id, reasons))
-        if key:
-            out.left_out_keys.add(key)
+            prop = ruleset.property_for_column(column)
+            if prop is not None and prop.shape == "list" and prop.enum:
+                items = [i for i in LIST_SEPARATOR.split(value.strip()) if i]
+                kept = [i for i in items if i in prop.enum]
+                if kept:
+                    cells[column] = ";".join(kept)
+                value = ";".join(i for i in items if i not in prop.enum)
+            dropped.append(
+                DroppedValue(
+                    self.table.source.path,
+                    int(self.table.rows[record]),
+                    cells.get("EvseID"),
+                    rule,
+                    column,
+                    value,
+                )
+            )
+        return dropped
 
 
 def _excluded(

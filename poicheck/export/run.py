@@ -20,13 +20,17 @@ from poicheck.export.model import (
     DELETE,
     FULL_LOAD,
     INSERT,
+    REVIEW_MOVE_KM,
     UPDATE,
     Changes,
+    DeletionRefusedError,
     Excluded,
     Export,
     ExportOptions,
+    Moved,
     PayloadFile,
     Reason,
+    Review,
     check_actions,
 )
 from poicheck.export.records import Collected, Operator018Error, collect, display_operator
@@ -48,6 +52,7 @@ class _Planned:
     parts: Parts
     snapshot: list[Record] | None
     changes: Changes | None
+    plan: delta.Plan | None = None
 
 
 def build_export(
@@ -72,6 +77,8 @@ def build_export(
     """
     options = options or ExportOptions()
     base = ruleset if ruleset is not None else load_ruleset(rules)
+    if options.severities:
+        base = base.with_severities(options.severities, "severity")
     check_actions(base)
     _check_options(options, base)
     single = (str, Path, pd.DataFrame, CanonicalTable)
@@ -93,6 +100,7 @@ def build_export(
     left_out = list(collected.left_out)
     planner = _Planner(options, collected, delta.Semantics(base), record_validator, left_out, notes)
     planned = planner.plan(previous)
+    review = planner.review(planned, previous)
     files = payload.payload_files(planned.parts, operator, request_validator)
     snapshot = _snapshot(planned, files, operator)
     counts = {
@@ -117,6 +125,7 @@ def build_export(
         left_out=left_out,
         included_invalid=collected.included_invalid,
         notes=notes,
+        review=review,
     )
     return Export(
         operator_id=collected.operator_id,
@@ -130,6 +139,7 @@ def build_export(
         included_invalid=tuple(collected.included_invalid),
         changes=planned.changes,
         notes=tuple(notes),
+        review=review,
     )
 
 
@@ -205,16 +215,57 @@ class _Planner:
                 f"no --action and no --previous: one fullLoad, which replaces every EVSE "
                 f"Hubject holds for {self.operator}"
             )
-        if self.left_out:
-            self.notes.append(
-                f"the fullLoad leaves out {len(self.left_out)} record(s): Hubject will not "
-                "hold them after this push, and deletes those it had"
-            )
-        changes = None
+        changes = plan = None
         if previous is not None:
             candidates = self.collected.candidates
-            changes = delta.plan(previous.records, candidates, self.semantics).changes
-        return _Planned(FULL_LOAD, [(FULL_LOAD, records)], records, changes)
+            plan = delta.plan(previous.records, candidates, self.semantics)
+            changes = plan.changes
+        self._guard_full_load(changes, previous)
+        if self.left_out:
+            self.notes.append(
+                f"the fullLoad leaves out {len(self.left_out)} record(s) (--allow-deletions): "
+                "Hubject will not hold them after this push, and deletes those it had"
+            )
+        return _Planned(FULL_LOAD, [(FULL_LOAD, records)], records, changes, plan)
+
+    def _guard_full_load(self, changes: Changes | None, previous: PreviousState | None) -> None:
+        """A fullLoad replaces everything Hubject holds for the operator: refuse one that
+        leaves records out, or deletes more than max_deletions % of the previous state,
+        unless the user allowed deletions."""
+        if self.options.allow_deletions:
+            return
+        problems = []
+        if self.left_out:
+            problems.append(
+                f"{len(self.left_out)} of {self.collected.records_read} records are left out "
+                f"({_top_reasons(self.left_out)}); see `poicheck validate` for every finding"
+            )
+        if changes is not None and previous is not None and previous.records:
+            share = 100.0 * changes.delete / len(previous.records)
+            if share > self.options.max_deletions:
+                problems.append(
+                    f"{changes.delete} of the {len(previous.records)} EVSEs of the previous "
+                    f"state ({share:.1f} %, more than the {self.options.max_deletions:g} % "
+                    "allowed) are not in this data"
+                )
+        if problems:
+            raise DeletionRefusedError(
+                "nothing written: a fullLoad replaces every EVSE Hubject holds for "
+                f"{self.operator}, so Hubject would delete EVSEs: " + "; ".join(problems) + ". "
+                "Fix the data, push a delta (--previous, or --action insert / update), or "
+                "confirm the deletions with --allow-deletions"
+            )
+
+    def review(self, planned: _Planned, previous: PreviousState | None) -> Review:
+        """Values left out of sent records, many deletions and far moves, for a person."""
+        dropped = tuple(self.collected.dropped)
+        limit = self.options.max_deletions
+        plan = planned.plan
+        if previous is None or plan is None:
+            return Review(dropped=dropped, max_deletions=limit)
+        deleted = tuple(str(record.get("EvseID")) for _, record in plan.deletes)
+        moved = tuple(_moves(previous.records, plan.updates))
+        return Review(dropped, len(deleted), len(previous.records), deleted, moved, limit)
 
     def batches(self, action: str) -> _Planned:
         self.notes.append(
@@ -233,6 +284,7 @@ class _Planner:
         )
         owners = (self.operator, *self.options.sub_operator_ids)
         plan = _sendable_deletes(plan, self.validator, self.left_out, owners)
+        whole_plan = plan
         action = self.options.action
         if action is not None:
             whole = plan.changes
@@ -253,7 +305,7 @@ class _Planner:
         if not parts:
             self.notes.append("no request to send: nothing to change since the previous state")
         snapshot = list(delta.apply(previous.records, plan).values())
-        return _Planned(action or "delta", parts, snapshot, plan.changes)
+        return _Planned(action or "delta", parts, snapshot, plan.changes, whole_plan)
 
     @property
     def size(self) -> int:
@@ -311,3 +363,28 @@ def _snapshot(
         if action == FULL_LOAD and records is planned.snapshot:
             return file.data
     return payload.snapshot_bytes(operator, planned.snapshot)
+
+
+def _top_reasons(left_out: Sequence[Excluded]) -> str:
+    """The rules that keep most records out: `PWR007 3, IDN003 2, schema 1`."""
+    counted: dict[str, int] = {}
+    for item in left_out:
+        for name in dict.fromkeys(r.rule or "schema" for r in item.reasons):
+            counted[name] = counted.get(name, 0) + 1
+    ranked = sorted(counted.items(), key=lambda kv: (-kv[1], kv[0]))
+    shown = ", ".join(f"{name} {count}" for name, count in ranked[:5])
+    return shown + (", ..." if len(ranked) > 5 else "")
+
+
+def _moves(previous: dict[str, Record], updates: Sequence[Any]) -> list[Moved]:
+    """Updated EVSEs whose position moves by more than REVIEW_MOVE_KM."""
+    out = []
+    for candidate in updates:
+        before = geo.position(previous.get(candidate.key, {}).get("GeoCoordinates"))
+        after = geo.position(candidate.payload.get("GeoCoordinates"))
+        if before is None or after is None:
+            continue
+        km = geo.distance_km(before, after)
+        if km > REVIEW_MOVE_KM:
+            out.append(Moved(candidate.evse_id, before, after, km))
+    return out

@@ -3,10 +3,18 @@
 from __future__ import annotations
 
 import json
+from collections import Counter
 from pathlib import Path
 
 from poicheck.errors import UsageError
-from poicheck.export.model import MANIFEST, SNAPSHOT, Excluded, Export
+from poicheck.export.model import (
+    MANIFEST,
+    REVIEW_MOVE_KM,
+    SNAPSHOT,
+    Excluded,
+    Export,
+    Review,
+)
 from poicheck.output import replace_directory
 
 SHOWN_LEFT_OUT = 20
@@ -96,7 +104,33 @@ def summary(export: Export, out_dir: str | Path) -> str:
         )
     lines.extend(_listing("Left out", export.left_out))
     lines.extend(_listing("Sent despite errors (--include-invalid)", export.included_invalid))
+    lines.extend(_review(export.review))
     return "\n".join(lines) + "\n"
+
+
+def _review(review: Review) -> list[str]:
+    """What to look at before pushing: values left out of sent records, deletions, moves."""
+    lines = []
+    if review.dropped:
+        counted = Counter(d.rule for d in review.dropped)
+        rules = ", ".join(f"{rule} {n}" for rule, n in sorted(counted.items()))
+        lines.append(
+            f"Values OICP 2.3 cannot express, left out of the records sent: {len(review.dropped)}"
+            f" ({rules}); listed in {MANIFEST} under review.dropped_values."
+        )
+    if review.many_deletes:
+        lines.append(
+            f"Review: {review.deletes} of the {review.previous_records} EVSEs Hubject holds "
+            f"({review.deleted_share:.1f} %) are deleted, more than {review.max_deletions:g} %; "
+            f"listed in {MANIFEST} under review.deletes."
+        )
+    if review.moved:
+        lines.append(f"Review: {len(review.moved)} EVSE(s) move more than {REVIEW_MOVE_KM:g} km:")
+        for moved in review.moved[:SHOWN_LEFT_OUT]:
+            lines.append(f"  {moved.evse_id}  {moved.km:,.1f} km")
+        if len(review.moved) > SHOWN_LEFT_OUT:
+            lines.append(f"  ... and {len(review.moved) - SHOWN_LEFT_OUT} more")
+    return lines
 
 
 def _read_left_out(export: Export) -> list[Excluded]:
