@@ -83,7 +83,7 @@ PLANTED = [
     Plant(23, {"EnergySource.1.Percentage": "50", "EnergySource.2.Percentage": "20"}, ("NRG006@EnergySource",), "energy shares that add up to 70 %"),
     Plant(24, {"GeoCoordinates.Latitude": "48,208174"}, ("GEO002",), "decimal comma in the latitude"),
     Plant(25, {"GeoChargingPointEntrance.Longitude": ""}, ("GEO005",), "entrance with a latitude only"),
-    Plant(26, {"GeoCoordinates.Longitude": _VALID[26]["GeoCoordinates.Longitude"] + "12"}, ("GEO002",), "longitude with 8 decimals"),
+    Plant(26, {"Plugs": "NACS"}, ("STD006", "PWR016"), "only a plug type OICP 2.3 cannot name (NACS)"),
     Plant(27, {"GeoCoordinates.Latitude": "148.858461"}, ("GEO003",), "latitude typo outside -90..90"),
     Plant(28, {"RenewableEnergy": "true", "EnergySource.1.Energy": "Coal"}, ("NRG007",), "renewable energy supplied by coal"),
     Plant(29, {"Address.PostalCode": "50200"}, ("ADR017", STATION), "five-digit postal code in Austria"),

@@ -89,7 +89,7 @@ def test_wire_json_output_matches_golden(runner: CliRunner) -> None:
         (["--fail-on", "never"], 0),
         (["--select", "EVS003"], 0),
         (["--select", "EVS003", "--fail-on", "warning"], 1),
-        (["--ignore", "EVS,TXT,ADR,GEO,PWR,NRG,ACC,IDN,OPN"], 0),
+        (["--ignore", "EVS,TXT,ADR,GEO,PWR,NRG,ACC,IDN,OPN,STD"], 0),
         (["--select", "ADR002,ADR003"], 1),
     ],
 )

@@ -109,10 +109,10 @@ def test_invalid_sample_is_no_or_partly_exactly_where_defects_were_planted(
     assert city["Records failing"] == 1
     assert city["% of records compliant"] == pytest.approx(98.3)
     assert city["Failing EvseIDs (examples)"] == "DE*PCK*E1006*2"
-    assert "ADR003 (error): 1 record" in city["Note"]
+    assert "ADR003 (error, refused): 1 record" in city["Note"]
     assert "ADR004" in city["Note"]  # the rules that check the property are named
     evse = table.set_index("Property").loc["EvseID"]
-    assert "EVS003 (warning): 1 record" in evse["Note"]
+    assert "EVS003 (warning, scored): 1 record" in evse["Note"]
 
 
 def test_form_header_block(tmp_path: Path, ruleset: RuleSet) -> None:
@@ -249,7 +249,7 @@ def test_warnings_do_not_change_the_answer(tmp_path: Path, ruleset: RuleSet) -> 
     rows = _answers(tmp_path, ruleset, lower)
     assert ruleset.rules["EVS003"].severity == "warning"
     assert rows.loc["EvseID", "answer"] == "Yes"
-    assert "EVS003 (warning): 1 record" in rows.loc["EvseID", "note"]
+    assert "EVS003 (warning, scored): 1 record" in rows.loc["EvseID", "note"]
 
 
 def test_form_of_several_files_and_json(tmp_path: Path) -> None:

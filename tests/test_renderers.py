@@ -234,8 +234,8 @@ def normalised(text: str) -> str:
 def test_markdown_summary_matches_golden(invalid: Report) -> None:
     text = render("markdown", invalid)
     check_golden("invalid-csv.md", normalised(text))
-    assert text.startswith("## ❌ poicheck: 40 errors, 47 warnings, 0 infos")
-    assert "**Data score 88.2/100**" in text
+    assert text.startswith("## ❌ poicheck: 33 errors, 55 warnings, 0 infos")
+    assert "**Data score 89/100**" in text
     assert "### Findings (the first 50 of 87)" in text
     assert "*Truncated: 37 more findings not shown (37 warnings)." in text
 
@@ -245,7 +245,7 @@ def test_markdown_stays_within_a_pull_request_comment(invalid: Report) -> None:
     assert len(short) <= 4_000
     assert "*Truncated:" in short
     everything = render("markdown", invalid, max_findings=500)
-    assert "### Findings (87)" in everything
+    assert "### Findings (88)" in everything
     assert "*Truncated" not in everything
 
 
