@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import difflib
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
+
+from poicheck.errors import UsageError
 
 Scope = Literal["record", "envelope"]
 Severity = Literal["error", "warning", "info"]
@@ -175,9 +178,13 @@ class RuleSet:
         )
 
     def select(self, select: Iterable[str] = (), ignore: Iterable[str] = ()) -> RuleSet:
-        """Keep the rules whose id starts with a selected prefix and none of the ignored ones."""
-        chosen = [code.strip().upper() for code in select if code.strip()]
-        dropped = [code.strip().upper() for code in ignore if code.strip()]
+        """Keep the rules whose id starts with a selected prefix and none of the ignored ones.
+
+        Raises UsageError for an id or prefix no rule has (a typo would silently run no rule,
+        or none less); RuleIds name where they were given, plain lists are "select"/"ignore".
+        """
+        chosen = self.known_ids(select, "select")
+        dropped = self.known_ids(ignore, "ignore")
         kept = [
             rule
             for rule in self.rules.values()
@@ -185,6 +192,39 @@ class RuleSet:
             and not any(rule.id.startswith(code) for code in dropped)
         ]
         return self.with_rules(kept)
+
+    def known_ids(self, ids: Iterable[str], default_source: str) -> list[str]:
+        """The ids or prefixes, stripped and upper-cased; a UsageError (with a did-you-mean)
+        for the first that starts no rule id."""
+        codes = [code.strip().upper() for code in ids if code.strip()]
+        for code in codes:
+            if not any(rule_id.startswith(code) for rule_id in self.rules):
+                source = ids.source if isinstance(ids, RuleIds) else default_source
+                raise UsageError(_unknown_id(code, self.rules), location=source)
+        return codes
+
+
+class RuleIds(tuple[str, ...]):
+    """Rule ids or prefixes together with where they were given (`--select`, a configuration
+    file's `ignore`), so that an unknown one is reported there."""
+
+    source: str
+
+    def __new__(cls, ids: Iterable[str], source: str) -> RuleIds:
+        made = super().__new__(cls, ids)
+        made.source = source
+        return made
+
+    def __getnewargs__(self) -> tuple[tuple[str, ...], str]:
+        return tuple(self), self.source
+
+
+def _unknown_id(code: str, rule_ids: Iterable[str]) -> str:
+    """`unknown rule id or prefix 'ADR01O' (did you mean ADR010?)`."""
+    known = sorted({*rule_ids, *(re.sub(r"[0-9]+$", "", i) for i in rule_ids)})
+    close = difflib.get_close_matches(code, known, n=1)
+    hint = f" (did you mean {close[0]}?)" if close else ""
+    return f"unknown rule id or prefix '{code}'{hint}; `poicheck rules list` shows them all"
 
 
 def wildcard_matcher(path: str, properties: Mapping[str, Property]) -> re.Pattern[str]:
