@@ -6,10 +6,19 @@ import json
 import sys
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import Any
 
 import click
 
-from poicheck.cli import cli, guarded, operator_options, rules_option, split_ids
+from poicheck.cli import (
+    Inputs,
+    cli,
+    guarded,
+    input_options,
+    output_option,
+    quiet_option,
+    rules_option,
+)
 from poicheck.export.model import ACTIONS, DEFAULT_BATCH_SIZE, ExportOptions
 from poicheck.geo import NOTATIONS
 
@@ -19,31 +28,31 @@ class ExportCommand:
     """What `poicheck export` was asked to do: the inputs, where to write, and the export
     options (poicheck.export.ExportOptions, shared with library callers)."""
 
-    paths: tuple[Path, ...]
+    inputs: Inputs
     out_dir: Path
     options: ExportOptions
-    rules: tuple[Path, ...] = ()
-    config: Path | None = None
 
 
 def run(command: ExportCommand) -> int:
     """Export, write, print the summary and notes; return the exit code."""
-    from poicheck.config import discover
     from poicheck.export import build_export, summary, write_export
 
-    # The configuration near the data fills in what the command line does not say.
-    config = discover(list(command.paths), command.config)
-    given = command.options
+    inputs, _ = command.inputs.configured()
     options = replace(
-        given,
-        operator_id=given.operator_id or config.operator_id,
-        operator_name=given.operator_name or config.operator_name,
-        sub_operator_ids=given.sub_operator_ids or config.sub_operator_ids,
-        ignore=given.ignore or config.ignore,
+        command.options,
+        operator_id=inputs.operator_id,
+        operator_name=inputs.operator_name,
+        sub_operator_ids=inputs.sub_operator_ids,
+        select=inputs.select,
+        ignore=inputs.ignore,
+        sheet=inputs.sheet,
+        encoding=inputs.encoding,
+        mapping=inputs.mapping,
     )
-    export = build_export(list(command.paths), options, rules=[*config.rules, *command.rules])
+    export = build_export(list(inputs.paths), options, rules=list(inputs.rules))
     write_export(export, command.out_dir)
-    click.echo(summary(export, command.out_dir), nl=False)
+    if not inputs.quiet:
+        click.echo(summary(export, command.out_dir), nl=False)
     for note in export.notes:
         click.echo(f"poicheck: note: {note}", err=True)
     return export.exit_code()
@@ -51,15 +60,12 @@ def run(command: ExportCommand) -> int:
 
 @cli.command("export")
 @click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
-@click.option(
-    "--out",
-    "out_dir",
-    required=True,
-    type=click.Path(path_type=Path),
-    help="Directory for the payload files, manifest.json and snapshot.json (new, empty, or an "
+@output_option(
+    "Directory for the payload files, manifest.json and snapshot.json (new, empty, or an "
     "earlier export, which is replaced).",
+    dest="out_dir",
+    required=True,
 )
-@operator_options
 @click.option(
     "--action",
     type=click.Choice(ACTIONS),
@@ -90,34 +96,18 @@ def run(command: ExportCommand) -> int:
     is_flag=True,
     help="Also send records with error findings (those that fit the schema).",
 )
-@rules_option
-@click.option("--ignore", help="Skip these rule ids or prefixes, comma-separated.")
-@click.option("--sheet", help="Worksheet to read from .xlsx files (default: first visible).")
-@click.option("--encoding", help="Encoding of .csv files (default: detected).")
-@click.option(
-    "--config",
-    "config_path",
-    type=click.Path(path_type=Path),
-    help="Configuration file (default: .poicheck.yaml or pyproject.toml [tool.poicheck] "
-    "found above the first input).",
-)
+@input_options
+@quiet_option
 @guarded
 def export(
     paths: tuple[Path, ...],
     out_dir: Path,
-    operator_id: str | None,
-    operator_name: str | None,
-    sub_operator_ids: tuple[str, ...],
     action: str | None,
     batch_size: int | None,
     geo_format: str,
     previous: tuple[Path, ...],
     include_invalid: bool,
-    extra_rules: tuple[Path, ...],
-    ignore: str | None,
-    sheet: str | None,
-    encoding: str | None,
-    config_path: Path | None,
+    **inputs: Any,
 ) -> None:
     """Write push-ready eRoamingPushEvseData requests for the valid records of PATH...
 
@@ -126,20 +116,13 @@ def export(
     status 018): nothing written.
     """
     options = ExportOptions(
-        operator_id=operator_id,
-        operator_name=operator_name,
-        sub_operator_ids=sub_operator_ids,
         action=action,
         batch_size=batch_size,
         geo_format=geo_format,
         previous=previous,
         include_invalid=include_invalid,
-        ignore=split_ids(ignore),
-        sheet=sheet,
-        encoding=encoding,
     )
-    command = ExportCommand(paths, out_dir, options, rules=extra_rules, config=config_path)
-    sys.exit(run(command))
+    sys.exit(run(ExportCommand(Inputs.of(paths, inputs), out_dir, options)))
 
 
 @cli.command("schema")
@@ -148,7 +131,7 @@ def export(
     is_flag=True,
     help="Only the EvseDataRecord schema (default: the whole eRoamingPushEvseData request).",
 )
-@click.option("--output", "-o", type=click.Path(path_type=Path), help="Write it to FILE.")
+@output_option("Write it to FILE.", dir_okay=False)
 @rules_option
 @guarded
 def schema(record: bool, output: Path | None, extra_rules: tuple[Path, ...]) -> None:

@@ -5,10 +5,13 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from poicheck.errors import RuleFileError
 from poicheck.ruleset.model import RuleSet
+
+if TYPE_CHECKING:
+    from poicheck.mapping import ColumnMapping
 
 # ActionType values whose meaning the export depends on (02 eRoamingPushEvseData Message).
 # They are checked against the rule set's ActionType enumeration (`check_actions`).
@@ -60,6 +63,9 @@ class ExportOptions:
         ignore: rule ids or prefixes not to run.
         sheet: worksheet of workbook inputs.
         encoding: encoding of CSV inputs.
+        mapping: a column mapping (file or loaded) for spreadsheets in a foreign layout.
+        select: rule ids or prefixes to run (all when empty); the others do not leave
+            records out.
     """
 
     operator_id: str | None = None
@@ -73,6 +79,8 @@ class ExportOptions:
     ignore: tuple[str, ...] = ()
     sheet: str | None = None
     encoding: str | None = None
+    mapping: str | Path | ColumnMapping | None = None
+    select: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -31,6 +31,7 @@ from poicheck.export.model import (
     hubject_assigned,
 )
 from poicheck.identity import belongs_to, normalise_id, normalise_operator_id, operator_part
+from poicheck.mapping import as_mapping
 from poicheck.oicp import Builder
 from poicheck.ruleset.model import RuleSet
 from poicheck.schema import SchemaValidator
@@ -70,8 +71,9 @@ def collect(
     record_validator: SchemaValidator,
 ) -> Collected:
     """Read, validate and build every input record; decide which go out."""
+    mapping = as_mapping(options.mapping, ruleset)
     tables = [
-        read_input(source, ruleset, sheet=options.sheet, encoding=options.encoding)
+        read_input(source, ruleset, sheet=options.sheet, encoding=options.encoding, mapping=mapping)
         for source in sources
     ]
     operator_id, operator_name, notes = resolve_operator(tables, options)
@@ -87,6 +89,7 @@ def collect(
         report = validate(
             table,
             ruleset=ruleset,
+            select=options.select,
             ignore=options.ignore,
             sub_operator_ids=options.sub_operator_ids,
         )
