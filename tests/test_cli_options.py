@@ -287,4 +287,4 @@ def test_click_usage_errors_through_a_real_subprocess() -> None:
     bare = _run()  # click shows the help, as it did
     assert bare.returncode == 2
     assert "Commands:" in bare.stdout + bare.stderr
-    assert "error" not in bare.stdout + bare.stderr
+    assert "poicheck: error" not in bare.stdout + bare.stderr
