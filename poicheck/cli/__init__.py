@@ -1,7 +1,8 @@
 """The command line: parse options, call the library, pick a renderer, return the exit code.
 
-Exit codes: 0 nothing at or above --fail-on; 1 findings at or above it; 2 usage error or
-unusable input; 3 internal error (a bug: please report it).
+Exit codes: 0 nothing at or above --fail-on; 1 findings at or above it; 2 usage error (click's
+own included) or unusable input; 3 internal error (a bug: please report it). Every error is
+one `poicheck: error: ...` line on stderr.
 """
 
 from __future__ import annotations
@@ -32,8 +33,14 @@ def split_ids(value: str | None) -> tuple[str, ...]:
     return tuple(part.strip() for part in (value or "").split(",") if part.strip())
 
 
+def say_error(message: str, file: IO[Any] | None = None) -> None:
+    """An error in poicheck's one style: each line on stderr starts `poicheck: error: `."""
+    for line in message.splitlines() or [""]:
+        click.echo(f"poicheck: error: {line}", file=file, err=file is None)
+
+
 def _fail(message: str, code: int) -> None:
-    click.echo(f"poicheck: error: {message}", err=True)
+    say_error(message)
     sys.exit(code)
 
 
@@ -291,9 +298,7 @@ class _ClickError(click.ClickException):
 
     def show(self, file: IO[Any] | None = None) -> None:
         hint = f" Try '{self.ctx.command_path} --help' for help." if self.ctx else ""
-        lines = f"{self.format_message()}{hint}".splitlines()
-        for line in lines:
-            click.echo(f"poicheck: error: {line}", file=file, err=file is None)
+        say_error(f"{self.format_message()}{hint}", file)
 
 
 # click shows the help for a command given without arguments by raising this usage error.
@@ -306,9 +311,7 @@ _SHOWS_HELP = tuple(
 def _styled() -> Iterator[None]:
     try:
         yield
-    except _SHOWS_HELP:
-        raise
-    except _ClickError:
+    except (*_SHOWS_HELP, _ClickError):
         raise
     except click.ClickException as exc:
         raise _ClickError(exc) from exc

@@ -13,7 +13,7 @@ from typing import Any
 
 import click
 
-from poicheck.cli import Inputs, cli, guarded, input_options, quiet_option
+from poicheck.cli import Inputs, cli, guarded, input_options, quiet_option, say_error
 from poicheck.cli.validate import ValidateOptions, fail_on_option, load_report
 from poicheck.errors import UsageError
 from poicheck.report_html import LIMIT
@@ -69,7 +69,7 @@ def run(options: ReportOptions) -> int:
         write_text_atomic(options.markdown, text)
         written.append(options.markdown)
     for result in report.unreadable:
-        click.echo(f"poicheck: error: {result.file}: {result.error}", err=True)
+        say_error(f"{result.file}: {result.error}")
     if not options.validation.inputs.quiet:
         click.echo(summary_line(report))
         score = score_line(report)

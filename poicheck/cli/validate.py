@@ -20,6 +20,7 @@ from poicheck.cli import (
     input_options,
     output_option,
     quiet_option,
+    say_error,
 )
 from poicheck.limits import CHUNK_ROWS, MAX_CSV_BYTES, MiB
 from poicheck.render import renderer_names
@@ -78,7 +79,7 @@ def run(options: ValidateOptions, *, color: bool) -> int:
     else:
         click.echo(text, nl=False, color=color)
     for result in report.unreadable:
-        click.echo(f"poicheck: error: {result.file}: {result.error}", err=True)
+        say_error(f"{result.file}: {result.error}")
     return report.exit_code(fail_on)
 
 
