@@ -81,6 +81,16 @@ def rules_option(func: F) -> F:
     )(func)
 
 
+sheet_option = click.option(
+    "--sheet", metavar="NAME", help="Worksheet to read from .xlsx files (default: first visible)."
+)
+encoding_option = click.option(
+    "--encoding",
+    metavar="ENC",
+    help="Encoding of .csv files, e.g. cp1252 or utf-16 (default: detected).",
+)
+
+
 def _rule_ids(ctx: click.Context, param: click.Parameter, value: str | None) -> tuple[str, ...]:
     """`--select ADR,GEO002` -> RuleIds that remember the option, for a located error."""
     from poicheck.ruleset.model import RuleIds
@@ -104,46 +114,48 @@ def input_options(func: F) -> F:
             click.option(
                 "--mapping",
                 type=path,
+                metavar="FILE",
                 help="Column mapping (YAML) for a foreign spreadsheet layout; `poicheck map` "
                 "proposes one.",
             ),
             click.option(
                 "--select",
+                metavar="IDS",
                 callback=_rule_ids,
                 help="Only these rule ids or prefixes, comma-separated (e.g. ADR,GEO002).",
             ),
             click.option(
                 "--ignore",
+                metavar="IDS",
                 callback=_rule_ids,
                 help="Skip these rule ids or prefixes, comma-separated.",
             ),
             rules_option,
-            click.option(
-                "--sheet", help="Worksheet to read from .xlsx files (default: first visible)."
-            ),
-            click.option(
-                "--encoding",
-                help="Encoding of .csv files, e.g. cp1252 or utf-16 (default: detected).",
-            ),
+            sheet_option,
+            encoding_option,
             click.option(
                 "--config",
                 "config_path",
                 type=path,
+                metavar="FILE",
                 help="Configuration file (default: .poicheck.yaml or pyproject.toml "
                 "[tool.poicheck] found above the first input).",
             ),
             click.option(
                 "--operator-id",
+                metavar="ID",
                 help="OperatorID of the push (else the input's JSON envelope or the "
                 "configuration).",
             ),
             click.option(
                 "--operator-name",
+                metavar="NAME",
                 help="OperatorName of the push (else the JSON envelope or the configuration).",
             ),
             click.option(
                 "--sub-operator-id",
                 "sub_operator_ids",
+                metavar="ID",
                 multiple=True,
                 help="A sub-operator configured at Hubject whose EvseIDs the operator may push "
                 "(repeatable).",

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import click
 
-from poicheck.cli import cli, guarded, output_option, rules_option
+from poicheck.cli import cli, encoding_option, guarded, output_option, rules_option, sheet_option
 
 
 @dataclass(frozen=True)
@@ -66,8 +66,8 @@ def run(options: MapOptions) -> int:
 @click.argument("path", type=click.Path(path_type=Path))
 @output_option("Write the mapping to FILE (YAML).", dir_okay=False)
 @click.option("--force", is_flag=True, help="Replace FILE if it exists.")
-@click.option("--sheet", help="Worksheet to read from .xlsx files (default: first visible).")
-@click.option("--encoding", help="Encoding of .csv files (default: detected).")
+@sheet_option
+@encoding_option
 @rules_option
 @guarded
 def map_command(
