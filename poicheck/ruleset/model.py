@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import difflib
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -180,8 +180,9 @@ class RuleSet:
     def select(self, select: Iterable[str] = (), ignore: Iterable[str] = ()) -> RuleSet:
         """Keep the rules whose id starts with a selected prefix and none of the ignored ones.
 
-        Raises UsageError for an id or prefix no rule has (a typo would silently run no rule,
-        or none less); RuleIds name where they were given, plain lists are "select"/"ignore".
+        Raises UsageError for an id or prefix no rule has (a typo would otherwise run no rule,
+        or skip none, without a word); RuleIds say where they were given, plain lists are
+        reported as "select" / "ignore".
         """
         chosen = self.known_ids(select, "select")
         dropped = self.known_ids(ignore, "ignore")
@@ -219,8 +220,9 @@ class RuleIds(tuple[str, ...]):
         return tuple(self), self.source
 
 
-def _unknown_id(code: str, rule_ids: Iterable[str]) -> str:
-    """`unknown rule id or prefix 'ADR01O' (did you mean ADR010?)`."""
+def _unknown_id(code: str, rule_ids: Collection[str]) -> str:
+    """`unknown rule id or prefix 'GEO0002' (did you mean GEO002?)`: the closest id or
+    prefix (ADR, GEO...)."""
     known = sorted({*rule_ids, *(re.sub(r"[0-9]+$", "", i) for i in rule_ids)})
     close = difflib.get_close_matches(code, known, n=1)
     hint = f" (did you mean {close[0]}?)" if close else ""
