@@ -22,6 +22,7 @@ from poicheck.cli import report as _report  # noqa: F401
 from poicheck.cli import rules as _rules  # noqa: F401
 from poicheck.cli import validate as _validate  # noqa: F401
 from poicheck.cli import workbooks as _workbooks  # noqa: F401
+from poicheck.errors import UsageError
 from poicheck.export import ExportOptions, build_export
 from tests.test_mapping import german_workbook
 
@@ -185,6 +186,8 @@ def test_export_leaves_out_only_for_the_selected_rules() -> None:
     assert rules
     assert all(rule.startswith("ADR") for rule in rules)
     assert len(addresses.left_out) < len(everything.left_out)
+    with pytest.raises(UsageError, match=r"^ignore: unknown rule id or prefix 'ADR0001'"):
+        build_export(source, ExportOptions(**hub, ignore=("ADR0001",)))
 
 
 # --- 7. the configuration used, on stderr -----------------------------------------------------
