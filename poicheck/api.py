@@ -16,7 +16,7 @@ from poicheck.checker import Checker
 from poicheck.checks._frame import numbers
 from poicheck.engine import ENGINES, empty_findings
 from poicheck.errors import InputError, UsageError
-from poicheck.mapping import ColumnMapping, load_mapping
+from poicheck.mapping import ColumnMapping, as_mapping
 from poicheck.progress import ProgressCallback, ProgressEvent
 from poicheck.readers import read_table, read_tables
 from poicheck.readers.tabular import build_table
@@ -85,8 +85,7 @@ def validate(
     if severities:
         base = base.with_severities(severities, "severity")
     active = base.select(select, ignore)
-    if isinstance(mapping, (str, Path)):
-        mapping = load_mapping(mapping, base)
+    mapping = as_mapping(mapping, base)
     single = (str, Path, pd.DataFrame, CanonicalTable)
     sources = [source] if isinstance(source, single) else list(source)
     results: list[FileResult] = []

@@ -15,6 +15,7 @@ from typing import Any
 
 from poicheck._yaml import load_yaml
 from poicheck.errors import UsageError
+from poicheck.ruleset.model import RuleIds
 
 CONFIG_NAMES = (".poicheck.yaml", ".poicheck.yml")
 
@@ -86,8 +87,8 @@ def load_config(path: Path) -> Config:
         operator_id=data.get("operator_id"),
         operator_name=data.get("operator_name"),
         sub_operator_ids=tuple(data.get("sub_operator_ids", ())),
-        select=tuple(data.get("select", ())),
-        ignore=tuple(data.get("ignore", ())),
+        select=RuleIds(data.get("select", ()), f"{path}: select"),
+        ignore=RuleIds(data.get("ignore", ()), f"{path}: ignore"),
         rules=tuple(str((base / p).resolve()) for p in data.get("rules", ())),
         fail_on=data.get("fail_on"),
         mapping=str((base / data["mapping"]).resolve()) if data.get("mapping") else None,

@@ -46,7 +46,7 @@ def check_golden(name: str, text: str) -> None:
 def test_valid_sample_exits_0(runner: CliRunner) -> None:
     result = runner.invoke(cli, ["validate", VALID, *OPERATOR], catch_exceptions=False)
     assert result.exit_code == 0
-    summary, score = result.output.strip().splitlines()
+    summary, score = result.stdout.strip().splitlines()
     assert summary == "0 errors, 0 warnings, 0 infos in 1 file (60 records)."
     assert score.startswith("Data score 99.6/100: completeness 99.3, correctness 100")
 
@@ -54,8 +54,8 @@ def test_valid_sample_exits_0(runner: CliRunner) -> None:
 def test_invalid_sample_text_output_matches_golden(runner: CliRunner) -> None:
     result = runner.invoke(cli, ["validate", INVALID, *OPERATOR], catch_exceptions=False)
     assert result.exit_code == 1
-    assert "\x1b[" not in result.output  # no colours when not on a terminal
-    check_golden("invalid-csv.txt", result.output)
+    assert "\x1b[" not in result.stdout  # no colours when not on a terminal
+    check_golden("invalid-csv.txt", result.stdout)
 
 
 def test_invalid_sample_json_output_matches_golden(runner: CliRunner) -> None:
@@ -63,7 +63,7 @@ def test_invalid_sample_json_output_matches_golden(runner: CliRunner) -> None:
         cli, ["validate", INVALID, *OPERATOR, "--format", "json"], catch_exceptions=False
     )
     assert result.exit_code == 1
-    document = json.loads(result.output)
+    document = json.loads(result.stdout)
     document["tool"]["version"] = "X"
     document["tool"]["ruleset_version"] = "X"
     check_golden("invalid-csv.json", json.dumps(document, indent=2, ensure_ascii=False) + "\n")
@@ -79,7 +79,7 @@ def test_wire_json_output_matches_golden(runner: CliRunner) -> None:
         cli, ["validate", "samples/invalid/evse-invalid-wire.json"], catch_exceptions=False
     )
     assert result.exit_code == 1
-    check_golden("invalid-wire-json.txt", result.output)
+    check_golden("invalid-wire-json.txt", result.stdout)
 
 
 @pytest.mark.parametrize(
@@ -104,7 +104,7 @@ def test_select_limits_the_rules_that_run(runner: CliRunner) -> None:
     result = runner.invoke(
         cli, ["validate", INVALID, "--select", "ADR", "--format", "json"], catch_exceptions=False
     )
-    rules = {f["rule"] for f in json.loads(result.output)["findings"]}
+    rules = {f["rule"] for f in json.loads(result.stdout)["findings"]}
     planted = json.loads((ROOT / "samples/invalid/planted.json").read_text(encoding="utf-8"))
     expected = {f["rule"] for p in planted for f in p["findings"] if f["rule"].startswith("ADR")}
     assert rules == expected

@@ -91,7 +91,7 @@ def test_cli_max_findings(samples: Path, monkeypatch: pytest.MonkeyPatch) -> Non
         ["validate", "invalid/evse-invalid.csv", "--format", "json", "--max-findings", "2"],
     )
     assert result.exit_code == 1, result.output
-    listed = json.loads(result.output)
+    listed = json.loads(result.stdout)
     assert len(listed["findings"]) == 2
     assert listed["summary"]["total"]["findings_omitted"] > 0
     refused = CliRunner().invoke(cli, ["validate", "x.csv", "--max-findings", "-1"])

@@ -236,8 +236,8 @@ def test_markdown_summary_matches_golden(invalid: Report) -> None:
     check_golden("invalid-csv.md", normalised(text))
     assert text.startswith("## ❌ poicheck: 33 errors, 55 warnings, 0 infos")
     assert "**Data score 89/100**" in text
-    assert "### Findings (the first 50 of 87)" in text
-    assert "*Truncated: 37 more findings not shown (37 warnings)." in text
+    assert "### Findings (the first 50 of 88)" in text
+    assert "*Truncated: 38 more findings not shown (38 warnings)." in text
 
 
 def test_markdown_stays_within_a_pull_request_comment(invalid: Report) -> None:

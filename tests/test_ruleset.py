@@ -19,7 +19,7 @@ from poicheck._yaml import load_yaml
 from poicheck.checks import get_kind
 from poicheck.errors import RuleFileError, UsageError
 from poicheck.ruleset.loader import default_rules_dir, load_ruleset
-from poicheck.ruleset.model import Property, RuleSet, wildcard_matcher
+from poicheck.ruleset.model import Property, RuleIds, RuleSet, wildcard_matcher
 from tests.records import VALID_CELLS, frame_of
 
 RULE_ID = re.compile(r"^[A-Z]{3}[0-9]{3}$")
@@ -375,9 +375,30 @@ def test_select_and_ignore_together(ruleset: RuleSet) -> None:
 def test_select_nothing_or_an_unknown_prefix(ruleset: RuleSet) -> None:
     assert set(ruleset.select().rules) == set(ruleset.rules)
     assert set(ruleset.select(["", "  "]).rules) == set(ruleset.rules)
-    assert ruleset.select(["ZZZ"]).rules == {}
     # Selecting makes a new rule set; the original keeps all its rules.
     assert len(ruleset.rules) > len(ruleset.select(["EVS"]).rules)
+
+
+def test_an_unknown_id_or_prefix_is_a_usage_error_with_a_suggestion(ruleset: RuleSet) -> None:
+    # A typo would run no rule at all (or ignore none) and turn a CI gate off silently.
+    with pytest.raises(UsageError, match=r"^select: unknown rule id or prefix 'ZZZ'; ") as caught:
+        ruleset.select(["ZZZ"])
+    assert caught.value.location == "select"
+    with pytest.raises(UsageError, match=r"'GEO0002' \(did you mean GEO002\?\)"):
+        ruleset.select(ignore=["ADR", "geo0002"])
+    where = RuleIds(["EVS03"], "/data/.poicheck.yaml: ignore")
+    with pytest.raises(UsageError, match=r"^/data/.poicheck.yaml: ignore: .*did you mean EVS003"):
+        ruleset.select(ignore=where)
+    with pytest.raises(UsageError, match=r"^select: unknown rule id or prefix 'XYZ'"):
+        validate(frame_of(VALID_CELLS), ruleset=ruleset, select=["XYZ"])
+
+
+def test_rule_ids_of_extra_rule_files_are_known(ruleset: RuleSet, tmp_path: Path) -> None:
+    local = tmp_path / "local.yaml"
+    local.write_text(rule_text(rule_id="LOC001"), encoding="utf-8")
+    with pytest.raises(UsageError, match="'LOC'"):
+        ruleset.select(["LOC"])
+    assert set(load_ruleset([local]).select(["loc"]).rules) == {"LOC001"}
 
 
 def test_validate_select_and_ignore(ruleset: RuleSet) -> None:

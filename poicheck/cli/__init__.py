@@ -1,22 +1,29 @@
 """The command line: parse options, call the library, pick a renderer, return the exit code.
 
-Exit codes: 0 nothing at or above --fail-on; 1 findings at or above it; 2 usage error or
-unusable input; 3 internal error (a bug: please report it).
+Exit codes: 0 nothing at or above --fail-on; 1 findings at or above it; 2 usage error (click's
+own included) or unusable input; 3 internal error (a bug: please report it). Every error is
+one `poicheck: error: ...` line on stderr.
 """
 
 from __future__ import annotations
 
+import copy
 import os
 import sys
 import traceback
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import IO, TYPE_CHECKING, Any, TypeVar
 
 import click
 
 from poicheck import __version__
-from poicheck.errors import EXIT_INTERNAL, PoicheckError
+from poicheck.errors import EXIT_INTERNAL, EXIT_USAGE, PoicheckError
+
+if TYPE_CHECKING:
+    from poicheck.config import Config
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -26,8 +33,14 @@ def split_ids(value: str | None) -> tuple[str, ...]:
     return tuple(part.strip() for part in (value or "").split(",") if part.strip())
 
 
+def say_error(message: str, file: IO[Any] | None = None) -> None:
+    """An error in poicheck's one style: each line on stderr starts `poicheck: error: `."""
+    for line in message.splitlines() or [""]:
+        click.echo(f"poicheck: error: {line}", file=file, err=file is None)
+
+
 def _fail(message: str, code: int) -> None:
-    click.echo(f"poicheck: error: {message}", err=True)
+    say_error(message)
     sys.exit(code)
 
 
@@ -68,28 +81,210 @@ def rules_option(func: F) -> F:
     )(func)
 
 
-def operator_options(func: F) -> F:
-    """`--operator-id`, `--operator-name` and `--sub-operator-id` (repeatable): who pushes."""
-    options = [
-        click.option(
-            "--operator-id",
-            help="OperatorID of the push (else the input's JSON envelope or the configuration).",
-        ),
-        click.option(
-            "--operator-name",
-            help="OperatorName of the push (else the JSON envelope or the configuration).",
-        ),
-        click.option(
-            "--sub-operator-id",
-            "sub_operator_ids",
-            multiple=True,
-            help="A sub-operator configured at Hubject whose EvseIDs the operator may push "
-            "(repeatable).",
-        ),
-    ]
+sheet_option = click.option(
+    "--sheet", metavar="NAME", help="Worksheet to read from .xlsx files (default: first visible)."
+)
+encoding_option = click.option(
+    "--encoding",
+    metavar="ENC",
+    help="Encoding of .csv files, e.g. cp1252 or utf-16 (default: detected).",
+)
+
+
+def _rule_ids(ctx: click.Context, param: click.Parameter, value: str | None) -> tuple[str, ...]:
+    """`--select ADR,GEO002` -> RuleIds that remember the option, for a located error."""
+    from poicheck.ruleset.model import RuleIds
+
+    return RuleIds(split_ids(value), f"--{param.name}")
+
+
+def _stack(func: F, options: Sequence[Callable[[F], F]]) -> F:
     for option in reversed(options):
         func = option(func)
     return func
+
+
+def input_options(func: F) -> F:
+    """The options of every command that reads EVSE data: how to read it, which rules check
+    it, who pushes it, and the configuration (README "Input options")."""
+    path = click.Path(path_type=Path)
+    return _stack(
+        func,
+        [
+            click.option(
+                "--mapping",
+                type=path,
+                metavar="FILE",
+                help="Column mapping (YAML) for a foreign spreadsheet layout; `poicheck map` "
+                "proposes one.",
+            ),
+            click.option(
+                "--select",
+                metavar="IDS",
+                callback=_rule_ids,
+                help="Only these rule ids or prefixes, comma-separated (e.g. ADR,GEO002).",
+            ),
+            click.option(
+                "--ignore",
+                metavar="IDS",
+                callback=_rule_ids,
+                help="Skip these rule ids or prefixes, comma-separated.",
+            ),
+            rules_option,
+            sheet_option,
+            encoding_option,
+            click.option(
+                "--config",
+                "config_path",
+                type=path,
+                metavar="FILE",
+                help="Configuration file (default: .poicheck.yaml or pyproject.toml "
+                "[tool.poicheck] found above the first input).",
+            ),
+            click.option(
+                "--operator-id",
+                metavar="ID",
+                help="OperatorID of the push (else the input's JSON envelope or the "
+                "configuration).",
+            ),
+            click.option(
+                "--operator-name",
+                metavar="NAME",
+                help="OperatorName of the push (else the JSON envelope or the configuration).",
+            ),
+            click.option(
+                "--sub-operator-id",
+                "sub_operator_ids",
+                metavar="ID",
+                multiple=True,
+                help="A sub-operator configured at Hubject whose EvseIDs the operator may push "
+                "(repeatable).",
+            ),
+        ],
+    )
+
+
+def quiet_option(func: F) -> F:
+    """`--quiet/-q`: no progress bar, configuration line or summary; errors still show."""
+    return click.option(
+        "--quiet",
+        "-q",
+        is_flag=True,
+        help="No progress bar, no 'using configuration' line and no summary; notes and errors "
+        "still show.",
+    )(func)
+
+
+@dataclass(frozen=True)
+class Inputs:
+    """The values of input_options (and --quiet): the data and how to read and check it."""
+
+    paths: tuple[Path, ...]
+    rules: tuple[Path, ...] = ()
+    select: tuple[str, ...] = ()
+    ignore: tuple[str, ...] = ()
+    sheet: str | None = None
+    encoding: str | None = None
+    mapping: Path | None = None
+    operator_id: str | None = None
+    operator_name: str | None = None
+    sub_operator_ids: tuple[str, ...] = ()
+    config: Path | None = None
+    quiet: bool = False
+    # Only from the configuration (`severity:`): rule id or prefix -> severity.
+    severities: Mapping[str, str] = field(default_factory=dict)
+
+    @classmethod
+    def of(cls, paths: Sequence[Path], values: Mapping[str, Any]) -> Inputs:
+        """From a command's option values (by their parameter names)."""
+        return cls(
+            paths=tuple(paths),
+            rules=tuple(values.get("extra_rules", ())),
+            select=values.get("select", ()),
+            ignore=values.get("ignore", ()),
+            sheet=values.get("sheet"),
+            encoding=values.get("encoding"),
+            mapping=values.get("mapping"),
+            operator_id=values.get("operator_id"),
+            operator_name=values.get("operator_name"),
+            sub_operator_ids=tuple(values.get("sub_operator_ids", ())),
+            config=values.get("config_path"),
+            quiet=bool(values.get("quiet")),
+        )
+
+    def configured(self) -> tuple[Inputs, Config]:
+        """Completed by the configuration found near the data (the command line wins), and
+        that configuration; its file is named on stderr unless --quiet."""
+        from poicheck.config import discover
+
+        config = discover(list(self.paths), self.config)
+        if config.path and not self.quiet:
+            click.echo(f"poicheck: using configuration {Path(config.path).resolve()}", err=True)
+        done = replace(
+            self,
+            rules=(*(Path(p) for p in config.rules), *self.rules),
+            select=self.select or config.select,
+            ignore=self.ignore or config.ignore,
+            mapping=self.mapping or (Path(config.mapping) if config.mapping else None),
+            operator_id=self.operator_id or config.operator_id,
+            operator_name=self.operator_name or config.operator_name,
+            sub_operator_ids=self.sub_operator_ids or config.sub_operator_ids,
+            severities=self.severities or config.severity,
+        )
+        return done, config
+
+    def checks(self) -> dict[str, Any]:
+        """The keyword arguments of `poicheck.validate` these options stand for."""
+        return {
+            "rules": list(self.rules),
+            "select": self.select,
+            "ignore": self.ignore,
+            "sheet": self.sheet,
+            "encoding": self.encoding,
+            "mapping": self.mapping,
+            "operator_id": self.operator_id,
+            "operator_name": self.operator_name,
+            "sub_operator_ids": self.sub_operator_ids,
+            "severities": self.severities,
+        }
+
+
+class _AliasedOption(click.Option):
+    """An option with old spellings that still work but are shown neither in --help nor in
+    error messages."""
+
+    def __init__(self, *args: Any, hidden_aliases: Sequence[str] = (), **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.hidden_aliases = tuple(hidden_aliases)
+
+    def _shown(self) -> click.Option:
+        shown = copy.copy(self)
+        shown.opts = [name for name in self.opts if name not in self.hidden_aliases]
+        return shown
+
+    def get_help_record(self, ctx: click.Context) -> tuple[str, str] | None:
+        return click.Option.get_help_record(self._shown(), ctx)
+
+    def get_error_hint(self, ctx: click.Context | None) -> str:
+        return click.Option.get_error_hint(self._shown(), ctx)
+
+
+def output_option(
+    help: str, *, dest: str = "output", required: bool = False, dir_okay: bool = True
+) -> Callable[[F], F]:
+    """`-o/--output` (the one spelling of every command that writes a file or directory);
+    `--out`, its old spelling, still works but is not shown."""
+    return click.option(
+        "--output",
+        "-o",
+        "--out",
+        dest,
+        cls=_AliasedOption,
+        hidden_aliases=("--out",),
+        required=required,
+        type=click.Path(path_type=Path, dir_okay=dir_okay),
+        help=help,
+    )
 
 
 def format_option(*choices: str) -> Callable[[F], F]:
@@ -108,12 +303,55 @@ def format_option(*choices: str) -> Callable[[F], F]:
     return decorate
 
 
+class _ClickError(click.ClickException):
+    """One of click's own errors (a missing argument, a bad choice) in poicheck's style."""
+
+    exit_code = EXIT_USAGE
+
+    def __init__(self, original: click.ClickException) -> None:
+        super().__init__(original.format_message())
+        self.ctx: click.Context | None = getattr(original, "ctx", None)
+
+    def show(self, file: IO[Any] | None = None) -> None:
+        hint = f" Try '{self.ctx.command_path} --help' for help." if self.ctx else ""
+        say_error(f"{self.format_message()}{hint}", file)
+
+
+# click shows the help for a command given without arguments by raising this usage error.
+_SHOWS_HELP = tuple(
+    c for c in [getattr(click.exceptions, "NoArgsIsHelpError", None)] if c is not None
+)
+
+
+@contextmanager
+def _styled() -> Iterator[None]:
+    try:
+        yield
+    except (*_SHOWS_HELP, _ClickError):
+        raise
+    except click.ClickException as exc:
+        raise _ClickError(exc) from exc
+
+
+class PoicheckGroup(click.Group):
+    """A group whose own and whose commands' click errors read `poicheck: error: ...` and exit
+    2, like poicheck's other errors."""
+
+    def make_context(self, *args: Any, **kwargs: Any) -> click.Context:
+        with _styled():
+            return super().make_context(*args, **kwargs)
+
+    def invoke(self, ctx: click.Context) -> Any:
+        with _styled():
+            return super().invoke(ctx)
+
+
 def _debug(ctx: click.Context, param: click.Parameter, value: bool) -> None:
     if value:
         os.environ["POICHECK_DEBUG"] = "1"
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(cls=PoicheckGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="poicheck")
 @click.option(
     "--debug",

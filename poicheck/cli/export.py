@@ -6,10 +6,19 @@ import json
 import sys
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import Any
 
 import click
 
-from poicheck.cli import cli, guarded, operator_options, rules_option, split_ids
+from poicheck.cli import (
+    Inputs,
+    cli,
+    guarded,
+    input_options,
+    output_option,
+    quiet_option,
+    rules_option,
+)
 from poicheck.export.model import (
     ACTIONS,
     DEFAULT_BATCH_SIZE,
@@ -24,38 +33,39 @@ class ExportCommand:
     """What `poicheck export` was asked to do: the inputs, where to write, and the export
     options (poicheck.export.ExportOptions, shared with library callers)."""
 
-    paths: tuple[Path, ...]
+    inputs: Inputs
     out_dir: Path
     options: ExportOptions
-    rules: tuple[Path, ...] = ()
-    config: Path | None = None
     max_deletions_given: bool = False
 
 
 def run(command: ExportCommand) -> int:
     """Export, write, print the summary and notes; return the exit code."""
-    from poicheck.config import discover
     from poicheck.export import build_export, summary, write_export
 
-    # The configuration near the data fills in what the command line does not say.
-    config = discover(list(command.paths), command.config)
+    inputs, config = command.inputs.configured()
     given = command.options
     options = replace(
         given,
-        operator_id=given.operator_id or config.operator_id,
-        operator_name=given.operator_name or config.operator_name,
-        sub_operator_ids=given.sub_operator_ids or config.sub_operator_ids,
-        ignore=given.ignore or config.ignore,
-        severities=given.severities or config.severity,
+        severities=given.severities or inputs.severities,
         max_deletions=(
             given.max_deletions
             if command.max_deletions_given or config.max_deletions is None
             else config.max_deletions
         ),
+        operator_id=inputs.operator_id,
+        operator_name=inputs.operator_name,
+        sub_operator_ids=inputs.sub_operator_ids,
+        select=inputs.select,
+        ignore=inputs.ignore,
+        sheet=inputs.sheet,
+        encoding=inputs.encoding,
+        mapping=inputs.mapping,
     )
-    export = build_export(list(command.paths), options, rules=[*config.rules, *command.rules])
+    export = build_export(list(inputs.paths), options, rules=list(inputs.rules))
     write_export(export, command.out_dir)
-    click.echo(summary(export, command.out_dir), nl=False)
+    if not inputs.quiet:
+        click.echo(summary(export, command.out_dir), nl=False)
     for note in export.notes:
         click.echo(f"poicheck: note: {note}", err=True)
     return export.exit_code()
@@ -63,15 +73,12 @@ def run(command: ExportCommand) -> int:
 
 @cli.command("export")
 @click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
-@click.option(
-    "--out",
-    "out_dir",
-    required=True,
-    type=click.Path(path_type=Path),
-    help="Directory for the payload files, manifest.json and snapshot.json (new, empty, or an "
+@output_option(
+    "Directory for the payload files, manifest.json and snapshot.json (new, empty, or an "
     "earlier export, which is replaced).",
+    dest="out_dir",
+    required=True,
 )
-@operator_options
 @click.option(
     "--action",
     type=click.Choice(ACTIONS),
@@ -117,24 +124,12 @@ def run(command: ExportCommand) -> int:
     f"--allow-deletions; a delta deleting more is listed for review [default: "
     f"{DEFAULT_MAX_DELETIONS:g}, or max_deletions in the configuration].",
 )
-@rules_option
-@click.option("--ignore", help="Skip these rule ids or prefixes, comma-separated.")
-@click.option("--sheet", help="Worksheet to read from .xlsx files (default: first visible).")
-@click.option("--encoding", help="Encoding of .csv files (default: detected).")
-@click.option(
-    "--config",
-    "config_path",
-    type=click.Path(path_type=Path),
-    help="Configuration file (default: .poicheck.yaml or pyproject.toml [tool.poicheck] "
-    "found above the first input).",
-)
+@input_options
+@quiet_option
 @guarded
 def export(
     paths: tuple[Path, ...],
     out_dir: Path,
-    operator_id: str | None,
-    operator_name: str | None,
-    sub_operator_ids: tuple[str, ...],
     action: str | None,
     batch_size: int | None,
     geo_format: str,
@@ -142,11 +137,7 @@ def export(
     include_invalid: bool,
     allow_deletions: bool,
     max_deletions: float | None,
-    extra_rules: tuple[Path, ...],
-    ignore: str | None,
-    sheet: str | None,
-    encoding: str | None,
-    config_path: Path | None,
+    **inputs: Any,
 ) -> None:
     """Write push-ready eRoamingPushEvseData requests for the valid records of PATH...
 
@@ -157,9 +148,6 @@ def export(
     (Hubject status 018): nothing written.
     """
     options = ExportOptions(
-        operator_id=operator_id,
-        operator_name=operator_name,
-        sub_operator_ids=sub_operator_ids,
         action=action,
         batch_size=batch_size,
         geo_format=geo_format,
@@ -167,17 +155,9 @@ def export(
         include_invalid=include_invalid,
         allow_deletions=allow_deletions,
         max_deletions=DEFAULT_MAX_DELETIONS if max_deletions is None else max_deletions,
-        ignore=split_ids(ignore),
-        sheet=sheet,
-        encoding=encoding,
     )
     command = ExportCommand(
-        paths,
-        out_dir,
-        options,
-        rules=extra_rules,
-        config=config_path,
-        max_deletions_given=max_deletions is not None,
+        Inputs.of(paths, inputs), out_dir, options, max_deletions_given=max_deletions is not None
     )
     sys.exit(run(command))
 
@@ -188,7 +168,7 @@ def export(
     is_flag=True,
     help="Only the EvseDataRecord schema (default: the whole eRoamingPushEvseData request).",
 )
-@click.option("--output", "-o", type=click.Path(path_type=Path), help="Write it to FILE.")
+@output_option("Write it to FILE.", dir_okay=False)
 @rules_option
 @guarded
 def schema(record: bool, output: Path | None, extra_rules: tuple[Path, ...]) -> None:

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import click
 
-from poicheck.cli import cli, guarded, rules_option
+from poicheck.cli import cli, encoding_option, guarded, output_option, rules_option, sheet_option
 
 
 @dataclass(frozen=True)
@@ -16,7 +16,7 @@ class MapOptions:
     """Everything `poicheck map` was asked to do, as plain typed values."""
 
     path: Path
-    out: Path | None = None
+    output: Path | None = None
     force: bool = False
     sheet: str | None = None
     encoding: str | None = None
@@ -36,25 +36,25 @@ def run(options: MapOptions) -> int:
     proposal = propose_file(
         str(options.path), ruleset, sheet=options.sheet, encoding=options.encoding
     )
-    out = options.out or Path("MAPPING.yaml")
+    out = options.output or Path("MAPPING.yaml")
     command = f"poicheck validate {options.path} --mapping {out}"
     text = render(proposal, command=command)
     parse_mapping(load_yaml(text), ruleset, "<proposal>")  # a proposal always loads
-    if options.out is None:
+    if options.output is None:
         click.echo(text, nl=False)
         return 0
-    if options.out.exists() and not options.force:
+    if options.output.exists() and not options.force:
         raise UsageError(
             "exists already (a reviewed mapping?); give --force to replace it",
-            location=str(options.out),
+            location=str(options.output),
         )
-    write_text_atomic(options.out, text)
+    write_text_atomic(options.output, text)
     mapped = [e for e in proposal.entries if e.targets]
     check = sum(
         "check:" in e.note or any("check:" in why for _, why in e.values.values()) for e in mapped
     )
     click.echo(
-        f"{options.out}: {len(mapped)} column(s) mapped ({check} to check), "
+        f"{options.output}: {len(mapped)} column(s) mapped ({check} to check), "
         f"{len(proposal.entries) - len(mapped)} ignored, {len(proposal.canonical)} canonical "
         "already. Review it, then run:\n  " + command,
         err=True,
@@ -64,17 +64,15 @@ def run(options: MapOptions) -> int:
 
 @cli.command(name="map")
 @click.argument("path", type=click.Path(path_type=Path))
-@click.option(
-    "--out", "-o", type=click.Path(path_type=Path), help="Write the mapping to FILE (YAML)."
-)
+@output_option("Write the mapping to FILE (YAML).", dir_okay=False)
 @click.option("--force", is_flag=True, help="Replace FILE if it exists.")
-@click.option("--sheet", help="Worksheet to read from .xlsx files (default: first visible).")
-@click.option("--encoding", help="Encoding of .csv files (default: detected).")
+@sheet_option
+@encoding_option
 @rules_option
 @guarded
 def map_command(
     path: Path,
-    out: Path | None,
+    output: Path | None,
     force: bool,
     sheet: str | None,
     encoding: str | None,
@@ -82,5 +80,5 @@ def map_command(
 ) -> None:
     """Propose a column mapping for a spreadsheet in another layout (review it, then use it
     with `poicheck validate --mapping`)."""
-    options = MapOptions(path, out, force, sheet, encoding, extra_rules)
+    options = MapOptions(path, output, force, sheet, encoding, extra_rules)
     sys.exit(run(options))

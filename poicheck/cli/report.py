@@ -1,7 +1,7 @@
 """`poicheck report`: a self-contained HTML compliance report and a Markdown summary.
 
-It takes the same inputs and options as `poicheck validate` (the very same click options, so
-the two never drift apart), and the same exit codes.
+It takes the same inputs, input options and --fail-on as `poicheck validate` (the very same
+click options, so the two never drift apart), and exits like it.
 """
 
 from __future__ import annotations
@@ -13,34 +13,17 @@ from typing import Any
 
 import click
 
-from poicheck.cli import cli, guarded
-from poicheck.cli.validate import ValidateOptions, load_report, options_from
-from poicheck.cli.validate import validate as validate_command
+from poicheck.cli import Inputs, cli, guarded, input_options, quiet_option, say_error
+from poicheck.cli.validate import ValidateOptions, fail_on_option, load_report
 from poicheck.errors import UsageError
 from poicheck.report_html import LIMIT
-
-# The options of `validate` that `report` takes as well (by parameter name).
-SHARED = (
-    "extra_rules",
-    "select",
-    "ignore",
-    "fail_on",
-    "sheet",
-    "encoding",
-    "mapping",
-    "operator_id",
-    "operator_name",
-    "sub_operator_ids",
-    "config_path",
-    "quiet",
-)
 
 
 @dataclass(frozen=True)
 class ReportOptions:
     """What `poicheck report` was asked to do."""
 
-    inputs: ValidateOptions
+    validation: ValidateOptions
     html: Path | None = None
     markdown: Path | None = None
     title: str | None = None
@@ -52,7 +35,7 @@ def _check_outputs(options: ReportOptions) -> list[Path]:
     outputs = [path for path in (options.html, options.markdown) if path is not None]
     if not outputs:
         raise UsageError("nothing to write: give --html FILE and/or --markdown FILE")
-    inputs = {path.resolve() for path in options.inputs.paths}
+    inputs = {path.resolve() for path in options.validation.inputs.paths}
     for path in outputs:
         if path.resolve() in inputs:
             raise UsageError("is an input; the report never overwrites it", location=str(path))
@@ -74,7 +57,7 @@ def run(options: ReportOptions) -> int:
     from poicheck.report_html import render_html
 
     _check_outputs(options)  # before a long run, not after it
-    report, fail_on = load_report(options.inputs)
+    report, fail_on = load_report(options.validation)
     written = []
     if options.html is not None:
         write_text_atomic(
@@ -86,8 +69,8 @@ def run(options: ReportOptions) -> int:
         write_text_atomic(options.markdown, text)
         written.append(options.markdown)
     for result in report.unreadable:
-        click.echo(f"poicheck: error: {result.file}: {result.error}", err=True)
-    if not options.inputs.quiet:
+        say_error(f"{result.file}: {result.error}")
+    if not options.validation.inputs.quiet:
         click.echo(summary_line(report))
         score = score_line(report)
         if score:
@@ -97,7 +80,8 @@ def run(options: ReportOptions) -> int:
     return report.exit_code(fail_on)
 
 
-@click.command("report")
+@cli.command("report")
+@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
 @click.option(
     "--html",
     metavar="FILE",
@@ -125,22 +109,28 @@ def run(options: ReportOptions) -> int:
     show_default=True,
     help="Findings listed in the Markdown summary, at most.",
 )
+@fail_on_option
+@input_options
+@quiet_option
 @guarded
 def report(
+    paths: tuple[Path, ...],
     html: Path | None,
     markdown: Path | None,
     title: str | None,
     limit: int,
     max_findings: int,
+    fail_on: str | None,
     **inputs: Any,
 ) -> None:
     """Write an HTML compliance report and/or a Markdown summary of EVSE data files.
 
-    Takes the inputs and options of `poicheck validate`, and exits like it: 1 when findings
-    at or above --fail-on remain (after writing the reports), 2 for unusable input.
+    Takes the inputs, input options and --fail-on of `poicheck validate`, and exits like it:
+    1 when findings at or above --fail-on remain (after writing the reports), 2 for unusable
+    input.
     """
     options = ReportOptions(
-        inputs=options_from(inputs),
+        validation=ValidateOptions(Inputs.of(paths, inputs), fail_on=fail_on),
         html=html,
         markdown=markdown,
         title=title,
@@ -148,8 +138,3 @@ def report(
         max_findings=max_findings,
     )
     sys.exit(run(options))
-
-
-_shared = {param.name: param for param in validate_command.params}
-report.params = [_shared["paths"], *report.params, *(_shared[name] for name in SHARED)]
-cli.add_command(report)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Mapping
 from dataclasses import dataclass
 from dataclasses import fields as dataclass_fields
 from pathlib import Path
@@ -12,7 +11,17 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from poicheck.cli import cli, format_option, guarded, operator_options, rules_option, split_ids
+from poicheck.cli import (
+    F,
+    Inputs,
+    cli,
+    format_option,
+    guarded,
+    input_options,
+    output_option,
+    quiet_option,
+    say_error,
+)
 from poicheck.limits import CHUNK_ROWS, MAX_CSV_BYTES, MiB
 from poicheck.render import renderer_names
 
@@ -24,21 +33,10 @@ if TYPE_CHECKING:
 class ValidateOptions:
     """Everything `poicheck validate` was asked to do, as plain typed values."""
 
-    paths: tuple[Path, ...]
+    inputs: Inputs
     output_format: str = "text"
     output: Path | None = None
-    rules: tuple[Path, ...] = ()
-    select: tuple[str, ...] = ()
-    ignore: tuple[str, ...] = ()
     fail_on: str | None = None
-    sheet: str | None = None
-    encoding: str | None = None
-    mapping: Path | None = None
-    operator_id: str | None = None
-    operator_name: str | None = None
-    sub_operator_ids: tuple[str, ...] = ()
-    config: Path | None = None
-    quiet: bool = False
     max_findings: int | None = None
     engine: str = "arrow"
     chunk_rows: int | None = None
@@ -50,28 +48,17 @@ def load_report(options: ValidateOptions) -> tuple[Report, str]:
     and the --fail-on level. A progress bar shows on a terminal for long runs."""
     from poicheck.api import validate
     from poicheck.cli.progress import progress_bar
-    from poicheck.config import discover
 
-    # The configuration near the data fills in what the command line does not say.
-    config = discover(list(options.paths), options.config)
+    inputs, config = options.inputs.configured()
     fail_on = options.fail_on or config.fail_on or "error"
-    with progress_bar(quiet=options.quiet) as bar:
+    with progress_bar(quiet=inputs.quiet) as bar:
         report = validate(
-            list(options.paths),
-            rules=[*config.rules, *options.rules],
-            select=options.select or config.select,
-            ignore=options.ignore or config.ignore,
-            sheet=options.sheet,
-            encoding=options.encoding,
-            mapping=options.mapping or config.mapping,
-            operator_id=options.operator_id or config.operator_id,
-            operator_name=options.operator_name or config.operator_name,
-            sub_operator_ids=options.sub_operator_ids or config.sub_operator_ids,
+            list(inputs.paths),
+            **inputs.checks(),
             progress=bar,
             engine=options.engine,
             chunk_rows=options.chunk_rows,
             workers=options.workers,
-            severities=config.severity,
         )
     return report, fail_on
 
@@ -92,7 +79,7 @@ def run(options: ValidateOptions, *, color: bool) -> int:
     else:
         click.echo(text, nl=False, color=color)
     for result in report.unreadable:
-        click.echo(f"poicheck: error: {result.file}: {result.error}", err=True)
+        say_error(f"{result.file}: {result.error}")
     return report.exit_code(fail_on)
 
 
@@ -100,38 +87,22 @@ def use_color() -> bool:
     return sys.stdout.isatty() and not os.environ.get("NO_COLOR")
 
 
+def fail_on_option(func: F) -> F:
+    """`--fail-on`: the lowest severity that makes the exit code 1."""
+    return click.option(
+        "--fail-on",
+        type=click.Choice(["error", "warning", "info", "never"]),
+        default=None,
+        help="Lowest severity that makes the exit code 1 (default: error).",
+    )(func)
+
+
 @cli.command()
 @click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
 @format_option(*renderer_names())
-@click.option("--output", "-o", type=click.Path(path_type=Path), help="Write the report to FILE.")
-@rules_option
-@click.option(
-    "--select", help="Only these rule ids or prefixes, comma-separated (e.g. ADR,GEO002)."
-)
-@click.option("--ignore", help="Skip these rule ids or prefixes, comma-separated.")
-@click.option(
-    "--fail-on",
-    type=click.Choice(["error", "warning", "info", "never"]),
-    default=None,
-    help="Lowest severity that makes the exit code 1 (default: error).",
-)
-@click.option("--sheet", help="Worksheet to read from .xlsx files (default: first visible).")
-@click.option(
-    "--encoding", help="Encoding of .csv files, e.g. cp1252 or utf-16 (default: detected)."
-)
-@click.option(
-    "--mapping",
-    type=click.Path(path_type=Path),
-    help="Column mapping (YAML) for a foreign spreadsheet layout; `poicheck map` proposes one.",
-)
-@operator_options
-@click.option(
-    "--config",
-    "config_path",
-    type=click.Path(path_type=Path),
-    help="Configuration file (default: .poicheck.yaml or pyproject.toml [tool.poicheck] "
-    "found above the first input).",
-)
+@output_option("Write the report to FILE.", dir_okay=False)
+@fail_on_option
+@input_options
 @click.option(
     "--max-findings",
     type=click.IntRange(min=0),
@@ -163,24 +134,12 @@ def use_color() -> bool:
     help="Processes that check a large file together (Linux; same findings) "
     "[default: one per available CPU].",
 )
-@click.option(
-    "--quiet",
-    "-q",
-    is_flag=True,
-    help="No progress bar (it only shows on a terminal anyway); `report` prints no summary.",
-)
+@quiet_option
 @guarded
-def validate(**values: Any) -> None:
+def validate(paths: tuple[Path, ...], **values: Any) -> None:
     """Validate EVSE data in .xlsx, .csv, OICP .json or JSON Lines (.jsonl) files."""
-    sys.exit(run(options_from(values), color=use_color()))
-
-
-def options_from(values: Mapping[str, Any]) -> ValidateOptions:
-    """ValidateOptions from the values of validate's click options (also used by `report`,
-    which shares them); options a command does not have keep their defaults."""
-    renamed = {"extra_rules": "rules", "config_path": "config"}
-    fields = {f.name for f in dataclass_fields(ValidateOptions)}
-    given = {renamed.get(k, k): v for k, v in values.items()}
-    given["select"] = split_ids(given.get("select"))
-    given["ignore"] = split_ids(given.get("ignore"))
-    return ValidateOptions(**{k: v for k, v in given.items() if k in fields})
+    options = ValidateOptions(
+        inputs=Inputs.of(paths, values),
+        **{f.name: values[f.name] for f in dataclass_fields(ValidateOptions) if f.name in values},
+    )
+    sys.exit(run(options, color=use_color()))

@@ -8,40 +8,34 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
 
 import click
 
-from poicheck.cli import cli, guarded, operator_options, rules_option, split_ids
+from poicheck.cli import (
+    Inputs,
+    cli,
+    guarded,
+    input_options,
+    output_option,
+    quiet_option,
+    rules_option,
+    split_ids,
+)
+
+_output_option = output_option("The workbook to write (.xlsx).", required=True, dir_okay=False)
 
 F = TypeVar("F", bound=Callable[..., Any])
 
 
 @dataclass(frozen=True)
-class DataOptions:
-    """How to read and check the data a workbook is made from."""
-
-    paths: tuple[Path, ...]
-    out: Path
-    rules: tuple[Path, ...] = ()
-    select: tuple[str, ...] = ()
-    ignore: tuple[str, ...] = ()
-    sheet: str | None = None
-    encoding: str | None = None
-    operator_id: str | None = None
-    operator_name: str | None = None
-    sub_operator_ids: tuple[str, ...] = ()
-    config: Path | None = None
-    mapping: Path | None = None
-
-
-@dataclass(frozen=True)
 class FormOptions:
-    """`poicheck form`: the data, and optionally a foreign form to fill."""
+    """`poicheck form`: the data, the workbook to write, and optionally a foreign form to fill."""
 
-    data: DataOptions
+    inputs: Inputs
+    output: Path
     template: Path | None = None
     template_sheet: str | None = None
     property_column: str | None = None
@@ -53,48 +47,26 @@ def _note(message: str) -> None:
     click.echo(f"poicheck: note: {message}", err=True)
 
 
-def _configured(options: DataOptions) -> DataOptions:
-    """The options completed by the configuration found near the data (as `validate` does)."""
-    from poicheck.config import discover
-
-    config = discover(list(options.paths), options.config)
-    return replace(
-        options,
-        rules=(*(Path(p) for p in config.rules), *options.rules),
-        select=options.select or config.select,
-        ignore=options.ignore or config.ignore,
-        operator_id=options.operator_id or config.operator_id,
-        operator_name=options.operator_name or config.operator_name,
-        sub_operator_ids=options.sub_operator_ids or config.sub_operator_ids,
-        mapping=options.mapping or (Path(config.mapping) if config.mapping else None),
-    )
+def _say(inputs: Inputs, message: str) -> None:
+    """The summary line of a workbook written (not with --quiet)."""
+    if not inputs.quiet:
+        click.echo(message)
 
 
-def _mapping(options: DataOptions, ruleset: Any) -> Any:
+def _mapping(inputs: Inputs, ruleset: Any) -> Any:
     """The column mapping named by --mapping, loaded once for reading and annotating."""
-    if options.mapping is None:
+    if inputs.mapping is None:
         return None
     from poicheck.mapping import load_mapping
 
-    return load_mapping(options.mapping, ruleset)
+    return load_mapping(inputs.mapping, ruleset)
 
 
-def _validate(options: DataOptions, sources: Sequence[Any], mapping: Any) -> Any:
+def _validate(inputs: Inputs, sources: Sequence[Any], mapping: Any) -> Any:
     """The report of `sources` (paths, or tables already read) under the options."""
     from poicheck.api import validate
 
-    return validate(
-        list(sources),
-        mapping=mapping,
-        rules=list(options.rules),
-        select=options.select,
-        ignore=options.ignore,
-        sheet=options.sheet,
-        encoding=options.encoding,
-        operator_id=options.operator_id,
-        operator_name=options.operator_name,
-        sub_operator_ids=options.sub_operator_ids,
-    )
+    return validate(list(sources), **{**inputs.checks(), "mapping": mapping})
 
 
 def run_form(options: FormOptions) -> int:
@@ -104,15 +76,15 @@ def run_form(options: FormOptions) -> int:
     from poicheck.workbooks.fill import TemplateSpec, fill_template
     from poicheck.workbooks.form import data_check, form_workbook
 
-    check_output(
-        options.data.out, [*options.data.paths, *([options.template] if options.template else [])]
-    )
+    template = [options.template] if options.template else []
+    check_output(options.output, [*options.inputs.paths, *template])
     from poicheck.readers import read_table
     from poicheck.ruleset.loader import load_ruleset
 
-    data = _configured(options.data)
+    data, _ = options.inputs.configured()
     # Read once: the tables feed both the checks and the form's "provided" counts.
     ruleset = load_ruleset(list(data.rules))
+    ruleset.select(data.select, data.ignore)  # an unknown rule id stops before the reading
     mapping = _mapping(data, ruleset)
     tables = [
         read_table(p, ruleset, sheet=data.sheet, encoding=data.encoding, mapping=mapping)
@@ -125,8 +97,8 @@ def run_form(options: FormOptions) -> int:
     counts = answer_counts(check.answers)
     summary = ", ".join(f"{counts[a]} {a}" for a in ANSWERS)
     if options.template is None:
-        save_workbook(form_workbook(check), data.out)
-        click.echo(f"{data.out}: {len(check.answers)} properties: {summary}")
+        save_workbook(form_workbook(check), options.output)
+        _say(data, f"{options.output}: {len(check.answers)} properties: {summary}")
         return 0
     spec = TemplateSpec(
         path=options.template,
@@ -135,11 +107,13 @@ def run_form(options: FormOptions) -> int:
         answer_column=options.answer_column,
         note_column=options.note_column,
     )
-    workbook, result = fill_template(spec, check.answers, report.ruleset, out=data.out)
-    save_workbook(workbook, data.out)
-    click.echo(
-        f"{data.out}: filled {len(result.filled)} rows of sheet '{result.sheet}' (properties in "
-        f"column {result.property_column}, answers in column {result.answer_column}): {summary}"
+    workbook, result = fill_template(spec, check.answers, report.ruleset, out=options.output)
+    save_workbook(workbook, options.output)
+    _say(
+        data,
+        f"{options.output}: filled {len(result.filled)} rows of sheet '{result.sheet}' "
+        f"(properties in column {result.property_column}, answers in column "
+        f"{result.answer_column}): {summary}",
     )
     for row, text in result.unmatched:
         _note(f"row {row} '{text}' names no EvseDataRecord property; left as it was")
@@ -150,26 +124,27 @@ def run_form(options: FormOptions) -> int:
     return 0
 
 
-def run_annotate(options: DataOptions) -> int:
+def run_annotate(inputs: Inputs, output: Path) -> int:
     """Check one workbook and write its annotated copy; return the exit code."""
     from poicheck.errors import UsageError
     from poicheck.workbooks.annotate import annotate_workbook
     from poicheck.workbooks.cells import check_output, save_workbook
 
-    if len(options.paths) != 1 or options.paths[0].suffix.lower() not in (".xlsx", ".xlsm"):
+    if len(inputs.paths) != 1 or inputs.paths[0].suffix.lower() not in (".xlsx", ".xlsm"):
         raise UsageError("annotate takes one .xlsx workbook")
-    check_output(options.out, options.paths)
+    check_output(output, inputs.paths)
     from poicheck.ruleset.loader import load_ruleset
 
-    options = _configured(options)
-    mapping = _mapping(options, load_ruleset(list(options.rules)))
-    report = _validate(options, options.paths, mapping)
-    workbook, result = annotate_workbook(options.paths[0], report, out=options.out, mapping=mapping)
-    save_workbook(workbook, options.out)
-    click.echo(
-        f"{options.out}: {result.findings} findings on {result.cells} cells of sheet "
+    inputs, _ = inputs.configured()
+    mapping = _mapping(inputs, load_ruleset(list(inputs.rules)))
+    report = _validate(inputs, inputs.paths, mapping)
+    workbook, result = annotate_workbook(inputs.paths[0], report, out=output, mapping=mapping)
+    save_workbook(workbook, output)
+    _say(
+        inputs,
+        f"{output}: {result.findings} findings on {result.cells} cells of sheet "
         f"'{result.sheet}' (header row {result.header_row}); listed in sheet "
-        f"'{result.findings_sheet}'"
+        f"'{result.findings_sheet}'",
     )
     if result.sheet_only:
         _note(
@@ -195,65 +170,10 @@ def run_template(out: Path, rules: tuple[Path, ...], languages: tuple[str, ...],
     return 0
 
 
-def data_options(func: F) -> F:
-    """The options that say how to read and check the data."""
-    options = [
-        click.option("--select", help="Only these rule ids or prefixes, comma-separated."),
-        click.option("--ignore", help="Skip these rule ids or prefixes, comma-separated."),
-        click.option(
-            "--sheet", help="Worksheet to read from .xlsx files (default: first visible)."
-        ),
-        click.option("--encoding", help="Encoding of .csv files (default: detected)."),
-        operator_options,
-        click.option(
-            "--mapping",
-            type=click.Path(path_type=Path),
-            help="Column mapping (YAML) for a foreign spreadsheet layout.",
-        ),
-        click.option(
-            "--config",
-            "config_path",
-            type=click.Path(path_type=Path),
-            help="Configuration file (default: .poicheck.yaml found above the first input).",
-        ),
-        rules_option,
-    ]
-    for option in reversed(options):
-        func = option(func)
-    return func
-
-
-def _out_option(func: F) -> F:
-    return click.option(
-        "--out",
-        "-o",
-        required=True,
-        type=click.Path(path_type=Path, dir_okay=False),
-        help="The workbook to write (.xlsx).",
-    )(func)
-
-
-def _data(paths: tuple[Path, ...], out: Path, kwargs: dict[str, Any]) -> DataOptions:
-    return DataOptions(
-        paths=paths,
-        out=out,
-        rules=kwargs["extra_rules"],
-        select=split_ids(kwargs["select"]),
-        ignore=split_ids(kwargs["ignore"]),
-        sheet=kwargs["sheet"],
-        encoding=kwargs["encoding"],
-        operator_id=kwargs["operator_id"],
-        operator_name=kwargs["operator_name"],
-        sub_operator_ids=kwargs["sub_operator_ids"],
-        config=kwargs["config_path"],
-        mapping=kwargs["mapping"],
-    )
-
-
 @cli.command()
 @click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
-@_out_option
-@data_options
+@_output_option
+@input_options
 @click.option(
     "--template",
     type=click.Path(path_type=Path, dir_okay=False),
@@ -263,10 +183,11 @@ def _data(paths: tuple[Path, ...], out: Path, kwargs: dict[str, Any]) -> DataOpt
 @click.option("--property-column", help="Template column of property names (letter or header).")
 @click.option("--answer-column", help="Template column for the answers (letter or header).")
 @click.option("--note-column", help="Template column for poicheck's notes (default: none).")
+@quiet_option
 @guarded
 def form(
     paths: tuple[Path, ...],
-    out: Path,
+    output: Path,
     template: Path | None,
     template_sheet: str | None,
     property_column: str | None,
@@ -276,7 +197,8 @@ def form(
 ) -> None:
     """Write the POI data-check form, answered from the data in PATHS."""
     options = FormOptions(
-        data=_data(paths, out, kwargs),
+        inputs=Inputs.of(paths, kwargs),
+        output=output,
         template=template,
         template_sheet=template_sheet,
         property_column=property_column,
@@ -288,16 +210,17 @@ def form(
 
 @cli.command()
 @click.argument("path", type=click.Path(path_type=Path))
-@_out_option
-@data_options
+@_output_option
+@input_options
+@quiet_option
 @guarded
-def annotate(path: Path, out: Path, **kwargs: Any) -> None:
+def annotate(path: Path, output: Path, **kwargs: Any) -> None:
     """Copy the workbook PATH with every failing cell highlighted and commented."""
-    sys.exit(run_annotate(_data((path,), out, kwargs)))
+    sys.exit(run_annotate(Inputs.of((path,), kwargs), output))
 
 
 @cli.command()
-@_out_option
+@_output_option
 @rules_option
 @click.option(
     "--languages",
@@ -313,6 +236,6 @@ def annotate(path: Path, out: Path, **kwargs: Any) -> None:
     help="Columns for this many items of each list of objects (ChargingFacilities...).",
 )
 @guarded
-def template(out: Path, extra_rules: tuple[Path, ...], languages: str, items: int) -> None:
+def template(output: Path, extra_rules: tuple[Path, ...], languages: str, items: int) -> None:
     """Write an empty input workbook in the canonical layout, with an example row."""
-    sys.exit(run_template(out, extra_rules, split_ids(languages), items))
+    sys.exit(run_template(output, extra_rules, split_ids(languages), items))

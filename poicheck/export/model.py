@@ -6,10 +6,13 @@ import hashlib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from poicheck.errors import EXIT_FINDINGS, PoicheckError, RuleFileError
 from poicheck.ruleset.model import RuleSet
+
+if TYPE_CHECKING:
+    from poicheck.mapping import ColumnMapping
 
 # ActionType values whose meaning the export depends on (02 eRoamingPushEvseData Message).
 # They are checked against the rule set's ActionType enumeration (`check_actions`).
@@ -78,6 +81,9 @@ class ExportOptions:
             left out, or more than `max_deletions` % of the previous state).
         max_deletions: the share (%) of the previous state's EVSEs a fullLoad may delete.
         severities: rule id (or prefix) -> severity, overriding the rule files'.
+        mapping: a column mapping (file or loaded) for spreadsheets in a foreign layout.
+        select: rule ids or prefixes to run (all when empty); the others do not leave
+            records out.
     """
 
     operator_id: str | None = None
@@ -94,6 +100,8 @@ class ExportOptions:
     allow_deletions: bool = False
     max_deletions: float = DEFAULT_MAX_DELETIONS
     severities: Mapping[str, str] = field(default_factory=dict)
+    mapping: str | Path | ColumnMapping | None = None
+    select: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -32,6 +32,7 @@ from poicheck.export.model import (
     hubject_assigned,
 )
 from poicheck.identity import belongs_to, normalise_id, normalise_operator_id, operator_part
+from poicheck.mapping import as_mapping
 from poicheck.oicp import Builder
 from poicheck.ruleset.model import DROPPED, RuleSet
 from poicheck.schema import SchemaValidator
@@ -73,8 +74,9 @@ def collect(
     record_validator: SchemaValidator,
 ) -> Collected:
     """Read, validate and build every input record; decide which go out."""
+    mapping = as_mapping(options.mapping, ruleset)
     tables = [
-        read_input(source, ruleset, sheet=options.sheet, encoding=options.encoding)
+        read_input(source, ruleset, sheet=options.sheet, encoding=options.encoding, mapping=mapping)
         for source in sources
     ]
     operator_id, operator_name, notes = resolve_operator(tables, options)
@@ -85,15 +87,15 @@ def collect(
     }
     builder = Builder(ruleset, geo_format=options.geo_format)
     assigned = 0
+    active = set(ruleset.select(options.select, options.ignore).rules)
     for index, table in enumerate(tables):
         table.envelope = {"OperatorID": operator_id, "OperatorName": operator_name}
-        report = validate(
-            table,
-            ruleset=ruleset,
-            ignore=options.ignore,
-            sub_operator_ids=options.sub_operator_ids,
-        )
-        errors = report.frame[report.frame["severity"] == "error"]
+        # Every rule runs: a value beyond the standard is left out of the record (consequence
+        # dropped) even when its rule is not selected, so that selecting fewer rules never
+        # keeps more records from Hubject; only the selected rules' errors leave records out.
+        report = validate(table, ruleset=ruleset, sub_operator_ids=options.sub_operator_ids)
+        found = report.frame
+        errors = found[(found["severity"] == "error") & found["rule"].isin(active)]
         _stop_on_general_errors(errors, options.include_invalid)
         out.sources.append({"file": table.source.path, "records": len(table.frame)})
         out.records_read += len(table.frame)

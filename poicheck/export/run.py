@@ -144,6 +144,7 @@ def build_export(
 
 
 def _check_options(options: ExportOptions, ruleset: RuleSet) -> None:
+    ruleset.select(options.select, options.ignore)  # an unknown rule id, before the reading
     if options.geo_format not in geo.NOTATIONS:
         raise UsageError(
             f"unknown geo format '{options.geo_format}'; use one of {', '.join(geo.NOTATIONS)}"

@@ -173,6 +173,13 @@ def load_mapping(path: str | Path, ruleset: RuleSet) -> ColumnMapping:
     return parse_mapping(document, ruleset, str(path))
 
 
+def as_mapping(
+    mapping: str | Path | ColumnMapping | None, ruleset: RuleSet
+) -> ColumnMapping | None:
+    """A mapping given as a file (loaded and checked) or already loaded; None stays None."""
+    return load_mapping(mapping, ruleset) if isinstance(mapping, str | Path) else mapping
+
+
 def parse_mapping(document: Any, ruleset: RuleSet, source: str = "<mapping>") -> ColumnMapping:
     """A mapping from its loaded YAML document."""
     from jsonschema.exceptions import best_match

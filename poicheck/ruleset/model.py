@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import difflib
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
+
+from poicheck.errors import UsageError
 
 Scope = Literal["record", "envelope"]
 Severity = Literal["error", "warning", "info"]
@@ -209,7 +212,7 @@ class RuleSet:
         each key is a rule id or an id prefix; a longer key wins over a shorter one."""
         from dataclasses import replace
 
-        check_rule_ids(self, severities, source)
+        self.known_ids(RuleIds(severities, source), source)
         ordered = sorted(severities.items(), key=lambda item: len(item[0]))
         changed = []
         for rule in self.rules.values():
@@ -221,9 +224,14 @@ class RuleSet:
         return self.with_rules(changed)
 
     def select(self, select: Iterable[str] = (), ignore: Iterable[str] = ()) -> RuleSet:
-        """Keep the rules whose id starts with a selected prefix and none of the ignored ones."""
-        chosen = [code.strip().upper() for code in select if code.strip()]
-        dropped = [code.strip().upper() for code in ignore if code.strip()]
+        """Keep the rules whose id starts with a selected prefix and none of the ignored ones.
+
+        Raises UsageError for an id or prefix no rule has (a typo would otherwise run no rule,
+        or skip none, without a word); RuleIds say where they were given, plain lists are
+        reported as "select" / "ignore".
+        """
+        chosen = self.known_ids(select, "select")
+        dropped = self.known_ids(ignore, "ignore")
         kept = [
             rule
             for rule in self.rules.values()
@@ -231,6 +239,40 @@ class RuleSet:
             and not any(rule.id.startswith(code) for code in dropped)
         ]
         return self.with_rules(kept)
+
+    def known_ids(self, ids: Iterable[str], default_source: str) -> list[str]:
+        """The ids or prefixes, stripped and upper-cased; a UsageError (with a did-you-mean)
+        for the first that starts no rule id."""
+        codes = [code.strip().upper() for code in ids if code.strip()]
+        for code in codes:
+            if not any(rule_id.startswith(code) for rule_id in self.rules):
+                source = ids.source if isinstance(ids, RuleIds) else default_source
+                raise UsageError(_unknown_id(code, self.rules), location=source)
+        return codes
+
+
+class RuleIds(tuple[str, ...]):
+    """Rule ids or prefixes together with where they were given (`--select`, a configuration
+    file's `ignore`), so that an unknown one is reported there."""
+
+    source: str
+
+    def __new__(cls, ids: Iterable[str], source: str) -> RuleIds:
+        made = super().__new__(cls, ids)
+        made.source = source
+        return made
+
+    def __getnewargs__(self) -> tuple[tuple[str, ...], str]:
+        return tuple(self), self.source
+
+
+def _unknown_id(code: str, rule_ids: Collection[str]) -> str:
+    """`unknown rule id or prefix 'GEO0002' (did you mean GEO002?)`: the closest id or
+    prefix (ADR, GEO...)."""
+    known = sorted({*rule_ids, *(re.sub(r"[0-9]+$", "", i) for i in rule_ids)})
+    close = difflib.get_close_matches(code, known, n=1)
+    hint = f" (did you mean {close[0]}?)" if close else ""
+    return f"unknown rule id or prefix '{code}'{hint}; `poicheck rules list` shows them all"
 
 
 def wildcard_matcher(path: str, properties: Mapping[str, Property]) -> re.Pattern[str]:
@@ -248,20 +290,3 @@ def wildcard_matcher(path: str, properties: Mapping[str, Property]) -> re.Patter
         parent = properties.get(".".join(parts[:i]))
         out.append("[1-9][0-9]*" if parent and parent.shape == "object_list" else "[^.]+")
     return re.compile(r"\.".join(out))
-
-
-def check_rule_ids(ruleset: RuleSet, codes: Iterable[str], source: str) -> None:
-    """Refuse rule ids or id prefixes that name no rule of the rule set (a typo would
-    silently switch a check off), with the closest known ids as a suggestion."""
-    import difflib
-
-    from poicheck.errors import UsageError
-
-    known = sorted(ruleset.rules)
-    prefixes = sorted({rule_id[:3] for rule_id in known})
-    for code in codes:
-        wanted = code.strip().upper()
-        if wanted and not any(rule_id.startswith(wanted) for rule_id in known):
-            close = difflib.get_close_matches(wanted, [*prefixes, *known], n=3, cutoff=0.5)
-            hint = f"; did you mean {' or '.join(close)}?" if close else ""
-            raise UsageError(f"{source} names '{code}', which is no rule id or prefix{hint}")

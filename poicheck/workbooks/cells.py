@@ -202,7 +202,7 @@ def check_output(out: Path, inputs: Iterable[Path]) -> None:
     for path in inputs:
         if out.exists() and path.exists() and out.resolve() == path.resolve():
             raise UsageError(
-                "is also an input; poicheck never overwrites its input, choose another --out",
+                "is also an input; poicheck never overwrites its input, choose another -o/--output",
                 location=str(out),
             )
 
