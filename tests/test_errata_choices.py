@@ -109,3 +109,11 @@ def test_e019_e020_warnings_leave_the_record_in_the_export_as_written() -> None:
     ]
     (record,) = exported(cells)
     assert (record["ChargingStationImage"], record["RenewableEnergy"]) == ("station-1.jpg", False)
+
+
+def test_e020_names_the_energy_types_as_the_rules_sort_them() -> None:
+    (erratum,) = [e for e in RULESET.errata if e.id == "E020"]
+    renewable, grey = erratum.choice.split(" are renewable; ")
+    for rule, text in (("NRG008", renewable), ("NRG007", grey.split(" are grey")[0])):
+        named = {word.strip(" ,") for word in text.replace(" and ", ", ").split(",")}
+        assert named == set(RULESET.rules[rule].params["values"]), rule
