@@ -155,7 +155,7 @@ class Shapes:
             if "Coordinates" in axes:
                 self._google(slot, at, axes["Coordinates"], out)
             return
-        converted: dict[str, str | None] = {}
+        converted: dict[str, tuple[str | None, str]] = {}
         for local, axis in enumerate(("Latitude", "Longitude")):
             raws = axes.get(axis)
             column = f"{slot.path}.{axis}"
@@ -175,17 +175,25 @@ class Shapes:
                     out.issue(row, slot, "JSN001", column, f"{at}/{axis}", text, details)
                 if notation == "DegreeMinuteSeconds":
                     if text not in converted:
-                        matches = re.fullmatch(self.dms_pattern, text, re.ASCII)
-                        converted[text] = geo.dms_to_decimal(text) if matches else None
-                    decimal = converted[text]
+                        converted[text] = self._dms(text)
+                    decimal, problem = converted[text]
                     if decimal is None:
-                        details = {"notation": notation}
-                        out.issue(row, slot, "GEO007", slot.path, f"{at}/{axis}", text, details)
+                        rule = "GEO014" if problem else "GEO007"
+                        details = {"notation": notation, "axis": axis, "hint": problem}
+                        out.issue(row, slot, rule, slot.path, f"{at}/{axis}", text, details)
                         continue
                     text = decimal
                 cell_rows.append(row)
                 texts.append(text)
             out.cells(column, slot, cell_rows, texts, local)
+
+    def _dms(self, text: str) -> tuple[str | None, str]:
+        """A DMS coordinate as decimal degrees, or None and what makes it denote no
+        position ('' when it does not match OICP's expression: GEO007)."""
+        if not re.fullmatch(self.dms_pattern, text, re.ASCII):
+            return None, ""
+        problem = geo.dms_beyond_60(text)
+        return (None, problem) if problem else (geo.dms_to_decimal(text), "")
 
     def _google(self, slot: Slot, at: str, raws: Batch, out: Collector) -> None:
         pairs: dict[str, tuple[str, str] | None] = {}

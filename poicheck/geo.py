@@ -16,14 +16,34 @@ EARTH_RADIUS_M = 6_371_000.0
 
 
 def dms_to_decimal(text: str) -> str | None:
-    """`-21°34'23.16''` to `-21.573100` (6 decimals), or None when it is not DMS."""
+    """`-21°34'23.16''` to `-21.573100` (6 decimals), or None when it is not DMS or
+    denotes no position (`dms_beyond_60`): such a value is never converted."""
     match = DMS.fullmatch(text.strip())
-    if not match:
+    if not match or dms_beyond_60(text):
         return None
     sign, degrees, minutes, seconds = match.groups()
     value = Decimal(degrees) + Decimal(minutes) / 60 + Decimal(seconds) / 3600
     value = value.quantize(SIX, rounding=ROUND_HALF_EVEN)
     return f"{'-' if sign and value else ''}{value}"
+
+
+def dms_beyond_60(text: str) -> str:
+    """What makes a DMS coordinate denote no position, or '' (also for text that is not DMS).
+
+    Minutes and seconds count up to 59 (and 59.99... seconds); OICP's expression admits two
+    digits each (03 GeoCoordinatesDegreeMinuteSecondsFormatType), so `52°75'99.0''` matches
+    it, but 75 minutes are not minutes of a degree: the value names no point.
+    """
+    match = DMS.fullmatch(text.strip())
+    if not match:
+        return ""
+    _, _, minutes, seconds = match.groups()
+    beyond = [
+        f"{name} {number}"
+        for name, number in (("minutes", minutes), ("seconds", seconds))
+        if Decimal(number) >= 60
+    ]
+    return " and ".join(beyond)
 
 
 def decimal_to_dms(text: str, *, exact: bool = False) -> str:

@@ -31,7 +31,7 @@ from poicheck.readers import read_table
 from poicheck.ruleset.loader import load_ruleset
 from poicheck.ruleset.model import RuleSet
 from poicheck.schema import request_schema
-from tests.records import VALID_CELLS, frame_of
+from tests.records import VALID_CELLS, frame_of, json_record, write_json
 from tests.strategies import valid_records
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -225,6 +225,33 @@ def test_degree_minute_seconds_are_exact_and_signed(
     back = read_table(path, RULESET).frame.iloc[0]
     assert Decimal(back["GeoCoordinates.Latitude"]) == Decimal(latitude)
     assert Decimal(back["GeoCoordinates.Longitude"]) == Decimal(longitude)
+
+
+@pytest.mark.parametrize("include_invalid", [False, True])
+@pytest.mark.parametrize("notation", NOTATIONS)
+def test_dms_beyond_sixty_minutes_is_left_out_not_converted(
+    tmp_path: Path, notation: str, include_invalid: bool
+) -> None:
+    """`52°75'99.0''` matches OICP's expression but names no position (GEO014): the export
+    neither converts it (to 53.2775) nor writes it as it is, whatever the options."""
+    bad = {
+        **json_record(RULESET),
+        "GeoCoordinates": {
+            "DegreeMinuteSeconds": {"Latitude": "52°75'99.0''", "Longitude": "13°24'47.57''"}
+        },
+    }
+    good = {**json_record(RULESET), "EvseID": "DE*PCK*E1001*2"}
+    path = write_json(tmp_path / "records.json", [bad, good])
+    export = build_export(
+        path, options(geo_format=notation, include_invalid=include_invalid), ruleset=RULESET
+    )
+    assert [r["EvseID"] for r in records_of(export)] == ["DE*PCK*E1001*2"]
+    (left_out,) = export.left_out
+    assert left_out.evse_id == VALID_CELLS["EvseID"]
+    assert "GEO014" in {r.rule for r in left_out.reasons}
+    written = b"".join(f.data for f in export.files)
+    assert b"53.2775" not in written
+    assert "52°75'".encode() not in written
 
 
 @pytest.mark.parametrize("notation", ["DegreeMinuteSeconds", "Google"])

@@ -84,7 +84,8 @@ def row_check(
     frame = frame_of(rows)
     func = get_kind(kind).func
     assert func is not None
-    mask = func(frame, field, params, Layout(frame.columns, ruleset))
+    result = func(frame, field, params, Layout(frame.columns, ruleset))
+    mask = result[0] if isinstance(result, tuple) else result  # (mask, details): RowResult
     assert len(mask) == len(rows)
     return [bool(v) for v in np.asarray(mask)]
 
@@ -662,3 +663,50 @@ def test_language_code_layout_recognises_bad_language_columns(ruleset: RuleSet) 
     layout = Layout(["ChargingStationNames.English", "AdditionalInfo.de"], ruleset)
     assert layout.unknown == []
     assert layout.members("ChargingStationNames") == ["ChargingStationNames.English"]
+
+
+def test_only_values_fails_a_whole_mix_of_listed_values(ruleset: RuleSet) -> None:
+    e1, p1 = "EnergySource.1.Energy", "EnergySource.1.Percentage"
+    e2, p2 = "EnergySource.2.Energy", "EnergySource.2.Percentage"
+    params = {
+        "when": {"RenewableEnergy": "false"},
+        "members": "EnergySource.*.Energy",
+        "values": ["Solar", "Wind"],
+        "shares": "EnergySource.*.Percentage",
+        "whole": 99,
+    }
+    rows: list[Row] = [
+        {"RenewableEnergy": "false", e1: "Solar", p1: "60", e2: "Wind", p2: "40"},
+        {"RenewableEnergy": "false", e1: "Solar", p1: "99", e2: None, p2: None},
+        {"RenewableEnergy": "false", e1: "Solar", p1: None, e2: "Wind", p2: None},
+        {"RenewableEnergy": "false", e1: "Solar", p1: "98", e2: None, p2: None},  # 2 % unknown
+        {"RenewableEnergy": "false", e1: "Solar", p1: "60", e2: None, p2: "40"},  # unnamed share
+        {"RenewableEnergy": "false", e1: "Solar", p1: "60", e2: "Coal", p2: "40"},
+        {"RenewableEnergy": "true", e1: "Solar", p1: "60", e2: "Wind", p2: "40"},
+        {"RenewableEnergy": "false", e1: None, p1: None, e2: None, p2: None},  # nothing listed
+    ]
+    verdicts = row_check("only_values", rows, "RenewableEnergy", params, ruleset)
+    assert verdicts == [False, False, False, True, True, True, True, True]
+
+
+def test_only_values_names_the_sources_and_shares(ruleset: RuleSet) -> None:
+    # Item 1 has no share column at all; item 2 states the 99 % OICP allows at most.
+    row = {
+        "RenewableEnergy": "false",
+        "EnergySource.1.Energy": "Wind",
+        "EnergySource.2.Energy": "Solar",
+        "EnergySource.2.Percentage": "99",
+    }
+    frame = frame_of([row])
+    params = {
+        "when": {"RenewableEnergy": "false"},
+        "members": "EnergySource.*.Energy",
+        "values": ["Solar", "Wind"],
+        "shares": "EnergySource.*.Percentage",
+        "whole": 99,
+    }
+    func = get_kind("only_values").func
+    assert func is not None
+    ok, details = func(frame, "RenewableEnergy", params, Layout(frame.columns, ruleset))
+    assert ok.tolist() == [False]
+    assert details["sources"].tolist() == ["Wind, Solar 99 %"]

@@ -572,6 +572,22 @@ def test_dms_to_decimal_rejects_other_text(text: str) -> None:
 
 
 @pytest.mark.parametrize(
+    ("dms", "problem"),
+    [
+        ("52°75'99.0''", "minutes 75 and seconds 99.0"),
+        ("52°60'0.00''", "minutes 60"),
+        ("-13°24'60.00''", "seconds 60.00"),
+        ("13°24'59.999''", ""),
+        ("52 deg", ""),
+    ],
+)
+def test_dms_beyond_60_names_what_denotes_no_position(dms: str, problem: str) -> None:
+    assert geo.dms_beyond_60(dms) == problem
+    if problem:
+        assert geo.dms_to_decimal(dms) is None
+
+
+@pytest.mark.parametrize(
     ("decimal", "dms"),
     [
         ("-21.5731", "-21°34'23.16''"),

@@ -156,6 +156,14 @@ def test_every_type_enum_and_pattern_is_used(ruleset: RuleSet) -> None:
     assert unused == []
 
 
+def test_energy_types_are_either_grey_or_renewable(ruleset: RuleSet) -> None:
+    """NRG007 lists the grey EnergyType values, NRG008 the renewable ones: together every
+    value of 03 EnergyType, each once, so that a new value cannot be forgotten."""
+    grey = list(ruleset.rules["NRG007"].params["values"])
+    renewable = list(ruleset.rules["NRG008"].params["values"])
+    assert sorted(grey + renewable) == sorted(ruleset.types["EnergyType"].enum or ())
+
+
 @pytest.mark.parametrize("name", sorted(load_ruleset().types))
 def test_type_pattern_compiles_and_matches_its_example(name: str, ruleset: RuleSet) -> None:
     datatype = ruleset.types[name]

@@ -11,7 +11,15 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from poicheck.checks._arrow import passes, regex_escape
-from poicheck.checks._frame import conditions, is_in, numbers, present, stripped
+from poicheck.checks._frame import (
+    conditions,
+    is_in,
+    numbers,
+    present,
+    sibling,
+    stripped,
+    text,
+)
 from poicheck.checks.registry import Kind, Params, RowResult, register
 from poicheck.table import Layout
 
@@ -105,6 +113,65 @@ register(
         required=("when", "members", "values"),
         describe=lambda params: (
             f"contradicts {params['members']} with " + ", ".join(params["values"])
+        ),
+        message="{field} is {value} although EnergySource lists {sources}",
+    )
+)
+
+
+def _only_values(frame: pd.DataFrame, field: str, params: Params, layout: Layout) -> RowResult:
+    """Fails where `when` holds although the list items name only `values` and cover the
+    whole: no item has a share, or the shares add up to at least `whole`. An item with a
+    share but no name could be anything, so its record passes."""
+    applies = conditions(frame, params["when"], layout)
+    members = layout.matching(params["members"])
+    shares = layout.matching(params["shares"])
+    name = params["members"].rsplit(".", 1)[-1]
+    listed = np.zeros(len(frame), dtype=bool)
+    other = np.zeros(len(frame), dtype=bool)
+    for column in members:
+        given = present(frame, column)
+        listed |= given
+        other |= given & ~is_in(frame, column, params["values"], layout)
+    for column in shares:
+        other |= present(frame, column) & ~present(frame, sibling(layout, column, name))
+    ok = ~(applies & listed & ~other)
+    if shares and not ok.all():
+        values = np.column_stack([numbers(frame, c, layout) for c in shares])
+        stated = ~np.isnan(values).all(axis=1)
+        ok |= stated & (np.nansum(values, axis=1) < params["whole"])
+    failing = np.flatnonzero(~ok)
+    found = np.full(len(frame), "", dtype=object)
+    found[failing] = _listed(frame.iloc[failing], members, shares, name, layout)
+    return ok, {"sources": found}
+
+
+def _listed(
+    rows: pd.DataFrame, members: list[str], shares: list[str], name: str, layout: Layout
+) -> list[str]:
+    """Per row, its items with their shares: 'Solar 60 %, Wind 40 %' (for the failing rows
+    only; each column is read once)."""
+    share_of = {sibling(layout, s, name): text(rows, s).tolist() for s in shares}
+    items = [(text(rows, c).tolist(), share_of.get(c, [""] * len(rows))) for c in members]
+    out = []
+    for i in range(len(rows)):
+        parts = [f"{n[i]} {p[i]} %" if p[i] else n[i] for n, p in items if n[i]]
+        out.append(", ".join(parts))
+    return out
+
+
+register(
+    Kind(
+        name="only_values",
+        scope="row",
+        func=_only_values,
+        required=("when", "members", "values", "shares", "whole"),
+        describe=lambda params: (
+            f"contradicts {params['members']} when "
+            + " and ".join(f"{k} is {v}" for k, v in params["when"].items())
+            + " and it names only "
+            + ", ".join(params["values"])
+            + f" (without shares, or with shares adding up to {params['whole']} or more)"
         ),
         message="{field} is {value} although EnergySource lists {sources}",
     )

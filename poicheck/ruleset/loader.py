@@ -203,7 +203,11 @@ def _load(paths: tuple[str, ...]) -> RuleSet:
     for path_ in score.get("completeness", {}).get("properties", []):
         if path_ not in ruleset.properties:
             raise RuleFileError(f"score completeness names '{path_}', which is not a property")
+    seen_errata: set[str] = set()
     for erratum in errata:
+        if erratum.id in seen_errata:
+            raise RuleFileError(f"erratum {erratum.id} is defined twice")
+        seen_errata.add(erratum.id)
         unknown = [r for r in erratum.rules if r not in ruleset.rules]
         if unknown:
             raise RuleFileError(f"erratum {erratum.id} names unknown rule(s) {', '.join(unknown)}")
