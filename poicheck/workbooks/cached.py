@@ -38,8 +38,11 @@ def cached_values(archive: zipfile.ZipFile) -> dict[str, Cached]:
     """Sheet name -> the cached value of every formula cell that has one."""
     out: dict[str, Cached] = {}
     for name, part in _parts(archive).items():
+        xml = archive.read(part)
+        if b"<f" not in xml:  # no formula: nothing to look at cell by cell
+            continue
         found: Cached = {}
-        for match in CELL.finditer(archive.read(part)):
+        for match in CELL.finditer(xml):
             body = match.group(2) or b""
             value = VALUE.search(body) if b"<f" in body else None
             ref = REF.search(match.group(1))
