@@ -28,7 +28,14 @@ def example_text(example: Any) -> str:
                 for row in example["rows"]
             )
         if "csv" in example:
-            return "CSV " + " | ".join(str(example["csv"]).splitlines()[:4])
+            text = "CSV " + " | ".join(str(example["csv"]).splitlines()[:4])
+            lines = example.get("lines")
+            if lines:
+                numbers = ", ".join(map(str, lines))
+                text += f" (line {numbers} in {example['encoding']}, the rest UTF-8)"
+            elif "encoding" in example:
+                text += f" (in {example['encoding']})"
+            return text
         if "jsonl" in example:
             return "JSON Lines " + " | ".join(str(example["jsonl"]).splitlines()[:4])
         if "sheet" in example:

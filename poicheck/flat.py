@@ -157,6 +157,7 @@ class Collector:
         self._issues: list[_Issue] = []
         self._positions: dict[tuple[int, tuple[Step, ...]], tuple[int, ...]] = {}
         self._arrays: dict[int, tuple[Sequence[int], np.ndarray]] = {}
+        self._keys: dict[int, tuple[dict[str, Any], dict[str, int]]] = {}
         # InfoText lists already flattened: a second spelling of one finds its languages taken.
         self.seen: set[str] = set()
 
@@ -244,7 +245,7 @@ class Collector:
         node, out = self.records[row], []
         for step in steps:
             if isinstance(step, str):
-                out.append(list(node).index(step))
+                out.append(self._key_index(node)[step])
                 node = node[step]
             else:
                 out.append(step)
@@ -252,6 +253,14 @@ class Collector:
                 node = node[step] if isinstance(node, list) else node
         self._positions[(row, steps)] = position = tuple(out)
         return position
+
+    def _key_index(self, node: dict[str, Any]) -> dict[str, int]:
+        """Key -> its index in `node`, worked out once per object: looking each key up in the
+        list of keys made an object with 40,000 unknown keys take quadratic time."""
+        cached = self._keys.get(id(node))
+        if cached is None or cached[0] is not node:
+            cached = self._keys[id(node)] = (node, {key: i for i, key in enumerate(node)})
+        return cached[1]
 
     def _first_seen(self, chunks: dict[str, list[_Chunk]]) -> list[str]:
         first = {}

@@ -8,8 +8,10 @@ Linux only; elsewhere, and for small inputs, the work runs in the calling proces
 
 from __future__ import annotations
 
+import ctypes
 import multiprocessing
 import os
+import signal
 import sys
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -58,7 +60,9 @@ class Forked(Generic[T]):
         self._compute = compute
         context = multiprocessing.get_context("fork")
         self._receive, send = context.Pipe(duplex=False)
-        self._process = context.Process(target=_deliver, args=(compute, send), daemon=True)
+        self._process = context.Process(
+            target=_deliver, args=(compute, send, os.getpid()), daemon=True
+        )
         self._process.start()
         send.close()
 
@@ -73,7 +77,8 @@ class Forked(Generic[T]):
         return value if delivered else self._compute()
 
 
-def _deliver(compute: Callable[[], Any], send: Any) -> None:
+def _deliver(compute: Callable[[], Any], send: Any, parent: int) -> None:
+    _die_with(parent)
     try:
         outcome = (True, compute())
     except BaseException:  # the parent computes it again and sees the real error
@@ -84,3 +89,21 @@ def _deliver(compute: Callable[[], Any], send: Any) -> None:
         send.send((False, None))
     finally:
         send.close()
+
+
+PR_SET_PDEATHSIG = 1  # linux/prctl.h
+
+
+def _die_with(parent: int) -> None:
+    """Have the kernel kill this forked child when its parent dies (a killed parent would
+    otherwise leave it blocked on its pipe forever, holding its copy of the table). A parent
+    that died before this was set has already made `parent` no longer this one's parent."""
+    if sys.platform != "linux":
+        return
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+    except (OSError, AttributeError):  # no prctl: the parent's death goes unnoticed
+        return
+    if os.getppid() != parent:
+        os._exit(1)

@@ -44,7 +44,7 @@ class PointerBuilder:
         if container not in self._positions:
             items = self.layout.items(container)
             filled = np.column_stack(
-                [np.asarray(self.frame[cols].notna().any(axis=1)) for cols in items.values()]
+                [np.asarray(self.frame[list(cols)].notna().any(axis=1)) for cols in items.values()]
                 or [np.zeros(len(self.frame), dtype=bool)]
             )
             before = np.cumsum(filled, axis=1) - filled

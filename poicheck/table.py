@@ -248,15 +248,37 @@ class Layout:
             matcher = self._wildcards[path] = wildcard_matcher(path, self.ruleset.properties)
         return [c for c in self.columns if c in self.property_of and matcher.fullmatch(c)]
 
+    @cached_property
+    def _below(self) -> dict[str, list[str]]:
+        """Container path -> the known columns below it, in table order: built once, so that
+        asking for every item's siblings stays linear in the columns (2,000 list items)."""
+        below: dict[str, list[str]] = {}
+        for column in self.columns:
+            if column in self.property_of:
+                parts = column.split(".")
+                for end in range(1, len(parts)):
+                    below.setdefault(".".join(parts[:end]), []).append(column)
+        return below
+
     def members(self, container: str) -> list[str]:
         """All columns below a container property (an object, a list, a geo property)."""
-        prefix = container + "."
-        return [c for c in self.columns if c.startswith(prefix) and c in self.property_of]
+        return list(self._below.get(container, ()))
 
-    def items(self, container: str) -> dict[str, list[str]]:
-        """A list container's items: index (or language) to the columns of that item."""
+    def items(self, container: str) -> Mapping[str, Sequence[str]]:
+        """A list container's items: index (or language) to the columns of that item (worked
+        out once per container and shared: not to be changed)."""
+        known = self._items.get(container)
+        if known is None:
+            known = self._items[container] = self._grouped(container)
+        return known
+
+    @cached_property
+    def _items(self) -> dict[str, dict[str, list[str]]]:
+        return {}
+
+    def _grouped(self, container: str) -> dict[str, list[str]]:
         groups: dict[str, list[str]] = {}
-        for column in self.members(container):
+        for column in self._below.get(container, ()):
             key = column[len(container) + 1 :].split(".", 1)[0]
             groups.setdefault(key, []).append(column)
         if self.ruleset.properties[container].shape == "object_list":

@@ -146,7 +146,7 @@ def write_example(directory: Path, example: Mapping[str, Any]) -> tuple[Path, Pa
         mapping.write_text(json.dumps(example["mapping"], ensure_ascii=False), encoding="utf-8")
     if "csv" in example:
         path = directory / "example.csv"
-        path.write_text(str(example["csv"]), encoding="utf-8")
+        path.write_bytes(encoded_lines(example))
         return path, mapping
     rows = example["sheet"]
     if example.get("format") == "csv":
@@ -159,6 +159,17 @@ def write_example(directory: Path, example: Mapping[str, Any]) -> tuple[Path, Pa
         if key in example
     }
     return write_sheet(directory / "example.xlsx", rows, **options), mapping
+
+
+def encoded_lines(example: Mapping[str, Any]) -> bytes:
+    """A `csv` example's bytes: UTF-8, or its `encoding` (on its `lines` only, if given)."""
+    encoding = str(example.get("encoding", "utf-8"))
+    lines = str(example["csv"]).splitlines(keepends=True)
+    chosen = set(example.get("lines", range(1, len(lines) + 1)))
+    return b"".join(
+        line.encode(encoding if number in chosen else "utf-8")
+        for number, line in enumerate(lines, start=1)
+    )
 
 
 # --- hostile archives ----------------------------------------------------------------------

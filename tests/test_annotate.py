@@ -239,3 +239,35 @@ def test_annotate_never_overwrites_its_input(tmp_path: Path) -> None:
     result = run("annotate", copy, "--out", copy)
     assert result.exit_code == 2
     assert copy.read_bytes() == INVALID.read_bytes()
+
+
+def test_formulas_keep_their_cached_values(tmp_path: Path) -> None:
+    """openpyxl drops the value Excel computed for a formula; the annotated copy keeps it,
+    so that poicheck (and any reader of values) finds in the copy what it found in the
+    original, instead of XLS003 and empty cells."""
+    from tests.corpus import write_sheet
+
+    rows = [
+        ["EvseID", "ChargingStationId", "Address.City", "ChargingFacilities.1.Power", "Plugs"],
+        [
+            "DE*PCK*E1",
+            {"formula": "=A2", "value": "DE*PCK*E1"},
+            "Berlin",
+            {"formula": "=11*2", "value": 22},
+            {"formula": '="Type 2 Outlet"', "value": "Type 2 Outlet"},
+        ],
+        ["DE*PCK*E2", {"formula": "=A3", "value": "DE*PCK*E2"}, "Köln", 11, "=B3"],
+    ]
+    source = write_sheet(tmp_path / "formulas.xlsx", rows)
+    out = tmp_path / "annotated.xlsx"
+    annotate(source, out)
+
+    def found(path: Path) -> list[tuple[str, Any, str, Any]]:
+        report = poicheck.validate(path, operator_id="DE*PCK")
+        return sorted((f.rule, f.record, f.field, f.value) for f in report.findings)
+
+    assert ("XLS003", 1, "Plugs", None) in found(source)  # no value in the original either
+    assert found(out) == found(source)
+    assert openpyxl.load_workbook(out)["EVSE"]["B2"].value == "=A2"  # the formula is kept
+    values = openpyxl.load_workbook(out, data_only=True)["EVSE"]
+    assert [values["B2"].value, values["D2"].value, values["E3"].value] == ["DE*PCK*E1", 22, None]

@@ -417,3 +417,20 @@ def test_fill_refuses_a_template_without_property_names(tmp_path: Path) -> None:
     assert result.exit_code == 2
     assert "found no column of EvseDataRecord property names" in result.output
     assert not (tmp_path / "x.xlsx").exists()
+
+
+def test_fill_keeps_the_cached_values_of_template_formulas(tmp_path: Path) -> None:
+    """A template's formulas keep the values Excel computed (openpyxl drops them)."""
+    from tests.corpus import cache_formula_values
+
+    template = foreign_template(tmp_path / "onboarding.xlsx")
+    book = openpyxl.load_workbook(template)
+    book["Cover"]["A5"] = "=COUNTA('POI data'!B4:B40)"
+    book.save(template)
+    # The cover is sheet1: give its formula the value Excel would have stored.
+    cache_formula_values(template, {"A5": len(FOREIGN_ROWS)})
+    out = tmp_path / "filled.xlsx"
+    result = run("form", INVALID, "--template", template, "--out", out, *OPERATOR)
+    assert result.exit_code == 0, result.output
+    assert openpyxl.load_workbook(out)["Cover"]["A5"].value == "=COUNTA('POI data'!B4:B40)"
+    assert openpyxl.load_workbook(out, data_only=True)["Cover"]["A5"].value == len(FOREIGN_ROWS)

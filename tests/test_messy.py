@@ -87,7 +87,11 @@ def test_messy_csv_gives_the_findings_of_its_clean_twin(
 ) -> None:
     path = tmp_path / f"{variant}.csv"
     path.write_bytes(MESSY[variant](rows_of(records())))
-    assert key(findings_of(path, ruleset)) == key(clean)
+    found = findings_of(path, ruleset)
+    # A file read in another encoding than UTF-8 says so, once (TBL014).
+    said = [f for f in found if f.rule == "TBL014"]
+    assert len(said) == (1 if variant.startswith(("latin1", "cp1252")) else 0)
+    assert key([f for f in found if f not in said]) == key(clean)
 
 
 def native_rows(data: list[dict[str, str]], ruleset: RuleSet) -> list[list[Any]]:
@@ -133,7 +137,9 @@ def test_german_excel_export_is_read_as_meant_and_said_once_per_column(
     path.write_bytes(csv_bytes(rows_of(data), delimiter=";", encoding="cp1252", newline="\r\n"))
     found = findings_of(path, ruleset)
     said = [f for f in found if f.rule in ("TBL008", "TBL009")]
-    assert key([f for f in found if f not in said]) == key(clean)
+    encoding = [f for f in found if f.rule == "TBL014"]
+    assert [f.severity for f in encoding] == ["warning"]
+    assert key([f for f in found if f not in said + encoding]) == key(clean)
     assert all(f.severity == "info" for f in said)
     assert sorted((f.rule, f.field) for f in said) == sorted(
         [("TBL008", "GeoCoordinates.Latitude"), ("TBL008", "GeoCoordinates.Longitude")]

@@ -56,7 +56,7 @@ def _required_in_group(
     frame: pd.DataFrame, field: str, params: Params, layout: Layout
 ) -> np.ndarray:
     item = layout.item_of(field)
-    siblings = layout.items(item[0])[item[1]] if item else [field]
+    siblings = list(layout.items(item[0])[item[1]]) if item else [field]
     return np.asarray(frame[field].notna(), dtype=bool) | ~_filled(frame, siblings)
 
 

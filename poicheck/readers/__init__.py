@@ -149,15 +149,28 @@ def _chunks(
 
 @contextmanager
 def _translated(path: Path) -> Iterator[None]:
-    """Operating-system errors as input errors located at the file."""
+    """Every error of reading one file as an input error located at that file, so that the
+    other files of a run are still checked: operating-system errors as what they are, and
+    any other error (a reader's bug, or a case it does not know) as an unreadable file."""
     try:
         yield
+    except InputError:
+        raise
     except PermissionError as exc:
         raise InputError("permission denied", location=str(path)) from exc
     except MemoryError as exc:
         raise InputError("too large to read into memory", location=str(path)) from exc
     except OSError as exc:
         raise InputError(f"cannot read: {exc.strerror or exc}", location=str(path)) from exc
+    except RecursionError as exc:
+        raise InputError("nested too deeply to read", location=str(path)) from exc
+    except Exception as exc:
+        reason = f"{type(exc).__name__}: {exc}".splitlines()[0][:200]
+        raise InputError(
+            f"cannot be read ({reason}); the other files are checked. This is a bug in "
+            "poicheck: please report it with the file",
+            location=str(path),
+        ) from exc
 
 
 @dataclass(frozen=True)

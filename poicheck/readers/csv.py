@@ -9,17 +9,19 @@ from __future__ import annotations
 import codecs
 import csv
 import io
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.csv as pacsv
 
 from poicheck.errors import InputError
 from poicheck.limits import CHUNK_ROWS, MAX_CSV_BYTES, MiB
+from poicheck.readers import encoding as encodings
 from poicheck.readers.conventions import Survey
 from poicheck.readers.safety import sniff, wrong_content
 from poicheck.readers.tabular import (
@@ -38,6 +40,9 @@ if TYPE_CHECKING:
     from poicheck.mapping import ColumnMapping
 
 SAMPLE_BYTES = 64 * 1024
+HEAD_LINES = 50  # non-empty lines the delimiter is decided on
+HEAD_ROWS = 10  # non-empty records the header is chosen among
+MAX_HEAD_BYTES = 16 * MiB  # the longest header row read
 MAX_BYTES = MAX_CSV_BYTES  # read at once; larger files are read in chunks
 BLOCK_BYTES = 16 * MiB  # the largest cell pyarrow can hold; also the csv module's limit
 # pyarrow parses blocks in parallel: 4 MiB blocks parse ~30 % faster than 16 MiB ones on two
@@ -56,9 +61,13 @@ BOMS = (
 csv.field_size_limit(max(csv.field_size_limit(), BLOCK_BYTES))
 
 
-def detect_encoding(sample: bytes) -> str:
-    """BOM first; UTF-16 without BOM by its zero bytes; UTF-8 if the sample decodes as such;
-    else Windows-1252, or Latin-1 for the five bytes Windows-1252 leaves undefined."""
+def detect_encoding(data: bytes) -> str:
+    """The encoding of `data`, a whole file's bytes (see `poicheck.readers.encoding`)."""
+    return wide_encoding(data) or _narrow(lambda: [data])[0]
+
+
+def wide_encoding(sample: bytes) -> str | None:
+    """By the first bytes: the encoding of a BOM, or UTF-16 without BOM by its zero bytes."""
     for bom, name in BOMS:
         if sample.startswith(bom):
             return name
@@ -67,29 +76,87 @@ def detect_encoding(sample: bytes) -> str:
         return "utf-16-le"
     if len(sample) >= 4 and even.count(0) > len(even) // 2 and odd.count(0) == 0:
         return "utf-16-be"
-    try:
-        sample.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        # A multi-byte character cut at the end of the sample is not an error.
-        if exc.start < len(sample) - 3:
-            try:
-                sample.decode("cp1252")
-            except UnicodeDecodeError:
-                return "latin-1"
-            return "cp1252"
-    return "utf-8"
+    return None
+
+
+def _narrow(blocks: Callable[[], Iterable[bytes]]) -> tuple[str, encodings.Survey | None]:
+    """UTF-8 when all `blocks()` decode as such; else what a survey of them says."""
+    if encodings.is_utf8(blocks()):
+        return "utf-8", None
+    found = encodings.survey(blocks())
+    return encodings.choose(found), found
+
+
+def _detected(path: Path, sample: bytes) -> tuple[str, list[Note]]:
+    """The encoding of the whole file, and a note when it is not read as strict UTF-8."""
+    wide = wide_encoding(sample)
+    if wide is not None:
+        return wide, []
+    if len(sample) < SAMPLE_BYTES:  # the whole file is in the sample
+        encoding, found = _narrow(lambda: [sample])
+    else:
+        encoding, found = _narrow(lambda: encodings.blocks_of(path))
+    if found is None or encoding == encodings.REPLACING:
+        return encoding, []  # damaged cells are noted once read (TBL015)
+    with path.open("rb") as handle:
+        handle.seek(_line_start(path, found.first))
+        line = handle.readline(1024).decode(encoding, errors="replace").strip()
+    details = {"encoding": encodings.NAMES[encoding], "byte": f"0x{found.byte:02X}"}
+    return encoding, [Note("TBL014", value=line[:80], details={**details, "line": found.line})]
+
+
+def _line_start(path: Path, offset: int) -> int:
+    """The offset of the line holding byte `offset` (looked for in the 64 KiB before it)."""
+    start = max(0, offset - SAMPLE_BYTES)
+    with path.open("rb") as handle:
+        handle.seek(start)
+        before = handle.read(offset - start)
+    return start + before.rfind(b"\n") + 1
+
+
+def replaced_cells(body: pd.DataFrame, first_row: int) -> list[Note]:
+    """TBL015 for the cells of a mostly UTF-8 file that hold a byte read as U+FFFD."""
+    notes: list[Note] = []
+    for position in body.columns:
+        column = body[position]
+        hits = column.str.contains("\ufffd", regex=False).fillna(False).to_numpy(dtype=bool)
+        for index in np.flatnonzero(hits):
+            text = str(column.iloc[index])
+            notes.append(Note("TBL015", first_row + int(index), int(position), text[:80]))
+    return notes
 
 
 def detect_delimiter(text: str) -> str:
-    """The delimiter of the first lines (`,` `;` tab or `|`)."""
-    lines = [line for line in text.splitlines() if line.strip()][:50]
+    """The delimiter of the first records (`,` `;` tab or `|`): the one that splits them into
+    the same number (> 1) of cells most consistently; on a tie, the one the header holds
+    most often, then in that order.
+
+    Each candidate is one pass of the csv module (C) over the text: linear time, where
+    csv.Sniffer's regular expressions backtrack quadratically on a crafted line.
+    """
+    lines = [line for line in text.splitlines() if line.strip()][:HEAD_LINES]
     if not lines:
         return ","
+    sample = "\n".join(lines)
+
+    def score(delimiter: str) -> tuple[bool, float, int, int]:
+        widths = _widths(sample, delimiter)
+        mode = max(set(widths), key=lambda width: (widths.count(width), width)) if widths else 1
+        share = widths.count(mode) / len(widths) if widths else 0.0
+        return mode > 1, share, lines[0].count(delimiter), -DELIMITERS.index(delimiter)
+
+    return max(DELIMITERS, key=score)
+
+
+def _widths(sample: str, delimiter: str) -> list[int]:
+    """The number of cells of each record of `sample` split at `delimiter`."""
+    widths: list[int] = []
     try:
-        return csv.Sniffer().sniff("\n".join(lines), delimiters=DELIMITERS).delimiter
+        for record in csv.reader(io.StringIO(sample, newline=""), delimiter=delimiter):
+            widths.append(len(record))
     except csv.Error:
-        header = max(lines[:10], key=lambda line: max(line.count(d) for d in DELIMITERS))
-        return max(DELIMITERS, key=header.count)
+        pass  # a quote left open: the records before it decide
+    return widths
 
 
 def read_csv(
@@ -104,6 +171,7 @@ def read_csv(
     body, notes = _body(
         path, layout.encoding, layout.delimiter, len(layout.header), layout.lines, layout.records
     )
+    notes += layout.damaged(body, layout.first_row)
     sheet = Sheet(
         layout.header, body, layout.source, first_row=layout.first_row, notes=layout.notes + notes
     )
@@ -163,12 +231,19 @@ class _Layout:
         mapping: ColumnMapping | None,
         limit: int | None,
     ) -> _Layout:
-        encoding, delimiter, head = sniff_csv(path, encoding, limit)
+        sniffed = sniff_csv(path, encoding, limit)
+        head = sniffed.head
         index = choose_header([r for r, _ in head], known_header(ruleset, mapping))
         if index is None:
             raise InputError("the file is empty", location=str(path))
-        notes = above_header([r for r, _ in head], index)
-        return cls(path, encoding, delimiter, head[index][0], head[index][1], index + 1, notes)
+        notes = sniffed.notes + above_header([r for r, _ in head], index)
+        header, lines = head[index]
+        return cls(path, sniffed.encoding, sniffed.delimiter, header, lines, index + 1, notes)
+
+    def damaged(self, body: pd.DataFrame, first_row: int) -> list[Note]:
+        """TBL015 for the cells of `body` (from spreadsheet row `first_row`) in which an
+        invalid byte was read as U+FFFD (a mostly UTF-8 file only)."""
+        return replaced_cells(body, first_row) if self.encoding == encodings.REPLACING else []
 
     @property
     def source(self) -> Source:
@@ -182,13 +257,15 @@ class _Layout:
         """The records below the header, `chunk_rows` at a time."""
         row, notes = self.first_row, self.notes
         for body, more in _chunks(self, chunk_rows):
+            more = more + self.damaged(body, row)
             yield Sheet(self.header, body, self.source, first_row=row, notes=notes + more)
             row, notes = row + len(body), []
 
 
 def preview_csv(path: Path, encoding: str | None, limit: int) -> list[list[str]]:
     """The first `limit` records of a CSV file."""
-    encoding, delimiter, _ = sniff_csv(path, encoding)
+    sniffed = sniff_csv(path, encoding)
+    encoding, delimiter = sniffed.encoding, sniffed.delimiter
     rows: list[list[str]] = []
     try:
         with path.open(encoding=encoding, newline="", errors="replace") as handle:
@@ -201,11 +278,20 @@ def preview_csv(path: Path, encoding: str | None, limit: int) -> list[list[str]]
     return rows
 
 
-def sniff_csv(
-    path: Path, encoding: str | None, limit: int | None = MAX_BYTES
-) -> tuple[str, str, list[tuple[list[str], int]]]:
-    """Encoding, delimiter and the first records of a CSV file (each with the number of
-    physical lines read up to its end); a file larger than `limit` bytes is refused."""
+@dataclass(frozen=True)
+class Sniffed:
+    """How a CSV file is written, and its first records (each with the number of physical
+    lines read up to its end)."""
+
+    encoding: str
+    delimiter: str
+    head: list[tuple[list[str], int]]
+    notes: list[Note]
+
+
+def sniff_csv(path: Path, encoding: str | None, limit: int | None = MAX_BYTES) -> Sniffed:
+    """Encoding (decided on the whole file), delimiter and first records of a CSV file; a
+    file larger than `limit` bytes is refused."""
     size = path.stat().st_size
     if limit is not None and size > limit:
         raise InputError(
@@ -217,27 +303,67 @@ def sniff_csv(
         sample = handle.read(SAMPLE_BYTES)
     if sniff(sample) in ("zip", "ole"):
         raise wrong_content(path, sniff(sample), "CSV")
-    encoding = encoding or detect_encoding(sample)
+    notes: list[Note] = []
+    if encoding is None:
+        encoding, notes = _detected(path, sample)
+    _check_encoding(path, encoding)
+    delimiter, head = _head(path, encoding, size)
+    return Sniffed(encoding, delimiter, head, notes)
+
+
+def _check_encoding(path: Path, encoding: str) -> None:
     try:
-        codecs.lookup(encoding)
+        info = codecs.lookup(encoding)
     except LookupError as exc:
         raise InputError(f"unknown encoding '{encoding}'", location=str(path)) from exc
-    text = sample.decode(encoding, errors="replace").lstrip("\ufeff")
-    if not text.strip(" \t\r\n\x00"):
-        raise InputError("the file is empty", location=str(path))
-    delimiter = detect_delimiter(text)
+    if not getattr(info, "_is_text_encoding", True):  # rot13, base64, zlib...
+        raise InputError(f"'{encoding}' is not a text encoding", location=str(path))
+
+
+def _head(path: Path, encoding: str, size: int) -> tuple[str, list[tuple[list[str], int]]]:
+    """The delimiter and the first records, up to the tenth non-empty one: read from the
+    first 64 KiB, or from as many bytes as it takes (a header wider than that is read
+    whole), up to MAX_HEAD_BYTES."""
+    amount = SAMPLE_BYTES
+    while True:
+        with path.open("rb") as handle:
+            data = handle.read(amount)
+        whole = len(data) >= size
+        text = data.decode(encoding, errors="replace").lstrip("\ufeff")
+        if whole and not text.strip(" \t\r\n\x00"):
+            raise InputError("the file is empty", location=str(path))
+        delimiter = detect_delimiter(text)
+        head, complete = _records(text, delimiter, whole)
+        if complete or amount >= MAX_HEAD_BYTES:
+            break
+        amount *= 4
+    if not any(any(cell.strip() for cell in record) for record, _ in head):
+        raise InputError(
+            f"no complete row in the first {MAX_HEAD_BYTES // MiB} MiB: the header row is "
+            "longer than poicheck reads",
+            location=str(path),
+        )
+    return delimiter, head
+
+
+def _records(text: str, delimiter: str, whole: bool) -> tuple[list[tuple[list[str], int]], bool]:
+    """The records of `text` up to the tenth non-empty one, and whether that many (or, in a
+    `whole` file, all) are complete. A record reaching the end of a text cut from a longer
+    file may be cut itself: it is left out."""
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     head: list[tuple[list[str], int]] = []
     filled = 0
     try:
         for record in reader:
+            if filled >= HEAD_ROWS:
+                return head, True  # a record follows the tenth: that one is complete
             head.append((record, reader.line_num))
             filled += any(cell.strip() for cell in record)
-            if filled >= 10:
-                break
     except csv.Error:
-        pass  # a record cut at the end of the sample: the header is found by then
-    return encoding, delimiter, head
+        return head, whole  # a quoted value open at the end of the text
+    if whole:
+        return head, True
+    return head[:-1], False
 
 
 def _body(

@@ -4,6 +4,7 @@ EvseDataRecords, flattened into the canonical table by the shared conversion mod
 from __future__ import annotations
 
 import json
+import re
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -14,9 +15,17 @@ import pandas as pd
 
 from poicheck.errors import InputError
 from poicheck.oicp import FlatTable, Flattener, text_of
+from poicheck.pointers import escape
 from poicheck.readers import collector
 from poicheck.ruleset.model import RuleSet
-from poicheck.table import TEXT, CanonicalTable, Source, canonical_order, empty_to_missing
+from poicheck.table import (
+    TEXT,
+    CanonicalTable,
+    RawFinding,
+    Source,
+    canonical_order,
+    empty_to_missing,
+)
 
 # Decimal keeps numbers as written (22.50 stays 22.50), like json's parse_float=Decimal.
 _DECODER = msgspec.json.Decoder(float_hook=Decimal)
@@ -67,7 +76,10 @@ def _records(data: dict[str, Any], path: Path) -> list[Any]:
 def read_json(path: Path, ruleset: RuleSet) -> CanonicalTable:
     """Read an OICP JSON file: all records are flattened at once, column by column."""
     with collector.paused():
-        records, envelope, _ = _unwrap(_parse(path), path)
+        document, repairs = _parse(path)
+        records, envelope, prefix = _unwrap(document, path)
+        single = isinstance(document, dict) and not prefix
+        base: list[str | int] | None = None if single else list(prefix.split("/")[1:])
         flat = Flattener(ruleset).flatten_all(records)
         # The parsed document goes now, while the collector is off: nothing for it to scan.
         del records
@@ -76,21 +88,23 @@ def read_json(path: Path, ruleset: RuleSet) -> CanonicalTable:
         source=Source(str(path), "json"),
         rows=np.arange(1, flat.size + 1, dtype=np.int64),
         envelope=envelope,
-        reader_findings=flat.issues,
+        reader_findings=surrogate_findings(repairs, base) + flat.issues,
         notations=flat.notations,
     )
 
 
-def _parse(path: Path) -> Any:
+def _parse(path: Path) -> tuple[Any, list[tuple[list[str | int], str]]]:
+    """The document, and the strings in it whose lone surrogates were repaired."""
     data = path.read_bytes()
     try:
-        return _DECODER.decode(data)
+        return _DECODER.decode(data), []
     except (ValueError, RecursionError):
         # msgspec takes strict UTF-8 JSON only; the standard library reads what it rejects
-        # (a byte-order mark, UTF-16, ...) or says, by line and column, what is wrong.
+        # (a byte-order mark, UTF-16, a lone surrogate...) or says what is wrong, and where.
         pass
     try:
-        return loads(data)
+        document = loads(data)
+        return repaired(document) if has_surrogate_escape(data) else (document, [])
     except UnicodeDecodeError as exc:
         raise InputError("OICP JSON must be UTF-8 encoded", location=str(path)) from exc
     except RecursionError as exc:
@@ -103,6 +117,67 @@ def _parse(path: Path) -> Any:
         ) from exc
     except NotJSONError as exc:
         raise InputError(f"invalid JSON: {exc} is not a JSON number", location=str(path)) from exc
+
+
+# A \uD800-\uDFFF escape: half a surrogate pair, a lone one unless its other half follows.
+_SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89a-fA-F][0-9a-fA-F]{2}")
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def has_surrogate_escape(data: bytes) -> bool:
+    return _SURROGATE_ESCAPE.search(data) is not None
+
+
+def repaired(value: Any) -> tuple[Any, list[tuple[list[str | int], str]]]:
+    """`value` with every lone surrogate in its strings and keys (which the standard library
+    lets through and no UTF-8 can hold) read as U+FFFD, and where each was: (path of keys and
+    item indexes, the repaired text). Walked without recursion, however deep."""
+    found: list[tuple[list[str | int], str]] = []
+
+    def fix(text: str, path: list[str | int]) -> str:
+        if not _SURROGATE.search(text):
+            return text
+        text = _SURROGATE.sub("\ufffd", text)
+        found.append((path, text))
+        return text
+
+    root: list[Any] = [value]
+    stack: list[tuple[Any, list[str | int]]] = [(root, [])]
+    while stack:
+        node, path = stack.pop()
+        keys = list(node) if isinstance(node, dict) else range(len(node))
+        if isinstance(node, dict) and any(_SURROGATE.search(k) for k in node):
+            pairs = [(fix(k, [*path, _SURROGATE.sub("\ufffd", k)]), v) for k, v in node.items()]
+            node.clear()
+            node.update(pairs)
+            keys = list(node)
+        for key in keys:
+            here = [*path, key] if node is not root else []
+            item = node[key]
+            if isinstance(item, str):
+                node[key] = fix(item, here)
+            elif isinstance(item, (dict, list)):
+                stack.append((item, here))
+    return root[0], found
+
+
+def surrogate_findings(
+    found: list[tuple[list[str | int], str]], base: list[str | int] | None
+) -> list[RawFinding]:
+    """JSN007 for each repaired string, at its record when it is inside one of the record
+    list at `base` (None: the document is a single record)."""
+    out: list[RawFinding] = []
+    for path, text in found:
+        record: int | None = 0 if base is None else None
+        inside = path
+        if base is not None and path[: len(base)] == base and len(path) > len(base):
+            step = path[len(base)]
+            if isinstance(step, int):
+                record, inside = step, path[len(base) + 1 :]
+        pointer = "".join("/" + escape(str(step)) for step in inside)
+        field = ".".join(str(s + 1) if isinstance(s, int) else s for s in inside) or "*"
+        out.append(RawFinding("JSN007", record, field, pointer, text[:80]))
+    return out
 
 
 def loads(data: bytes | str) -> Any:

@@ -21,7 +21,7 @@ import json
 import pickle
 import tempfile
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from dataclasses import field as dataclass_field
 from pathlib import Path
 from typing import Any
@@ -36,7 +36,15 @@ from poicheck.readers import collector
 
 # The OICP JSON reader's decoder (numbers as Decimal, as written) and frame: JSON Lines
 # differ from a request only in how the records are laid out in the file.
-from poicheck.readers.json import _DECODER, NotJSONError, _frame, loads
+from poicheck.readers.json import (
+    _DECODER,
+    NotJSONError,
+    _frame,
+    has_surrogate_escape,
+    loads,
+    repaired,
+    surrogate_findings,
+)
 from poicheck.readers.safety import sniff, wrong_content
 from poicheck.ruleset.model import RuleSet
 from poicheck.table import CanonicalTable, RawFinding, Source
@@ -53,7 +61,7 @@ _WIDE_BOMS = (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE, codecs.BOM_UTF32_BE)
 @dataclass
 class _Lines:
     """The parsed non-blank lines of a part of the file: records with their line numbers, and
-    findings for the lines that hold no record."""
+    findings about the lines themselves (no record in one, a lone surrogate in a record)."""
 
     records: list[Any] = dataclass_field(default_factory=list)
     rows: list[int] = dataclass_field(default_factory=list)
@@ -157,6 +165,11 @@ def _parsed(path: Path, chunk_rows: int) -> Iterator[_Lines]:
             part.skipped.append(_skipped(number, line, reason))
             first_skipped = first_skipped or part.skipped[-1]
             continue
+        if has_surrogate_escape(line):
+            value, repairs = repaired(value)
+            part.skipped.extend(
+                replace(f, record=len(part.records)) for f in surrogate_findings(repairs, [])
+            )
         part.records.append(value)
         part.rows.append(number)
         records += 1

@@ -90,8 +90,10 @@ def _load(
     except Exception as exc:  # calamine raises its own error types for broken archives
         raise InputError(f"cannot open as an XLSX workbook: {exc}", location=str(path)) from exc
     try:
-        name, others = _choose_sheet(workbook, sheet, path, is_data, partial(_fits, path, archive))
-        part = _part_of(path, name)
+        parts = _sheet_parts(path)  # once: a per-sheet lookup made 2,000 sheets quadratic
+        fits = partial(_fits, path, archive, parts)
+        name, others = _choose_sheet(workbook, sheet, path, is_data, fits)
+        part = parts.get(name)
         scan = archive.sheets.get(part or "")
         check_extent(path, name, part, archive)
         loaded = pieces.load(part, name, scan, each) if pieces else None
@@ -109,22 +111,24 @@ def _whole(workbook: Any, name: str, path: Path) -> tuple[list[list[Any]], list[
         raise InputError(f"cannot read sheet '{name}': {exc}", location=str(path)) from exc
 
 
-def _fits(path: Path, archive: Archive, name: str) -> bool:
+def _fits(path: Path, archive: Archive, parts: dict[str, str], name: str) -> bool:
     """Whether calamine may read sheet `name` (another sheet than the one read is looked
     into for a header: a far cell there would abort the process just as well)."""
     try:
-        check_extent(path, name, _part_of(path, name), archive)
+        check_extent(path, name, parts.get(name), archive)
     except InputError:
         return False
     return True
 
 
-def _part_of(path: Path, name: str) -> str | None:
+def _sheet_parts(path: Path) -> dict[str, str]:
+    """Sheet name -> part name, read once per workbook (empty for an unusual package layout:
+    every sheet then gets the most cautious bound)."""
     try:
         with zipfile.ZipFile(path) as archive:
-            return sheetxml.sheet_parts(archive).get(name)
+            return sheetxml.sheet_parts(archive)
     except (KeyError, StopIteration, SyntaxError, ValueError, zipfile.BadZipFile):
-        return None  # an unusual package layout: fall back to the most cautious bound
+        return {}
 
 
 def read_xlsx(

@@ -12,6 +12,7 @@ import io
 import math
 import numbers
 import warnings
+import weakref
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
@@ -231,7 +232,13 @@ def open_workbook(
             )
         except Exception as exc:  # openpyxl raises many types for damaged archives
             raise InputError(f"cannot open as a workbook: {exc}", location=str(path)) from exc
+    _SOURCES[workbook] = path
     return workbook, list(dict.fromkeys(str(w.message) for w in caught))
+
+
+# The file each workbook opened for editing came from, for the cached values of its formulas
+# (openpyxl drops them when it loads formulas; see poicheck.workbooks.cached).
+_SOURCES: weakref.WeakKeyDictionary[Workbook, Path] = weakref.WeakKeyDictionary()
 
 
 def _is_xlsm(path: Path) -> bool:
@@ -239,10 +246,17 @@ def _is_xlsm(path: Path) -> bool:
 
 
 def save_workbook(workbook: Workbook, out: Path) -> None:
-    """Save atomically: the whole workbook is built in memory, then renamed into place."""
+    """Save atomically: the whole workbook is built in memory, then renamed into place. A
+    workbook opened with `open_workbook` keeps the cached values of its formulas."""
     buffer = io.BytesIO()
     workbook.save(buffer)
-    write_bytes_atomic(out, buffer.getvalue())
+    data = buffer.getvalue()
+    source = _SOURCES.get(workbook)
+    if source is not None:
+        from poicheck.workbooks.cached import keep_cached
+
+        data = keep_cached(source, data)
+    write_bytes_atomic(out, data)
 
 
 def header_text(value: Any) -> str:
