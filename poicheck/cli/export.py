@@ -42,7 +42,7 @@ def run(command: ExportCommand) -> int:
         ignore=given.ignore or config.ignore,
     )
     export = build_export(list(command.paths), options, rules=[*config.rules, *command.rules])
-    write_export(export, command.out_dir)
+    write_export(export, command.out_dir, inputs=command.paths)
     click.echo(summary(export, command.out_dir), nl=False)
     for note in export.notes:
         click.echo(f"poicheck: note: {note}", err=True)
@@ -153,7 +153,7 @@ def export(
 @guarded
 def schema(record: bool, output: Path | None, extra_rules: tuple[Path, ...]) -> None:
     """Print poicheck's JSON Schema (Draft 2020-12) of the payloads `export` writes."""
-    from poicheck.output import write_text_atomic
+    from poicheck.output import write_text
     from poicheck.ruleset.loader import load_ruleset
     from poicheck.schema import record_schema, request_schema
 
@@ -161,6 +161,6 @@ def schema(record: bool, output: Path | None, extra_rules: tuple[Path, ...]) -> 
     document = record_schema(ruleset) if record else request_schema(ruleset)
     text = json.dumps(document, ensure_ascii=False, indent=2) + "\n"
     if output is not None:
-        write_text_atomic(output, text)
+        write_text(output, text)
     else:
         click.echo(text, nl=False)

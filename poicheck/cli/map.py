@@ -29,9 +29,11 @@ def run(options: MapOptions) -> int:
     from poicheck.errors import UsageError
     from poicheck.mapping import parse_mapping
     from poicheck.mapping.propose import propose_file, render
-    from poicheck.output import write_text_atomic
+    from poicheck.output import check_output, write_text
     from poicheck.ruleset.loader import load_ruleset
 
+    if options.out is not None:
+        check_output(options.out, [options.path])
     ruleset = load_ruleset(list(options.rules))
     proposal = propose_file(
         str(options.path), ruleset, sheet=options.sheet, encoding=options.encoding
@@ -48,7 +50,7 @@ def run(options: MapOptions) -> int:
             "exists already (a reviewed mapping?); give --force to replace it",
             location=str(options.out),
         )
-    write_text_atomic(options.out, text)
+    write_text(options.out, text, inputs=[options.path])
     mapped = [e for e in proposal.entries if e.targets]
     check = sum(
         "check:" in e.note or any("check:" in why for _, why in e.values.values()) for e in mapped

@@ -17,6 +17,7 @@ from poicheck.cli import cli, guarded
 from poicheck.cli.validate import ValidateOptions, load_report, options_from
 from poicheck.cli.validate import validate as validate_command
 from poicheck.errors import UsageError
+from poicheck.output import check_output, is_input
 from poicheck.report_html import LIMIT
 
 # The options of `validate` that `report` takes as well (by parameter name).
@@ -52,22 +53,16 @@ def _check_outputs(options: ReportOptions) -> list[Path]:
     outputs = [path for path in (options.html, options.markdown) if path is not None]
     if not outputs:
         raise UsageError("nothing to write: give --html FILE and/or --markdown FILE")
-    inputs = {path.resolve() for path in options.inputs.paths}
     for path in outputs:
-        if path.resolve() in inputs:
-            raise UsageError("is an input; the report never overwrites it", location=str(path))
-        if path.is_dir():
-            raise UsageError("is a directory", location=str(path))
-        if not path.resolve().parent.is_dir():
-            raise UsageError("the directory does not exist", location=str(path))
-    if len(set(outputs)) < len(outputs):
+        check_output(path, options.inputs.paths)
+    if len(outputs) == 2 and is_input(outputs[0], outputs[1:]):
         raise UsageError("--html and --markdown name the same file")
     return outputs
 
 
 def run(options: ReportOptions) -> int:
     """Validate, write the reports, print the summary; return the exit code."""
-    from poicheck.output import write_text_atomic
+    from poicheck.output import write_text
     from poicheck.render import render
     from poicheck.render._common import score_line
     from poicheck.render.text import summary_line
@@ -77,13 +72,12 @@ def run(options: ReportOptions) -> int:
     report, fail_on = load_report(options.inputs)
     written = []
     if options.html is not None:
-        write_text_atomic(
-            options.html, render_html(report, title=options.title, limit=options.limit)
-        )
+        html = render_html(report, title=options.title, limit=options.limit)
+        write_text(options.html, html, inputs=options.inputs.paths)
         written.append(options.html)
     if options.markdown is not None:
         text = render("markdown", report, max_findings=options.max_findings)
-        write_text_atomic(options.markdown, text)
+        write_text(options.markdown, text, inputs=options.inputs.paths)
         written.append(options.markdown)
     for result in report.unreadable:
         click.echo(f"poicheck: error: {result.file}: {result.error}", err=True)

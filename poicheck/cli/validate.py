@@ -77,9 +77,11 @@ def load_report(options: ValidateOptions) -> tuple[Report, str]:
 
 def run(options: ValidateOptions, *, color: bool) -> int:
     """Validate, render, write; return the exit code."""
-    from poicheck.output import write_text_atomic
+    from poicheck.output import check_output, write_text
     from poicheck.render import render
 
+    if options.output is not None:
+        check_output(options.output, options.paths)  # before a long run, not after it
     report, fail_on = load_report(options)
     if options.max_findings is not None:
         report.limit(options.max_findings)
@@ -87,7 +89,7 @@ def run(options: ValidateOptions, *, color: bool) -> int:
         options.output_format, report, color=color and options.output is None, fail_on=fail_on
     )
     if options.output is not None:
-        write_text_atomic(options.output, text)
+        write_text(options.output, text, inputs=options.paths)
     else:
         click.echo(text, nl=False, color=color)
     for result in report.unreadable:
@@ -102,7 +104,12 @@ def use_color() -> bool:
 @cli.command()
 @click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
 @format_option(*renderer_names())
-@click.option("--output", "-o", type=click.Path(path_type=Path), help="Write the report to FILE.")
+@click.option(
+    "--output",
+    "-o",
+    type=click.Path(path_type=Path),
+    help="Write the report to FILE (`-`: standard output).",
+)
 @rules_option
 @click.option(
     "--select", help="Only these rule ids or prefixes, comma-separated (e.g. ADR,GEO002)."

@@ -104,9 +104,8 @@ def run_form(options: FormOptions) -> int:
     from poicheck.workbooks.fill import TemplateSpec, fill_template
     from poicheck.workbooks.form import data_check, form_workbook
 
-    check_output(
-        options.data.out, [*options.data.paths, *([options.template] if options.template else [])]
-    )
+    inputs = [*options.data.paths, *([options.template] if options.template else [])]
+    check_output(options.data.out, inputs)
     from poicheck.readers import read_table
     from poicheck.ruleset.loader import load_ruleset
 
@@ -125,7 +124,7 @@ def run_form(options: FormOptions) -> int:
     counts = answer_counts(check.answers)
     summary = ", ".join(f"{counts[a]} {a}" for a in ANSWERS)
     if options.template is None:
-        save_workbook(form_workbook(check), data.out)
+        save_workbook(form_workbook(check), data.out, inputs)
         click.echo(f"{data.out}: {len(check.answers)} properties: {summary}")
         return 0
     spec = TemplateSpec(
@@ -136,7 +135,7 @@ def run_form(options: FormOptions) -> int:
         note_column=options.note_column,
     )
     workbook, result = fill_template(spec, check.answers, report.ruleset, out=data.out)
-    save_workbook(workbook, data.out)
+    save_workbook(workbook, data.out, inputs)
     click.echo(
         f"{data.out}: filled {len(result.filled)} rows of sheet '{result.sheet}' (properties in "
         f"column {result.property_column}, answers in column {result.answer_column}): {summary}"
@@ -165,7 +164,7 @@ def run_annotate(options: DataOptions) -> int:
     mapping = _mapping(options, load_ruleset(list(options.rules)))
     report = _validate(options, options.paths, mapping)
     workbook, result = annotate_workbook(options.paths[0], report, out=options.out, mapping=mapping)
-    save_workbook(workbook, options.out)
+    save_workbook(workbook, options.out, options.paths)
     click.echo(
         f"{options.out}: {result.findings} findings on {result.cells} cells of sheet "
         f"'{result.sheet}' (header row {result.header_row}); listed in sheet "
