@@ -3,28 +3,24 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from pathlib import Path
 
 from poicheck.errors import UsageError
 from poicheck.export.model import MANIFEST, SNAPSHOT, Excluded, Export
-from poicheck.output import replace_directory
+from poicheck.outdir import replace_directory
 
 SHOWN_LEFT_OUT = 20
 
 
-def write_export(export: Export, out_dir: str | Path) -> None:
-    """Write the export to `out_dir`, all or nothing.
+def write_export(export: Export, out_dir: str | Path, *, inputs: Iterable[str | Path] = ()) -> None:
+    """Write the export to `out_dir`, all or nothing (poicheck.outdir).
 
     `out_dir` may be new, empty, or an earlier export (which is replaced whole, so that no
     stale payload file of an earlier run can be pushed by mistake). A directory holding
-    anything else is refused.
+    anything else, or one of the `inputs`, is refused.
     """
-    target = Path(out_dir)
-    if target.exists() and not target.is_dir():
-        raise UsageError("exists and is not a directory", location=str(target))
-    if target.is_dir():
-        _check_replaceable(target)
-    replace_directory(target, export.outputs())
+    replace_directory(out_dir, export.outputs(), inputs=inputs, check=_check_replaceable)
 
 
 def _check_replaceable(target: Path) -> None:
