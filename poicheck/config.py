@@ -15,6 +15,7 @@ from typing import Any
 
 from poicheck._yaml import load_yaml
 from poicheck.errors import UsageError
+from poicheck.userfiles import MAX_YAML_BYTES, read_regular
 
 CONFIG_NAMES = (".poicheck.yaml", ".poicheck.yml")
 
@@ -56,9 +57,10 @@ def find_config(start: Path) -> Path | None:
 
 
 def _pyproject_section(path: Path) -> dict[str, Any] | None:
+    text = read_regular(path, MAX_YAML_BYTES, error=UsageError)
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+        data = tomllib.loads(text.decode("utf-8"))
+    except (UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
         raise UsageError(f"cannot read configuration: {exc}", location=str(path)) from exc
     section = data.get("tool", {}).get("poicheck")
     return section if isinstance(section, dict) else None
