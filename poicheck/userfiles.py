@@ -11,7 +11,7 @@ import os
 import stat
 from pathlib import Path
 
-from poicheck.errors import PoicheckError
+from poicheck.errors import PoicheckError, UsageError
 from poicheck.limits import MiB
 
 MAX_YAML_BYTES = 8 * MiB  # a configuration, rule or mapping file (the shipped ones: < 20 KB)
@@ -40,3 +40,17 @@ def read_regular(
     if len(data) > limit:
         raise error(f"is larger than {limit // MiB:,} MiB, too large for this file", location=where)
     return data
+
+
+def check_encoding(name: str) -> str:
+    """`name` if it is a text encoding Python knows; a UsageError for `rot13`, `base64` (codecs
+    that are not text encodings) and unknown names."""
+    import codecs
+
+    try:
+        info = codecs.lookup(name)
+    except LookupError as exc:
+        raise UsageError(f"unknown encoding '{name}'", location="--encoding") from exc
+    if not getattr(info, "_is_text_encoding", True):
+        raise UsageError(f"'{name}' is not a text encoding", location="--encoding")
+    return name

@@ -57,6 +57,18 @@ def guarded(func: F) -> F:
     return wrapper  # type: ignore[return-value]
 
 
+def encoding_callback(_ctx: Any, _param: Any, value: str | None) -> str | None:
+    """`--encoding`: a text encoding Python knows, checked before anything is read."""
+    from poicheck.userfiles import check_encoding
+
+    if value is None:
+        return None
+    try:
+        return check_encoding(value)
+    except PoicheckError as exc:
+        raise click.BadParameter(exc.message) from exc
+
+
 def rules_option(func: F) -> F:
     """`--rules PATH` (repeatable): extra rule files or directories."""
     return click.option(

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import click
 
-from poicheck.cli import cli, guarded, operator_options, rules_option, split_ids
+from poicheck.cli import cli, encoding_callback, guarded, operator_options, rules_option, split_ids
 from poicheck.export.model import ACTIONS, DEFAULT_BATCH_SIZE, ExportOptions
 from poicheck.geo import NOTATIONS
 
@@ -93,7 +93,9 @@ def run(command: ExportCommand) -> int:
 @rules_option
 @click.option("--ignore", help="Skip these rule ids or prefixes, comma-separated.")
 @click.option("--sheet", help="Worksheet to read from .xlsx files (default: first visible).")
-@click.option("--encoding", help="Encoding of .csv files (default: detected).")
+@click.option(
+    "--encoding", callback=encoding_callback, help="Encoding of .csv files (default: detected)."
+)
 @click.option(
     "--config",
     "config_path",

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import click
 
-from poicheck.cli import cli, guarded, rules_option
+from poicheck.cli import cli, encoding_callback, guarded, rules_option
 
 
 @dataclass(frozen=True)
@@ -71,7 +71,9 @@ def run(options: MapOptions) -> int:
 )
 @click.option("--force", is_flag=True, help="Replace FILE if it exists.")
 @click.option("--sheet", help="Worksheet to read from .xlsx files (default: first visible).")
-@click.option("--encoding", help="Encoding of .csv files (default: detected).")
+@click.option(
+    "--encoding", callback=encoding_callback, help="Encoding of .csv files (default: detected)."
+)
 @rules_option
 @guarded
 def map_command(

@@ -12,7 +12,15 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from poicheck.cli import cli, format_option, guarded, operator_options, rules_option, split_ids
+from poicheck.cli import (
+    cli,
+    encoding_callback,
+    format_option,
+    guarded,
+    operator_options,
+    rules_option,
+    split_ids,
+)
 from poicheck.limits import CHUNK_ROWS, MAX_CSV_BYTES, MiB
 from poicheck.render import renderer_names
 
@@ -123,7 +131,9 @@ def use_color() -> bool:
 )
 @click.option("--sheet", help="Worksheet to read from .xlsx files (default: first visible).")
 @click.option(
-    "--encoding", help="Encoding of .csv files, e.g. cp1252 or utf-16 (default: detected)."
+    "--encoding",
+    callback=encoding_callback,
+    help="Encoding of .csv files, e.g. cp1252 or utf-16 (default: detected).",
 )
 @click.option(
     "--mapping",

@@ -14,7 +14,7 @@ from typing import Any, TypeVar
 
 import click
 
-from poicheck.cli import cli, guarded, operator_options, rules_option, split_ids
+from poicheck.cli import cli, encoding_callback, guarded, operator_options, rules_option, split_ids
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -202,7 +202,11 @@ def data_options(func: F) -> F:
         click.option(
             "--sheet", help="Worksheet to read from .xlsx files (default: first visible)."
         ),
-        click.option("--encoding", help="Encoding of .csv files (default: detected)."),
+        click.option(
+            "--encoding",
+            callback=encoding_callback,
+            help="Encoding of .csv files (default: detected).",
+        ),
         operator_options,
         click.option(
             "--mapping",

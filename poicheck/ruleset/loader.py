@@ -22,6 +22,7 @@ from poicheck.ruleset.model import (
     Scope,
     wildcard_matcher,
 )
+from poicheck.userfiles import MAX_YAML_BYTES, read_regular
 
 DEFAULT_RULESET = "oicp-2.3"
 CACHE_FORMAT = "1"  # bump when the cached form of a rule file changes
@@ -100,10 +101,7 @@ def _cached_document(path: Path) -> tuple[dict[str, Any] | None, Path | None]:
     directory = _cache_dir()
     if directory is None:
         return None, None
-    try:
-        content = path.read_bytes()
-    except OSError as exc:
-        raise RuleFileError(f"cannot read file: {exc}", location=str(path)) from exc
+    content = read_regular(path, MAX_YAML_BYTES, error=RuleFileError)
     schema = resources.files("poicheck.ruleset").joinpath("rulefile.schema.json").read_bytes()
     digest = hashlib.sha256(f"{CACHE_FORMAT}|{__version__}|".encode())
     digest.update(hashlib.sha256(schema).digest())
@@ -156,6 +154,7 @@ def _load(paths: tuple[str, ...]) -> RuleSet:
         for name, spec in doc.get("types", {}).items():
             if name in types:
                 raise RuleFileError(f"type '{name}' is defined twice", location=str(path))
+            _check_regex(spec.get("pattern"), f"{path}: type '{name}'")
             types[name] = DataType(
                 name=name,
                 base=spec["base"],
@@ -257,6 +256,9 @@ def _rules(raw: list[tuple[Path, dict[str, Any]]], ruleset: RuleSet) -> list[Rul
                 f"unknown kind '{spec['kind']}' (known: {', '.join(kind_names())})", location=where
             )
         kind = get_kind(spec["kind"])
+        for key, value in spec.get("params", {}).items():
+            if "pattern" in key:
+                _check_regex(value, f"{where}: params.{key}")
         fields = (spec["field"],) if isinstance(spec["field"], str) else tuple(spec["field"])
         scope: Scope = spec.get("scope", "record")
         rule = Rule(
@@ -295,6 +297,17 @@ def _rules(raw: list[tuple[Path, dict[str, Any]]], ruleset: RuleSet) -> list[Rul
                 )
         rules[rule.id] = rule
     return list(rules.values())
+
+
+def _check_regex(pattern: Any, where: str) -> None:
+    """A regex of a rule file must compile where it runs; a RuleFileError names it if not."""
+    from poicheck.checks._arrow import regex_problem
+
+    if not isinstance(pattern, str):
+        return
+    problem = regex_problem(pattern)
+    if problem is not None:
+        raise RuleFileError(problem, location=where)
 
 
 def resolve_params(rule: Rule, prop: Property | None, ruleset: RuleSet) -> dict[str, Any]:
