@@ -17,6 +17,7 @@ import click
 
 from poicheck import __version__
 from poicheck.errors import EXIT_INTERNAL, PoicheckError
+from poicheck.escape import printable, printable_lines
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -26,9 +27,19 @@ def split_ids(value: str | None) -> tuple[str, ...]:
     return tuple(part.strip() for part in (value or "").split(",") if part.strip())
 
 
-def _fail(message: str, code: int) -> None:
-    click.echo(f"poicheck: error: {message}", err=True)
+def _fail(message: str, code: int, details: tuple[str, ...] = ()) -> None:
+    click.echo(printable_lines([f"poicheck: error: {message}", *details]), err=True)
     sys.exit(code)
+
+
+def echo(text: str, *, err: bool = False) -> None:
+    """A line for people about data (a file, a sheet name): control characters escaped."""
+    click.echo(printable(text), err=err)
+
+
+def say(kind: str, message: str) -> None:
+    """`poicheck: note: ...` (or error) on stderr; data values in it shown escaped."""
+    click.echo(printable(f"poicheck: {kind}: {message}"), err=True)
 
 
 def guarded(func: F) -> F:
@@ -40,7 +51,7 @@ def guarded(func: F) -> F:
         except PoicheckError as exc:
             if os.environ.get("POICHECK_DEBUG"):
                 traceback.print_exc()
-            _fail(str(exc), exc.exit_code)
+            _fail(exc.headline, exc.exit_code, exc.details)
         except (KeyboardInterrupt, click.exceptions.Exit, click.ClickException, SystemExit):
             raise
         except Exception as exc:  # a bug; keep the user's terminal free of a traceback

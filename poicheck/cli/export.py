@@ -9,7 +9,15 @@ from pathlib import Path
 
 import click
 
-from poicheck.cli import cli, encoding_callback, guarded, operator_options, rules_option, split_ids
+from poicheck.cli import (
+    cli,
+    encoding_callback,
+    guarded,
+    operator_options,
+    rules_option,
+    say,
+    split_ids,
+)
 from poicheck.export.model import ACTIONS, DEFAULT_BATCH_SIZE, ExportOptions
 from poicheck.geo import NOTATIONS
 
@@ -45,7 +53,7 @@ def run(command: ExportCommand) -> int:
     write_export(export, command.out_dir, inputs=command.paths)
     click.echo(summary(export, command.out_dir), nl=False)
     for note in export.notes:
-        click.echo(f"poicheck: note: {note}", err=True)
+        say("note", note)
     return export.exit_code()
 
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import click
 
-from poicheck.cli import cli, encoding_callback, guarded, rules_option
+from poicheck.cli import cli, echo, encoding_callback, guarded, rules_option
 
 
 @dataclass(frozen=True)
@@ -55,12 +55,13 @@ def run(options: MapOptions) -> int:
     check = sum(
         "check:" in e.note or any("check:" in why for _, why in e.values.values()) for e in mapped
     )
-    click.echo(
+    echo(
         f"{options.out}: {len(mapped)} column(s) mapped ({check} to check), "
         f"{len(proposal.entries) - len(mapped)} ignored, {len(proposal.canonical)} canonical "
-        "already. Review it, then run:\n  " + command,
+        "already. Review it, then run:",
         err=True,
     )
+    echo(f"  {command}", err=True)
     return 0
 
 

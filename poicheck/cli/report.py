@@ -13,10 +13,11 @@ from typing import Any
 
 import click
 
-from poicheck.cli import cli, guarded
+from poicheck.cli import cli, guarded, say
 from poicheck.cli.validate import ValidateOptions, load_report, options_from
 from poicheck.cli.validate import validate as validate_command
 from poicheck.errors import UsageError
+from poicheck.escape import printable
 from poicheck.output import check_output, is_input
 from poicheck.report_html import LIMIT
 
@@ -80,14 +81,14 @@ def run(options: ReportOptions) -> int:
         write_text(options.markdown, text, inputs=options.inputs.paths)
         written.append(options.markdown)
     for result in report.unreadable:
-        click.echo(f"poicheck: error: {result.file}: {result.error}", err=True)
+        say("error", f"{result.file}: {result.error}")
     if not options.inputs.quiet:
         click.echo(summary_line(report))
         score = score_line(report)
         if score:
             click.echo(score)
         for path in written:
-            click.echo(f"Wrote {path}")
+            click.echo(printable(f"Wrote {path}"))
     return report.exit_code(fail_on)
 
 

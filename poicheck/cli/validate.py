@@ -19,6 +19,7 @@ from poicheck.cli import (
     guarded,
     operator_options,
     rules_option,
+    say,
     split_ids,
 )
 from poicheck.limits import CHUNK_ROWS, MAX_CSV_BYTES, MiB
@@ -101,7 +102,7 @@ def run(options: ValidateOptions, *, color: bool) -> int:
     else:
         click.echo(text, nl=False, color=color)
     for result in report.unreadable:
-        click.echo(f"poicheck: error: {result.file}: {result.error}", err=True)
+        say("error", f"{result.file}: {result.error}")
     return report.exit_code(fail_on)
 
 

@@ -14,7 +14,16 @@ from typing import Any, TypeVar
 
 import click
 
-from poicheck.cli import cli, encoding_callback, guarded, operator_options, rules_option, split_ids
+from poicheck.cli import (
+    cli,
+    echo,
+    encoding_callback,
+    guarded,
+    operator_options,
+    rules_option,
+    say,
+    split_ids,
+)
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -50,7 +59,7 @@ class FormOptions:
 
 
 def _note(message: str) -> None:
-    click.echo(f"poicheck: note: {message}", err=True)
+    say("note", message)
 
 
 def _configured(options: DataOptions) -> DataOptions:
@@ -125,7 +134,7 @@ def run_form(options: FormOptions) -> int:
     summary = ", ".join(f"{counts[a]} {a}" for a in ANSWERS)
     if options.template is None:
         save_workbook(form_workbook(check), data.out, inputs)
-        click.echo(f"{data.out}: {len(check.answers)} properties: {summary}")
+        echo(f"{data.out}: {len(check.answers)} properties: {summary}")
         return 0
     spec = TemplateSpec(
         path=options.template,
@@ -136,7 +145,7 @@ def run_form(options: FormOptions) -> int:
     )
     workbook, result = fill_template(spec, check.answers, report.ruleset, out=data.out)
     save_workbook(workbook, data.out, inputs)
-    click.echo(
+    echo(
         f"{data.out}: filled {len(result.filled)} rows of sheet '{result.sheet}' (properties in "
         f"column {result.property_column}, answers in column {result.answer_column}): {summary}"
     )
@@ -165,7 +174,7 @@ def run_annotate(options: DataOptions) -> int:
     report = _validate(options, options.paths, mapping)
     workbook, result = annotate_workbook(options.paths[0], report, out=options.out, mapping=mapping)
     save_workbook(workbook, options.out, options.paths)
-    click.echo(
+    echo(
         f"{options.out}: {result.findings} findings on {result.cells} cells of sheet "
         f"'{result.sheet}' (header row {result.header_row}); listed in sheet "
         f"'{result.findings_sheet}'"
@@ -190,7 +199,7 @@ def run_template(out: Path, rules: tuple[Path, ...], languages: tuple[str, ...],
     ruleset = load_ruleset(list(rules))
     save_workbook(template_workbook(ruleset, languages=languages, items=items), out)
     columns = template_columns(ruleset, languages=languages, items=items)
-    click.echo(f"{out}: {len(columns)} columns, one example row")
+    echo(f"{out}: {len(columns)} columns, one example row")
     return 0
 
 

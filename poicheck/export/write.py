@@ -7,6 +7,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from poicheck.errors import UsageError
+from poicheck.escape import printable_lines
 from poicheck.export.model import MANIFEST, SNAPSHOT, Excluded, Export
 from poicheck.outdir import replace_directory
 
@@ -92,7 +93,7 @@ def summary(export: Export, out_dir: str | Path) -> str:
         )
     lines.extend(_listing("Left out", export.left_out))
     lines.extend(_listing("Sent despite errors (--include-invalid)", export.included_invalid))
-    return "\n".join(lines) + "\n"
+    return printable_lines(lines) + "\n"  # values from the data shown escaped
 
 
 def _read_left_out(export: Export) -> list[Excluded]:

@@ -12,6 +12,7 @@ from collections import Counter
 from typing import Any
 
 from poicheck import __version__
+from poicheck.escape import printable
 from poicheck.render._common import by_severity, file_formats, relative_path, where
 from poicheck.render.text import summary_line
 from poicheck.report import Finding, Report
@@ -23,15 +24,22 @@ MAX_CHARS = 60_000
 _SPECIAL = re.compile(r"([\\`*_\[\]<>|~&])")
 
 
+# `@name` would notify a GitHub user or team: a word joiner after the `@` keeps it text.
+_MENTION = re.compile(r"@(?=[\w-])")
+WORD_JOINER = "\u2060"
+
+
 def cell(text: object) -> str:
-    """Text safe in a table cell: Markdown and HTML characters escaped, one line."""
-    value = "" if text is None else str(text)
-    return _SPECIAL.sub(r"\\\1", " ".join(value.split()))
+    """Text safe in a table cell: control characters and line breaks shown escaped
+    (poicheck.escape), Markdown and HTML characters escaped, `@mentions` made plain text."""
+    value = "" if text is None else printable(text)
+    escaped = _SPECIAL.sub(r"\\\1", " ".join(value.split()))
+    return _MENTION.sub("@" + WORD_JOINER, escaped)
 
 
 def code(text: object) -> str:
     """An identifier (EvseID, field) as a code span in a table cell."""
-    value = "" if text is None else " ".join(str(text).split())
+    value = "" if text is None else " ".join(printable(text).split())
     if not value:
         return ""
     if "`" in value:

@@ -1,10 +1,15 @@
-"""Human-readable text: findings grouped by file and row, a summary line at the end."""
+"""Human-readable text: findings grouped by file and row, a summary line at the end.
+
+Every value from the data is shown through `poicheck.escape.printable` (before the colours are
+added), so a line break or an escape sequence in a cell is shown, never interpreted.
+"""
 
 from __future__ import annotations
 
 from itertools import groupby
 from typing import Any
 
+from poicheck.escape import printable
 from poicheck.render._common import file_formats, score_line
 from poicheck.report import Finding, Report
 
@@ -29,7 +34,7 @@ def _location(finding: Finding, formats: dict[str, str | None]) -> str:
         )
     noun = "line" if formats.get(finding.file) == "jsonl" else "row"
     where = f"{noun} {finding.row}"
-    return f"{where}  {finding.evse_id}" if finding.evse_id else where
+    return f"{where}  {printable(finding.evse_id)}" if finding.evse_id else where
 
 
 def render(report: Report, *, color: bool = False, **_: Any) -> str:
@@ -37,18 +42,20 @@ def render(report: Report, *, color: bool = False, **_: Any) -> str:
     findings = report.findings
     formats = file_formats(report)
     for file, in_file in groupby(findings, key=lambda f: f.file):
-        lines.append(_paint(file, "bold", color))
+        lines.append(_paint(printable(file), "bold", color))
         for where, at_row in groupby(in_file, key=lambda f: _location(f, formats)):
             lines.append(f"  {where}")
             for finding in at_row:
                 severity = _paint(f"{finding.severity:<7}", finding.severity, color)
-                lines.append(f"    {severity} {finding.rule}  {finding.field}: {finding.message}")
+                said = printable(f"{finding.rule}  {finding.field}: {finding.message}")
+                lines.append(f"    {severity} {said}")
         lines.append("")
     for result in report.unreadable:
-        lines.append(_paint(result.file, "bold", color))
-        lines.append(f"  {_paint('error  ', 'error', color)} unreadable: {result.error}")
+        lines.append(_paint(printable(result.file), "bold", color))
+        error = printable(result.error)
+        lines.append(f"  {_paint('error  ', 'error', color)} unreadable: {error}")
         lines.append("")
-    lines.extend(f"note: {note}" for note in report.notes)
+    lines.extend(printable(f"note: {note}") for note in report.notes)
     lines.append(summary_line(report))
     score = score_line(report)
     if score is not None:
