@@ -28,11 +28,12 @@ def read_regular(
         raise error("no such file", location=where) from exc
     except OSError as exc:
         raise error(f"cannot read: {exc.strerror or exc}", location=where) from exc
+    mode = os.fstat(handle).st_mode
+    if not stat.S_ISREG(mode):
+        os.close(handle)
+        kind = "a directory" if stat.S_ISDIR(mode) else "not a regular file"
+        raise error(f"is {kind}; give a file", location=where)
     with os.fdopen(handle, "rb") as stream:
-        mode = os.fstat(stream.fileno()).st_mode
-        if not stat.S_ISREG(mode):
-            kind = "a directory" if stat.S_ISDIR(mode) else "not a regular file"
-            raise error(f"is {kind}; give a file", location=where)
         try:
             data = stream.read(limit + 1)
         except OSError as exc:
