@@ -35,6 +35,11 @@ class Config:
     mapping: str | None = None
     extra: dict[str, Any] = field(default_factory=dict)
 
+    def files(self) -> tuple[str, ...]:
+        """The files this configuration makes a run read: itself, its rules, its mapping."""
+        own = (self.path,) if self.path else ()
+        return (*own, *self.rules, *((self.mapping,) if self.mapping else ()))
+
 
 def config_schema() -> dict[str, Any]:
     text = resources.files("poicheck").joinpath("config.schema.json").read_text(encoding="utf-8")

@@ -50,7 +50,7 @@ def replace_directory(
     `check(target)` runs under the lock, after an interrupted earlier run was completed, to
     refuse a target that must not be replaced.
     """
-    target = _checked_target(Path(target), inputs)
+    target = check_directory(target, inputs)
     with _locked(target.parent):
         recover(target)
         if check is not None and target.is_dir():
@@ -75,7 +75,10 @@ def recover(target: Path) -> None:
     shutil.rmtree(_aside(target, "new"), ignore_errors=True)
 
 
-def _checked_target(target: Path, inputs: Iterable[str | Path]) -> Path:
+def check_directory(target: str | Path, inputs: Iterable[str | Path] = ()) -> Path:
+    """The real path of `target`, an output directory that may be replaced; a UsageError for
+    a file, the current directory or one above it, a missing parent, or one holding an input."""
+    target = Path(target)
     if os.path.lexists(target) and not target.is_dir():
         raise UsageError("exists and is not a directory", location=str(target))
     real = Path(os.path.realpath(target))

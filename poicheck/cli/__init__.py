@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 import sys
 import traceback
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -78,6 +78,22 @@ def encoding_callback(_ctx: Any, _param: Any, value: str | None) -> str | None:
         return check_encoding(value)
     except PoicheckError as exc:
         raise click.BadParameter(exc.message) from exc
+
+
+def files_read(
+    paths: Iterable[Path],
+    *,
+    rules: Iterable[Path] = (),
+    mapping: Path | None = None,
+    config: Path | None = None,
+) -> list[Path]:
+    """Every file a run reads (data, rule files, the mapping, the configuration given or found
+    near the data, and what it names): none of them may be an output."""
+    from poicheck.config import discover
+
+    paths = list(paths)
+    found = discover(paths, config)
+    return [*paths, *rules, *([mapping] if mapping else []), *(Path(f) for f in found.files())]
 
 
 def rules_option(func: F) -> F:

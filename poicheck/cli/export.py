@@ -12,6 +12,7 @@ import click
 from poicheck.cli import (
     cli,
     encoding_callback,
+    files_read,
     guarded,
     operator_options,
     rules_option,
@@ -38,7 +39,10 @@ def run(command: ExportCommand) -> int:
     """Export, write, print the summary and notes; return the exit code."""
     from poicheck.config import discover
     from poicheck.export import build_export, summary, write_export
+    from poicheck.outdir import check_directory
 
+    inputs = files_read(command.paths, rules=command.rules, config=command.config)
+    check_directory(command.out_dir, inputs)  # before a long run, not after it
     # The configuration near the data fills in what the command line does not say.
     config = discover(list(command.paths), command.config)
     given = command.options
@@ -50,7 +54,7 @@ def run(command: ExportCommand) -> int:
         ignore=given.ignore or config.ignore,
     )
     export = build_export(list(command.paths), options, rules=[*config.rules, *command.rules])
-    write_export(export, command.out_dir, inputs=command.paths)
+    write_export(export, command.out_dir, inputs=inputs)
     click.echo(summary(export, command.out_dir), nl=False)
     for note in export.notes:
         say("note", note)
@@ -171,6 +175,6 @@ def schema(record: bool, output: Path | None, extra_rules: tuple[Path, ...]) -> 
     document = record_schema(ruleset) if record else request_schema(ruleset)
     text = json.dumps(document, ensure_ascii=False, indent=2) + "\n"
     if output is not None:
-        write_text(output, text)
+        write_text(output, text, inputs=extra_rules)
     else:
         click.echo(text, nl=False)

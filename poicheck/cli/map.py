@@ -33,7 +33,7 @@ def run(options: MapOptions) -> int:
     from poicheck.ruleset.loader import load_ruleset
 
     if options.out is not None:
-        check_output(options.out, [options.path])
+        check_output(options.out, [options.path, *options.rules])
     ruleset = load_ruleset(list(options.rules))
     proposal = propose_file(
         str(options.path), ruleset, sheet=options.sheet, encoding=options.encoding
@@ -50,7 +50,7 @@ def run(options: MapOptions) -> int:
             "exists already (a reviewed mapping?); give --force to replace it",
             location=str(options.out),
         )
-    write_text(options.out, text, inputs=[options.path])
+    write_text(options.out, text, inputs=[options.path, *options.rules])
     mapped = [e for e in proposal.entries if e.targets]
     check = sum(
         "check:" in e.note or any("check:" in why for _, why in e.values.values()) for e in mapped

@@ -13,7 +13,7 @@ from typing import Any
 
 import click
 
-from poicheck.cli import cli, guarded, say
+from poicheck.cli import cli, files_read, guarded, say
 from poicheck.cli.validate import ValidateOptions, load_report, options_from
 from poicheck.cli.validate import validate as validate_command
 from poicheck.errors import UsageError
@@ -51,14 +51,17 @@ class ReportOptions:
 
 
 def _check_outputs(options: ReportOptions) -> list[Path]:
+    """The outputs, each checked against every file the run reads; return those files."""
     outputs = [path for path in (options.html, options.markdown) if path is not None]
     if not outputs:
         raise UsageError("nothing to write: give --html FILE and/or --markdown FILE")
+    given = options.inputs
+    inputs = files_read(given.paths, rules=given.rules, mapping=given.mapping, config=given.config)
     for path in outputs:
-        check_output(path, options.inputs.paths)
+        check_output(path, inputs)
     if len(outputs) == 2 and is_input(outputs[0], outputs[1:]):
         raise UsageError("--html and --markdown name the same file")
-    return outputs
+    return inputs
 
 
 def run(options: ReportOptions) -> int:
@@ -69,16 +72,16 @@ def run(options: ReportOptions) -> int:
     from poicheck.render.text import summary_line
     from poicheck.report_html import render_html
 
-    _check_outputs(options)  # before a long run, not after it
+    inputs = _check_outputs(options)  # before a long run, not after it
     report, fail_on = load_report(options.inputs)
     written = []
     if options.html is not None:
         html = render_html(report, title=options.title, limit=options.limit)
-        write_text(options.html, html, inputs=options.inputs.paths)
+        write_text(options.html, html, inputs=inputs)
         written.append(options.html)
     if options.markdown is not None:
         text = render("markdown", report, max_findings=options.max_findings)
-        write_text(options.markdown, text, inputs=options.inputs.paths)
+        write_text(options.markdown, text, inputs=inputs)
         written.append(options.markdown)
     for result in report.unreadable:
         say("error", f"{result.file}: {result.error}")

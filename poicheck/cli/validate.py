@@ -15,6 +15,7 @@ import click
 from poicheck.cli import (
     cli,
     encoding_callback,
+    files_read,
     format_option,
     guarded,
     operator_options,
@@ -89,8 +90,11 @@ def run(options: ValidateOptions, *, color: bool) -> int:
     from poicheck.output import check_output, write_text
     from poicheck.render import render
 
+    inputs = files_read(
+        options.paths, rules=options.rules, mapping=options.mapping, config=options.config
+    )
     if options.output is not None:
-        check_output(options.output, options.paths)  # before a long run, not after it
+        check_output(options.output, inputs)  # before a long run, not after it
     report, fail_on = load_report(options)
     if options.max_findings is not None:
         report.limit(options.max_findings)
@@ -98,7 +102,7 @@ def run(options: ValidateOptions, *, color: bool) -> int:
         options.output_format, report, color=color and options.output is None, fail_on=fail_on
     )
     if options.output is not None:
-        write_text(options.output, text, inputs=options.paths)
+        write_text(options.output, text, inputs=inputs)
     else:
         click.echo(text, nl=False, color=color)
     for result in report.unreadable:

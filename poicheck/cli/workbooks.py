@@ -18,6 +18,7 @@ from poicheck.cli import (
     cli,
     echo,
     encoding_callback,
+    files_read,
     guarded,
     operator_options,
     rules_option,
@@ -113,7 +114,9 @@ def run_form(options: FormOptions) -> int:
     from poicheck.workbooks.fill import TemplateSpec, fill_template
     from poicheck.workbooks.form import data_check, form_workbook
 
-    inputs = [*options.data.paths, *([options.template] if options.template else [])]
+    given = options.data
+    read = files_read(given.paths, rules=given.rules, mapping=given.mapping, config=given.config)
+    inputs = [*read, *([options.template] if options.template else [])]
     check_output(options.data.out, inputs)
     from poicheck.readers import read_table
     from poicheck.ruleset.loader import load_ruleset
@@ -166,14 +169,17 @@ def run_annotate(options: DataOptions) -> int:
 
     if len(options.paths) != 1 or options.paths[0].suffix.lower() not in (".xlsx", ".xlsm"):
         raise UsageError("annotate takes one .xlsx workbook")
-    check_output(options.out, options.paths)
+    inputs = files_read(
+        options.paths, rules=options.rules, mapping=options.mapping, config=options.config
+    )
+    check_output(options.out, inputs)
     from poicheck.ruleset.loader import load_ruleset
 
     options = _configured(options)
     mapping = _mapping(options, load_ruleset(list(options.rules)))
     report = _validate(options, options.paths, mapping)
     workbook, result = annotate_workbook(options.paths[0], report, out=options.out, mapping=mapping)
-    save_workbook(workbook, options.out, options.paths)
+    save_workbook(workbook, options.out, inputs)
     echo(
         f"{options.out}: {result.findings} findings on {result.cells} cells of sheet "
         f"'{result.sheet}' (header row {result.header_row}); listed in sheet "
@@ -195,9 +201,9 @@ def run_template(out: Path, rules: tuple[Path, ...], languages: tuple[str, ...],
     from poicheck.workbooks.cells import check_output, save_workbook
     from poicheck.workbooks.template import template_columns, template_workbook
 
-    check_output(out, [])
+    check_output(out, rules)
     ruleset = load_ruleset(list(rules))
-    save_workbook(template_workbook(ruleset, languages=languages, items=items), out)
+    save_workbook(template_workbook(ruleset, languages=languages, items=items), out, rules)
     columns = template_columns(ruleset, languages=languages, items=items)
     echo(f"{out}: {len(columns)} columns, one example row")
     return 0

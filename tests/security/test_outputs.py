@@ -123,3 +123,19 @@ def test_export_never_replaces_a_directory_holding_an_input(one_operator_csv: Pa
     result = poicheck("export", out / "evse.csv", "--out", out, *OPERATOR)
     assert_clean_exit_2(result, "holds an input")
     assert (out / "evse.csv").exists()
+
+
+@pytest.mark.parametrize("read", ["config", "rules", "mapping"])
+def test_a_file_the_run_reads_is_never_an_output(data: Path, read: str) -> None:
+    config = data.parent / ".poicheck.yaml"
+    config.write_text("fail_on: never\n", encoding="utf-8")
+    rules = data.parent / "mine.yaml"
+    rules.write_text("rules: []\n", encoding="utf-8")
+    mapping = data.parent / "map.yaml"
+    mapping.write_text("columns: {}\n", encoding="utf-8")
+    target = {"config": config, "rules": rules, "mapping": mapping}[read]
+    option = {"config": [], "rules": ["--rules", rules], "mapping": ["--mapping", mapping]}[read]
+    before = target.read_bytes()
+    result = poicheck("validate", data, *option, "--format", "json", "-o", target)
+    assert_clean_exit_2(result, "is also an input")
+    assert target.read_bytes() == before
