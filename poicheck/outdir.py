@@ -52,13 +52,12 @@ def replace_directory(
     """
     target = check_directory(target, inputs)
     with _locked(target.parent):
-        recover(target)
-        if check is not None and target.is_dir():
-            check(target)
-        staging = _staging(target)
         try:
-            _fill(staging, files)
-            _swap(staging, target)
+            recover(target)
+            if check is not None and target.is_dir():
+                check(target)
+            _fill(_staging(target), files)
+            _swap(_aside(target, "new"), target)
         except OSError as exc:
             raise UsageError(f"cannot write: {exc.strerror or exc}", location=str(target)) from exc
         finally:
@@ -106,7 +105,10 @@ def _locked(parent: Path) -> Iterator[None]:
     if fcntl is None:  # pragma: no cover
         yield
         return
-    handle = os.open(parent, os.O_RDONLY)
+    try:
+        handle = os.open(parent, os.O_RDONLY)
+    except OSError as exc:
+        raise UsageError(f"cannot write: {exc.strerror or exc}", location=str(parent)) from exc
     try:
         try:
             fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
@@ -127,10 +129,7 @@ def _aside(target: Path, kind: str) -> Path:
 def _staging(target: Path) -> Path:
     staging = _aside(target, "new")
     shutil.rmtree(staging, ignore_errors=True)
-    try:
-        staging.mkdir(mode=0o777 & ~umask())
-    except OSError as exc:
-        raise UsageError(f"cannot write: {exc.strerror or exc}", location=str(target)) from exc
+    staging.mkdir(mode=0o777 & ~umask())
     return staging
 
 
@@ -158,7 +157,7 @@ def _exchange(first: Path, second: Path) -> bool:
     """Swap two paths atomically (Linux renameat2); False where that is not available."""
     try:
         renameat2 = ctypes.CDLL(None, use_errno=True).renameat2
-    except (AttributeError, OSError):
+    except (AttributeError, OSError, TypeError):  # no such C library function here
         return False
     result = renameat2(
         _AT_FDCWD, os.fsencode(first), _AT_FDCWD, os.fsencode(second), _RENAME_EXCHANGE
