@@ -10,7 +10,8 @@ from pathlib import Path
 import pytest
 
 from poicheck._yaml import load_yaml
-from poicheck.errors import PoicheckError
+from poicheck.api import validate
+from poicheck.errors import PoicheckError, UsageError
 from poicheck.userfiles import MAX_YAML_BYTES
 from tests.security.conftest import OPERATOR, VALID_CSV, assert_clean_exit_2, poicheck
 
@@ -78,6 +79,8 @@ def test_an_encoding_that_is_not_a_text_encoding_is_exit_2(encoding: str) -> Non
     assert result.returncode == 2, result.stderr
     assert "--encoding" in result.stderr
     assert "Traceback" not in result.stderr
+    with pytest.raises(UsageError, match="encoding"):  # the library says so too
+        validate(VALID_CSV, encoding=encoding)
 
 
 @pytest.mark.parametrize("previous", ["fifo", "/dev/zero", "directory"])
