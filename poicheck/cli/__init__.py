@@ -16,7 +16,7 @@ from typing import Any, TypeVar
 import click
 
 from poicheck import __version__
-from poicheck.errors import EXIT_INTERNAL, PoicheckError
+from poicheck.errors import EXIT_INTERNAL, EXIT_USAGE, PoicheckError
 from poicheck.escape import printable, printable_lines
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -54,6 +54,9 @@ def guarded(func: F) -> F:
             _fail(exc.headline, exc.exit_code, exc.details)
         except (KeyboardInterrupt, click.exceptions.Exit, click.ClickException, SystemExit):
             raise
+        except BrokenPipeError:  # `poicheck ... | head`: the reader is gone, nobody to tell
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            sys.exit(EXIT_USAGE)
         except Exception as exc:  # a bug; keep the user's terminal free of a traceback
             if os.environ.get("POICHECK_DEBUG"):
                 traceback.print_exc()

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import os
 import shutil
+import subprocess
+import sys
 import threading
 from pathlib import Path
 
@@ -140,3 +142,17 @@ def test_a_file_the_run_reads_is_never_an_output(data: Path, read: str) -> None:
     result = poicheck("validate", data, *option, "--format", "json", "-o", target)
     assert_clean_exit_2(result, "is also an input")
     assert target.read_bytes() == before
+
+
+def test_a_closed_pipe_is_not_an_internal_error() -> None:
+    """`poicheck errata | head -1`: the reader goes away; exit 2, no internal error."""
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[2])}
+    read, write = os.pipe()
+    os.close(read)  # nobody reads: the first write fails with EPIPE
+    with subprocess.Popen(
+        [sys.executable, "-m", "poicheck", "errata"], stdout=write, stderr=subprocess.PIPE, env=env
+    ) as child:
+        os.close(write)
+        _, stderr = child.communicate(timeout=60)
+    assert child.returncode == 2, stderr
+    assert b"internal error" not in stderr
