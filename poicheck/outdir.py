@@ -90,8 +90,10 @@ def check_directory(target: str | Path, inputs: Iterable[str | Path] = ()) -> Pa
         )
     if not real.parent.is_dir():
         raise UsageError("the parent directory does not exist", location=str(target))
-    inside = [p for p in inputs if Path(os.path.realpath(p)).is_relative_to(real)]
-    if inside or is_input(real, inputs):
+    inputs = list(inputs)
+    if is_input(real, inputs) or any(
+        Path(os.path.realpath(p)).is_relative_to(real) for p in inputs
+    ):
         raise UsageError(
             "holds an input; poicheck never overwrites its input, choose another directory",
             location=str(target),

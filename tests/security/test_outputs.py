@@ -85,12 +85,14 @@ def test_a_fifo_is_written_to_directly(data: Path) -> None:
         ("/proc/poicheck-report.json", "cannot write"),
     ],
 )
-def test_an_unwritable_output_is_exit_2(data: Path, target: str, said: str) -> None:
+@pytest.mark.parametrize("command", ["validate", "schema", "template"])
+def test_an_unwritable_output_is_exit_2(data: Path, target: str, said: str, command: str) -> None:
     (data.parent / "a-directory").mkdir()
     (data.parent / "a-directory.xlsx").mkdir()
-    for command in (["validate", data, "-o"], ["schema", "-o"], ["template", "--out"]):
-        path = target + (".xlsx" if command[0] == "template" else "")
-        assert_clean_exit_2(poicheck(*command, path, cwd=data.parent), said)
+    given = {"validate": ["validate", data, "-o"], "schema": ["schema", "-o"]}
+    path = target + (".xlsx" if command == "template" else "")
+    arguments = given.get(command, ["template", "--out"])
+    assert_clean_exit_2(poicheck(*arguments, path, cwd=data.parent), said)
 
 
 def test_a_read_only_directory_is_exit_2(data: Path, monkeypatch: pytest.MonkeyPatch) -> None:
