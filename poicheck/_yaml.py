@@ -20,7 +20,8 @@ from ruamel.yaml.error import YAMLError
 from ruamel.yaml.events import AliasEvent
 
 from poicheck.errors import PoicheckError
-from poicheck.userfiles import MAX_YAML_BYTES, read_regular
+from poicheck.limits import MAX_YAML_BYTES
+from poicheck.userfiles import read_regular
 
 
 def load_yaml(source: str | Path, *, error: type[PoicheckError] = PoicheckError) -> Any:

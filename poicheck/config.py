@@ -15,7 +15,8 @@ from typing import Any
 
 from poicheck._yaml import load_yaml
 from poicheck.errors import UsageError
-from poicheck.userfiles import MAX_YAML_BYTES, read_regular
+from poicheck.limits import MAX_YAML_BYTES
+from poicheck.userfiles import read_regular
 
 CONFIG_NAMES = (".poicheck.yaml", ".poicheck.yml")
 

@@ -14,8 +14,6 @@ from pathlib import Path
 from poicheck.errors import PoicheckError, UsageError
 from poicheck.limits import MiB
 
-MAX_YAML_BYTES = 8 * MiB  # a configuration, rule or mapping file (the shipped ones: < 20 KB)
-
 
 def read_regular(
     path: str | Path, limit: int, *, error: type[PoicheckError] = PoicheckError

@@ -13,6 +13,7 @@ from typing import Any
 
 from poicheck._yaml import load_yaml
 from poicheck.errors import RuleFileError
+from poicheck.limits import MAX_YAML_BYTES
 from poicheck.ruleset.model import (
     DataType,
     Erratum,
@@ -22,7 +23,7 @@ from poicheck.ruleset.model import (
     Scope,
     wildcard_matcher,
 )
-from poicheck.userfiles import MAX_YAML_BYTES, read_regular
+from poicheck.userfiles import read_regular
 
 DEFAULT_RULESET = "oicp-2.3"
 CACHE_FORMAT = "1"  # bump when the cached form of a rule file changes

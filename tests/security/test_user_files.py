@@ -12,7 +12,7 @@ import pytest
 from poicheck._yaml import load_yaml
 from poicheck.api import validate
 from poicheck.errors import PoicheckError, UsageError
-from poicheck.userfiles import MAX_YAML_BYTES
+from poicheck.limits import MAX_YAML_BYTES
 from tests.security.conftest import OPERATOR, VALID_CSV, assert_clean_exit_2, poicheck
 
 
