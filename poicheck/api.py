@@ -25,6 +25,7 @@ from poicheck.ruleset.loader import load_ruleset
 from poicheck.ruleset.model import RuleSet
 from poicheck.score import FILLED_PREFIX, completeness, filled
 from poicheck.table import CanonicalTable, Source
+from poicheck.userfiles import check_encoding
 
 Input = str | Path | pd.DataFrame | CanonicalTable
 
@@ -81,6 +82,8 @@ def validate(
     """
     if engine not in ENGINES:
         raise UsageError(f"unknown engine '{engine}' (known: {', '.join(ENGINES)})")
+    if encoding is not None:
+        check_encoding(encoding)  # rot13 or a typo: a usage error, before anything is read
     base = ruleset if ruleset is not None else load_ruleset(rules)
     if severities:
         base = base.with_severities(severities, "severity")

@@ -15,7 +15,9 @@ from typing import Any
 
 from poicheck._yaml import load_yaml
 from poicheck.errors import UsageError
+from poicheck.limits import MAX_YAML_BYTES
 from poicheck.ruleset.model import RuleIds
+from poicheck.userfiles import read_regular
 
 CONFIG_NAMES = (".poicheck.yaml", ".poicheck.yml")
 
@@ -36,6 +38,11 @@ class Config:
     severity: dict[str, str] = field(default_factory=dict)
     max_deletions: float | None = None
     extra: dict[str, Any] = field(default_factory=dict)
+
+    def files(self) -> tuple[str, ...]:
+        """The files this configuration makes a run read: itself, its rules, its mapping."""
+        own = (self.path,) if self.path else ()
+        return (*own, *self.rules, *((self.mapping,) if self.mapping else ()))
 
 
 def config_schema() -> dict[str, Any]:
@@ -59,9 +66,10 @@ def find_config(start: Path) -> Path | None:
 
 
 def _pyproject_section(path: Path) -> dict[str, Any] | None:
+    text = read_regular(path, MAX_YAML_BYTES, error=UsageError)
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+        data = tomllib.loads(text.decode("utf-8"))
+    except (UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
         raise UsageError(f"cannot read configuration: {exc}", location=str(path)) from exc
     section = data.get("tool", {}).get("poicheck")
     return section if isinstance(section, dict) else None

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 EXIT_OK = 0
 EXIT_FINDINGS = 1
 EXIT_USAGE = 2
@@ -13,10 +15,14 @@ class PoicheckError(Exception):
 
     exit_code = EXIT_USAGE
 
-    def __init__(self, message: str, *, location: str | None = None) -> None:
+    def __init__(
+        self, message: str, *, location: str | None = None, details: Sequence[str] = ()
+    ) -> None:
         self.message = message
         self.location = location
-        super().__init__(f"{location}: {message}" if location else message)
+        self.details = tuple(details)  # lines shown below the message, one by one
+        self.headline = f"{location}: {message}" if location else message
+        super().__init__("\n".join([self.headline, *self.details]))
 
 
 class InputError(PoicheckError):

@@ -1,77 +1,122 @@
-"""Writing output files atomically: a temporary file (or directory) beside the target, then a
-rename."""
+"""Where poicheck writes: one policy for every output file, used by every command.
+
+- An output is never one of the inputs (compared by real path and by `os.path.samefile`, so a
+  symbolic or hard link, `./x` and `x` are all caught).
+- A regular file (or a new one) is written atomically: a temporary file beside it, then a
+  rename, so that an interrupted run never leaves half a file. A symbolic link is written
+  through: the file it points to is replaced, the link stays.
+- `-` (standard output) and special files (a terminal or another character device such as
+  `/dev/stdout`, a FIFO) are written directly: a rename would replace the device node.
+- A target that cannot be written (a directory, a missing or read-only directory) is a
+  UsageError (exit 2), raised by `check_output` before a long run where possible.
+
+Directories (the export) are written by `poicheck.outdir`.
+"""
 
 from __future__ import annotations
 
+import contextlib
 import os
-import shutil
+import stat
+import sys
 import tempfile
-from collections.abc import Mapping
+from collections.abc import Iterable
 from pathlib import Path
 
 from poicheck.errors import UsageError
 
+STDOUT = "-"
+# Paths under these are devices or links to open files (/dev/stdout -> /proc/self/fd/1):
+# written to directly even where they resolve to a regular file.
+_SPECIAL_ROOTS = ("/dev/", "/proc/")
 
-def write_text_atomic(path: str | Path, text: str) -> None:
-    """Write `text` (UTF-8) to `path`, so that an interrupted run never leaves half a file."""
-    write_bytes_atomic(path, text.encode("utf-8"))
 
-
-def write_bytes_atomic(path: str | Path, data: bytes) -> None:
-    """Write `data` to `path` like `write_text_atomic`: a temporary file, then a rename."""
+def check_output(path: str | Path, inputs: Iterable[str | Path] = ()) -> None:
+    """Refuse an output that is an input, a directory, or in a directory that is not there."""
+    if str(path) == STDOUT:
+        return
     target = Path(path)
+    if is_input(target, inputs):
+        raise UsageError(
+            "is also an input; poicheck never overwrites its input, choose another output",
+            location=str(path),
+        )
     if target.is_dir():
-        raise UsageError("is a directory", location=str(target))
-    directory = target.parent if str(target.parent) else Path(".")
+        raise UsageError("is a directory", location=str(path))
+    if _is_special(target):
+        return
+    directory = Path(os.path.realpath(target)).parent
     if not directory.is_dir():
-        raise UsageError("the directory does not exist", location=str(target))
-    handle, temporary = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=directory)
+        raise UsageError("the directory does not exist", location=str(path))
+    if not os.access(directory, os.W_OK | os.X_OK):
+        raise UsageError("the directory is not writable", location=str(path))
+
+
+def is_input(path: str | Path, inputs: Iterable[str | Path]) -> bool:
+    """Whether `path` names the same file as one of `inputs` (through links, too)."""
+    real = os.path.realpath(path)
+    for given in inputs:
+        if str(given) == STDOUT:
+            continue
+        if os.path.realpath(given) == real:
+            return True
+        with contextlib.suppress(OSError):
+            if os.path.samefile(given, path):
+                return True
+    return False
+
+
+def write_text(path: str | Path, text: str, *, inputs: Iterable[str | Path] = ()) -> None:
+    """Write `text` (UTF-8) to `path` by the policy above."""
+    write_bytes(path, text.encode("utf-8"), inputs=inputs)
+
+
+def write_bytes(path: str | Path, data: bytes, *, inputs: Iterable[str | Path] = ()) -> None:
+    """Write `data` to `path` by the policy above."""
+    check_output(path, inputs)
     try:
-        os.chmod(temporary, 0o666 & ~_umask())  # mkstemp makes it private; an output is not
+        if str(path) == STDOUT:
+            sys.stdout.flush()
+            sys.stdout.buffer.write(data)
+            sys.stdout.buffer.flush()
+        elif _is_special(Path(path)):
+            with open(path, "wb") as stream:
+                stream.write(data)
+        else:
+            _replace_file(Path(os.path.realpath(path)), data)
+    except OSError as exc:
+        raise UsageError(f"cannot write: {exc.strerror or exc}", location=str(path)) from exc
+
+
+def _is_special(path: Path) -> bool:
+    """A character device, FIFO or socket, or a path under /dev or /proc."""
+    if os.path.abspath(path).startswith(_SPECIAL_ROOTS):
+        return True
+    try:
+        mode = os.stat(path).st_mode
+    except OSError:
+        return False  # a new file
+    return not stat.S_ISREG(mode) and not stat.S_ISDIR(mode)
+
+
+def _replace_file(target: Path, data: bytes) -> None:
+    handle, temporary = tempfile.mkstemp(
+        prefix=f".{target.name}.", suffix=".tmp", dir=target.parent
+    )
+    try:
+        os.chmod(temporary, 0o666 & ~umask())  # mkstemp makes it private; an output is not
         with os.fdopen(handle, "wb") as stream:
             stream.write(data)
+            stream.flush()
+            os.fsync(stream.fileno())
         os.replace(temporary, target)
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
         raise
 
 
-def replace_directory(target: str | Path, files: Mapping[str, bytes]) -> None:
-    """Make `target` a directory holding exactly `files` (name -> bytes), all or nothing.
-
-    The files are written to a temporary directory beside `target`, which then takes its
-    place (a rename; an existing `target` is renamed away first and removed afterwards). An
-    interrupted run leaves either the old directory or the new one, never a mix.
-    """
-    target = Path(target)
-    parent = target.parent if str(target.parent) else Path(".")
-    if not parent.is_dir():
-        raise UsageError("the parent directory does not exist", location=str(target))
-    staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.", suffix=".tmp", dir=parent))
-    old: Path | None = None
-    try:
-        staging.chmod(0o777 & ~_umask())  # mkdtemp makes it private; a directory is not
-        for name, data in files.items():
-            with open(staging / name, "wb") as stream:
-                stream.write(data)
-                stream.flush()
-                os.fsync(stream.fileno())
-        if target.exists():
-            old = Path(tempfile.mkdtemp(prefix=f".{target.name}.", suffix=".old", dir=parent))
-            os.replace(target, old / target.name)
-        os.replace(staging, target)
-    except BaseException:
-        if old is not None and not target.exists():
-            os.replace(old / target.name, target)
-        shutil.rmtree(staging, ignore_errors=True)
-        if old is not None:
-            shutil.rmtree(old, ignore_errors=True)
-        raise
-    if old is not None:
-        shutil.rmtree(old, ignore_errors=True)
-
-
-def _umask() -> int:
+def umask() -> int:
+    """The process's umask (read without changing it for longer than a moment)."""
     mask = os.umask(0o022)
     os.umask(mask)
     return mask

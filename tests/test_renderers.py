@@ -259,7 +259,8 @@ def test_markdown_of_clean_data_says_so() -> None:
 def test_markdown_cells_cannot_break_the_table_or_inject_html() -> None:
     assert cell("a|b") == "a\\|b"
     assert cell("<script>x</script>") == "\\<script\\>x\\</script\\>"
-    assert cell("two\nlines") == "two lines"
+    assert cell("two\nlines") == "two\\\\nlines"  # shows as two\nlines: escaped, one line
+    assert cell("two  spaced") == "two spaced"
     report = validate(frame_of({**VALID_CELLS, "Plugs": "<b>|Type 2"}), select=["PWR002"])
     lines = render("markdown", report).splitlines()
     rows = [line for line in lines if line.startswith("| error | PWR002 |")]

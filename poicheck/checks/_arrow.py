@@ -27,6 +27,27 @@ def anchored(pattern: str) -> str:
     return f"^(?:{body})$"
 
 
+def regex_problem(pattern: str) -> str | None:
+    """Why `pattern` cannot be a rule's regex (None: it can): it must compile both in Python's
+    `re` (some kinds match single values there) and in RE2, the engine of the cell checks,
+    which has no backreferences or lookarounds."""
+    import re
+
+    try:
+        re.compile(pattern)
+    except re.error as exc:
+        return f"invalid regular expression {pattern!r}: {exc}"
+    try:
+        pc.match_substring_regex(pa.array([""], pa.string()), anchored(pattern))
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError) as exc:
+        detail = str(exc).split(": ", 1)[-1].strip()
+        return (
+            f"regular expression {pattern!r} is not supported by the RE2 engine ({detail}); "
+            "RE2 has no backreferences or lookarounds"
+        )
+    return None
+
+
 def passes(mask: pa.Array | pa.ChunkedArray) -> np.ndarray:
     """A pyarrow boolean result as a numpy mask; nulls (empty cells) pass."""
     return np.asarray(mask.fill_null(True).to_numpy(zero_copy_only=False), dtype=bool)

@@ -11,7 +11,7 @@ import copy
 import os
 import sys
 import traceback
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -21,6 +21,7 @@ import click
 
 from poicheck import __version__
 from poicheck.errors import EXIT_INTERNAL, EXIT_USAGE, PoicheckError
+from poicheck.escape import printable, printable_lines
 
 if TYPE_CHECKING:
     from poicheck.config import Config
@@ -33,15 +34,26 @@ def split_ids(value: str | None) -> tuple[str, ...]:
     return tuple(part.strip() for part in (value or "").split(",") if part.strip())
 
 
-def say_error(message: str, file: IO[Any] | None = None) -> None:
-    """An error in poicheck's one style: each line on stderr starts `poicheck: error: `."""
-    for line in message.splitlines() or [""]:
-        click.echo(f"poicheck: error: {line}", file=file, err=file is None)
+def say_error(message: str, file: IO[Any] | None = None, details: tuple[str, ...] = ()) -> None:
+    """An error in poicheck's one style: each line of the message on stderr starts
+    `poicheck: error: `, then its details; values from the data are shown escaped."""
+    lines = [f"poicheck: error: {line}" for line in message.splitlines() or [""]]
+    click.echo(printable_lines([*lines, *details]), file=file, err=file is None)
 
 
-def _fail(message: str, code: int) -> None:
-    say_error(message)
+def _fail(message: str, code: int, details: tuple[str, ...] = ()) -> None:
+    say_error(message, details=details)
     sys.exit(code)
+
+
+def echo(text: str, *, err: bool = False) -> None:
+    """A line for people about data (a file, a sheet name): control characters escaped."""
+    click.echo(printable(text), err=err)
+
+
+def say(kind: str, message: str) -> None:
+    """`poicheck: note: ...` (or error) on stderr; data values in it shown escaped."""
+    click.echo(printable(f"poicheck: {kind}: {message}"), err=True)
 
 
 def guarded(func: F) -> F:
@@ -53,9 +65,12 @@ def guarded(func: F) -> F:
         except PoicheckError as exc:
             if os.environ.get("POICHECK_DEBUG"):
                 traceback.print_exc()
-            _fail(str(exc), exc.exit_code)
+            _fail(exc.headline, exc.exit_code, exc.details)
         except (KeyboardInterrupt, click.exceptions.Exit, click.ClickException, SystemExit):
             raise
+        except BrokenPipeError:  # `poicheck ... | head`: the reader is gone, nobody to tell
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            sys.exit(EXIT_USAGE)
         except Exception as exc:  # a bug; keep the user's terminal free of a traceback
             if os.environ.get("POICHECK_DEBUG"):
                 traceback.print_exc()
@@ -68,6 +83,34 @@ def guarded(func: F) -> F:
     wrapper.__name__ = func.__name__
     wrapper.__doc__ = func.__doc__
     return wrapper  # type: ignore[return-value]
+
+
+def encoding_callback(_ctx: Any, _param: Any, value: str | None) -> str | None:
+    """`--encoding`: a text encoding Python knows, checked before anything is read."""
+    from poicheck.userfiles import check_encoding
+
+    if value is None:
+        return None
+    try:
+        return check_encoding(value)
+    except PoicheckError as exc:
+        raise click.BadParameter(exc.message) from exc
+
+
+def files_read(
+    paths: Iterable[Path],
+    *,
+    rules: Iterable[Path] = (),
+    mapping: Path | None = None,
+    config: Path | None = None,
+) -> list[Path]:
+    """Every file a run reads (data, rule files, the mapping, the configuration given or found
+    near the data, and what it names): none of them may be an output."""
+    from poicheck.config import discover
+
+    paths = list(paths)
+    found = discover(paths, config)
+    return [*paths, *rules, *([mapping] if mapping else []), *(Path(f) for f in found.files())]
 
 
 def rules_option(func: F) -> F:
@@ -87,6 +130,7 @@ sheet_option = click.option(
 encoding_option = click.option(
     "--encoding",
     metavar="ENC",
+    callback=encoding_callback,
     help="Encoding of .csv files, e.g. cp1252 or utf-16 (default: detected).",
 )
 
@@ -219,7 +263,7 @@ class Inputs:
 
         config = discover(list(self.paths), self.config)
         if config.path and not self.quiet:
-            click.echo(f"poicheck: using configuration {Path(config.path).resolve()}", err=True)
+            echo(f"poicheck: using configuration {Path(config.path).resolve()}", err=True)
         done = replace(
             self,
             rules=(*(Path(p) for p in config.rules), *self.rules),
@@ -232,6 +276,10 @@ class Inputs:
             severities=self.severities or config.severity,
         )
         return done, config
+
+    def files(self) -> list[Path]:
+        """Every file the run reads (see `files_read`): none may be an output."""
+        return files_read(self.paths, rules=self.rules, mapping=self.mapping, config=self.config)
 
     def checks(self) -> dict[str, Any]:
         """The keyword arguments of `poicheck.validate` these options stand for."""

@@ -18,6 +18,7 @@ from poicheck.cli import (
     output_option,
     quiet_option,
     rules_option,
+    say,
 )
 from poicheck.export.model import (
     ACTIONS,
@@ -42,7 +43,10 @@ class ExportCommand:
 def run(command: ExportCommand) -> int:
     """Export, write, print the summary and notes; return the exit code."""
     from poicheck.export import build_export, summary, write_export
+    from poicheck.outdir import check_directory
 
+    read = command.inputs.files()
+    check_directory(command.out_dir, read)  # before a long run, not after it
     inputs, config = command.inputs.configured()
     given = command.options
     options = replace(
@@ -63,11 +67,11 @@ def run(command: ExportCommand) -> int:
         mapping=inputs.mapping,
     )
     export = build_export(list(inputs.paths), options, rules=list(inputs.rules))
-    write_export(export, command.out_dir)
+    write_export(export, command.out_dir, inputs=read)
     if not inputs.quiet:
         click.echo(summary(export, command.out_dir), nl=False)
     for note in export.notes:
-        click.echo(f"poicheck: note: {note}", err=True)
+        say("note", note)
     return export.exit_code()
 
 
@@ -173,7 +177,7 @@ def export(
 @guarded
 def schema(record: bool, output: Path | None, extra_rules: tuple[Path, ...]) -> None:
     """Print poicheck's JSON Schema (Draft 2020-12) of the payloads `export` writes."""
-    from poicheck.output import write_text_atomic
+    from poicheck.output import write_text
     from poicheck.ruleset.loader import load_ruleset
     from poicheck.schema import record_schema, request_schema
 
@@ -181,6 +185,6 @@ def schema(record: bool, output: Path | None, extra_rules: tuple[Path, ...]) -> 
     document = record_schema(ruleset) if record else request_schema(ruleset)
     text = json.dumps(document, ensure_ascii=False, indent=2) + "\n"
     if output is not None:
-        write_text_atomic(output, text)
+        write_text(output, text, inputs=extra_rules)
     else:
         click.echo(text, nl=False)

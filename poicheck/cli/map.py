@@ -8,7 +8,15 @@ from pathlib import Path
 
 import click
 
-from poicheck.cli import cli, encoding_option, guarded, output_option, rules_option, sheet_option
+from poicheck.cli import (
+    cli,
+    echo,
+    encoding_option,
+    guarded,
+    output_option,
+    rules_option,
+    sheet_option,
+)
 
 
 @dataclass(frozen=True)
@@ -29,9 +37,12 @@ def run(options: MapOptions) -> int:
     from poicheck.errors import UsageError
     from poicheck.mapping import parse_mapping
     from poicheck.mapping.propose import propose_file, render
-    from poicheck.output import write_text_atomic
+    from poicheck.output import check_output, write_text
     from poicheck.ruleset.loader import load_ruleset
 
+    read = [options.path, *options.rules]
+    if options.output is not None:
+        check_output(options.output, read)  # before the proposal, not after it
     ruleset = load_ruleset(list(options.rules))
     proposal = propose_file(
         str(options.path), ruleset, sheet=options.sheet, encoding=options.encoding
@@ -48,17 +59,18 @@ def run(options: MapOptions) -> int:
             "exists already (a reviewed mapping?); give --force to replace it",
             location=str(options.output),
         )
-    write_text_atomic(options.output, text)
+    write_text(options.output, text, inputs=read)
     mapped = [e for e in proposal.entries if e.targets]
     check = sum(
         "check:" in e.note or any("check:" in why for _, why in e.values.values()) for e in mapped
     )
-    click.echo(
+    echo(
         f"{options.output}: {len(mapped)} column(s) mapped ({check} to check), "
         f"{len(proposal.entries) - len(mapped)} ignored, {len(proposal.canonical)} canonical "
-        "already. Review it, then run:\n  " + command,
+        "already. Review it, then run:",
         err=True,
     )
+    echo(f"  {command}", err=True)
     return 0
 
 

@@ -16,6 +16,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import TextIO
 
+from poicheck.escape import printable
 from poicheck.progress import ProgressEvent
 
 MANY_FILES = 5
@@ -98,7 +99,7 @@ class ProgressBar:
         elapsed = int(self.clock() - self.started)
         text = (
             f"poicheck {spin} [{bar}] {min(event.index + 1, event.total)}/{event.total} "
-            f"files, {records:,} records, {elapsed}s: {doing} {Path(event.name).name}"
+            f"files, {records:,} records, {elapsed}s: {doing} {printable(Path(event.name).name)}"
         )
         return text[: max(width - 1, 0)]
 

@@ -13,9 +13,10 @@ from typing import Any
 
 import click
 
-from poicheck.cli import Inputs, cli, guarded, input_options, quiet_option, say_error
+from poicheck.cli import Inputs, cli, echo, guarded, input_options, quiet_option, say_error
 from poicheck.cli.validate import ValidateOptions, fail_on_option, load_report
 from poicheck.errors import UsageError
+from poicheck.output import check_output, is_input
 from poicheck.report_html import LIMIT
 
 
@@ -32,41 +33,36 @@ class ReportOptions:
 
 
 def _check_outputs(options: ReportOptions) -> list[Path]:
+    """The outputs, each checked against every file the run reads; return those files."""
     outputs = [path for path in (options.html, options.markdown) if path is not None]
     if not outputs:
         raise UsageError("nothing to write: give --html FILE and/or --markdown FILE")
-    inputs = {path.resolve() for path in options.validation.inputs.paths}
+    inputs = options.validation.inputs.files()
     for path in outputs:
-        if path.resolve() in inputs:
-            raise UsageError("is an input; the report never overwrites it", location=str(path))
-        if path.is_dir():
-            raise UsageError("is a directory", location=str(path))
-        if not path.resolve().parent.is_dir():
-            raise UsageError("the directory does not exist", location=str(path))
-    if len(set(outputs)) < len(outputs):
+        check_output(path, inputs)
+    if len(outputs) == 2 and is_input(outputs[0], outputs[1:]):
         raise UsageError("--html and --markdown name the same file")
-    return outputs
+    return inputs
 
 
 def run(options: ReportOptions) -> int:
     """Validate, write the reports, print the summary; return the exit code."""
-    from poicheck.output import write_text_atomic
+    from poicheck.output import write_text
     from poicheck.render import render
     from poicheck.render._common import score_line
     from poicheck.render.text import summary_line
     from poicheck.report_html import render_html
 
-    _check_outputs(options)  # before a long run, not after it
+    inputs = _check_outputs(options)  # before a long run, not after it
     report, fail_on = load_report(options.validation)
     written = []
     if options.html is not None:
-        write_text_atomic(
-            options.html, render_html(report, title=options.title, limit=options.limit)
-        )
+        html = render_html(report, title=options.title, limit=options.limit)
+        write_text(options.html, html, inputs=inputs)
         written.append(options.html)
     if options.markdown is not None:
         text = render("markdown", report, max_findings=options.max_findings)
-        write_text_atomic(options.markdown, text)
+        write_text(options.markdown, text, inputs=inputs)
         written.append(options.markdown)
     for result in report.unreadable:
         say_error(f"{result.file}: {result.error}")
@@ -76,7 +72,7 @@ def run(options: ReportOptions) -> int:
         if score:
             click.echo(score)
         for path in written:
-            click.echo(f"Wrote {path}")
+            echo(f"Wrote {path}")
     return report.exit_code(fail_on)
 
 

@@ -7,8 +7,9 @@ from pathlib import Path
 
 import click
 
-from poicheck.cli import cli, format_option, guarded, rules_option
+from poicheck.cli import cli, echo, format_option, guarded, rules_option
 from poicheck.errors import UsageError
+from poicheck.escape import printable_lines
 
 
 @cli.group()
@@ -34,7 +35,7 @@ def list_rules(extra_rules: tuple[Path, ...], output_format: str) -> None:
         return
     for row in rows:
         fields = ", ".join(row["fields"])
-        click.echo(f"{row['id']}  {row['severity']:<7}  {row['name']:<34}  {fields}")
+        echo(f"{row['id']}  {row['severity']:<7}  {row['name']:<34}  {fields}")
     click.echo(f"\n{len(rows)} rules in {ruleset.name} {ruleset.version}")
 
 
@@ -51,7 +52,7 @@ def explain(rule_id: str, extra_rules: tuple[Path, ...]) -> None:
     rule = ruleset.rules.get(rule_id.strip().upper())
     if rule is None:
         raise UsageError(f"no rule '{rule_id}'; `poicheck rules list` shows them all")
-    click.echo(explain_rule(rule, ruleset))
+    click.echo(printable_lines(explain_rule(rule, ruleset).split("\n")))
 
 
 @cli.command()
@@ -69,6 +70,7 @@ def errata(output_format: str) -> None:
         return
     for erratum in ruleset.errata:
         rules = f" (rules {', '.join(erratum.rules)})" if erratum.rules else ""
-        click.echo(f"{erratum.id}  {erratum.topic}{rules}")
-        click.echo(f"      Documents: {erratum.documents}")
-        click.echo(f"      poicheck:  {erratum.choice}\n")
+        echo(f"{erratum.id}  {erratum.topic}{rules}")
+        echo(f"      Documents: {erratum.documents}")
+        echo(f"      poicheck:  {erratum.choice}")
+        click.echo()

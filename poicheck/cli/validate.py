@@ -22,6 +22,7 @@ from poicheck.cli import (
     quiet_option,
     say_error,
 )
+from poicheck.errors import UsageError
 from poicheck.limits import CHUNK_ROWS, MAX_CSV_BYTES, MiB
 from poicheck.render import renderer_names
 
@@ -38,6 +39,7 @@ class ValidateOptions:
     output: Path | None = None
     fail_on: str | None = None
     max_findings: int | None = None
+    statistics: bool = False
     engine: str = "arrow"
     chunk_rows: int | None = None
     workers: int | None = None
@@ -65,17 +67,26 @@ def load_report(options: ValidateOptions) -> tuple[Report, str]:
 
 def run(options: ValidateOptions, *, color: bool) -> int:
     """Validate, render, write; return the exit code."""
-    from poicheck.output import write_text_atomic
+    from poicheck.output import check_output, write_text
     from poicheck.render import render
 
+    if options.statistics and options.output_format != "text":
+        raise UsageError("--statistics is a text summary; it does not go with --format")
+    inputs = options.inputs.files()
+    if options.output is not None:
+        check_output(options.output, inputs)  # before a long run, not after it
     report, fail_on = load_report(options)
     if options.max_findings is not None:
         report.limit(options.max_findings)
     text = render(
-        options.output_format, report, color=color and options.output is None, fail_on=fail_on
+        options.output_format,
+        report,
+        color=color and options.output is None,
+        fail_on=fail_on,
+        statistics=options.statistics,
     )
     if options.output is not None:
-        write_text_atomic(options.output, text)
+        write_text(options.output, text, inputs=inputs)
     else:
         click.echo(text, nl=False, color=color)
     for result in report.unreadable:
@@ -100,13 +111,19 @@ def fail_on_option(func: F) -> F:
 @cli.command()
 @click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
 @format_option(*renderer_names())
-@output_option("Write the report to FILE.", dir_okay=False)
+@output_option("Write the report to FILE (`-`: standard output).", dir_okay=False)
 @fail_on_option
 @input_options
 @click.option(
     "--max-findings",
     type=click.IntRange(min=0),
     help="List at most N findings, the most severe first; counts and exit code cover all.",
+)
+@click.option(
+    "--statistics",
+    is_flag=True,
+    help="Print only the findings by rule (count, EVSEs, severity, consequence, an example), "
+    "the counts and the score.",
 )
 @click.option(
     "--engine",

@@ -17,11 +17,13 @@ import click
 from poicheck.cli import (
     Inputs,
     cli,
+    echo,
     guarded,
     input_options,
     output_option,
     quiet_option,
     rules_option,
+    say,
     split_ids,
 )
 
@@ -44,13 +46,13 @@ class FormOptions:
 
 
 def _note(message: str) -> None:
-    click.echo(f"poicheck: note: {message}", err=True)
+    say("note", message)
 
 
 def _say(inputs: Inputs, message: str) -> None:
     """The summary line of a workbook written (not with --quiet)."""
     if not inputs.quiet:
-        click.echo(message)
+        echo(message)
 
 
 def _mapping(inputs: Inputs, ruleset: Any) -> Any:
@@ -77,7 +79,8 @@ def run_form(options: FormOptions) -> int:
     from poicheck.workbooks.form import data_check, form_workbook
 
     template = [options.template] if options.template else []
-    check_output(options.output, [*options.inputs.paths, *template])
+    inputs = [*options.inputs.files(), *template]
+    check_output(options.output, inputs)
     from poicheck.readers import read_table
     from poicheck.ruleset.loader import load_ruleset
 
@@ -97,7 +100,7 @@ def run_form(options: FormOptions) -> int:
     counts = answer_counts(check.answers)
     summary = ", ".join(f"{counts[a]} {a}" for a in ANSWERS)
     if options.template is None:
-        save_workbook(form_workbook(check), options.output)
+        save_workbook(form_workbook(check), options.output, inputs)
         _say(data, f"{options.output}: {len(check.answers)} properties: {summary}")
         return 0
     spec = TemplateSpec(
@@ -108,7 +111,7 @@ def run_form(options: FormOptions) -> int:
         note_column=options.note_column,
     )
     workbook, result = fill_template(spec, check.answers, report.ruleset, out=options.output)
-    save_workbook(workbook, options.output)
+    save_workbook(workbook, options.output, inputs)
     _say(
         data,
         f"{options.output}: filled {len(result.filled)} rows of sheet '{result.sheet}' "
@@ -132,14 +135,15 @@ def run_annotate(inputs: Inputs, output: Path) -> int:
 
     if len(inputs.paths) != 1 or inputs.paths[0].suffix.lower() not in (".xlsx", ".xlsm"):
         raise UsageError("annotate takes one .xlsx workbook")
-    check_output(output, inputs.paths)
+    read = inputs.files()
+    check_output(output, read)
     from poicheck.ruleset.loader import load_ruleset
 
     inputs, _ = inputs.configured()
     mapping = _mapping(inputs, load_ruleset(list(inputs.rules)))
     report = _validate(inputs, inputs.paths, mapping)
     workbook, result = annotate_workbook(inputs.paths[0], report, out=output, mapping=mapping)
-    save_workbook(workbook, output)
+    save_workbook(workbook, output, read)
     _say(
         inputs,
         f"{output}: {result.findings} findings on {result.cells} cells of sheet "
@@ -162,11 +166,11 @@ def run_template(out: Path, rules: tuple[Path, ...], languages: tuple[str, ...],
     from poicheck.workbooks.cells import check_output, save_workbook
     from poicheck.workbooks.template import template_columns, template_workbook
 
-    check_output(out, [])
+    check_output(out, rules)
     ruleset = load_ruleset(list(rules))
-    save_workbook(template_workbook(ruleset, languages=languages, items=items), out)
+    save_workbook(template_workbook(ruleset, languages=languages, items=items), out, rules)
     columns = template_columns(ruleset, languages=languages, items=items)
-    click.echo(f"{out}: {len(columns)} columns, one example row")
+    echo(f"{out}: {len(columns)} columns, one example row")
     return 0
 
 

@@ -181,14 +181,16 @@ def check_ownership(
             where = f"{table.source.path} {'row' if len(group) == 1 else 'rows'} {rows}"
             foreign.setdefault(display_operator(str(part)), []).append(where)
     if foreign and not sub_operator_ids:
-        listed = "\n".join(
-            f"  {part}: {'; '.join(where)}" for part, where in sorted(foreign.items())
-        )
+        listed = [f"  {part}: {'; '.join(where)}" for part, where in sorted(foreign.items())]
         raise Operator018Error(
             f"EvseIDs of operators other than {operator_id}; Hubject would refuse the whole "
-            f"push with status 018:\n{listed}\nIf these are sub-operators configured for you at "
-            "Hubject, declare them with --sub-operator-id (or sub_operator_ids in "
-            ".poicheck.yaml); otherwise export them with their own operator."
+            "push with status 018:",
+            details=[
+                *listed,
+                "If these are sub-operators configured for you at Hubject, declare them with "
+                "--sub-operator-id (or sub_operator_ids in .poicheck.yaml); otherwise export "
+                "them with their own operator.",
+            ],
         )
     return reasons
 

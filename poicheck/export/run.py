@@ -41,6 +41,7 @@ from poicheck.ruleset.loader import load_ruleset
 from poicheck.ruleset.model import RuleSet
 from poicheck.schema import SchemaValidator, record_schema, request_schema, validator_for
 from poicheck.table import CanonicalTable
+from poicheck.userfiles import check_encoding
 
 Record = dict[str, Any]
 Parts = list[tuple[str, list[Record]]]
@@ -151,6 +152,8 @@ def _check_options(options: ExportOptions, ruleset: RuleSet) -> None:
         )
     if options.action is not None and options.action not in ACTIONS:
         raise UsageError(f"unknown ActionType '{options.action}'; use one of {', '.join(ACTIONS)}")
+    if options.encoding is not None:
+        check_encoding(options.encoding)
     if options.batch_size is not None and options.batch_size < 1:
         raise UsageError("--batch-size must be at least 1")
     full_load = options.action == FULL_LOAD or (options.action is None and not options.previous)

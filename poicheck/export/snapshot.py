@@ -28,8 +28,10 @@ import pandas as pd
 from poicheck.errors import InputError
 from poicheck.export.model import DELETE, FULL_LOAD, INSERT, UPDATE, hubject_assigned
 from poicheck.identity import normalise_id, normalise_operator_id
+from poicheck.limits import MAX_PREVIOUS_BYTES
 from poicheck.oicp import Builder, Flattener
 from poicheck.readers.json import NotJSONError, loads
+from poicheck.userfiles import read_regular
 
 Record = dict[str, Any]
 
@@ -144,12 +146,7 @@ class PreviousReader:
 
 
 def _load_json(path: Path, expected_sha256: str | None) -> Any:
-    try:
-        data = path.read_bytes()
-    except FileNotFoundError as exc:
-        raise InputError("no such file", location=str(path)) from exc
-    except OSError as exc:
-        raise InputError(f"cannot read: {exc.strerror or exc}", location=str(path)) from exc
+    data = read_regular(path, MAX_PREVIOUS_BYTES, error=InputError)
     if expected_sha256 and hashlib.sha256(data).hexdigest() != expected_sha256:
         raise InputError(
             "was changed after it was exported (its sha256 differs from the manifest's)",

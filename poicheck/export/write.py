@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import json
 from collections import Counter
+from collections.abc import Iterable
 from pathlib import Path
 
 from poicheck.errors import UsageError
+from poicheck.escape import printable_lines
 from poicheck.export.model import (
     MANIFEST,
     REVIEW_MOVE_KM,
@@ -15,24 +17,19 @@ from poicheck.export.model import (
     Export,
     Review,
 )
-from poicheck.output import replace_directory
+from poicheck.outdir import replace_directory
 
 SHOWN_LEFT_OUT = 20
 
 
-def write_export(export: Export, out_dir: str | Path) -> None:
-    """Write the export to `out_dir`, all or nothing.
+def write_export(export: Export, out_dir: str | Path, *, inputs: Iterable[str | Path] = ()) -> None:
+    """Write the export to `out_dir`, all or nothing (poicheck.outdir).
 
     `out_dir` may be new, empty, or an earlier export (which is replaced whole, so that no
     stale payload file of an earlier run can be pushed by mistake). A directory holding
-    anything else is refused.
+    anything else, or one of the `inputs`, is refused.
     """
-    target = Path(out_dir)
-    if target.exists() and not target.is_dir():
-        raise UsageError("exists and is not a directory", location=str(target))
-    if target.is_dir():
-        _check_replaceable(target)
-    replace_directory(target, export.outputs())
+    replace_directory(out_dir, export.outputs(), inputs=inputs, check=_check_replaceable)
 
 
 def _check_replaceable(target: Path) -> None:
@@ -105,7 +102,7 @@ def summary(export: Export, out_dir: str | Path) -> str:
     lines.extend(_listing("Left out", export.left_out))
     lines.extend(_listing("Sent despite errors (--include-invalid)", export.included_invalid))
     lines.extend(_review(export.review))
-    return "\n".join(lines) + "\n"
+    return printable_lines(lines) + "\n"  # values from the data shown escaped
 
 
 def _review(review: Review) -> list[str]:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from poicheck.escape import printable
 from poicheck.render._common import (
     LEVELS,
     context,
@@ -26,8 +27,9 @@ COMMANDS = {"error": "error", "warning": "warning", "note": "notice"}
 
 
 def escape_data(text: str) -> str:
-    """The message of a workflow command (GitHub's toolkit escaping)."""
-    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+    """The message of a workflow command (GitHub's toolkit escaping: line breaks as %0A, which
+    the annotation shows as a line break), then every other control character escaped."""
+    return printable(text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A"))
 
 
 def escape_property(text: str) -> str:

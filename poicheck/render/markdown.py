@@ -12,7 +12,9 @@ from collections import Counter
 from typing import Any
 
 from poicheck import __version__
+from poicheck.escape import printable
 from poicheck.render._common import by_severity, file_formats, relative_path, where
+from poicheck.render.statistics import rule_counts
 from poicheck.render.text import summary_line
 from poicheck.report import Finding, Report
 
@@ -23,15 +25,22 @@ MAX_CHARS = 60_000
 _SPECIAL = re.compile(r"([\\`*_\[\]<>|~&])")
 
 
+# `@name` would notify a GitHub user or team: a word joiner after the `@` keeps it text.
+_MENTION = re.compile(r"@(?=[\w-])")
+WORD_JOINER = "\u2060"
+
+
 def cell(text: object) -> str:
-    """Text safe in a table cell: Markdown and HTML characters escaped, one line."""
-    value = "" if text is None else str(text)
-    return _SPECIAL.sub(r"\\\1", " ".join(value.split()))
+    """Text safe in a table cell: control characters and line breaks shown escaped
+    (poicheck.escape), Markdown and HTML characters escaped, `@mentions` made plain text."""
+    value = "" if text is None else printable(text)
+    escaped = _SPECIAL.sub(r"\\\1", " ".join(value.split()))
+    return _MENTION.sub("@" + WORD_JOINER, escaped)
 
 
 def code(text: object) -> str:
     """An identifier (EvseID, field) as a code span in a table cell."""
-    value = "" if text is None else " ".join(str(text).split())
+    value = "" if text is None else " ".join(printable(text).split())
     if not value:
         return ""
     if "`" in value:
@@ -76,24 +85,26 @@ def _files(report: Report) -> list[str]:
 
 
 def _top_rules(report: Report) -> list[str]:
-    if report.frame.empty:
+    """The rules that found most, with severity, consequence and one example."""
+    counts = rule_counts(report)
+    if not counts:
         return []
-    per_rule = Counter(report.frame["rule"])
-    severities = dict(zip(report.frame["rule"], report.frame["severity"], strict=True))
-    severities.update({r.id: r.severity for r in report.ruleset.rules.values() if r.id in per_rule})
     lines = [
         "### Top rules",
         "",
-        "| rule | name | severity | findings |",
-        "|---|---|---|---:|",
+        "| rule | name | severity | consequence | findings | EVSEs | example |",
+        "|---|---|---|---|---:|---:|---|",
     ]
-    for rule_id, count in per_rule.most_common(TOP_RULES):
-        rule = report.ruleset.rules.get(rule_id)
+    for count in counts[:TOP_RULES]:
+        rule = report.ruleset.rules.get(count.rule)
         name = rule.name if rule is not None else ""
-        lines.append(f"| {rule_id} | {code(name)} | {severities[rule_id]} | {count} |")
-    if len(per_rule) > TOP_RULES:
-        rest = sum(count for _, count in per_rule.most_common()[TOP_RULES:])
-        lines += ["", f"…and {len(per_rule) - TOP_RULES} more rules with {rest} findings."]
+        lines.append(
+            f"| {count.rule} | {code(name)} | {count.severity} | {count.consequence} "
+            f"| {count.findings} | {count.records} | {cell(count.example)} |"
+        )
+    if len(counts) > TOP_RULES:
+        rest = sum(count.findings for count in counts[TOP_RULES:])
+        lines += ["", f"…and {len(counts) - TOP_RULES} more rules with {rest} findings."]
     return [*lines, ""]
 
 

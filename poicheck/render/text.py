@@ -1,11 +1,17 @@
-"""Human-readable text: findings grouped by file and row, a summary line at the end."""
+"""Human-readable text: findings grouped by file and row, a summary line at the end.
+
+Every value from the data is shown through `poicheck.escape.printable` (before the colours are
+added), so a line break or an escape sequence in a cell is shown, never interpreted.
+"""
 
 from __future__ import annotations
 
 from itertools import groupby
 from typing import Any
 
+from poicheck.escape import printable
 from poicheck.render._common import file_formats, score_line
+from poicheck.render.statistics import everywhere, statistics_lines
 from poicheck.report import Finding, Report
 
 STYLES = {"error": "\x1b[31m", "warning": "\x1b[33m", "info": "\x1b[36m", "bold": "\x1b[1m"}
@@ -29,31 +35,58 @@ def _location(finding: Finding, formats: dict[str, str | None]) -> str:
         )
     noun = "line" if formats.get(finding.file) == "jsonl" else "row"
     where = f"{noun} {finding.row}"
-    return f"{where}  {finding.evse_id}" if finding.evse_id else where
+    return f"{where}  {printable(finding.evse_id)}" if finding.evse_id else where
 
 
-def render(report: Report, *, color: bool = False, **_: Any) -> str:
-    lines: list[str] = []
-    findings = report.findings
-    formats = file_formats(report)
-    for file, in_file in groupby(findings, key=lambda f: f.file):
-        lines.append(_paint(file, "bold", color))
-        for where, at_row in groupby(in_file, key=lambda f: _location(f, formats)):
-            lines.append(f"  {where}")
-            for finding in at_row:
-                severity = _paint(f"{finding.severity:<7}", finding.severity, color)
-                lines.append(f"    {severity} {finding.rule}  {finding.field}: {finding.message}")
-        lines.append("")
+def render(report: Report, *, color: bool = False, statistics: bool = False, **_: Any) -> str:
+    """Findings by file and row, then the findings by rule, notes, counts and score; with
+    `statistics`, only what follows the findings (ruff's --statistics)."""
+    lines = [] if statistics else _findings(report, color)
     for result in report.unreadable:
-        lines.append(_paint(result.file, "bold", color))
-        lines.append(f"  {_paint('error  ', 'error', color)} unreadable: {result.error}")
+        lines.append(_paint(printable(result.file), "bold", color))
+        error = printable(result.error)
+        lines.append(f"  {_paint('error  ', 'error', color)} unreadable: {error}")
         lines.append("")
-    lines.extend(f"note: {note}" for note in report.notes)
+    lines.extend(statistics_lines(report))
+    lines.extend(printable(f"note: {note}") for note in report.notes)
     lines.append(summary_line(report))
     score = score_line(report)
     if score is not None:
         lines.append(score)
     return "\n".join(lines) + "\n"
+
+
+def _findings(report: Report, color: bool) -> list[str]:
+    """The findings by file and row; a finding every record of a file shares (a column
+    missing from the file) is said once, at the top of its file."""
+    lines: list[str] = []
+    formats = file_formats(report)
+    shared = everywhere(report)
+    once = set(zip(shared["file"], shared["rule"], shared["field"], strict=True))
+    counts = {(f, r, c): n for f, r, c, n in shared.itertuples(index=False)}
+    for file, in_file in groupby(report.findings, key=lambda f: f.file):
+        lines.append(_paint(printable(file), "bold", color))
+        told: set[tuple[str, str, str]] = set()
+        rest = []
+        for finding in in_file:
+            key = (finding.file, finding.rule, finding.field)
+            if key not in once:
+                rest.append(finding)
+            elif key not in told:
+                told.add(key)
+                lines.append(f"  every record ({counts[key]:,})")
+                lines.append(_line(finding, color))
+        for where, at_row in groupby(rest, key=lambda f: _location(f, formats)):
+            lines.append(f"  {where}")
+            lines.extend(_line(finding, color) for finding in at_row)
+        lines.append("")
+    return lines
+
+
+def _line(finding: Finding, color: bool) -> str:
+    severity = _paint(f"{finding.severity:<7}", finding.severity, color)
+    said = printable(f"{finding.rule}  {finding.field}: {finding.message}")
+    return f"    {severity} {said}"
 
 
 def summary_line(report: Report) -> str:

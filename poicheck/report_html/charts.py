@@ -40,6 +40,9 @@ RC = {
     "axes.spines.right": False,
     "axes.titlesize": 10,
     "axes.titleweight": "bold",
+    # Labels are data (column names, values): `$\\foo$` or `Fee $_$ total` is text, never
+    # matplotlib mathtext, which would fail to parse it or render something else.
+    "text.parse_math": False,
 }
 _PROLOG = re.compile(r"^.*?(?=<svg)", re.DOTALL)
 _ID = re.compile(r'\sid="([^"]+)"')

@@ -13,6 +13,7 @@ from typing import Any
 
 from poicheck._yaml import load_yaml
 from poicheck.errors import RuleFileError
+from poicheck.limits import MAX_YAML_BYTES
 from poicheck.ruleset.model import (
     Consequence,
     DataType,
@@ -23,6 +24,7 @@ from poicheck.ruleset.model import (
     Scope,
     wildcard_matcher,
 )
+from poicheck.userfiles import read_regular
 
 DEFAULT_RULESET = "oicp-2.3"
 CACHE_FORMAT = "1"  # bump when the cached form of a rule file changes
@@ -101,10 +103,7 @@ def _cached_document(path: Path) -> tuple[dict[str, Any] | None, Path | None]:
     directory = _cache_dir()
     if directory is None:
         return None, None
-    try:
-        content = path.read_bytes()
-    except OSError as exc:
-        raise RuleFileError(f"cannot read file: {exc}", location=str(path)) from exc
+    content = read_regular(path, MAX_YAML_BYTES, error=RuleFileError)
     schema = resources.files("poicheck.ruleset").joinpath("rulefile.schema.json").read_bytes()
     digest = hashlib.sha256(f"{CACHE_FORMAT}|{__version__}|".encode())
     digest.update(hashlib.sha256(schema).digest())
@@ -162,6 +161,7 @@ def _load(paths: tuple[str, ...]) -> RuleSet:
         for name, spec in doc.get("types", {}).items():
             if name in types:
                 raise RuleFileError(f"type '{name}' is defined twice", location=str(path))
+            _check_regex(spec.get("pattern"), f"{path}: type '{name}'")
             types[name] = DataType(
                 name=name,
                 base=spec["base"],
@@ -268,6 +268,9 @@ def _rules(raw: list[tuple[Path, dict[str, Any]]], ruleset: RuleSet) -> list[Rul
                 f"unknown kind '{spec['kind']}' (known: {', '.join(kind_names())})", location=where
             )
         kind = get_kind(spec["kind"])
+        for key, value in spec.get("params", {}).items():
+            if "pattern" in key:
+                _check_regex(value, f"{where}: params.{key}")
         fields = (spec["field"],) if isinstance(spec["field"], str) else tuple(spec["field"])
         scope: Scope = spec.get("scope", "record")
         consequence = ruleset.consequences.get(spec["consequence"])
@@ -314,6 +317,17 @@ def _rules(raw: list[tuple[Path, dict[str, Any]]], ruleset: RuleSet) -> list[Rul
                 )
         rules[rule.id] = rule
     return list(rules.values())
+
+
+def _check_regex(pattern: Any, where: str) -> None:
+    """A regex of a rule file must compile where it runs; a RuleFileError names it if not."""
+    from poicheck.checks._arrow import regex_problem
+
+    if not isinstance(pattern, str):
+        return
+    problem = regex_problem(pattern)
+    if problem is not None:
+        raise RuleFileError(problem, location=where)
 
 
 def resolve_params(rule: Rule, prop: Property | None, ruleset: RuleSet) -> dict[str, Any]:

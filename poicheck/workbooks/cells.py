@@ -28,7 +28,8 @@ from openpyxl.worksheet.properties import PageSetupProperties
 from openpyxl.worksheet.worksheet import Worksheet
 
 from poicheck.errors import InputError, UsageError
-from poicheck.output import write_bytes_atomic
+from poicheck.output import check_output as check_output_path
+from poicheck.output import write_bytes
 
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
 MAX_CELL_TEXT = 32_767  # Excel's limit for one cell
@@ -198,14 +199,7 @@ def check_output(out: Path, inputs: Iterable[Path]) -> None:
     """Refuse an output that is not a workbook name or that would overwrite an input."""
     if out.suffix.lower() not in EXCEL_SUFFIXES:
         raise UsageError("the output must be an .xlsx (or .xlsm) workbook", location=str(out))
-    if not (out.parent if str(out.parent) else Path(".")).is_dir():
-        raise UsageError("the directory does not exist", location=str(out))
-    for path in inputs:
-        if out.exists() and path.exists() and out.resolve() == path.resolve():
-            raise UsageError(
-                "is also an input; poicheck never overwrites its input, choose another -o/--output",
-                location=str(out),
-            )
+    check_output_path(out, inputs)
 
 
 def open_workbook(
@@ -245,8 +239,8 @@ def _is_xlsm(path: Path) -> bool:
     return path.suffix.lower() == ".xlsm"
 
 
-def save_workbook(workbook: Workbook, out: Path) -> None:
-    """Save atomically: the whole workbook is built in memory, then renamed into place. A
+def save_workbook(workbook: Workbook, out: Path, inputs: Iterable[Path] = ()) -> None:
+    """Save by the output policy (poicheck.output): built in memory, then written whole. A
     workbook opened with `open_workbook` keeps the cached values of its formulas."""
     buffer = io.BytesIO()
     workbook.save(buffer)
@@ -256,7 +250,7 @@ def save_workbook(workbook: Workbook, out: Path) -> None:
         from poicheck.workbooks.cached import keep_cached
 
         data = keep_cached(source, data)
-    write_bytes_atomic(out, data)
+    write_bytes(out, data, inputs=inputs)
 
 
 def header_text(value: Any) -> str:

@@ -1,0 +1,55 @@
+"""Reading the small files a user hands poicheck whole (configuration, rule and mapping files,
+`--previous` state): regular files only, and never more than a bound.
+
+A FIFO would block the read forever, `/dev/zero` would fill the memory; both are refused
+before a byte is read (the file is opened non-blocking, then looked at).
+"""
+
+from __future__ import annotations
+
+import os
+import stat
+from pathlib import Path
+
+from poicheck.errors import PoicheckError, UsageError
+from poicheck.limits import MiB
+
+
+def read_regular(
+    path: str | Path, limit: int, *, error: type[PoicheckError] = PoicheckError
+) -> bytes:
+    """The bytes of the regular file `path`; `error` (exit 2) for anything else or too much."""
+    where = str(path)
+    try:
+        handle = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+    except FileNotFoundError as exc:
+        raise error("no such file", location=where) from exc
+    except OSError as exc:
+        raise error(f"cannot read: {exc.strerror or exc}", location=where) from exc
+    mode = os.fstat(handle).st_mode
+    if not stat.S_ISREG(mode):
+        os.close(handle)
+        kind = "a directory" if stat.S_ISDIR(mode) else "not a regular file"
+        raise error(f"is {kind}; give a file", location=where)
+    with os.fdopen(handle, "rb") as stream:
+        try:
+            data = stream.read(limit + 1)
+        except OSError as exc:
+            raise error(f"cannot read: {exc.strerror or exc}", location=where) from exc
+    if len(data) > limit:
+        raise error(f"is larger than {limit // MiB:,} MiB, too large for this file", location=where)
+    return data
+
+
+def check_encoding(name: str) -> str:
+    """`name` if it is a text encoding Python knows; a UsageError for `rot13`, `base64` (codecs
+    that are not text encodings) and unknown names."""
+    import codecs
+
+    try:
+        info = codecs.lookup(name)
+    except LookupError as exc:
+        raise UsageError(f"unknown encoding '{name}'", location="--encoding") from exc
+    if not getattr(info, "_is_text_encoding", True):
+        raise UsageError(f"'{name}' is not a text encoding", location="--encoding")
+    return name
