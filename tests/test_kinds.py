@@ -665,16 +665,19 @@ def test_language_code_layout_recognises_bad_language_columns(ruleset: RuleSet) 
     assert layout.members("ChargingStationNames") == ["ChargingStationNames.English"]
 
 
+ONLY_RENEWABLE = {
+    "when": {"RenewableEnergy": "false"},
+    "members": "EnergySource.*.Energy",
+    "values": ["Solar", "Wind"],
+    "shares": "EnergySource.*.Percentage",
+    "whole": 99,
+}
+
+
 def test_only_values_fails_a_whole_mix_of_listed_values(ruleset: RuleSet) -> None:
     e1, p1 = "EnergySource.1.Energy", "EnergySource.1.Percentage"
     e2, p2 = "EnergySource.2.Energy", "EnergySource.2.Percentage"
-    params = {
-        "when": {"RenewableEnergy": "false"},
-        "members": "EnergySource.*.Energy",
-        "values": ["Solar", "Wind"],
-        "shares": "EnergySource.*.Percentage",
-        "whole": 99,
-    }
+    params = ONLY_RENEWABLE
     rows: list[Row] = [
         {"RenewableEnergy": "false", e1: "Solar", p1: "60", e2: "Wind", p2: "40"},
         {"RenewableEnergy": "false", e1: "Solar", p1: "99", e2: None, p2: None},
@@ -698,13 +701,7 @@ def test_only_values_names_the_sources_and_shares(ruleset: RuleSet) -> None:
         "EnergySource.2.Percentage": "99",
     }
     frame = frame_of([row])
-    params = {
-        "when": {"RenewableEnergy": "false"},
-        "members": "EnergySource.*.Energy",
-        "values": ["Solar", "Wind"],
-        "shares": "EnergySource.*.Percentage",
-        "whole": 99,
-    }
+    params = ONLY_RENEWABLE
     func = get_kind("only_values").func
     assert func is not None
     ok, details = func(frame, "RenewableEnergy", params, Layout(frame.columns, ruleset))

@@ -46,15 +46,21 @@ def _kill_after_first_rename(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(outdir, "_exchange", lambda *_: False)  # the two-rename fallback
 
 
-def test_a_run_killed_between_the_renames_is_completed_by_the_next(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def _killed_replacement(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Export 1 written, then the replacement by export 2 killed between its renames."""
     target = tmp_path / "out"
     replace_directory(target, _export(1))
     with monkeypatch.context() as patch:
         _kill_after_first_rename(patch)
         with pytest.raises(Killed):
             replace_directory(target, _export(2))
+    return target
+
+
+def test_a_run_killed_between_the_renames_is_completed_by_the_next(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    target = _killed_replacement(tmp_path, monkeypatch)
     assert not target.exists()  # the state a SIGKILL leaves...
     assert (tmp_path / ".out.poicheck-old").is_dir()  # ...with the old export beside it
     recover(target)
@@ -67,12 +73,7 @@ def test_a_run_killed_between_the_renames_is_completed_by_the_next(
 def test_the_next_run_recovers_before_it_writes(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    target = tmp_path / "out"
-    replace_directory(target, _export(1))
-    with monkeypatch.context() as patch:
-        _kill_after_first_rename(patch)
-        with pytest.raises(Killed):
-            replace_directory(target, _export(2))
+    target = _killed_replacement(tmp_path, monkeypatch)
     replace_directory(target, _export(3))
     assert _version(target) == 3
     assert sorted(p.name for p in tmp_path.iterdir()) == ["out"]
