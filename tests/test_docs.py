@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from poicheck.docs import explain_rule, layout_markdown, rules_markdown
@@ -51,3 +52,17 @@ def test_readme_states_the_limits_the_code_has() -> None:
     gib = MAX_CSV_BYTES // (1024 * MiB)
     assert f"files over {gib} GiB are read in chunks of {CHUNK_ROWS:,}" in readme
     assert f"({MIN_RECORDS:,} records or more)" in readme
+
+
+def test_readme_consequence_table_matches_the_rule_files(ruleset: RuleSet) -> None:
+    """The README's table of consequences names each one with the severity it gives."""
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    rows = re.findall(r"^\| `([a-z-]+)` \| (error|warning|info) \|", readme, flags=re.M)
+    assert rows == [(c.name, c.severity) for c in ruleset.consequences.values()]
+
+
+def test_rules_explain_states_the_consequence(ruleset: RuleSet) -> None:
+    for rule in ruleset.rules.values():
+        consequence = ruleset.consequences[rule.consequence]
+        text = explain_rule(rule, ruleset)
+        assert f"Consequence: {consequence.name} ({consequence.title})" in text, rule.id
