@@ -140,9 +140,14 @@ class Shapes:
             self._geo_bodies(slot, notation, [row], [body], out)
             return
         out.notation(slot, [row], [notation])
-        details = {"found": found_type(body), "expected": "object", "hint": ""}
         pointer = f"{slot.pointer}/{notation}"
-        out.issue(row, slot, "JSN001", slot.path, pointer, text_of(body), details)
+        text = text_of(body)
+        google = notation == "Google" and isinstance(body, str)
+        hint = f'; write {{"Coordinates": "{text}"}}' if google else ""
+        details = {"found": found_type(body), "expected": "object", "hint": hint}
+        out.issue(row, slot, "JSN001", f"{slot.path}.{notation}", pointer, text, details)
+        if google:  # what the record evidently means (OICP 2.3 GeoCoordinatesGoogleType)
+            self._google(slot, pointer, batch([row], [body]), out)
 
     def _geo_bodies(
         self, slot: Slot, notation: str, rows: Rows, bodies: list[dict[str, Any]], out: Collector
@@ -153,7 +158,7 @@ class Shapes:
         axes = members(rows, bodies)
         if notation == "Google":
             if "Coordinates" in axes:
-                self._google(slot, at, axes["Coordinates"], out)
+                self._google(slot, f"{at}/Coordinates", axes["Coordinates"], out)
             return
         converted: dict[str, tuple[str | None, str]] = {}
         for local, axis in enumerate(("Latitude", "Longitude")):
@@ -195,7 +200,8 @@ class Shapes:
         problem = geo.dms_beyond_60(text)
         return (None, problem) if problem else (geo.dms_to_decimal(text), "")
 
-    def _google(self, slot: Slot, at: str, raws: Batch, out: Collector) -> None:
+    def _google(self, slot: Slot, pointer: str, raws: Batch, out: Collector) -> None:
+        """Google coordinate texts ('lat lon', at `pointer`) as decimal degrees."""
         pairs: dict[str, tuple[str, str] | None] = {}
         rows, latitudes, longitudes = [], [], []
         for row, raw in zip(raws.rows, raws.values, strict=True):
@@ -208,7 +214,7 @@ class Shapes:
             pair = pairs[text]
             if pair is None:
                 details = {"notation": "Google"}
-                out.issue(row, slot, "GEO007", slot.path, f"{at}/Coordinates", text, details)
+                out.issue(row, slot, "GEO007", slot.path, pointer, text, details)
                 continue
             rows.append(row)
             latitudes.append(pair[0])
