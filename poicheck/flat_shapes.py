@@ -16,7 +16,7 @@ from typing import Any
 
 from poicheck import geo
 from poicheck.checks.opening_times import format_cell
-from poicheck.flat import Batch, Collector, Rows, Slot, batch, members
+from poicheck.flat import Batch, Collector, Rows, Slot, batch, members, spelling
 from poicheck.ruleset.model import Property
 from poicheck.wire import found_type, text_of, types_of
 
@@ -125,22 +125,19 @@ class Shapes:
         if not isinstance(value, dict):
             out.wrong_type(prop, slot, row, value)
             return
-        present = [n for n in geo.NOTATIONS if n in value]
-        for key in sorted(set(value) - set(geo.NOTATIONS)):
-            field, pointer = f"{slot.path}.{key}", f"{slot.pointer}/{key}"
-            out.issue(row, slot, "JSN002", field, pointer, None, {"hint": ""})
-        if len(present) != 1:
-            found = " and ".join(present) if present else "none"
+        named = _keys_meant(slot, slot.pointer, row, value, geo.NOTATIONS, out)
+        if len(named) != 1:
+            found = " and ".join(named) if named else "none"
             out.issue(row, slot, "GEO006", slot.path, slot.pointer, None, {"found": found})
-            if not present:
+            if not named:
                 return
-        notation = present[0]
-        body = value[notation]
+        notation, key = next(iter(named.items()))
+        body = value[key]
+        pointer = f"{slot.pointer}/{key}"
         if isinstance(body, dict):
-            self._geo_bodies(slot, notation, [row], [body], out)
+            self._geo_bodies(slot, notation, [row], [body], out, pointer)
             return
         out.notation(slot, [row], [notation])
-        pointer = f"{slot.pointer}/{notation}"
         text = text_of(body)
         google = notation == "Google" and isinstance(body, str)
         hint = f'; write {{"Coordinates": "{text}"}}' if google else ""
@@ -150,22 +147,29 @@ class Shapes:
             self._google(slot, pointer, batch([row], [body]), out)
 
     def _geo_bodies(
-        self, slot: Slot, notation: str, rows: Rows, bodies: list[dict[str, Any]], out: Collector
+        self,
+        slot: Slot,
+        notation: str,
+        rows: Rows,
+        bodies: list[dict[str, Any]],
+        out: Collector,
+        at: str = "",
     ) -> None:
-        """The coordinates of records that all use `notation`, as decimal degrees."""
+        """The coordinates of records that all use `notation` (written at `at`), as decimal
+        degrees."""
         out.notation(slot, rows, [notation] * len(rows))
-        at = f"{slot.pointer}/{notation}"
-        axes = members(rows, bodies)
+        at = at or f"{slot.pointer}/{notation}"
+        wanted = ("Coordinates",) if notation == "Google" else ("Latitude", "Longitude")
+        prefix = f"{slot.path}.Google" if notation == "Google" else slot.path
+        axes = _axes_meant(slot, at, prefix, members(rows, bodies), wanted, out)
         if notation == "Google":
-            if "Coordinates" in axes:
-                self._google(slot, f"{at}/Coordinates", axes["Coordinates"], out)
+            for _, key, raws in axes:
+                self._google(slot, f"{at}/{key}", raws, out)
             return
         converted: dict[str, tuple[str | None, str]] = {}
-        for local, axis in enumerate(("Latitude", "Longitude")):
-            raws = axes.get(axis)
+        for axis, key, raws in axes:
+            local = wanted.index(axis)
             column = f"{slot.path}.{axis}"
-            if raws is None:
-                continue
             if notation == "DecimalDegree" and raws.types == {str}:
                 out.cells(column, slot, raws.rows, raws.values, local)
                 continue
@@ -177,7 +181,7 @@ class Shapes:
                 if not isinstance(raw, str):
                     hint = f'; write "{text}" in quotes'
                     details = {"found": found_type(raw), "expected": "string", "hint": hint}
-                    out.issue(row, slot, "JSN001", column, f"{at}/{axis}", text, details)
+                    out.issue(row, slot, "JSN001", column, f"{at}/{key}", text, details)
                 if notation == "DegreeMinuteSeconds":
                     if text not in converted:
                         converted[text] = self._dms(text)
@@ -185,7 +189,7 @@ class Shapes:
                     if decimal is None:
                         rule = "GEO014" if problem else "GEO007"
                         details = {"notation": notation, "axis": axis, "hint": problem}
-                        out.issue(row, slot, rule, slot.path, f"{at}/{axis}", text, details)
+                        out.issue(row, slot, rule, slot.path, f"{at}/{key}", text, details)
                         continue
                     text = decimal
                 cell_rows.append(row)
@@ -301,3 +305,58 @@ def _all_well_formed(values: Batch) -> bool:
     if types_of(pairs) != {dict}:
         return False
     return types_of([pair.get(end) for pair in pairs for end in ("begin", "end")]) == {str}
+
+
+def _keys_meant(
+    slot: Slot, at: str, row: int, value: dict[str, Any], names: Sequence[str], out: Collector
+) -> dict[str, str]:
+    """Which of `names` the keys of one object at `at` give (name -> key, in the order of
+    `names`): a near miss of a name (JSN008) counts unless the name is there too (JSN009);
+    any other key is unknown (JSN002)."""
+    exact = {name: name for name in names if name in value}
+    near = {spelling(name): name for name in names}
+    for key in sorted(set(value) - set(names)):
+        meant = near.get(spelling(key))
+        field = f"{slot.path}.{meant or key}"
+        if meant is None:
+            out.issue(row, slot, "JSN002", field, f"{at}/{key}", None, {"hint": ""})
+            continue
+        rule = "JSN009" if meant in exact else "JSN008"
+        details = {"key": key, "name": meant}
+        out.issue(row, slot, rule, field, f"{at}/{key}", None, details)
+        exact.setdefault(meant, key)
+    return {name: exact[name] for name in names if name in exact}
+
+
+def _axes_meant(
+    slot: Slot,
+    at: str,
+    prefix: str,
+    axes: dict[str, Batch],
+    wanted: Sequence[str],
+    out: Collector,
+) -> list[tuple[str, str, Batch]]:
+    """(axis, key, values) of the members of coordinate objects (their fields named below
+    `prefix`): a near miss of an axis (`latitude`) is read as the axis (JSN008) where the
+    axis itself is not there (else JSN009); other keys are unknown (JSN002)."""
+    found = [(key, key, axes[key]) for key in wanted if key in axes]
+    near = {spelling(key): key for key in wanted}
+    for key, values in axes.items():
+        if key in wanted:
+            continue
+        meant = near.get(spelling(key))
+        field = f"{prefix}.{meant or key}"
+        taken = set(axes[meant].rows) if meant in axes else set()
+        rows, kept = [], []
+        for row, raw in zip(values.rows, values.values, strict=True):
+            if meant is None:
+                out.issue(row, slot, "JSN002", field, f"{at}/{key}", None, {"hint": ""})
+                continue
+            rule = "JSN009" if row in taken else "JSN008"
+            out.issue(row, slot, rule, field, f"{at}/{key}", None, {"key": key, "name": meant})
+            if row not in taken:
+                rows.append(row)
+                kept.append(raw)
+        if meant is not None and rows:
+            found.append((meant, key, batch(rows, kept)))
+    return found

@@ -26,6 +26,7 @@ from poicheck.flat import (
     batch,
     key_orders,
     members,
+    spelling,
 )
 from poicheck.flat_shapes import Shapes
 from poicheck.ruleset.model import Property, RuleSet
@@ -65,14 +66,6 @@ class Place(NamedTuple):
     prop: Property | None
     hint: str
     spelt: str | None
-
-
-def spelling(key: str) -> str:
-    """A key as a near miss reads it: case, spaces, '_' and '-' set aside."""
-    return key.translate(_SEPARATORS).casefold()
-
-
-_SEPARATORS = str.maketrans("", "", " _-")
 
 
 def _is_empty(value: Any) -> bool:

@@ -50,6 +50,8 @@ ODD_GEO: list[Any] = [
     {"DecimalDegree": "52.5,13.4"},
     {"Google": "52.5 13.4"},
     {"Google": "nowhere"},
+    {"google": {"coordinates": "52.5 13.4"}},
+    {"DecimalDegree": {"latitude": "52.5", "Longitude": "13.4", "Latitude": "1", "x": 1}},
     {"DecimalDegree": {"Latitude": "1", "Longitude": "2"}, "Google": {"Coordinates": "1 2"}},
     {"Zeta": 1, "Alpha": 2},
     "52.5 13.4",

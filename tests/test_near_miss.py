@@ -126,6 +126,28 @@ def test_a_google_string_is_read_as_its_coordinates(tmp_path: Path) -> None:
         assert shape == sorted(["JSN001", *plain])
 
 
+def test_coordinate_notations_and_axes_have_near_misses_too() -> None:
+    geo = {"decimal_degree": {"latitude": "52.5", "Longitude": "13.4", "Latitude": "1"}}
+    flat = FLATTENER.flatten({**VALID, "GeoCoordinates": geo, "GeoChargingPointEntrance": {}})
+    assert (flat.cells["GeoCoordinates.Latitude"], flat.notations["GeoCoordinates"]) == (
+        "1",
+        "DecimalDegree",
+    )
+    assert [(f.rule, f.field, f.pointer) for f in flat.issues if f.rule != "JSN003"] == [
+        ("JSN008", "GeoCoordinates.DecimalDegree", "/GeoCoordinates/decimal_degree"),
+        ("JSN009", "GeoCoordinates.Latitude", "/GeoCoordinates/decimal_degree/latitude"),
+    ]
+    flat = FLATTENER.flatten({**VALID, "GeoCoordinates": {"google": {"coordinates": "52.5 13.4"}}})
+    assert (flat.cells["GeoCoordinates.Latitude"], flat.cells["GeoCoordinates.Longitude"]) == (
+        "52.5",
+        "13.4",
+    )
+    assert [f.pointer for f in flat.issues] == [
+        "/GeoCoordinates/google",
+        "/GeoCoordinates/google/coordinates",
+    ]
+
+
 def test_a_single_object_for_a_list_is_checked_as_its_one_item(tmp_path: Path) -> None:
     record = copy.deepcopy(VALID)
     record["ChargingFacilities"] = {**VALID["ChargingFacilities"][0], "Power": 50}
