@@ -21,6 +21,7 @@ from poicheck.ruleset.model import Property
 from poicheck.wire import found_type, text_of, types_of
 
 SINGLE_NOTATION = {(notation,) for notation in geo.NOTATIONS}
+INFOTEXT = ("lang", "value")  # OICP 2.3 03 Data Types: InfoTextType
 
 
 class Shapes:
@@ -74,18 +75,13 @@ class Shapes:
             taken: set[str] = set()
             for i, item in enumerate(value):
                 at = f"{slot.pointer}/{i}"
-                if (
-                    not isinstance(item, dict)
-                    or not isinstance(item.get("lang"), str)
-                    or "value" not in item
-                ):
+                named, others = _keys_meant(item, INFOTEXT) if isinstance(item, dict) else ({}, [])
+                if len(named) < 2 or not isinstance(item[named["lang"]], str):
                     hint = "an InfoText needs both 'lang' and 'value'"
                     out.issue(row, slot, "JSN005", slot.path, at, text_of(item), {"hint": hint})
                     continue
-                for key in sorted(set(item) - {"lang", "value"}):
-                    field, pointer = f"{slot.path}.{key}", f"{at}/{key}"
-                    out.issue(row, slot, "JSN002", field, pointer, None, {"hint": ""})
-                lang, text = item["lang"], item["value"]
+                _report_keys(slot, at, row, named, others, out)
+                lang, text = item[named["lang"]], item[named["value"]]
                 column = f"{slot.path}.{lang}"
                 if column in taken or (again and out.has_cell(column, row)):
                     out.issue(row, slot, "JSN004", slot.path, at, text_of(text), {"lang": lang})
@@ -93,7 +89,8 @@ class Shapes:
                 taken.add(column)
                 if not isinstance(text, str):
                     details = {"found": found_type(text), "expected": "string", "hint": ""}
-                    out.issue(row, slot, "JSN001", column, f"{at}/value", text_of(text), details)
+                    pointer = f"{at}/{named['value']}"
+                    out.issue(row, slot, "JSN001", column, pointer, text_of(text), details)
                 bucket = cells.setdefault(column, ([], [], []))
                 bucket[0].append(row)
                 bucket[1].append(text_of(text))
@@ -125,7 +122,8 @@ class Shapes:
         if not isinstance(value, dict):
             out.wrong_type(prop, slot, row, value)
             return
-        named = _keys_meant(slot, slot.pointer, row, value, geo.NOTATIONS, out)
+        named, others = _keys_meant(value, geo.NOTATIONS)
+        _report_keys(slot, slot.pointer, row, named, others, out)
         if len(named) != 1:
             found = " and ".join(named) if named else "none"
             out.issue(row, slot, "GEO006", slot.path, slot.pointer, None, {"found": found})
@@ -308,24 +306,39 @@ def _all_well_formed(values: Batch) -> bool:
 
 
 def _keys_meant(
-    slot: Slot, at: str, row: int, value: dict[str, Any], names: Sequence[str], out: Collector
-) -> dict[str, str]:
-    """Which of `names` the keys of one object at `at` give (name -> key, in the order of
-    `names`): a near miss of a name (JSN008) counts unless the name is there too (JSN009);
-    any other key is unknown (JSN002)."""
+    value: dict[str, Any], names: Sequence[str]
+) -> tuple[dict[str, str], list[tuple[str, str | None]]]:
+    """Which of `names` the keys of one object give (name -> key, in the order of `names`),
+    and its other keys, each with the name it is a near miss of (or None). A near miss
+    counts unless the name itself is there too."""
     exact = {name: name for name in names if name in value}
     near = {spelling(name): name for name in names}
+    others: list[tuple[str, str | None]] = []
     for key in sorted(set(value) - set(names)):
         meant = near.get(spelling(key))
-        field = f"{slot.path}.{meant or key}"
+        others.append((key, meant))
+        if meant is not None:
+            exact.setdefault(meant, key)
+    return {name: exact[name] for name in names if name in exact}, others
+
+
+def _report_keys(
+    slot: Slot,
+    at: str,
+    row: int,
+    named: dict[str, str],
+    others: list[tuple[str, str | None]],
+    out: Collector,
+) -> None:
+    """JSN008 for a near miss read as its name, JSN009 for one beside its name, JSN002 for
+    any other key of the object at `at` (see `_keys_meant`)."""
+    for key, meant in others:
+        field, pointer = f"{slot.path}.{meant or key}", f"{at}/{key}"
         if meant is None:
-            out.issue(row, slot, "JSN002", field, f"{at}/{key}", None, {"hint": ""})
+            out.issue(row, slot, "JSN002", field, pointer, None, {"hint": ""})
             continue
-        rule = "JSN009" if meant in exact else "JSN008"
-        details = {"key": key, "name": meant}
-        out.issue(row, slot, rule, field, f"{at}/{key}", None, details)
-        exact.setdefault(meant, key)
-    return {name: exact[name] for name in names if name in exact}
+        rule = "JSN008" if named[meant] == key else "JSN009"
+        out.issue(row, slot, rule, field, pointer, None, {"key": key, "name": meant})
 
 
 def _axes_meant(

@@ -64,6 +64,7 @@ ODD_TEXTS: list[Any] = [
     [{"lang": "en", "value": 5, "zz": 1, "aa": 2}],
     [{"lang": "", "value": "a"}, {"lang": "en.GB", "value": "b"}],
     {"lang": "en", "value": "a"},
+    [{"Lang": "en", "Value": "a"}, {"lang": "de", "value": "b", "Value": "c"}],
 ]
 ODD_OPENING: list[Any] = [
     [{"on": "Monday", "Period": []}],

@@ -148,6 +148,20 @@ def test_coordinate_notations_and_axes_have_near_misses_too() -> None:
     ]
 
 
+def test_info_text_keys_have_near_misses_too() -> None:
+    names = [{"Lang": "en", "Value": "A"}, {"lang": "de", "value": "B", "VALUE": "C"}]
+    flat = FLATTENER.flatten({**VALID, "ChargingStationNames": names})
+    assert (flat.cells["ChargingStationNames.en"], flat.cells["ChargingStationNames.de"]) == (
+        "A",
+        "B",
+    )
+    assert [(f.rule, f.pointer) for f in flat.issues] == [
+        ("JSN008", "/ChargingStationNames/0/Lang"),
+        ("JSN008", "/ChargingStationNames/0/Value"),
+        ("JSN009", "/ChargingStationNames/1/VALUE"),
+    ]
+
+
 def test_a_single_object_for_a_list_is_checked_as_its_one_item(tmp_path: Path) -> None:
     record = copy.deepcopy(VALID)
     record["ChargingFacilities"] = {**VALID["ChargingFacilities"][0], "Power": 50}
