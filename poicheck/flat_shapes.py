@@ -22,6 +22,8 @@ from poicheck.wire import found_type, text_of, types_of
 
 SINGLE_NOTATION = {(notation,) for notation in geo.NOTATIONS}
 INFOTEXT = ("lang", "value")  # OICP 2.3 03 Data Types: InfoTextType
+OPENING = ("Period", "on")  # OpeningTimesType
+PERIOD = ("begin", "end")  # Period of an OpeningTimesType
 
 
 class Shapes:
@@ -233,7 +235,7 @@ class Shapes:
             if not isinstance(value, list):
                 out.wrong_type(prop, slot, row, value)
                 text = text_of(value)
-            elif not _well_formed(value):
+            elif not _well_formed(value := _opening_meant(slot, row, value, out)):
                 hint = "each entry needs 'on' and a non-empty 'Period' list of begin/end pairs"
                 out.issue(
                     row, slot, "JSN005", slot.path, slot.pointer, text_of(value), {"hint": hint}
@@ -272,6 +274,36 @@ def _infotext_items(
     return languages, texts, starts
 
 
+def _opening_meant(slot: Slot, row: int, value: list[Any], out: Collector) -> list[Any]:
+    """OpeningTimes entries with the keys their near misses mean (`On`, `period`, `Begin`),
+    reported (JSN008, JSN009), and without unknown keys (JSN002)."""
+    entries: list[Any] = []
+    for i, item in enumerate(value):
+        if not isinstance(item, dict):
+            entries.append(item)
+            continue
+        at = f"{slot.pointer}/{i}"
+        named, others = _keys_meant(item, OPENING)
+        _report_keys(slot, at, row, named, others, out)
+        entry = {name: item[key] for name, key in named.items()}
+        periods = entry.get("Period")
+        if isinstance(periods, list):
+            entry["Period"] = [
+                _period_meant(slot, f"{at}/{named['Period']}/{j}", row, period, out)
+                for j, period in enumerate(periods)
+            ]
+        entries.append(entry)
+    return entries
+
+
+def _period_meant(slot: Slot, at: str, row: int, period: Any, out: Collector) -> Any:
+    if not isinstance(period, dict):
+        return period
+    named, others = _keys_meant(period, PERIOD)
+    _report_keys(slot, at, row, named, others, out)
+    return {name: period[key] for name, key in named.items()}
+
+
 def _well_formed(value: list[Any]) -> bool:
     for item in value:
         if not isinstance(item, dict) or not isinstance(item.get("on"), str):
@@ -294,13 +326,15 @@ def _all_well_formed(values: Batch) -> bool:
     if values.types != {list}:
         return False
     items = list(chain.from_iterable(values.values))
-    if types_of(items) != {dict} or types_of([item.get("on") for item in items]) != {str}:
+    if types_of(items) != {dict} or set(map(frozenset, items)) != {frozenset(OPENING)}:
+        return False
+    if types_of([item["on"] for item in items]) != {str}:
         return False
     periods = [item.get("Period") for item in items]
     if types_of(periods) != {list} or not all(periods):
         return False
     pairs = list(chain.from_iterable(periods))
-    if types_of(pairs) != {dict}:
+    if types_of(pairs) != {dict} or set(map(frozenset, pairs)) != {frozenset(PERIOD)}:
         return False
     return types_of([pair.get(end) for pair in pairs for end in ("begin", "end")]) == {str}
 

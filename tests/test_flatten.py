@@ -70,6 +70,7 @@ ODD_OPENING: list[Any] = [
     [{"on": "Monday", "Period": []}],
     [{"on": "Sunday", "Period": [{"begin": "08:00", "end": "10:00"}, {"begin": "12:00"}]}],
     "Monday 08:00-10:00",
+    [{"On": "Monday", "period": [{"Begin": "08:00", "end": "10:00", "x": 1}], "on": "Sunday"}],
 ]
 ODD_FACILITIES: list[Any] = [
     {"PowerType": "AC_1_PHASE", "Power": 11},

@@ -162,6 +162,18 @@ def test_info_text_keys_have_near_misses_too() -> None:
     ]
 
 
+def test_opening_times_keys_have_near_misses_too() -> None:
+    times = [{"On": "Monday", "period": [{"Begin": "08:00", "end": "18:00", "note": "x"}]}]
+    flat = FLATTENER.flatten({**VALID, "IsOpen24Hours": False, "OpeningTimes": times})
+    assert flat.cells["OpeningTimes"] == "Monday 08:00-18:00"
+    assert [(f.rule, f.pointer) for f in flat.issues] == [
+        ("JSN008", "/OpeningTimes/0/On"),
+        ("JSN008", "/OpeningTimes/0/period"),
+        ("JSN008", "/OpeningTimes/0/period/0/Begin"),
+        ("JSN002", "/OpeningTimes/0/period/0/note"),
+    ]
+
+
 def test_a_single_object_for_a_list_is_checked_as_its_one_item(tmp_path: Path) -> None:
     record = copy.deepcopy(VALID)
     record["ChargingFacilities"] = {**VALID["ChargingFacilities"][0], "Power": 50}
