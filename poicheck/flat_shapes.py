@@ -140,7 +140,7 @@ class Shapes:
         out.notation(slot, [row], [notation])
         text = text_of(body)
         google = notation == "Google" and isinstance(body, str)
-        hint = f'; write {{"Coordinates": "{text}"}}' if google else ""
+        hint = f'; make it an object with "Coordinates": "{text}"' if google else ""
         details = {"found": found_type(body), "expected": "object", "hint": hint}
         out.issue(row, slot, "JSN001", f"{slot.path}.{notation}", pointer, text, details)
         if google:  # what the record evidently means (OICP 2.3 GeoCoordinatesGoogleType)

@@ -111,7 +111,7 @@ def type_hint(prop: Property, value: Any) -> str:
     if prop.json_type == "array" and isinstance(value, str):
         return f'; write ["{value}"]'
     if prop.json_type == "array" and isinstance(value, dict):
-        return "; put the object in a list: [{...}]"
+        return "; put the object in a list, in [ ]"
     if prop.json_type in ("integer", "number") and isinstance(value, str):
         return f"; write {value.strip()} without quotes"
     return ""

@@ -114,7 +114,7 @@ def test_a_google_string_is_read_as_its_coordinates(tmp_path: Path) -> None:
     assert [(f.rule, f.field, f.pointer) for f in findings] == [
         ("JSN001", "GeoCoordinates.Google", "/GeoCoordinates/Google")
     ]
-    assert '{"Coordinates": "52.521918 13.413215"}' in findings[0].message
+    assert findings[0].message.endswith('an object with "Coordinates": "52.521918 13.413215"')
     record["GeoCoordinates"] = {"Google": "52.52 13.41"}  # still checked: too coarse
     rules = sorted(f.rule for f in _findings(record, tmp_path, "coarse.json"))
     assert rules == ["GEO011", "GEO011", "JSN001"]
@@ -181,7 +181,7 @@ def test_a_single_object_for_a_list_is_checked_as_its_one_item(tmp_path: Path) -
     assert ("JSN001", "/ChargingFacilities") in got
     assert "PWR015" in {rule for rule, _ in got}
     message = next(f.message for f in _findings(record, tmp_path) if f.rule == "JSN001")
-    assert message.endswith("put the object in a list: [{...}]")
+    assert message.endswith("put the object in a list, in [ ]")
 
 
 def test_a_number_as_a_string_is_one_finding_and_still_checked(tmp_path: Path) -> None:
