@@ -18,7 +18,8 @@ from hypothesis import strategies as st
 from poicheck import validate
 from poicheck.cli import cli, main  # noqa: F401  (main registers the commands)
 from poicheck.cli import validate as _validate  # noqa: F401
-from poicheck.oicp import Flattener
+from poicheck.flat import spelling
+from poicheck.oicp import Flattener, WireModel
 from poicheck.ruleset.loader import load_ruleset
 from tests.records import json_record, write_json
 from tests.test_verdict import assert_one_verdict
@@ -240,3 +241,20 @@ def test_forty_thousand_unknown_keys_are_no_near_misses() -> None:
     flat = FLATTENER.flatten(record)
     assert {f.rule for f in flat.issues} == {"JSN002"}
     assert flat.cells["EvseID"] == VALID["EvseID"]
+
+
+def test_no_two_names_of_one_object_are_near_misses_of_each_other() -> None:
+    for parent, names in FLATTENER.model.children.items():
+        spelt = [spelling(WireModel.name(prop)) for prop in names]
+        assert len(set(spelt)) == len(spelt), parent
+
+
+def test_json_lines_name_the_near_miss_at_its_line(tmp_path: Path) -> None:
+    record = _respelt(VALID, ("ChargingFacilities", 0, "Power"), "power")
+    record["EvseID"] = "DE*PCK*E1001*2"
+    path = tmp_path / "records.jsonl"
+    path.write_text(json.dumps(VALID) + "\n\n" + json.dumps(record) + "\n", encoding="utf-8")
+    found = validate(path, ruleset=RULESET, **OPERATOR).findings  # type: ignore[arg-type]
+    assert [(f.row, f.rule, f.pointer) for f in found] == [
+        (3, "JSN008", "/ChargingFacilities/0/power")
+    ]
