@@ -1,5 +1,7 @@
 """The OICP shapes whose cells do not mirror their JSON: InfoText lists (a column per
 language), coordinates (three notations, read as decimal degrees) and opening times (one cell).
+Their own keys (`lang`, `Google`, `Latitude`, `on`, `begin`...) may be near misses too: read as
+meant and reported (JSN008, JSN009), as the Flattener does with property names.
 
 Part of `poicheck.oicp.Flattener`: each reader takes the values at one slot of all records at
 once; plain values go through in batches, the others one by one, as a record-by-record walk

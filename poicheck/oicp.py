@@ -1,7 +1,9 @@
 """The one conversion between the canonical table and OICP JSON, used in both directions.
 
 `Flattener` turns EvseDataRecords (as parsed from the wire) into canonical cells and reports
-what only the raw JSON shows (wire types, unknown or empty properties); `Builder`
+what only the raw JSON shows (wire types, unknown or empty properties, keys that are near
+misses of a property's name); a value whose key or shape is a near miss is read as it evidently
+means, so that the rules still check it (issue 15). `Builder`
 (`poicheck.build`) turns canonical cells back into typed EvseDataRecords. Both walk the same
 data model (`poicheck.wire.WireModel`).
 """
