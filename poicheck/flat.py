@@ -47,6 +47,14 @@ class Slot(NamedTuple):
 
 ROOT = Slot("", "")
 
+_SEPARATORS = str.maketrans("", "", " _-")
+
+
+def spelling(key: str) -> str:
+    """A key as a near miss reads it: case, spaces, '_' and '-' set aside (`power_type` and
+    `powertype` are near misses of `PowerType`)."""
+    return key.translate(_SEPARATORS).casefold()
+
 
 class Batch(NamedTuple):
     """The values at one slot: from which records (`rows`, in no set order), and their types."""

@@ -1,5 +1,7 @@
 """The OICP shapes whose cells do not mirror their JSON: InfoText lists (a column per
 language), coordinates (three notations, read as decimal degrees) and opening times (one cell).
+Their own keys (`lang`, `Google`, `Latitude`, `on`, `begin`...) may be near misses too: read as
+meant and reported (JSN008, JSN009), as the Flattener does with property names.
 
 Part of `poicheck.oicp.Flattener`: each reader takes the values at one slot of all records at
 once; plain values go through in batches, the others one by one, as a record-by-record walk
@@ -16,11 +18,14 @@ from typing import Any
 
 from poicheck import geo
 from poicheck.checks.opening_times import format_cell
-from poicheck.flat import Batch, Collector, Rows, Slot, batch, members
+from poicheck.flat import Batch, Collector, Rows, Slot, batch, members, spelling
 from poicheck.ruleset.model import Property
 from poicheck.wire import found_type, text_of, types_of
 
 SINGLE_NOTATION = {(notation,) for notation in geo.NOTATIONS}
+INFOTEXT = ("lang", "value")  # OICP 2.3 03 Data Types: InfoTextType
+OPENING = ("Period", "on")  # OpeningTimesType
+PERIOD = ("begin", "end")  # Period of an OpeningTimesType
 
 
 class Shapes:
@@ -74,18 +79,13 @@ class Shapes:
             taken: set[str] = set()
             for i, item in enumerate(value):
                 at = f"{slot.pointer}/{i}"
-                if (
-                    not isinstance(item, dict)
-                    or not isinstance(item.get("lang"), str)
-                    or "value" not in item
-                ):
+                named, others = _keys_meant(item, INFOTEXT) if isinstance(item, dict) else ({}, [])
+                if len(named) < 2 or not isinstance(item[named["lang"]], str):
                     hint = "an InfoText needs both 'lang' and 'value'"
                     out.issue(row, slot, "JSN005", slot.path, at, text_of(item), {"hint": hint})
                     continue
-                for key in sorted(set(item) - {"lang", "value"}):
-                    field, pointer = f"{slot.path}.{key}", f"{at}/{key}"
-                    out.issue(row, slot, "JSN002", field, pointer, None, {"hint": ""})
-                lang, text = item["lang"], item["value"]
+                _report_keys(slot, at, row, named, others, out)
+                lang, text = item[named["lang"]], item[named["value"]]
                 column = f"{slot.path}.{lang}"
                 if column in taken or (again and out.has_cell(column, row)):
                     out.issue(row, slot, "JSN004", slot.path, at, text_of(text), {"lang": lang})
@@ -93,7 +93,8 @@ class Shapes:
                 taken.add(column)
                 if not isinstance(text, str):
                     details = {"found": found_type(text), "expected": "string", "hint": ""}
-                    out.issue(row, slot, "JSN001", column, f"{at}/value", text_of(text), details)
+                    pointer = f"{at}/{named['value']}"
+                    out.issue(row, slot, "JSN001", column, pointer, text_of(text), details)
                 bucket = cells.setdefault(column, ([], [], []))
                 bucket[0].append(row)
                 bucket[1].append(text_of(text))
@@ -125,42 +126,52 @@ class Shapes:
         if not isinstance(value, dict):
             out.wrong_type(prop, slot, row, value)
             return
-        present = [n for n in geo.NOTATIONS if n in value]
-        for key in sorted(set(value) - set(geo.NOTATIONS)):
-            field, pointer = f"{slot.path}.{key}", f"{slot.pointer}/{key}"
-            out.issue(row, slot, "JSN002", field, pointer, None, {"hint": ""})
-        if len(present) != 1:
-            found = " and ".join(present) if present else "none"
+        named, others = _keys_meant(value, geo.NOTATIONS)
+        _report_keys(slot, slot.pointer, row, named, others, out)
+        if len(named) != 1:
+            found = " and ".join(named) if named else "none"
             out.issue(row, slot, "GEO006", slot.path, slot.pointer, None, {"found": found})
-            if not present:
+            if not named:
                 return
-        notation = present[0]
-        body = value[notation]
+        notation, key = next(iter(named.items()))
+        body = value[key]
+        pointer = f"{slot.pointer}/{key}"
         if isinstance(body, dict):
-            self._geo_bodies(slot, notation, [row], [body], out)
+            self._geo_bodies(slot, notation, [row], [body], out, pointer)
             return
         out.notation(slot, [row], [notation])
-        details = {"found": found_type(body), "expected": "object", "hint": ""}
-        pointer = f"{slot.pointer}/{notation}"
-        out.issue(row, slot, "JSN001", slot.path, pointer, text_of(body), details)
+        text = text_of(body)
+        google = notation == "Google" and isinstance(body, str)
+        hint = f'; make it an object with "Coordinates": "{text}"' if google else ""
+        details = {"found": found_type(body), "expected": "object", "hint": hint}
+        out.issue(row, slot, "JSN001", f"{slot.path}.{notation}", pointer, text, details)
+        if google:  # what the record evidently means (OICP 2.3 GeoCoordinatesGoogleType)
+            self._google(slot, pointer, batch([row], [body]), out)
 
     def _geo_bodies(
-        self, slot: Slot, notation: str, rows: Rows, bodies: list[dict[str, Any]], out: Collector
+        self,
+        slot: Slot,
+        notation: str,
+        rows: Rows,
+        bodies: list[dict[str, Any]],
+        out: Collector,
+        at: str = "",
     ) -> None:
-        """The coordinates of records that all use `notation`, as decimal degrees."""
+        """The coordinates of records that all use `notation` (written at `at`), as decimal
+        degrees."""
         out.notation(slot, rows, [notation] * len(rows))
-        at = f"{slot.pointer}/{notation}"
-        axes = members(rows, bodies)
+        at = at or f"{slot.pointer}/{notation}"
+        wanted = ("Coordinates",) if notation == "Google" else ("Latitude", "Longitude")
+        prefix = f"{slot.path}.Google" if notation == "Google" else slot.path
+        axes = _axes_meant(slot, at, prefix, members(rows, bodies), wanted, out)
         if notation == "Google":
-            if "Coordinates" in axes:
-                self._google(slot, at, axes["Coordinates"], out)
+            for _, key, raws in axes:
+                self._google(slot, f"{at}/{key}", raws, out)
             return
         converted: dict[str, tuple[str | None, str]] = {}
-        for local, axis in enumerate(("Latitude", "Longitude")):
-            raws = axes.get(axis)
+        for axis, key, raws in axes:
+            local = wanted.index(axis)
             column = f"{slot.path}.{axis}"
-            if raws is None:
-                continue
             if notation == "DecimalDegree" and raws.types == {str}:
                 out.cells(column, slot, raws.rows, raws.values, local)
                 continue
@@ -172,7 +183,7 @@ class Shapes:
                 if not isinstance(raw, str):
                     hint = f'; write "{text}" in quotes'
                     details = {"found": found_type(raw), "expected": "string", "hint": hint}
-                    out.issue(row, slot, "JSN001", column, f"{at}/{axis}", text, details)
+                    out.issue(row, slot, "JSN001", column, f"{at}/{key}", text, details)
                 if notation == "DegreeMinuteSeconds":
                     if text not in converted:
                         converted[text] = self._dms(text)
@@ -180,7 +191,7 @@ class Shapes:
                     if decimal is None:
                         rule = "GEO014" if problem else "GEO007"
                         details = {"notation": notation, "axis": axis, "hint": problem}
-                        out.issue(row, slot, rule, slot.path, f"{at}/{axis}", text, details)
+                        out.issue(row, slot, rule, slot.path, f"{at}/{key}", text, details)
                         continue
                     text = decimal
                 cell_rows.append(row)
@@ -195,7 +206,8 @@ class Shapes:
         problem = geo.dms_beyond_60(text)
         return (None, problem) if problem else (geo.dms_to_decimal(text), "")
 
-    def _google(self, slot: Slot, at: str, raws: Batch, out: Collector) -> None:
+    def _google(self, slot: Slot, pointer: str, raws: Batch, out: Collector) -> None:
+        """Google coordinate texts ('lat lon', at `pointer`) as decimal degrees."""
         pairs: dict[str, tuple[str, str] | None] = {}
         rows, latitudes, longitudes = [], [], []
         for row, raw in zip(raws.rows, raws.values, strict=True):
@@ -208,7 +220,7 @@ class Shapes:
             pair = pairs[text]
             if pair is None:
                 details = {"notation": "Google"}
-                out.issue(row, slot, "GEO007", slot.path, f"{at}/Coordinates", text, details)
+                out.issue(row, slot, "GEO007", slot.path, pointer, text, details)
                 continue
             rows.append(row)
             latitudes.append(pair[0])
@@ -225,7 +237,7 @@ class Shapes:
             if not isinstance(value, list):
                 out.wrong_type(prop, slot, row, value)
                 text = text_of(value)
-            elif not _well_formed(value):
+            elif not _well_formed(value := _opening_meant(slot, row, value, out)):
                 hint = "each entry needs 'on' and a non-empty 'Period' list of begin/end pairs"
                 out.issue(
                     row, slot, "JSN005", slot.path, slot.pointer, text_of(value), {"hint": hint}
@@ -264,6 +276,36 @@ def _infotext_items(
     return languages, texts, starts
 
 
+def _opening_meant(slot: Slot, row: int, value: list[Any], out: Collector) -> list[Any]:
+    """OpeningTimes entries with the keys their near misses mean (`On`, `period`, `Begin`),
+    reported (JSN008, JSN009), and without unknown keys (JSN002)."""
+    entries: list[Any] = []
+    for i, item in enumerate(value):
+        if not isinstance(item, dict):
+            entries.append(item)
+            continue
+        at = f"{slot.pointer}/{i}"
+        named, others = _keys_meant(item, OPENING)
+        _report_keys(slot, at, row, named, others, out)
+        entry = {name: item[key] for name, key in named.items()}
+        periods = entry.get("Period")
+        if isinstance(periods, list):
+            entry["Period"] = [
+                _period_meant(slot, f"{at}/{named['Period']}/{j}", row, period, out)
+                for j, period in enumerate(periods)
+            ]
+        entries.append(entry)
+    return entries
+
+
+def _period_meant(slot: Slot, at: str, row: int, period: Any, out: Collector) -> Any:
+    if not isinstance(period, dict):
+        return period
+    named, others = _keys_meant(period, PERIOD)
+    _report_keys(slot, at, row, named, others, out)
+    return {name: period[key] for name, key in named.items()}
+
+
 def _well_formed(value: list[Any]) -> bool:
     for item in value:
         if not isinstance(item, dict) or not isinstance(item.get("on"), str):
@@ -286,12 +328,84 @@ def _all_well_formed(values: Batch) -> bool:
     if values.types != {list}:
         return False
     items = list(chain.from_iterable(values.values))
-    if types_of(items) != {dict} or types_of([item.get("on") for item in items]) != {str}:
+    if types_of(items) != {dict} or set(map(frozenset, items)) != {frozenset(OPENING)}:
+        return False
+    if types_of([item["on"] for item in items]) != {str}:
         return False
     periods = [item.get("Period") for item in items]
     if types_of(periods) != {list} or not all(periods):
         return False
     pairs = list(chain.from_iterable(periods))
-    if types_of(pairs) != {dict}:
+    if types_of(pairs) != {dict} or set(map(frozenset, pairs)) != {frozenset(PERIOD)}:
         return False
     return types_of([pair.get(end) for pair in pairs for end in ("begin", "end")]) == {str}
+
+
+def _keys_meant(
+    value: dict[str, Any], names: Sequence[str]
+) -> tuple[dict[str, str], list[tuple[str, str | None]]]:
+    """Which of `names` the keys of one object give (name -> key, in the order of `names`),
+    and its other keys, each with the name it is a near miss of (or None). A near miss
+    counts unless the name itself is there too."""
+    exact = {name: name for name in names if name in value}
+    near = {spelling(name): name for name in names}
+    others: list[tuple[str, str | None]] = []
+    for key in sorted(set(value) - set(names)):
+        meant = near.get(spelling(key))
+        others.append((key, meant))
+        if meant is not None:
+            exact.setdefault(meant, key)
+    return {name: exact[name] for name in names if name in exact}, others
+
+
+def _report_keys(
+    slot: Slot,
+    at: str,
+    row: int,
+    named: dict[str, str],
+    others: list[tuple[str, str | None]],
+    out: Collector,
+) -> None:
+    """JSN008 for a near miss read as its name, JSN009 for one beside its name, JSN002 for
+    any other key of the object at `at` (see `_keys_meant`)."""
+    for key, meant in others:
+        field, pointer = f"{slot.path}.{meant or key}", f"{at}/{key}"
+        if meant is None:
+            out.issue(row, slot, "JSN002", field, pointer, None, {"hint": ""})
+            continue
+        rule = "JSN008" if named[meant] == key else "JSN009"
+        out.issue(row, slot, rule, field, pointer, None, {"key": key, "name": meant})
+
+
+def _axes_meant(
+    slot: Slot,
+    at: str,
+    prefix: str,
+    axes: dict[str, Batch],
+    wanted: Sequence[str],
+    out: Collector,
+) -> list[tuple[str, str, Batch]]:
+    """(axis, key, values) of the members of coordinate objects (their fields named below
+    `prefix`): a near miss of an axis (`latitude`) is read as the axis (JSN008) where the
+    axis itself is not there (else JSN009); other keys are unknown (JSN002)."""
+    found = [(key, key, axes[key]) for key in wanted if key in axes]
+    near = {spelling(key): key for key in wanted}
+    for key, values in axes.items():
+        if key in wanted:
+            continue
+        meant = near.get(spelling(key))
+        field = f"{prefix}.{meant or key}"
+        taken = set(axes[meant].rows) if meant in axes else set()
+        rows, kept = [], []
+        for row, raw in zip(values.rows, values.values, strict=True):
+            if meant is None:
+                out.issue(row, slot, "JSN002", field, f"{at}/{key}", None, {"hint": ""})
+                continue
+            rule = "JSN009" if row in taken else "JSN008"
+            out.issue(row, slot, rule, field, f"{at}/{key}", None, {"key": key, "name": meant})
+            if row not in taken:
+                rows.append(row)
+                kept.append(raw)
+        if meant is not None and rows:
+            found.append((meant, key, batch(rows, kept)))
+    return found

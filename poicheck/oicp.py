@@ -1,7 +1,9 @@
 """The one conversion between the canonical table and OICP JSON, used in both directions.
 
 `Flattener` turns EvseDataRecords (as parsed from the wire) into canonical cells and reports
-what only the raw JSON shows (wire types, unknown or empty properties); `Builder`
+what only the raw JSON shows (wire types, unknown or empty properties, keys that are near
+misses of a property's name); a value whose key or shape is a near miss is read as it evidently
+means, so that the rules still check it (issue 15). `Builder`
 (`poicheck.build`) turns canonical cells back into typed EvseDataRecords. Both walk the same
 data model (`poicheck.wire.WireModel`).
 """
@@ -12,7 +14,7 @@ import difflib
 from collections.abc import Callable, Sequence
 from decimal import Decimal
 from itertools import chain
-from typing import Any
+from typing import Any, NamedTuple
 
 from poicheck.build import DECIMAL, INTEGER, Builder, typed
 from poicheck.flat import (
@@ -26,6 +28,7 @@ from poicheck.flat import (
     batch,
     key_orders,
     members,
+    spelling,
 )
 from poicheck.flat_shapes import Shapes
 from poicheck.ruleset.model import Property, RuleSet
@@ -56,6 +59,15 @@ __all__ = [
 ]
 
 BOOLEAN_TEXT = {True: "true", False: "false"}
+
+
+class Place(NamedTuple):
+    """Where a key of an object leads (see `Flattener._place`)."""
+
+    slot: Slot
+    prop: Property | None
+    hint: str
+    spelt: str | None
 
 
 def _is_empty(value: Any) -> bool:
@@ -92,7 +104,14 @@ class Flattener:
             "geo": shapes.geos,
             "opening_times": shapes.opening_times,
         }
-        self._places: dict[Slot, dict[str, tuple[Slot, Property | None, str]]] = {}
+        self._near = {
+            parent: {spelling(name): name for name in names}
+            for parent, names in self._known.items()
+        }
+        for alias, path in self.model.aliases.items():
+            parent, _, name = alias.rpartition(".")
+            self._near.setdefault(parent, {}).setdefault(spelling(name), path.rsplit(".", 1)[-1])
+        self._places: dict[Slot, dict[str, Place]] = {}
         self._expected = {prop.path: expected_type(prop) for prop in self.model.all()}
 
     def flatten(self, record: Any) -> Flattened:
@@ -128,35 +147,58 @@ class Flattener:
         by_key = members(rows, objects)
         known = self._places.setdefault(slot, {})
         places = {key: known.get(key) or self._place(parent, slot, key) for key in by_key}
-        if len({here.path for here, _, _ in places.values()}) < len(places):
-            # Two spellings of one property (an alias): as in a walk record by record, the
-            # later one in an object wins. Objects with the same key order go together.
+        if len({place.slot.path for place in places.values()}) < len(places):
+            # Two spellings of one property (an alias, a near miss): as in a walk record by
+            # record, the later one in an object wins, unless the other is exact. Objects
+            # with the same key order go together.
             groups = key_orders(rows, objects)
             if len(groups) > 1:
                 for group_rows, group in groups:
                     self._members(parent, slot, group_rows, group, out)
                 return
+        exact = {place.slot.path for place in places.values() if place.spelt is None}
         for key, values in by_key.items():
-            here, prop, hint = places[key]
+            here, prop, hint, spelt = places[key]
             if prop is None:
                 for row in values.rows:
                     out.issue(row, here, "JSN002", here.path, here.pointer, None, {"hint": hint})
+                continue
+            if spelt is not None and not self._near_miss(prop, here, spelt, values, exact, out):
                 continue
             values = self._drop_empty(prop, here, values, out)
             shape = self._shapes.get(prop.shape)
             if values.values and shape is not None:
                 shape(prop, here, values, out)
 
-    def _place(self, parent: str, slot: Slot, key: str) -> tuple[Slot, Property | None, str]:
+    @staticmethod
+    def _near_miss(
+        prop: Property, here: Slot, spelt: str, values: Batch, exact: set[str], out: Collector
+    ) -> bool:
+        """JSN008 for a property written `spelt`, a near miss of its name (whose value is then
+        read as meant: True), or JSN009 when the exact name is there too (and wins: False)."""
+        name = WireModel.name(prop)
+        twice = here.path in exact  # objects of one key order: in each of them, then
+        rule = "JSN009" if twice else "JSN008"
+        details = {"key": spelt, "name": name}
+        for row in values.rows:
+            out.issue(row, here, rule, here.path, here.pointer, None, details)
+        return not twice
+
+    def _place(self, parent: str, slot: Slot, key: str) -> Place:
         """Where `key` of an object at `slot` leads: its slot, its property (None when there
-        is none: then a hint at the closest name). Worked out once per slot and key."""
+        is none: then a hint at the closest name), and `key` when it is a near miss of the
+        property's name (OICP 2.3 names are exact: `power` is not `Power`). Worked out once
+        per slot and key, in time linear in the key."""
         alias = self.model.aliases.get(f"{parent}.{key}" if parent else key, key)
         name = alias.rsplit(".", 1)[-1]
         known = self._known.get(parent, {})
         prop = known.get(name)
+        spelt = None
+        if prop is None and (meant := self._near.get(parent, {}).get(spelling(key))):
+            name, prop, spelt = meant, known[meant], key
         close = [] if prop else difflib.get_close_matches(key, list(known), n=1, cutoff=0.8)
         hint = f"; did you mean {close[0]}?" if close else ""
-        place = self._places[slot][key] = (slot.key(key, name), prop, hint)
+        place = self._places[slot][key] = Place(slot.key(key, name), prop, hint, spelt)
         return place
 
     def _drop_empty(self, prop: Property, slot: Slot, values: Batch, out: Collector) -> Batch:
@@ -240,10 +282,14 @@ class Flattener:
                 self._members(prop.path, slot.item(i), rows, objects, out)
             return
         by_index: dict[int, tuple[Rows, list[dict[str, Any]]]] = {}
+        alone: tuple[Rows, list[dict[str, Any]]] = ([], [])
         for row, value in zip(values.rows, values.values, strict=True):
             if not isinstance(value, list):
                 out.wrong_type(prop, slot, row, value)
-                value = [value] if isinstance(value, dict) else []
+                if isinstance(value, dict):  # read as the list's one item, where it stands
+                    alone[0].append(row)
+                    alone[1].append(value)
+                continue
             for i, item in enumerate(value):
                 if isinstance(item, dict):
                     bucket = by_index.setdefault(i, ([], []))
@@ -255,3 +301,6 @@ class Flattener:
                     out.issue(row, at, "JSN005", slot.path, at.pointer, text_of(item), hint)
         for i in sorted(by_index):
             self._members(prop.path, slot.item(i), *by_index[i], out)
+        if alone[0]:
+            first = slot.item(0)
+            self._members(prop.path, first._replace(pointer=slot.pointer), *alone, out)

@@ -317,14 +317,40 @@ def canonical_order(columns: Sequence[str], ruleset: RuleSet) -> list[str]:
 
 
 def ensure_columns(frame: pd.DataFrame, ruleset: RuleSet) -> pd.DataFrame:
-    """Add every concrete (non-wildcard) record column that is missing, as empty cells."""
+    """Add every record column that is missing, as empty cells: each concrete (non-wildcard)
+    one, and the mandatory members of each object-list item the table has.
+
+    A mandatory member (ChargingFacilities.*.Power, OICP 2.3 03 Data Types,
+    ChargingFacilityType) is mandatory whatever the other records hold: without its column a
+    table in which no record gives it would have nothing for the check to look at.
+    """
+    present = set(frame.columns)
     missing = [
         p.path
         for p in ruleset.scope_properties("record")
-        if not p.is_container and "*" not in p.path and p.path not in frame.columns
+        if not p.is_container and "*" not in p.path and p.path not in present
     ]
+    missing += [c for c in mandatory_members(frame.columns, ruleset) if c not in present]
     if not missing:
         return frame
     empty = pd.array(pa.nulls(len(frame), pa.large_string()), dtype=TEXT)
     extra = pd.DataFrame({name: pd.Series(empty, index=frame.index) for name in missing})
     return pd.concat([frame, extra], axis=1)
+
+
+def mandatory_members(columns: Iterable[str], ruleset: RuleSet) -> list[str]:
+    """The mandatory member columns of every object-list item among `columns` (whether or
+    not they are among them), in the order the items first appear."""
+    layout = Layout(columns, ruleset)
+    wanted: dict[str, list[str]] = {}
+    for prop in ruleset.scope_properties("record"):
+        container, _, name = prop.path.rpartition(".*.")
+        if container and prop.use == "mandatory" and "*" not in container:
+            wanted.setdefault(container, []).append(name)
+    out: dict[str, None] = {}
+    for column in layout.property_of:
+        item = layout.item_of(column)
+        if item is not None and item[0] in wanted:
+            for name in wanted[item[0]]:
+                out.setdefault(f"{item[0]}.{item[1]}.{name}")
+    return list(out)

@@ -110,6 +110,8 @@ def type_hint(prop: Property, value: Any) -> str:
         return f'; write "{text_of(value)}" in quotes'
     if prop.json_type == "array" and isinstance(value, str):
         return f'; write ["{value}"]'
+    if prop.json_type == "array" and isinstance(value, dict):
+        return "; put the object in a list, in [ ]"
     if prop.json_type in ("integer", "number") and isinstance(value, str):
         return f"; write {value.strip()} without quotes"
     return ""

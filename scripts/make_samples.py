@@ -189,17 +189,24 @@ def write_json(rows: list[dict[str, str]], path: Path) -> None:
 
 
 def write_wire_sample(path: Path) -> None:
-    """OICP JSON mistakes only JSON can make: wire types, unknown, empty and doubled properties."""
+    """OICP JSON mistakes only JSON can make: wire types, unknown, empty and doubled properties,
+    keys and shapes that are near misses."""
     builder = Builder(load_ruleset())
-    records = [builder.build(row) for row in valid_rows()[:6]]
+    records = [builder.build(row) for row in valid_rows()[:9]]
     records[0]["IsOpen24Hours"] = str(records[0]["IsOpen24Hours"]).lower()  # JSN001: as string
     records[1]["DynamicInfoAvailable"] = True  # JSN001: must be the string "true"
     records[2]["ChargingFacilities"][0]["Power"] = "22"  # JSN001: Integer as string
-    records[3]["EvseId"] = records[3].pop("EvseID")  # JSN002 + EVS001: misspelt property
+    records[3]["EvseId"] = records[3].pop("EvseID")  # JSN008: a near miss, read as EvseID
     records[4]["AdditionalInfo"] = []  # JSN003: empty optional list
     position = records[5]["GeoCoordinates"]["DecimalDegree"]
     google = f"{position['Latitude']} {position['Longitude']}"
     records[5]["GeoCoordinates"]["Google"] = {"Coordinates": google}  # GEO006: two notations
+    facility = records[6]["ChargingFacilities"][0]  # JSN008 twice: lower-case keys
+    respelt = {"PowerType": "powertype", "Power": "power"}
+    records[6]["ChargingFacilities"][0] = {respelt.get(k, k): v for k, v in facility.items()}
+    position = records[7]["GeoCoordinates"]["DecimalDegree"]  # JSN001: a Google string
+    records[7]["GeoCoordinates"] = {"Google": f"{position['Latitude']} {position['Longitude']}"}
+    records[8]["ChargingFacilities"] = records[8]["ChargingFacilities"][0]  # JSN001: no list
     document = {
         "ActionType": "fullLoad",
         "OperatorEvseData": {
@@ -241,8 +248,10 @@ def write_readme(path: Path) -> None:
         "",
         "`evse-invalid-wire.json` shows mistakes only OICP JSON can make: a Boolean sent as a",
         "string (record 0), DynamicInfoAvailable as a JSON boolean (1), Power as a string (2), a",
-        "misspelt `EvseId` (3), an empty optional list (4) and two coordinate notations at once",
-        "(5).",
+        "misspelt `EvseId` (3), an empty optional list (4), two coordinate notations at once",
+        "(5), lower-case facility keys `powertype` and `power` (6), a Google coordinate string instead",
+        "of its object (7) and a single facility object instead of a list (8). A key or shape",
+        "that is a near miss is named, and the value is still checked as what it means.",
         "",
     ]
     path.write_text("\n".join(lines), encoding="utf-8")

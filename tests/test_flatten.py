@@ -48,6 +48,10 @@ ODD_GEO: list[Any] = [
     {"DegreeMinuteSeconds": {"Latitude": "52 deg", "Longitude": 13}},
     {"DecimalDegree": {"Longitude": "13.4", "Latitude": Decimal("52.50")}},
     {"DecimalDegree": "52.5,13.4"},
+    {"Google": "52.5 13.4"},
+    {"Google": "nowhere"},
+    {"google": {"coordinates": "52.5 13.4"}},
+    {"DecimalDegree": {"latitude": "52.5", "Longitude": "13.4", "Latitude": "1", "x": 1}},
     {"DecimalDegree": {"Latitude": "1", "Longitude": "2"}, "Google": {"Coordinates": "1 2"}},
     {"Zeta": 1, "Alpha": 2},
     "52.5 13.4",
@@ -60,19 +64,23 @@ ODD_TEXTS: list[Any] = [
     [{"lang": "en", "value": 5, "zz": 1, "aa": 2}],
     [{"lang": "", "value": "a"}, {"lang": "en.GB", "value": "b"}],
     {"lang": "en", "value": "a"},
+    [{"Lang": "en", "Value": "a"}, {"lang": "de", "value": "b", "Value": "c"}],
 ]
 ODD_OPENING: list[Any] = [
     [{"on": "Monday", "Period": []}],
     [{"on": "Sunday", "Period": [{"begin": "08:00", "end": "10:00"}, {"begin": "12:00"}]}],
     "Monday 08:00-10:00",
+    [{"On": "Monday", "period": [{"Begin": "08:00", "end": "10:00", "x": 1}], "on": "Sunday"}],
 ]
 ODD_FACILITIES: list[Any] = [
     {"PowerType": "AC_1_PHASE", "Power": 11},
     [{"Power": 22}, "oops", {"Voltage": "230"}],
     [{"Power": power} for power in range(11)],
     "none",
+    [{"power": 22, "PowerType": "DC"}, {"Power": 11, "power": 7, "power_type": "DC"}],
+    {"power": 7, "PowerType": "AC_1_PHASE"},
 ]
-NEAR_MISSES = ["EvseId", "Adress", "Plug", "Foo", "ChargingStationID"]
+NEAR_MISSES = ["EvseId", "Adress", "Plug", "Foo", "ChargingStationID", "evse_id", "plugs"]
 
 
 def _places(node: Any, path: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
@@ -299,7 +307,7 @@ def test_an_object_where_a_list_belongs_is_read_as_its_first_item() -> None:
     table = FLATTENER.flatten_all([_record(ChargingFacilities={"Power": 11, "Foo": 1})])
     assert table.columns["ChargingFacilities.1.Power"].to_pylist() == ["11"]
     assert [(f.rule, f.pointer) for f in table.issues] == [
-        ("JSN001", "/ChargingFacilities"), ("JSN002", "/ChargingFacilities/0/Foo"),
+        ("JSN001", "/ChargingFacilities"), ("JSN002", "/ChargingFacilities/Foo"),
     ]  # fmt: skip
 
 

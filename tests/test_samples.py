@@ -104,10 +104,13 @@ def test_wire_sample_shows_json_only_mistakes(samples: Path) -> None:
         (0, "JSN001", "/IsOpen24Hours"),
         (1, "JSN001", "/DynamicInfoAvailable"),
         (2, "JSN001", "/ChargingFacilities/0/Power"),
-        (3, "JSN002", "/EvseId"),
-        (3, "EVS001", "/EvseID"),
+        (3, "JSN008", "/EvseId"),
         (4, "JSN003", "/AdditionalInfo"),
         (5, "GEO006", "/GeoCoordinates"),
+        (6, "JSN008", "/ChargingFacilities/0/powertype"),
+        (6, "JSN008", "/ChargingFacilities/0/power"),
+        (7, "JSN001", "/GeoCoordinates/Google"),
+        (8, "JSN001", "/ChargingFacilities"),
     }
 
 
