@@ -456,8 +456,14 @@ def test_insert_update_delete_are_batched_in_order_with_a_manifest() -> None:
             "action": "update",
             "records": f.records,
             "sha256": hashlib.sha256(f.data).hexdigest(),
+            "record_sources": [
+                {"evse_id": r["EvseID"], "file": str(VALID.with_suffix(".csv")), "row": row}
+                for row, r in enumerate(
+                    document(f.data)["OperatorEvseData"]["EvseDataRecord"], start=2 + start
+                )
+            ],
         }
-        for f in export.files
+        for start, f in zip((0, 25, 50), export.files, strict=True)
     ]
     assert "one at a time" in manifest["send"]
     assert manifest["snapshot"] is None

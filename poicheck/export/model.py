@@ -41,7 +41,7 @@ def hubject_assigned(ruleset: RuleSet) -> tuple[str, ...]:
 
 MANIFEST = "manifest.json"
 SNAPSHOT = "snapshot.json"
-MANIFEST_VERSION = "1.1"
+MANIFEST_VERSION = "1.2"  # 1.2: files[].record_sources (where each sent record came from)
 
 
 def check_actions(ruleset: RuleSet) -> None:
@@ -225,6 +225,10 @@ class PayloadFile:
     action: str
     records: int
     data: bytes
+    # Where each record of the body came from, in body order: {"evse_id", "file", "row"}
+    # ("(previous)" and no row for a delete planned from the previous state). `poicheck push`
+    # names the spreadsheet row of a record Hubject refused with it.
+    sources: tuple[dict[str, Any], ...] = ()
 
     @property
     def sha256(self) -> str:
@@ -236,6 +240,7 @@ class PayloadFile:
             "action": self.action,
             "records": self.records,
             "sha256": self.sha256,
+            "record_sources": list(self.sources),
         }
 
 
