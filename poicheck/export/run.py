@@ -102,9 +102,7 @@ def build_export(
     planner = _Planner(options, collected, delta.Semantics(base), record_validator, left_out, notes)
     planned = planner.plan(previous)
     review = planner.review(planned, previous)
-    files = payload.payload_files(
-        planned.parts, operator, request_validator, _sources(collected)
-    )
+    files = payload.payload_files(planned.parts, operator, request_validator, _sources(collected))
     snapshot = _snapshot(planned, files, operator)
     counts = {
         "read": collected.records_read,
