@@ -92,7 +92,7 @@ def payload_files(
     parts: Sequence[tuple[str, Sequence[Record]]],
     operator: tuple[str, str],
     validator: SchemaValidator,
-    source_of: Callable[[Record], dict[str, Any]] | None = None,
+    source_of: Callable[[Record], tuple[str, int | None]] | None = None,
 ) -> tuple[PayloadFile, ...]:
     """One validated, serialised file per (action, records), numbered in sending order;
     `source_of` tells where a record came from (PayloadFile.sources)."""

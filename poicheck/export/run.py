@@ -144,7 +144,7 @@ def build_export(
     )
 
 
-def _sources(collected: Collected) -> Callable[[Record], dict[str, Any]]:
+def _sources(collected: Collected) -> Callable[[Record], tuple[str, int | None]]:
     """Where a record in a request came from (manifest files[].record_sources).
 
     The requests hold the candidates' own payload dicts (the planner never copies them), so
@@ -153,11 +153,9 @@ def _sources(collected: Collected) -> Callable[[Record], dict[str, Any]]:
     """
     where = {id(c.payload): c for c in collected.candidates}
 
-    def source_of(record: Record) -> dict[str, Any]:
+    def source_of(record: Record) -> tuple[str, int | None]:
         found = where.get(id(record))
-        if found is None:
-            return {"evse_id": record.get("EvseID"), "file": "(previous)", "row": None}
-        return {"evse_id": found.evse_id, "file": found.file, "row": found.row}
+        return ("(previous)", None) if found is None else (found.file, found.row)
 
     return source_of
 

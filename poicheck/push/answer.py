@@ -146,9 +146,8 @@ def blame(
 def _where(index: int, item: PushFile, bodies: list[dict[str, Any]]) -> str:
     """`record 4 (evse.csv row 5)  DE*PCK*E1001*1`: a record of the request and its source."""
     evse = bodies[index].get("EvseID") if index < len(bodies) else None
-    source = item.sources[index] if index < len(item.sources) else {}
-    row = source.get("row")
-    origin = f"{source.get('file')} row {row}" if row is not None else source.get("file")
+    file, row = item.sources[index] if index < len(item.sources) else (None, None)
+    origin = f"{file} row {row}" if row is not None else file
     at = f" ({origin})" if origin else ""
     return f"record {index + 1}{at}  {evse or '(no EvseID)'}"
 

@@ -34,7 +34,8 @@ class PushFile:
     action: str
     records: int
     sha256: str
-    sources: tuple[dict[str, Any], ...] = ()
+    # (source file, row) of each record in body order, from the manifest's runs (1.2).
+    sources: tuple[tuple[str, int | None], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -86,7 +87,7 @@ def load_plan(directory: Path) -> Plan:
                 str(entry["action"]),
                 int(entry["records"]),
                 str(entry["sha256"]),
-                tuple(entry.get("record_sources", ())),
+                _expand(entry.get("record_sources", ())),
             )
             for entry in manifest["files"]
         )
@@ -109,6 +110,16 @@ def load_plan(directory: Path) -> Plan:
             raise UsageError(f"lists a file outside the export: {item.name}", location=str(path))
         plan.body(item)
     return plan
+
+
+def _expand(runs: list[dict[str, Any]]) -> tuple[tuple[str, int | None], ...]:
+    """`[{"file", "row", "records"}]` runs -> one (file, row) per record (manifest 1.2)."""
+    out: list[tuple[str, int | None]] = []
+    for run in runs:
+        first = run["row"]
+        for offset in range(int(run["records"])):
+            out.append((str(run["file"]), None if first is None else int(first) + offset))
+    return tuple(out)
 
 
 @dataclass
