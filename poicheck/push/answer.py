@@ -14,6 +14,7 @@ from poicheck.push.plan import PushFile
 
 UNSENT = "unsent"  # no connection: nothing reached Hubject
 UNANSWERED = "unanswered"  # sent, but no answer (a timeout, a dropped connection)
+TLS = "tls"  # the TLS handshake failed: a certificate one side does not accept
 # `operatorEvseData.evseDataRecord[3].hotlinePhoneNumber` (Hubject's 400 fieldReference)
 _REFERENCE = re.compile(r"evseDataRecord\[(\d+)\]\.?(.*)", re.IGNORECASE)
 
@@ -58,6 +59,13 @@ class Answer:
             )
         if self.code is not None and (self.http == 200 or self.http is None):
             return status_code(self.code)
+        if self.http == 200:
+            return Status(
+                "HTTP 200",
+                "The answer is not an eRoamingAcknowledgement.",
+                "Check --url: the service root, e.g. https://service-qa.hubject.com/api/oicp.",
+                "never",
+            )
         return http_status(self.http or 0)
 
     def log_entry(self) -> dict[str, Any]:

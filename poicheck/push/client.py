@@ -5,6 +5,7 @@ operations; 02 eRoamingPushEvseData: "MUST always be used sequentially")."""
 from __future__ import annotations
 
 import json
+import ssl
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -15,7 +16,7 @@ from urllib.parse import quote, urlsplit
 import httpx
 
 from poicheck.errors import UsageError
-from poicheck.push.answer import UNANSWERED, UNSENT, Answer, blame, read_answer
+from poicheck.push.answer import TLS, UNANSWERED, UNSENT, Answer, blame, read_answer
 from poicheck.push.certs import client_context, preflight
 from poicheck.push.lock import locked
 from poicheck.push.plan import ACKNOWLEDGED, Plan, PushFile, PushLog, PushRefusedError
@@ -62,7 +63,12 @@ def endpoint(base: str, operator_id: str) -> str:
             f"--url must be an https:// service root, e.g. "
             f"https://service-qa.hubject.com/api/oicp (got {base})"
         )
-    return base.rstrip("/") + PATH.format(operator_id=quote(operator_id, safe="*+"))
+    url = base.rstrip("/") + PATH.format(operator_id=quote(operator_id, safe="*+"))
+    try:
+        httpx.URL(url)
+    except httpx.InvalidURL as exc:
+        raise UsageError(f"--url {base} is not a URL: {exc}") from exc
+    return url
 
 
 def push(plan: Plan, options: PushOptions, note: Callable[[str, str], None]) -> PushResult:
@@ -115,6 +121,16 @@ def _send(
     body = plan.body(item)  # checked against the manifest once more, right before sending
     for attempt in range(1, options.attempts + 1):
         answer = _post(client, url, body)
+        if answer.transport == TLS:
+            log.add(
+                file=item.name,
+                sha256=item.sha256,
+                action=item.action,
+                attempt=attempt,
+                outcome="refused",
+                **answer.log_entry(),
+            )
+            raise _tls_refused(url, answer)
         status = answer.status
         outcome = ACKNOWLEDGED if answer.acknowledged else "refused"
         retry = not answer.acknowledged and status.retried(item.action)
@@ -154,11 +170,30 @@ def _post(client: httpx.Client, url: str, body: bytes) -> Answer:
         response = client.post(
             url, content=body, headers={"Content-Type": CONTENT_TYPE, "Accept": "application/json"}
         )
-    except (httpx.ConnectError, httpx.ConnectTimeout) as exc:
-        return Answer(transport=UNSENT, error=f"{type(exc).__name__}: {exc}")
-    except httpx.TransportError as exc:  # a read timeout, a dropped connection
-        return Answer(transport=UNANSWERED, error=f"{type(exc).__name__}: {exc}")
+    except httpx.TransportError as exc:
+        return _failed(exc)
     return read_answer(response.status_code, response.content, response.headers.get("Retry-After"))
+
+
+def _failed(exc: httpx.TransportError) -> Answer:
+    """No answer: a TLS handshake refused (by either side), nothing sent, or no answer."""
+    error = f"{type(exc).__name__}: {exc}"
+    cause: BaseException | None = exc
+    while cause is not None:
+        if isinstance(cause, ssl.SSLError):
+            return Answer(transport=TLS, error=error)
+        cause = cause.__cause__ or cause.__context__
+    if isinstance(exc, httpx.ConnectError | httpx.ConnectTimeout):
+        return Answer(transport=UNSENT, error=error)
+    return Answer(transport=UNANSWERED, error=error)  # a read timeout, a dropped connection
+
+
+def _tls_refused(url: str, answer: Answer) -> UsageError:
+    return UsageError(
+        f"the TLS handshake with {httpx.URL(url).host} failed ({answer.error}); nothing was "
+        "processed. Check --ca (the server's certificate must chain to it) and --cert/--key "
+        "(Hubject must have signed the client certificate for this environment)"
+    )
 
 
 def _refused(plan: Plan, item: PushFile, answer: Answer, attempts: int) -> PushRefusedError:

@@ -146,12 +146,14 @@ class PushLog:
         return cls(path, plan.inputs(), entries)
 
     def acknowledged(self, item: PushFile) -> bool:
-        """Whether these very bytes were acknowledged with 000 before."""
+        """Whether these very bytes were acknowledged with 000 since the last --restart."""
+        restarts = [n for n, e in enumerate(self.entries) if e.get("restart")]
+        since = self.entries[restarts[-1] + 1 :] if restarts else self.entries
         return any(
             e.get("file") == item.name
             and e.get("sha256") == item.sha256
             and e.get("outcome") == ACKNOWLEDGED
-            for e in self.entries
+            for e in since
         )
 
     def add(self, **entry: Any) -> None:

@@ -58,6 +58,7 @@ class Pki:
 
     def __init__(self, directory: Path) -> None:
         self.directory = directory
+        directory.mkdir(parents=True, exist_ok=True)
         self._ca_key = _key()
         self._ca_cert = (
             x509.CertificateBuilder()

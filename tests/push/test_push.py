@@ -311,3 +311,50 @@ def test_an_unreachable_server_is_tried_a_bounded_number_of_times(
         f"(attempt {n} of 3)"
         for n in (2, 3)
     ]
+
+
+def test_a_refused_restart_resumes_at_the_refused_file(
+    hubject: Start, export_dir: Export, certs: Certs
+) -> None:
+    """Acknowledgements from before a --restart do not count after it."""
+    directory = export_dir("update")
+    server = hubject()
+    assert run(directory, server, certs).exit_code == 0
+    server.answer = scripted(acknowledgement("000", "Success"), acknowledgement("021", "Error"))
+    assert run(directory, server, certs, "--restart").exit_code == 0  # 021 resent (update)
+    server.answer = scripted(acknowledgement("000", "Success"), acknowledgement("009", "Error"))
+    assert run(directory, server, certs, "--restart").exit_code == 1
+    sent = len(server.received)
+    server.answer = scripted()
+    assert run(directory, server, certs).exit_code == 0
+    assert [r.body for r in server.received[sent:]] == [
+        (directory / n).read_bytes() for n in ("0002-update.json", "0003-update.json")
+    ]
+
+
+def test_tls_refused_by_either_side_is_a_usage_error(
+    hubject: Start, export_dir: Export, certs: Certs, tmp_path: Path
+) -> None:
+    directory = export_dir("full")
+    server = hubject()
+    strangers = Pki(tmp_path / "strangers")
+    foreign = strangers.issue("foreign", "DE*PCK")  # signed by a CA the server does not know
+    result = run(directory, server, certs, cert=foreign.cert, key=foreign.key)
+    assert result.exit_code == 2, result.output
+    assert "the TLS handshake with 127.0.0.1 failed" in result.stderr
+    args = ["push", str(directory), "--url", server.url, "--cert", str(certs.client.cert)]
+    args += ["--key", str(certs.client.key), "--ca", str(strangers.ca)]
+    untrusted = CliRunner().invoke(cli, args, catch_exceptions=False)
+    assert untrusted.exit_code == 2
+    assert "CERTIFICATE_VERIFY_FAILED" in untrusted.stderr
+    assert server.received == []
+
+
+def test_an_answer_that_is_no_acknowledgement_stops_the_push(
+    hubject: Start, export_dir: Export, certs: Certs
+) -> None:
+    directory = export_dir("full")
+    server = hubject(scripted(Reply(200, {"hello": "world"})))
+    result = run(directory, server, certs)
+    assert result.exit_code == 1
+    assert "HTTP 200 (The answer is not an eRoamingAcknowledgement.)" in result.stderr
