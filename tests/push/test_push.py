@@ -4,6 +4,10 @@ acting as Hubject (tests/push/conftest.py)."""
 from __future__ import annotations
 
 import json
+import shutil
+import signal
+import subprocess
+import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -16,7 +20,7 @@ from poicheck.cli import cli
 from poicheck.push import PushOptions, PushRefusedError, load_plan, push
 from poicheck.push.lock import locked
 from poicheck.push.standin import Received, Reply, StandIn, acknowledgement
-from tests.push.conftest import SAMPLE, Certs
+from tests.push.conftest import SAMPLE, SUBS, Certs
 from tests.push.pki import Pki
 
 Start = Callable[..., StandIn]
@@ -358,3 +362,56 @@ def test_an_answer_that_is_no_acknowledgement_stops_the_push(
     result = run(directory, server, certs)
     assert result.exit_code == 1
     assert "HTTP 200 (The answer is not an eRoamingAcknowledgement.)" in result.stderr
+
+
+def test_the_console_script_pushes_to_push_server(
+    exports: dict[str, Path], certs: Certs, tmp_path: Path
+) -> None:
+    """End to end, as an operator would: `poicheck push-server` in one process, `poicheck
+    push` in another (real exit codes, no test doubles)."""
+    directory = tmp_path / "out"
+    shutil.copytree(exports["update"], directory)
+    command = [sys.executable, "-m", "poicheck"]
+    server = subprocess.Popen(
+        [
+            *command,
+            "push-server",
+            "--cert",
+            str(certs.server.cert),
+            "--key",
+            str(certs.server.key),
+            "--ca",
+            str(certs.ca),
+            "--port",
+            "0",
+            *(arg for sub in SUBS for arg in ("--sub-operator-id", sub)),
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert server.stdout is not None
+        url = server.stdout.readline().split(" at ")[1].split()[0]
+        args = [
+            *command,
+            "push",
+            str(directory),
+            "--url",
+            url,
+            "--cert",
+            str(certs.client.cert),
+            "--key",
+            str(certs.client.key),
+            "--ca",
+            str(certs.ca),
+        ]
+        first = subprocess.run(args, capture_output=True, text=True, timeout=60, check=False)
+        again = subprocess.run(args, capture_output=True, text=True, timeout=60, check=False)
+    finally:
+        server.send_signal(signal.SIGINT)
+        out, _ = server.communicate(timeout=10)
+    assert first.returncode == 0, first.stderr
+    assert "3 file(s) sent and acknowledged" in first.stdout
+    assert again.returncode == 0
+    assert "0 file(s) sent and acknowledged; 3 of 3" in again.stdout
+    assert "3 request(s) answered" in out
