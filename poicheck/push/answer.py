@@ -12,10 +12,12 @@ from poicheck.push.certs import compact_id
 from poicheck.push.codes import SUCCESS, Status, http_status, status_code
 from poicheck.push.plan import PushFile
 
+SHOWN = 50  # records named per refusal; the rest counted
 UNSENT = "unsent"  # no connection: nothing reached Hubject
 UNANSWERED = "unanswered"  # sent, but no answer (a timeout, a dropped connection)
 TLS = "tls"  # the TLS handshake failed: a certificate one side does not accept
 # `operatorEvseData.evseDataRecord[3].hotlinePhoneNumber` (Hubject's 400 fieldReference)
+_WORD = re.compile(r"[A-Za-z0-9*+]+")
 _REFERENCE = re.compile(r"evseDataRecord\[(\d+)\]\.?(.*)", re.IGNORECASE)
 
 
@@ -139,7 +141,8 @@ def blame(
         lines.append(f"{_where(index, item, bodies)}  {_oicp_name(name)}: {message}")
     if answer.code in ("018", "022", "009"):
         text = f"{answer.description or ''} {answer.additional_info or ''}"
-        named = [i for i, r in enumerate(bodies) if str(r.get("EvseID", "")) in text]
+        words = {compact_id(w) for w in _WORD.findall(text)}  # whole IDs: E1*1 is not E1*10
+        named = [i for i, r in enumerate(bodies) if compact_id(str(r.get("EvseID"))) in words]
         if not named and answer.code == "018":
             main = compact_id(operator_id)
             named = [
@@ -147,7 +150,9 @@ def blame(
                 for i, r in enumerate(bodies)
                 if not compact_id(str(r.get("EvseID", ""))).startswith(main)
             ]
-        lines.extend(_where(i, item, bodies) for i in named)
+        lines.extend(_where(i, item, bodies) for i in named[:SHOWN])
+        if len(named) > SHOWN:
+            lines.append(f"... and {len(named) - SHOWN} more")
     return lines
 
 

@@ -45,18 +45,7 @@ def make_csr(
 ) -> Request:
     """A new RSA key (0600, never over an existing file) and a PKCS#10 request whose subject
     names the OperatorID (CN), the organisation (O) and the country (C)."""
-    if not OPERATOR_ID.fullmatch(operator_id):
-        raise UsageError(
-            f"--operator-id '{operator_id}' is not an ISO (DE*A36) or DIN (+49*536) OperatorID"
-        )
-    if country is not None and not re.fullmatch(r"[A-Z]{2}", country):
-        raise UsageError(f"--country '{country}' is not an ISO 3166 alpha-2 code (e.g. DE)")
-    if not organization.strip():
-        raise UsageError("--organization is empty")
-    if key_size not in KEY_SIZES:
-        raise UsageError(f"--key-size must be one of {', '.join(map(str, KEY_SIZES))}")
-    if out_dir.exists() and not out_dir.is_dir():
-        raise UsageError("is not a directory", location=str(out_dir))
+    _check(operator_id, organization, country, key_size, out_dir)
     stem = file_stem(operator_id)
     made = Request(
         out_dir / f"{stem}.key", out_dir / f"{stem}.csr", out_dir / f"{stem}-SEND-TO-HUBJECT.txt"
@@ -92,6 +81,24 @@ def make_csr(
     write_bytes(made.csr, request.public_bytes(serialization.Encoding.PEM))
     write_text(made.readme, instructions(operator_id, made))
     return made
+
+
+def _check(
+    operator_id: str, organization: str, country: str | None, key_size: int, out_dir: Path
+) -> None:
+    """Refuse values that would make a request Hubject cannot sign (UsageError)."""
+    if not OPERATOR_ID.fullmatch(operator_id):
+        raise UsageError(
+            f"--operator-id '{operator_id}' is not an ISO (DE*A36) or DIN (+49*536) OperatorID"
+        )
+    if country is not None and not re.fullmatch(r"[A-Z]{2}", country):
+        raise UsageError(f"--country '{country}' is not an ISO 3166 alpha-2 code (e.g. DE)")
+    if not 0 < len(organization.strip()) <= 64:  # RFC 5280 ub-organization-name
+        raise UsageError("--organization must have 1 to 64 characters")
+    if key_size not in KEY_SIZES:
+        raise UsageError(f"--key-size must be one of {', '.join(map(str, KEY_SIZES))}")
+    if out_dir.exists() and not out_dir.is_dir():
+        raise UsageError("is not a directory", location=str(out_dir))
 
 
 def instructions(operator_id: str, made: Request) -> str:

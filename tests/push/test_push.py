@@ -415,3 +415,14 @@ def test_the_console_script_pushes_to_push_server(
     assert again.returncode == 0
     assert "0 file(s) sent and acknowledged; 3 of 3" in again.stdout
     assert "3 request(s) answered" in out
+
+
+def test_a_named_evse_id_is_matched_whole(hubject: Start, export_dir: Export, certs: Certs) -> None:
+    """`DE*PCK*E1001*12` (no such EVSE) does not name `DE*PCK*E1001*1`."""
+    directory = export_dir("full")
+    server = hubject(
+        scripted(acknowledgement("022", "Data error", "DE*PCK*E1001*12, DE*PCK*E1002*1."))
+    )
+    result = run(directory, server, certs)
+    blamed = result.stderr.split("to fix at their source:")[1].splitlines()[1:]
+    assert blamed == [f"  record 4 ({SAMPLE} row 5)  DE*PCK*E1002*1"]
