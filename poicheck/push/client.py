@@ -16,6 +16,7 @@ from urllib.parse import quote, urlsplit
 import httpx
 
 from poicheck.errors import UsageError
+from poicheck.output import check_output
 from poicheck.push.answer import TLS, UNANSWERED, UNSENT, Answer, blame, read_answer
 from poicheck.push.certs import client_context, preflight
 from poicheck.push.lock import locked
@@ -82,6 +83,8 @@ def push(plan: Plan, options: PushOptions, note: Callable[[str, str], None]) -> 
     result = PushResult(url)
     with locked(plan.directory):
         log = PushLog.open(plan)
+        if not options.dry_run:  # an acknowledgement that cannot be logged would be resent
+            check_output(log.path, log.inputs)
         if options.restart and not options.dry_run:
             log.add(restart=True, note="--restart: every file is sent again from the first")
         start = _resume_at(plan, log, options.restart)
