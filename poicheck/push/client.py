@@ -77,7 +77,7 @@ def push(plan: Plan, options: PushOptions, note: Callable[[str, str], None]) -> 
     at the first file Hubject refuses or does not acknowledge."""
     url = endpoint(options.url, plan.operator_id)
     checked = preflight(options.cert, options.key, plan.operator_id)
-    for warning in checked.warnings:
+    for warning in (*plan.cautions, *checked.warnings):
         note("warning", warning)
     context = client_context(options.cert, options.key, options.ca)
     result = PushResult(url)

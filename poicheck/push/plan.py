@@ -46,6 +46,7 @@ class Plan:
     operator_id: str
     sub_operator_ids: tuple[str, ...]
     files: tuple[PushFile, ...]
+    cautions: tuple[str, ...] = ()  # what the export asked a person to review
 
     def body(self, item: PushFile) -> bytes:
         """The file's bytes, checked again against the manifest right before sending."""
@@ -96,6 +97,7 @@ def load_plan(directory: Path) -> Plan:
             str(operator["OperatorID"]),
             tuple(operator.get("sub_operator_ids", ())),
             files,
+            _cautions(manifest),
         )
     except (UnicodeDecodeError, json.JSONDecodeError, KeyError, TypeError, ValueError) as exc:
         raise UsageError(f"not a poicheck manifest ({exc})", location=str(path)) from exc
@@ -110,6 +112,36 @@ def load_plan(directory: Path) -> Plan:
             raise UsageError(f"lists a file outside the export: {item.name}", location=str(path))
         plan.body(item)
     return plan
+
+
+def _cautions(manifest: dict[str, Any]) -> tuple[str, ...]:
+    """The export's warnings that still hold when it is pushed (manifest review, counts)."""
+    counts = manifest.get("records") or {}
+    review = manifest.get("review") or {}
+    deletes = review.get("deletes") or {}
+    out = []
+    if counts.get("left_out") and manifest.get("mode") == "fullLoad":
+        out.append(
+            f"{counts['left_out']} record(s) were left out of this fullLoad: Hubject will "
+            "not hold them after it (manifest.json left_out)"
+        )
+    if counts.get("included_with_errors"):
+        out.append(
+            f"{counts['included_with_errors']} record(s) are sent despite errors "
+            "(--include-invalid; manifest.json included_with_errors)"
+        )
+    if deletes.get("over_limit"):
+        out.append(
+            f"this push deletes {deletes.get('records')} EVSEs, "
+            f"{deletes.get('share_of_previous')} % of those Hubject holds, more than the "
+            f"{deletes.get('limit')} % limit (manifest.json review.deletes)"
+        )
+    if review.get("moved"):
+        out.append(
+            f"{len(review['moved'])} EVSE(s) move more than {review.get('moved_over_km')} "
+            "km (manifest.json review.moved)"
+        )
+    return tuple(out)
 
 
 def _expand(runs: list[dict[str, Any]]) -> tuple[tuple[str, int | None], ...]:

@@ -426,3 +426,17 @@ def test_a_named_evse_id_is_matched_whole(hubject: Start, export_dir: Export, ce
     result = run(directory, server, certs)
     blamed = result.stderr.split("to fix at their source:")[1].splitlines()[1:]
     assert blamed == [f"  record 4 ({SAMPLE} row 5)  DE*PCK*E1002*1"]
+
+
+def test_what_the_export_asked_to_review_is_repeated_before_the_push(
+    export_dir: Export, certs: Certs
+) -> None:
+    directory = export_dir("full")
+    document = manifest(directory)
+    document["records"]["left_out"] = 2
+    document["review"]["deletes"].update(records=9, share_of_previous=15.0, over_limit=True)
+    (directory / "manifest.json").write_text(json.dumps(document), encoding="utf-8")
+    result = run(directory, "https://127.0.0.1:9/api/oicp", certs, "--dry-run")
+    assert result.exit_code == 0
+    assert "warning: 2 record(s) were left out of this fullLoad" in result.stderr
+    assert "warning: this push deletes 9 EVSEs, 15.0 % of those Hubject holds" in result.stderr
