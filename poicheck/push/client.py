@@ -15,6 +15,7 @@ from urllib.parse import quote, urlsplit
 
 import httpx
 
+from poicheck import __version__
 from poicheck.errors import UsageError
 from poicheck.output import check_output
 from poicheck.push.answer import TLS, UNANSWERED, UNSENT, Answer, blame, read_answer
@@ -171,7 +172,13 @@ def _post(client: httpx.Client, url: str, body: bytes) -> Answer:
     """One request; the bytes as written, nothing re-encoded."""
     try:
         response = client.post(
-            url, content=body, headers={"Content-Type": CONTENT_TYPE, "Accept": "application/json"}
+            url,
+            content=body,
+            headers={
+                "Content-Type": CONTENT_TYPE,
+                "Accept": "application/json",
+                "User-Agent": f"poicheck/{__version__}",
+            },
         )
     except httpx.TransportError as exc:
         return _failed(exc)

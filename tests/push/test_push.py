@@ -83,6 +83,7 @@ def test_files_go_in_order_one_at_a_time_byte_for_byte(
     first = server.received[0]
     assert first.path == "/api/oicp/evsepush/v23/operators/DE*PCK/data-records"
     assert first.headers["Content-Type"] == "application/json; charset=utf-8"
+    assert first.headers["User-Agent"].startswith("poicheck/")
     assert first.client_cn == "DE*PCK"  # the server saw the client certificate
     entries = log(directory)
     assert [(e["file"], e["outcome"], e["status_code"], e["http_status"]) for e in entries] == [
