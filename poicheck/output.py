@@ -120,3 +120,32 @@ def umask() -> int:
     mask = os.umask(0o022)
     os.umask(mask)
     return mask
+
+
+def write_new_private(path: str | Path, data: bytes, *, inputs: Iterable[str | Path] = ()) -> None:
+    """Write a secret (a private key) to a new file readable by its owner only (0600).
+
+    Never overwrites: an existing `path` is a UsageError. The bytes go to a private temporary
+    file first, which is then linked to `path` (a link fails where a file exists, even one
+    made a moment ago), so a crash never leaves half a key.
+    """
+    check_output(path, inputs)
+    target = Path(os.path.realpath(path))
+    if os.path.lexists(path):
+        raise UsageError("exists already; poicheck never overwrites a key", location=str(path))
+    handle, temporary = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
+    try:
+        os.fchmod(handle, 0o600)
+        with os.fdopen(handle, "wb") as stream:
+            stream.write(data)
+            stream.flush()
+            os.fsync(stream.fileno())
+        os.link(temporary, target)
+    except FileExistsError as exc:
+        raise UsageError(
+            "exists already; poicheck never overwrites a key", location=str(path)
+        ) from exc
+    except OSError as exc:
+        raise UsageError(f"cannot write: {exc.strerror or exc}", location=str(path)) from exc
+    finally:
+        Path(temporary).unlink(missing_ok=True)

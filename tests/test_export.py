@@ -456,8 +456,12 @@ def test_insert_update_delete_are_batched_in_order_with_a_manifest() -> None:
             "action": "update",
             "records": f.records,
             "sha256": hashlib.sha256(f.data).hexdigest(),
+            # rows 2-26, 27-51, 52-61 of the sample: one run each
+            "record_sources": [
+                {"file": str(VALID.with_suffix(".csv")), "row": 2 + start, "records": f.records}
+            ],
         }
-        for f in export.files
+        for start, f in zip((0, 25, 50), export.files, strict=True)
     ]
     assert "one at a time" in manifest["send"]
     assert manifest["snapshot"] is None
@@ -618,3 +622,29 @@ def test_a_full_loads_snapshot_is_the_request_it_sends() -> None:
     records = document(sent.data)["OperatorEvseData"]["EvseDataRecord"]
     operator = (HUB.operator_id or "", HUB.operator_name or "")
     assert export.snapshot == sent.data == snapshot_bytes(operator, records)
+
+
+def test_record_sources_are_runs_of_rows_and_previous_for_deletes(tmp_path: Path) -> None:
+    """Manifest 1.2: where each sent record came from (poicheck push names the row)."""
+    lines = VALID.with_suffix(".csv").read_text(encoding="utf-8").splitlines(keepends=True)
+    part = tmp_path / "part.csv"
+    part.write_text("".join(line for n, line in enumerate(lines, 1) if n not in (4, 10)))
+    write_export(build_export(part, options(), ruleset=RULESET), tmp_path / "before")
+    grown = build_export(
+        VALID.with_suffix(".csv"),
+        options(previous=(tmp_path / "before" / "snapshot.json",)),
+        ruleset=RULESET,
+    )
+    sample = str(VALID.with_suffix(".csv"))
+    assert [f["record_sources"] for f in document(grown.manifest)["files"]] == [
+        [{"file": sample, "row": 4, "records": 1}, {"file": sample, "row": 10, "records": 1}]
+    ]
+    write_export(
+        build_export(VALID.with_suffix(".csv"), options(), ruleset=RULESET), tmp_path / "all"
+    )
+    shrunk = build_export(
+        part, options(previous=(tmp_path / "all" / "snapshot.json",)), ruleset=RULESET
+    )
+    assert [(f["action"], f["record_sources"]) for f in document(shrunk.manifest)["files"]] == [
+        ("delete", [{"file": "(previous)", "row": None, "records": 2}])
+    ]

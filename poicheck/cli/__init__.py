@@ -421,6 +421,7 @@ def main() -> None:
     os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
     from poicheck.cli import export as _export  # noqa: F401  (registers commands)
     from poicheck.cli import map as _map  # noqa: F401
+    from poicheck.cli import push as _push  # noqa: F401
     from poicheck.cli import report as _report  # noqa: F401
     from poicheck.cli import rules as _rules  # noqa: F401  (registers commands)
     from poicheck.cli import validate as _validate  # noqa: F401

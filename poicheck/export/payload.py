@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
 from poicheck import __version__
@@ -92,8 +92,10 @@ def payload_files(
     parts: Sequence[tuple[str, Sequence[Record]]],
     operator: tuple[str, str],
     validator: SchemaValidator,
+    source_of: Callable[[Record], tuple[str, int | None]] | None = None,
 ) -> tuple[PayloadFile, ...]:
-    """One validated, serialised file per (action, records), numbered in sending order."""
+    """One validated, serialised file per (action, records), numbered in sending order;
+    `source_of` tells where a record came from (PayloadFile.sources)."""
     width = max(4, len(str(len(parts))))
     files = []
     for number, (action, records) in enumerate(parts, start=1):
@@ -105,7 +107,8 @@ def payload_files(
                 + "; ".join(problems)
             )
         name = f"{number:0{width}d}-{action}.json"
-        files.append(PayloadFile(name, action, len(records), request_bytes(document)))
+        sources = tuple(source_of(r) for r in records) if source_of else ()
+        files.append(PayloadFile(name, action, len(records), request_bytes(document), sources))
     return tuple(files)
 
 

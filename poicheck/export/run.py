@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -102,7 +102,7 @@ def build_export(
     planner = _Planner(options, collected, delta.Semantics(base), record_validator, left_out, notes)
     planned = planner.plan(previous)
     review = planner.review(planned, previous)
-    files = payload.payload_files(planned.parts, operator, request_validator)
+    files = payload.payload_files(planned.parts, operator, request_validator, _sources(collected))
     snapshot = _snapshot(planned, files, operator)
     counts = {
         "read": collected.records_read,
@@ -142,6 +142,22 @@ def build_export(
         notes=tuple(notes),
         review=review,
     )
+
+
+def _sources(collected: Collected) -> Callable[[Record], tuple[str, int | None]]:
+    """Where a record in a request came from (manifest files[].record_sources).
+
+    The requests hold the candidates' own payload dicts (the planner never copies them), so
+    the dict's identity finds its candidate; any other record is a delete planned from the
+    previous state.
+    """
+    where = {id(c.payload): c for c in collected.candidates}
+
+    def source_of(record: Record) -> tuple[str, int | None]:
+        found = where.get(id(record))
+        return ("(previous)", None) if found is None else (found.file, found.row)
+
+    return source_of
 
 
 def _check_options(options: ExportOptions, ruleset: RuleSet) -> None:
