@@ -41,6 +41,10 @@ def hubject_assigned(ruleset: RuleSet) -> tuple[str, ...]:
 
 MANIFEST = "manifest.json"
 SNAPSHOT = "snapshot.json"
+# Written by `poicheck push` into the export directory: which files Hubject acknowledged. A
+# new export into the directory carries it over (a file whose bytes were acknowledged is not
+# sent again).
+PUSH_LOG = "push-log.jsonl"
 MANIFEST_VERSION = "1.2"  # 1.2: files[].record_sources (where the sent records came from)
 
 

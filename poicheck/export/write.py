@@ -11,6 +11,7 @@ from poicheck.errors import UsageError
 from poicheck.escape import printable_lines
 from poicheck.export.model import (
     MANIFEST,
+    PUSH_LOG,
     REVIEW_MOVE_KM,
     SNAPSHOT,
     Excluded,
@@ -29,7 +30,11 @@ def write_export(export: Export, out_dir: str | Path, *, inputs: Iterable[str | 
     stale payload file of an earlier run can be pushed by mistake). A directory holding
     anything else, or one of the `inputs`, is refused.
     """
-    replace_directory(out_dir, export.outputs(), inputs=inputs, check=_check_replaceable)
+    outputs = export.outputs()
+    log = Path(out_dir) / PUSH_LOG
+    if log.is_file() and not log.is_symlink():  # what was pushed from here stays on record
+        outputs[PUSH_LOG] = log.read_bytes()
+    replace_directory(out_dir, outputs, inputs=inputs, check=_check_replaceable)
 
 
 def _check_replaceable(target: Path) -> None:
@@ -44,7 +49,7 @@ def _check_replaceable(target: Path) -> None:
             "directory",
             location=str(target),
         )
-    foreign = sorted(entries - owned)
+    foreign = sorted(entries - owned - {PUSH_LOG})
     if foreign:
         raise UsageError(
             f"holds files that are not part of its export ({', '.join(foreign[:5])}); "

@@ -11,12 +11,12 @@ from pathlib import Path
 from typing import Any
 
 from poicheck.errors import EXIT_FINDINGS, PoicheckError, UsageError
+from poicheck.export.model import MANIFEST
+from poicheck.export.model import PUSH_LOG as LOG
 from poicheck.limits import MAX_PREVIOUS_BYTES
 from poicheck.output import write_bytes
 from poicheck.userfiles import read_regular
 
-MANIFEST = "manifest.json"
-LOG = "push-log.jsonl"
 ACKNOWLEDGED = "acknowledged"
 
 

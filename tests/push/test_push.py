@@ -441,3 +441,19 @@ def test_what_the_export_asked_to_review_is_repeated_before_the_push(
     assert result.exit_code == 0
     assert "warning: 2 record(s) were left out of this fullLoad" in result.stderr
     assert "warning: this push deletes 9 EVSEs, 15.0 % of those Hubject holds" in result.stderr
+
+
+def test_a_new_export_into_the_directory_keeps_the_push_log(tmp_path: Path) -> None:
+    from poicheck.export import ExportOptions, build_export, write_export
+    from tests.records import VALID_CELLS, frame_of
+
+    options = ExportOptions(operator_id="DE*PCK", operator_name="PoiCheck")
+    directory = tmp_path / "push"
+    write_export(build_export(frame_of(VALID_CELLS), options), directory)
+    log = directory / "push-log.jsonl"
+    log.write_text('{"file": "0001-fullLoad.json", "outcome": "acknowledged"}\n', "utf-8")
+    changed = {**VALID_CELLS, "ChargingFacilities.1.Power": "11"}
+    previous = ExportOptions(**{**options.__dict__, "previous": (directory / "manifest.json",)})
+    write_export(build_export(frame_of(changed), previous), directory)
+    assert log.read_text("utf-8").startswith('{"file": "0001-fullLoad.json"')
+    assert (directory / "0001-update.json").is_file()
