@@ -32,6 +32,7 @@ from poicheck.engine import (
     render_message,
     typed_findings,
 )
+from poicheck.folding import fold
 from poicheck.pointers import PointerBuilder
 from poicheck.ruleset.model import Rule, RuleSet
 from poicheck.table import (
@@ -399,4 +400,5 @@ def _sorted(
     findings["_column"] = findings["field"].map(position).fillna(len(position)).astype("int64")
     findings["_rule"] = findings["rule"].map(rule_order).astype("int64")
     findings = findings.sort_values(["_record", "_column", "_rule"], kind="stable")
-    return typed_findings(findings[FINDING_COLUMNS].reset_index(drop=True))
+    listed = [c for c in FINDING_COLUMNS if c != "related"]
+    return typed_findings(fold(findings[listed].reset_index(drop=True), ruleset))

@@ -292,6 +292,7 @@ def _rules(raw: list[tuple[Path, dict[str, Any]]], ruleset: RuleSet) -> list[Rul
             spec=spec.get("spec"),
             consequence=consequence.name,
             applies_to=spec.get("applies_to"),
+            caused_by=tuple(spec.get("caused_by", ())),
         )
         for field_path in fields:
             if field_path == "*" and kind.scope == "reader":
@@ -313,7 +314,26 @@ def _rules(raw: list[tuple[Path, dict[str, Any]]], ruleset: RuleSet) -> list[Rul
                     location=where,
                 )
         rules[rule.id] = rule
+    _check_references(rules)
     return list(rules.values())
+
+
+def _check_references(rules: Mapping[str, Rule]) -> None:
+    """Rule ids named by other rules (`caused_by`, the `evidence` parameter) must exist; a
+    rule is not its own cause."""
+    for rule in rules.values():
+        named = {"caused_by": rule.caused_by, "evidence": tuple(rule.params.get("evidence", ()))}
+        for key, ids in named.items():
+            unknown = [i for i in ids if i not in rules]
+            if unknown:
+                raise RuleFileError(
+                    f"{key} names unknown rule(s) {', '.join(unknown)}",
+                    location=f"{rule.source}: rule {rule.id}",
+                )
+        if rule.id in rule.caused_by:
+            raise RuleFileError(
+                "caused_by names the rule itself", location=f"{rule.source}: rule {rule.id}"
+            )
 
 
 def resolve_params(rule: Rule, prop: Property | None, ruleset: RuleSet) -> dict[str, Any]:
