@@ -85,6 +85,7 @@ class Checker:
         self._local: list[Binding] = []
         self._across: list[Binding] = []
         self._parts: list[pd.DataFrame] = []
+        self._reader_parts: list[pd.DataFrame] = []  # also in _parts; evidence (groups)
         self._keys: list[CanonicalTable] = []  # per chunk, the columns of the rules across rows
         self._unplaced: Counter[str] = Counter()
         self._pending: list[parallel.Forked[Checked]] = []
@@ -117,7 +118,9 @@ class Checker:
         start, stop = shares[0]
         own = whole if len(shares) == 1 else whole.between(start, stop)
         self._collect(self._local_findings(own, offset))
-        self._parts.append(self._reader_findings(table, frame, offset))
+        read = self._reader_findings(table, frame, offset)
+        self._parts.append(read)
+        self._reader_parts.append(read)
         encoded = {c: table.encoded[c] for c in self._key_columns if c in table.encoded}
         self._keys.append(
             CanonicalTable(
@@ -138,6 +141,7 @@ class Checker:
             whole = _joined(self._keys)
             layout = self._layout(whole.frame, whole.rows)
             layout.slices = dict(whole.encoded)
+            layout.flagged = _flagged(self._reader_parts)
             found = _record_findings(whole.frame, layout, self._across, whole, 0, self.engine)
             self._parts.append(found)
             self._note(layout.notes)
@@ -179,6 +183,7 @@ class Checker:
             # A list item's pointer depends on the items before it: keep the whole list.
             needed.update(layout.members(item[0]) if item else [binding.column])
             needed.update(binding.kind.reads)
+            needed.update(_evidence_columns(binding, layout, self.ruleset))
         self._key_columns = [c for c in columns if c in needed]
 
     def _layout(self, frame: pd.DataFrame, rows: np.ndarray) -> Layout:
@@ -211,6 +216,33 @@ class Checker:
             rows.append(_reader_row(rule, raw, table, evse_ids, offset))
         self._unplaced |= seen
         return pd.DataFrame(rows, columns=FINDING_COLUMNS)
+
+
+def _flagged(parts: list[pd.DataFrame]) -> dict[str, np.ndarray]:
+    """Per reader rule id, the records it reported (the readers' findings of every chunk)."""
+    found = [p[["rule", "record"]] for p in parts if len(p)]
+    if not found:
+        return {}
+    joined = pd.concat(found, ignore_index=True).dropna(subset=["record"])
+    records = joined["record"].astype("int64")
+    return {str(rule): group.to_numpy() for rule, group in records.groupby(joined["rule"])}
+
+
+def _evidence_columns(binding: Binding, layout: Layout, ruleset: RuleSet) -> set[str]:
+    """The columns the rules named by a binding's `evidence` read: their fields (a
+    container's members) and the columns their parameters name (Address.Country)."""
+    columns: set[str] = set()
+    for rule_id in binding.params.get("evidence", ()):
+        rule = ruleset.rules.get(rule_id)
+        if rule is None:
+            continue
+        named = [v for v in rule.params.values() if isinstance(v, str) and v in layout.columns]
+        columns.update(named)
+        for field in rule.fields:
+            if field == "*":
+                continue
+            columns.update(layout.members(field) or layout.matching(field))
+    return columns
 
 
 def _joined(tables: list[CanonicalTable]) -> CanonicalTable:
