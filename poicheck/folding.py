@@ -51,17 +51,31 @@ def fold(findings: pd.DataFrame, ruleset: RuleSet) -> pd.DataFrame:
     inside = _same_cell(matched["field"], matched["field_cause"])
     severe = matched["rank_cause"].to_numpy() <= matched["rank"].to_numpy()
     matched = matched[inside & severe & (matched["at"] != matched["at_cause"])]
-    # Each consequence goes to its first cause (report order); a cause that is itself
-    # folded passes its consequences on to its own cause.
+    # Each consequence goes to its first cause (report order).
     target = matched.groupby("at")["at_cause"].min()
-    into = dict(zip(target.index.tolist(), target.tolist(), strict=True))
-    for effect, cause in list(into.items()):
-        seen = {effect}
-        while cause in into and cause not in seen:
-            seen.add(cause)
-            cause = into[cause]
-        into[effect] = cause
-    return _folded(out, into)
+    return _folded(out, _roots(dict(zip(target.index.tolist(), target.tolist(), strict=True))))
+
+
+def _roots(into: dict[int, int]) -> dict[int, int]:
+    """Each consequence's root cause: a cause that is itself folded passes its consequences
+    on to its own cause. Findings that would fold into each other (two equal findings, a loop
+    of causes) are all kept: folding removes a finding only into one that stays."""
+    looped: set[int] = set()
+    for start in into:
+        seen: list[int] = []
+        node = start
+        while node in into and node not in seen:
+            seen.append(node)
+            node = into[node]
+        if node in seen:
+            looped.update(seen[seen.index(node) :])
+    kept = {effect: cause for effect, cause in into.items() if effect not in looped}
+    resolved = {}
+    for effect, cause in kept.items():
+        while cause in kept:
+            cause = kept[cause]
+        resolved[effect] = cause
+    return resolved
 
 
 def _same_cell(field: pd.Series, cause: pd.Series) -> np.ndarray:

@@ -288,6 +288,11 @@ BROKEN = {
         rule_text(extra="    caused_by: [XYZ001]\n"),
         ["XYZ001", "caused_by names the rule itself"],
     ),
+    "caused-by-loop": (
+        rule_text(extra="    caused_by: [XYZ002]\n")
+        + rule_text(rule_id="XYZ002", extra="    caused_by: [XYZ001]\n").removeprefix("rules:\n"),
+        ["caused_by makes a loop: XYZ001 -> XYZ002 -> XYZ001"],
+    ),
     "evidence-unknown-rule": (
         rule_text(
             kind="group_together",

@@ -334,6 +334,27 @@ def _check_references(rules: Mapping[str, Rule]) -> None:
             raise RuleFileError(
                 "caused_by names the rule itself", location=f"{rule.source}: rule {rule.id}"
             )
+        loop = _cause_loop(rule.id, rules)
+        if loop:
+            raise RuleFileError(
+                f"caused_by makes a loop: {' -> '.join(loop)}",
+                location=f"{rule.source}: rule {rule.id}",
+            )
+
+
+def _cause_loop(start: str, rules: Mapping[str, Rule]) -> list[str]:
+    """A chain of `caused_by` from `start` back to it ([] when there is none)."""
+    stack: list[tuple[str, list[str]]] = [(start, [start])]
+    seen: set[str] = set()
+    while stack:
+        rule_id, path = stack.pop()
+        for cause in rules[rule_id].caused_by:
+            if cause == start:
+                return [*path, cause]
+            if cause not in seen and cause in rules:
+                seen.add(cause)
+                stack.append((cause, [*path, cause]))
+    return []
 
 
 def resolve_params(rule: Rule, prop: Property | None, ruleset: RuleSet) -> dict[str, Any]:
