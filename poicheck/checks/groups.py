@@ -288,6 +288,11 @@ register(
         required=("max_distance",),
         describe=lambda params: (
             f"EVSEs sharing it must share an address, within {params['max_distance']} m"
+            + (
+                "; a member whose own findings explain a difference is blamed, not its siblings"
+                if params.get("evidence")
+                else ""
+            )
         ),
         message="{field} '{value}': {reason}",
     )

@@ -121,6 +121,12 @@ register(
         describe=lambda params: (
             "must be close to phases x Voltage x Amperage / 1000 "
             f"(within {params['relative']:.0%} or {params['absolute']} kW)"
+            + (
+                "; an AC voltage between phases counts as the line-to-neutral voltage it means "
+                + ", ".join(f"({k} V: {v} V)" for k, v in params["line_to_neutral"].items())
+                if params.get("line_to_neutral")
+                else ""
+            )
         ),
         message="{field} {value} kW does not match {expected}",
     )
