@@ -219,13 +219,15 @@ class Checker:
 
 
 def _flagged(parts: list[pd.DataFrame]) -> dict[str, np.ndarray]:
-    """Per reader rule id, the records it reported (the readers' findings of every chunk)."""
-    found = [p[["rule", "record"]] for p in parts if len(p)]
+    """Per `<reader rule id>|<field>`, the records it reported (the readers' findings of
+    every chunk)."""
+    found = [p[["rule", "field", "record"]] for p in parts if len(p)]
     if not found:
         return {}
     joined = pd.concat(found, ignore_index=True).dropna(subset=["record"])
     records = joined["record"].astype("int64")
-    return {str(rule): group.to_numpy() for rule, group in records.groupby(joined["rule"])}
+    names = joined["rule"].astype(str) + "|" + joined["field"].fillna("").astype(str)
+    return {str(name): group.to_numpy() for name, group in records.groupby(names)}
 
 
 def _evidence_columns(binding: Binding, layout: Layout, ruleset: RuleSet) -> set[str]:

@@ -128,7 +128,7 @@ def test_a_reader_finding_is_evidence_too() -> None:
     ok, _ = kind.func(frame, "ChargingStationId", params, layout)  # type: ignore[misc]
     assert list(ok) == [False, False]
     layout = Layout(frame.columns, ruleset)
-    layout.flagged = {"TBL012": np.array([1])}
+    layout.flagged = {"TBL012|Address.HouseNum": np.array([1])}
     ok, details = kind.func(frame, "ChargingStationId", params, layout)  # type: ignore[misc]
     assert list(ok) == [True, False]
     assert details["reason"][1].startswith("its address differs")
@@ -136,11 +136,35 @@ def test_a_reader_finding_is_evidence_too() -> None:
 
 def test_the_readers_findings_reach_the_rules_across_rows() -> None:
     parts = [
-        pd.DataFrame({"rule": ["TBL012", "TBL001"], "record": [3, None]}),
-        pd.DataFrame({"rule": ["TBL012", "GEO007"], "record": [8, 2]}),
+        pd.DataFrame(
+            {
+                "rule": ["TBL012", "TBL001"],
+                "field": ["Address.PostalCode", None],
+                "record": [3, None],
+            }
+        ),
+        pd.DataFrame(
+            {
+                "rule": ["TBL012", "GEO007"],
+                "field": ["Address.PostalCode", "GeoCoordinates"],
+                "record": [8, 2],
+            }
+        ),
     ]
     flagged = _flagged(parts)
-    assert {rule: list(records) for rule, records in flagged.items()} == {
-        "GEO007": [2],
-        "TBL012": [3, 8],
+    assert {name: list(records) for name, records in flagged.items()} == {
+        "GEO007|GeoCoordinates": [2],
+        "TBL012|Address.PostalCode": [3, 8],
     }
+
+
+def test_a_finding_on_a_field_the_group_does_not_compare_is_no_evidence() -> None:
+    # A placeholder entrance (GEO010 on GeoChargingPointEntrance) says nothing about where
+    # the station stands: the tie of two stays a tie.
+    entrance = {
+        "GeoChargingPointEntrance__Latitude": "0.0",
+        "GeoChargingPointEntrance__Longitude": "0.0",
+    }
+    records = [member(1), member(2, GeoCoordinates__Latitude="52.531918", **entrance)]
+    assert "GEO010" in rules_at(1, *records)
+    assert set(group_findings(*records)["IDN004"]) == {0, 1}

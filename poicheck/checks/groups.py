@@ -151,6 +151,12 @@ def _judged(
     return Off(far, metres, elsewhere, tie_far & far, tie_address & elsewhere, size)
 
 
+def _compared(column: str) -> bool:
+    """A column a group compares: part of the address or of the position (a finding about
+    the entrance or the operator explains no difference between members)."""
+    return column.startswith("Address.") or column.split(".")[0] == POSITION
+
+
 def _centre(
     members: Members, shared: np.ndarray, lat: np.ndarray, lon: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray]:
@@ -169,22 +175,25 @@ def _centre(
 def _evidence(
     frame: pd.DataFrame, rows: np.ndarray, rule_ids: list[str], layout: Layout
 ) -> np.ndarray:
-    """Per row, whether a rule of `rule_ids` reports it: reader rules from the findings the
-    readers made (`layout.flagged`), the others run here on `rows` only."""
+    """Per row, whether a rule of `rule_ids` reports it on a field the group compares (the
+    address, the position): reader rules from the findings the readers made
+    (`layout.flagged`), the others run here on `rows` only."""
     from poicheck.engine import bind, failures
 
     found = np.zeros(len(frame), dtype=bool)
     if not len(rows):
         return found
-    for rule_id in rule_ids:
-        found[layout.flagged.get(rule_id, np.zeros(0, dtype=np.int64))] = True
+    for name, records in layout.flagged.items():
+        rule_id, _, column = name.partition("|")
+        if rule_id in rule_ids and _compared(column):
+            found[records] = True
     known = [layout.ruleset.rules[i] for i in rule_ids if i in layout.ruleset.rules]
     rules = [r for r in known if get_kind(r.kind).scope != "reader"]
     if rules:
         part = frame.iloc[rows].reset_index(drop=True)
         own = Layout(part.columns, layout.ruleset)
         bindings = bind(layout.ruleset.with_rules(rules), own, "record")
-        failed = failures(part, bindings, own)
+        failed = failures(part, [b for b in bindings if _compared(b.column)], own)
         found[rows[failed["index"].to_numpy(dtype=np.int64)]] = True
     return found
 
