@@ -23,24 +23,27 @@ from poicheck.ruleset.model import RuleSet
 def fold(findings: pd.DataFrame, ruleset: RuleSet) -> pd.DataFrame:
     """`findings` (one input's, in report order) without the consequences, and a `related`
     column on their causes (None elsewhere). Vectorised: the candidates are matched by
-    merging the consequences' (record, cause rule) with the causes' (record, rule)."""
-    out = findings.copy()
-    out["related"] = None
+    merging the consequences' (record, cause rule) with the causes' (record, rule); only
+    the findings of rules that cause or are caused are looked at."""
+    out = findings.assign(related=None)
     links = [(rule.id, cause) for rule in ruleset.rules.values() for cause in rule.caused_by]
     if not links or out.empty:
         return out
     pairs = pd.DataFrame(links, columns=["rule", "cause"])
-    placed = out["record"].notna().to_numpy()
-    ranks = out["severity"].map(SEVERITY_RANK).fillna(len(SEVERITY_RANK)).to_numpy()
+    named = {name for link in links for name in link}
+    at = np.flatnonzero((out["rule"].isin(named) & out["record"].notna()).to_numpy())
+    if not len(at):
+        return out
+    part = out.iloc[at]
     frame = pd.DataFrame(
         {
-            "at": np.arange(len(out)),
-            "rule": out["rule"].to_numpy(dtype=object),
-            "record": out["record"].fillna(-1).astype("int64").to_numpy(),
-            "field": out["field"].fillna("").astype(str).to_numpy(dtype=object),
-            "rank": ranks,
+            "at": at,
+            "rule": part["rule"].to_numpy(dtype=object),
+            "record": part["record"].astype("int64").to_numpy(),
+            "field": part["field"].fillna("").astype(str).to_numpy(dtype=object),
+            "rank": part["severity"].map(SEVERITY_RANK).fillna(len(SEVERITY_RANK)).to_numpy(),
         }
-    )[placed]
+    )
     effects = frame.merge(pairs, on="rule")
     causes = frame[frame["rule"].isin(pairs["cause"])]
     matched = effects.merge(
@@ -91,11 +94,10 @@ def _same_cell(field: pd.Series, cause: pd.Series) -> np.ndarray:
 def _folded(out: pd.DataFrame, into: dict[int, int]) -> pd.DataFrame:
     """Drop the folded rows, listing each on its cause as {rule, field, message}."""
     related: dict[int, list[dict[str, Any]]] = {}
-    for effect, cause in sorted(into.items()):
-        row = out.iloc[effect]
-        related.setdefault(cause, []).append(
-            {"rule": row["rule"], "field": row["field"], "message": row["message"]}
-        )
+    effects = sorted(into)
+    rows = out[["rule", "field", "message"]].iloc[effects].to_dict(orient="records")
+    for effect, row in zip(effects, rows, strict=True):
+        related.setdefault(into[effect], []).append({str(k): v for k, v in row.items()})
     column = np.full(len(out), None, dtype=object)
     for cause, items in related.items():
         column[cause] = items
