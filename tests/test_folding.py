@@ -16,6 +16,7 @@ from poicheck import validate
 from poicheck.engine import FINDING_COLUMNS
 from poicheck.folding import fold
 from poicheck.render.json import document, render
+from poicheck.render.text import render as render_text
 from poicheck.ruleset.loader import load_ruleset
 from poicheck.ruleset.model import RuleSet
 from tests.corpus import write_sheet
@@ -39,6 +40,10 @@ def test_a_phone_number_excel_made_a_number_is_one_finding(tmp_path: Path) -> No
     assert related_rules(finding) == ["ACC013", "ACC024"]
     assert "493012345678" in finding.related[0]["message"]  # type: ignore[index]
     assert report.counts()["error"] == 1
+    text = render_text(report)
+    assert "TBL011" in text
+    assert "(this also causes ACC013, ACC024)" in text
+    assert "ACC013  " not in text
 
 
 def test_a_google_string_that_cannot_be_read_is_one_finding(tmp_path: Path) -> None:

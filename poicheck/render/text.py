@@ -32,6 +32,13 @@ def _location(finding: Finding, formats: dict[str, str | None]) -> str:
     return f"{where}  {finding.evse_id}" if finding.evse_id else where
 
 
+def _causes(finding: Finding) -> str:
+    """The rules of the findings folded into this one (one cause, one finding)."""
+    if not finding.related:
+        return ""
+    return f" (this also causes {', '.join(dict.fromkeys(r['rule'] for r in finding.related))})"
+
+
 def render(report: Report, *, color: bool = False, **_: Any) -> str:
     lines: list[str] = []
     findings = report.findings
@@ -42,7 +49,10 @@ def render(report: Report, *, color: bool = False, **_: Any) -> str:
             lines.append(f"  {where}")
             for finding in at_row:
                 severity = _paint(f"{finding.severity:<7}", finding.severity, color)
-                lines.append(f"    {severity} {finding.rule}  {finding.field}: {finding.message}")
+                lines.append(
+                    f"    {severity} {finding.rule}  {finding.field}: {finding.message}"
+                    + _causes(finding)
+                )
         lines.append("")
     for result in report.unreadable:
         lines.append(_paint(result.file, "bold", color))
