@@ -114,7 +114,7 @@ PLANTED = [
     Plant(54, {"DynamicInfoAvailable": "yes"}, ("ACC021",), "DynamicInfoAvailable neither true, false nor auto"),
     Plant(55, {"GeoCoordinates.Latitude": "46.003700", "GeoCoordinates.Longitude": "8.951100"}, ("GEO008@GeoCoordinates", STATION), "Milan station placed in Lugano, Switzerland"),
     Plant(56, {"Address.Country": "GER"}, ("ADR016",), "country code that does not exist"),
-    Plant(57, {"GeoCoordinates.Latitude": "12.502000", "GeoCoordinates.Longitude": "41.902500", "HotlinePhoneNumber": "+0305132787"}, ("GEO009@GeoCoordinates", STATION, POOL, "ACC024@HotlinePhoneNumber", "ADR018@Address.TimeZone"), "latitude and longitude swapped; OICP's example phone number", ("56:" + STATION, "56:" + POOL)),
+    Plant(57, {"GeoCoordinates.Latitude": "12.502000", "GeoCoordinates.Longitude": "41.902500", "HotlinePhoneNumber": "+0305132787"}, ("GEO009@GeoCoordinates", STATION, POOL, "ACC024@HotlinePhoneNumber", "ADR018@Address.TimeZone"), "latitude and longitude swapped; OICP's example phone number"),
     Plant(58, {"GeoCoordinates.Latitude": "45.0650"}, ("GEO011",), "latitude with 4 decimals"),
     Plant(59, {"GeoChargingPointEntrance.Latitude": "0.0", "GeoChargingPointEntrance.Longitude": "0.0"}, ("GEO010@GeoChargingPointEntrance",), "entrance at (0, 0)"),
 ]

@@ -128,7 +128,7 @@ def test_a_reader_finding_is_evidence_too() -> None:
     ok, _ = kind.func(frame, "ChargingStationId", params, layout)  # type: ignore[misc]
     assert list(ok) == [False, False]
     layout = Layout(frame.columns, ruleset)
-    layout.flagged = {"TBL012|Address.HouseNum": np.array([1])}
+    layout.flagged = {"TBL012|Address.HouseNum": np.array([1]), "TBL012|Plugs": np.array([0])}
     ok, details = kind.func(frame, "ChargingStationId", params, layout)  # type: ignore[misc]
     assert list(ok) == [True, False]
     assert details["reason"][1].startswith("its address differs")
@@ -168,3 +168,35 @@ def test_a_finding_on_a_field_the_group_does_not_compare_is_no_evidence() -> Non
     records = [member(1), member(2, GeoCoordinates__Latitude="52.531918", **entrance)]
     assert "GEO010" in rules_at(1, *records)
     assert set(group_findings(*records)["IDN004"]) == {0, 1}
+
+
+def test_a_finding_about_the_position_explains_a_distance_before_one_about_the_address() -> None:
+    # The first EVSE has a country code that does not exist (ADR016) but its position is
+    # right; the second has latitude and longitude swapped (GEO009): only the second stands
+    # elsewhere.
+    records = [
+        member(1, Address__Country="GER"),
+        member(2, GeoCoordinates__Latitude="13.413215", GeoCoordinates__Longitude="52.521918"),
+    ]
+    assert "GEO009" in rules_at(1, *records)
+    found = group_findings(*records)
+    assert set(found["IDN004"]) == {1}
+    assert "from the other EVSEs" in found["IDN004"][1]
+
+
+def test_without_a_finding_about_the_position_an_address_finding_explains_the_distance() -> None:
+    # The second EVSE says Austria and stands in Vienna, as if looked up from its country; its
+    # Berlin postal code is no Austrian one (ADR017): it, not its sibling, is far away.
+    records = [
+        member(1),
+        member(
+            2,
+            Address__Country="AUT",
+            Address__TimeZone="UTC+01:00",
+            GeoCoordinates__Latitude="48.208174",
+            GeoCoordinates__Longitude="16.373819",
+        ),
+    ]
+    assert "ADR017" in rules_at(1, *records)
+    assert "GEO008" not in rules_at(1, *records)
+    assert set(group_findings(*records)["IDN004"]) == {1}

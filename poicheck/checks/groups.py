@@ -60,17 +60,32 @@ def _group_together(frame: pd.DataFrame, field: str, params: Params, layout: Lay
     outside = (np.abs(lat) > 90) | (np.abs(lon) > 180)
     lat, lon = np.where(outside, np.nan, lat), np.where(outside, np.nan, lon)
     address = _address(frame, layout) if params.get("compare_address") else None
-    reference = members.group >= 0
-    off = _judged(members, lat, lon, address, reference, params)
+    everyone = members.group >= 0
+    off = _judged(members, lat, lon, address, (everyone, everyone), params)
     if params.get("evidence"):
         disagree = np.zeros(groups, dtype=bool)
         disagree[members.group[off.any]] = True
         suspects = np.flatnonzero(members.of(disagree, 0).astype(bool))
-        evidence = np.zeros(len(frame), dtype=bool)
-        evidence[suspects] = _evidence(frame, suspects, params["evidence"], layout)[suspects]
-        if evidence.any():
-            off = _judged(members, lat, lon, address, reference & ~evidence, params)
+        marks = _evidence(frame, suspects, params["evidence"], layout)
+        either = marks[POSITION] | marks["Address"]
+        if either.any():
+            # A difference in position is explained first by a finding about the position,
+            # one in the address by a finding about the address; a group whose members have
+            # none of these takes any evidence (a wrong country code, a postal code of
+            # another country: the position may have been looked up from them).
+            reference = tuple(
+                everyone & ~_preferred(members, marks[aspect], either)
+                for aspect in (POSITION, "Address")
+            )
+            off = _judged(members, lat, lon, address, reference, params)
     return ~off.any, {"reason": off.reasons(field)}
+
+
+def _preferred(members: Members, own: np.ndarray, either: np.ndarray) -> np.ndarray:
+    """Per row, its `own` evidence where its group has any, else `either`."""
+    has_own = members.of(members.count(own) > 0, 0).astype(bool)
+    out: np.ndarray = np.where(has_own, own, either)
+    return out
 
 
 @dataclass(frozen=True)
@@ -121,14 +136,14 @@ def _judged(
     lat: np.ndarray,
     lon: np.ndarray,
     address: np.ndarray | None,
-    reference: np.ndarray,
+    reference: tuple[np.ndarray, ...],
     params: Params,
 ) -> Off:
-    """Which members differ from the position and address of their group's `reference`
-    members (all members in a group without any)."""
+    """Which members differ from the position and the address of their group's reference
+    members (`reference`: for the position, for the address; all members in a group
+    without any)."""
     grouped = members.group >= 0
-    shared = np.where(reference, members.group, -1)
-    centre_lat, centre_lon = _centre(members, shared, lat, lon)
+    centre_lat, centre_lon = _centre(members, np.where(reference[0], members.group, -1), lat, lon)
     metres = np.zeros(len(lat))
     # Most EVSEs stand at their group's median position: the distance is computed elsewhere.
     moved = np.flatnonzero(grouped & ((lat != centre_lat) | (lon != centre_lon)))
@@ -141,6 +156,7 @@ def _judged(
     elsewhere = np.zeros(len(lat), dtype=bool)
     tie_address = np.zeros(len(lat), dtype=bool)
     if address is not None:
+        shared = np.where(reference[1], members.group, -1)
         majority = _majority(shared, address, members.groups)
         fallback = _majority(members.group, address, members.groups)
         majority = np.where(majority == -2, fallback, majority)
@@ -151,10 +167,11 @@ def _judged(
     return Off(far, metres, elsewhere, tie_far & far, tie_address & elsewhere, size)
 
 
-def _compared(column: str) -> bool:
-    """A column a group compares: part of the address or of the position (a finding about
-    the entrance or the operator explains no difference between members)."""
-    return column.startswith("Address.") or column.split(".")[0] == POSITION
+def _aspect(column: str) -> str:
+    """What a column tells of a member that a group compares: its position (GeoCoordinates),
+    its address (Address), or nothing ("": the entrance, the operator...)."""
+    head = column.split(".")[0]
+    return head if head in (POSITION, "Address") else ""
 
 
 def _centre(
@@ -174,28 +191,35 @@ def _centre(
 
 def _evidence(
     frame: pd.DataFrame, rows: np.ndarray, rule_ids: list[str], layout: Layout
-) -> np.ndarray:
-    """Per row, whether a rule of `rule_ids` reports it on a field the group compares (the
-    address, the position): reader rules from the findings the readers made
+) -> dict[str, np.ndarray]:
+    """Per aspect (POSITION, "Address"), the `rows` that a rule of `rule_ids` reports on a
+    field of that aspect: reader rules from the findings the readers made
     (`layout.flagged`), the others run here on `rows` only."""
     from poicheck.engine import bind, failures
 
-    found = np.zeros(len(frame), dtype=bool)
+    found = {aspect: np.zeros(len(frame), dtype=bool) for aspect in (POSITION, "Address", "")}
     if not len(rows):
         return found
+    asked = np.zeros(len(frame), dtype=bool)
+    asked[rows] = True
     for name, records in layout.flagged.items():
         rule_id, _, column = name.partition("|")
-        if rule_id in rule_ids and _compared(column):
-            found[records] = True
+        if rule_id in rule_ids:
+            found[_aspect(column)][records] = True
     known = [layout.ruleset.rules[i] for i in rule_ids if i in layout.ruleset.rules]
     rules = [r for r in known if get_kind(r.kind).scope != "reader"]
     if rules:
         part = frame.iloc[rows].reset_index(drop=True)
         own = Layout(part.columns, layout.ruleset)
         bindings = bind(layout.ruleset.with_rules(rules), own, "record")
-        failed = failures(part, [b for b in bindings if _compared(b.column)], own)
-        found[rows[failed["index"].to_numpy(dtype=np.int64)]] = True
-    return found
+        failed = failures(part, [b for b in bindings if _aspect(b.column)], own)
+        # One name per failing member and rule (a few): `<rule id>|<column>`.
+        names = failed["check"].tolist()
+        aspects = np.array([_aspect(n.partition("|")[2]) for n in names], dtype=object)
+        at = rows[failed["index"].to_numpy(dtype=np.int64)]
+        for aspect in (POSITION, "Address"):
+            found[aspect][at[aspects == aspect]] = True
+    return {aspect: mask & asked for aspect, mask in found.items()}
 
 
 def _medians(codes: np.ndarray, values: np.ndarray, groups: int) -> np.ndarray:
