@@ -32,6 +32,7 @@ from poicheck.engine import (
     render_message,
     typed_findings,
 )
+from poicheck.folding import fold
 from poicheck.pointers import PointerBuilder
 from poicheck.ruleset.model import Rule, RuleSet
 from poicheck.table import (
@@ -84,6 +85,7 @@ class Checker:
         self._local: list[Binding] = []
         self._across: list[Binding] = []
         self._parts: list[pd.DataFrame] = []
+        self._reader_parts: list[pd.DataFrame] = []  # also in _parts; evidence (groups)
         self._keys: list[CanonicalTable] = []  # per chunk, the columns of the rules across rows
         self._unplaced: Counter[str] = Counter()
         self._pending: list[parallel.Forked[Checked]] = []
@@ -116,7 +118,9 @@ class Checker:
         start, stop = shares[0]
         own = whole if len(shares) == 1 else whole.between(start, stop)
         self._collect(self._local_findings(own, offset))
-        self._parts.append(self._reader_findings(table, frame, offset))
+        read = self._reader_findings(table, frame, offset)
+        self._parts.append(read)
+        self._reader_parts.append(read)
         encoded = {c: table.encoded[c] for c in self._key_columns if c in table.encoded}
         self._keys.append(
             CanonicalTable(
@@ -137,6 +141,7 @@ class Checker:
             whole = _joined(self._keys)
             layout = self._layout(whole.frame, whole.rows)
             layout.slices = dict(whole.encoded)
+            layout.flagged = _flagged(self._reader_parts)
             found = _record_findings(whole.frame, layout, self._across, whole, 0, self.engine)
             self._parts.append(found)
             self._note(layout.notes)
@@ -178,6 +183,7 @@ class Checker:
             # A list item's pointer depends on the items before it: keep the whole list.
             needed.update(layout.members(item[0]) if item else [binding.column])
             needed.update(binding.kind.reads)
+            needed.update(_evidence_columns(binding, layout, self.ruleset))
         self._key_columns = [c for c in columns if c in needed]
 
     def _layout(self, frame: pd.DataFrame, rows: np.ndarray) -> Layout:
@@ -210,6 +216,35 @@ class Checker:
             rows.append(_reader_row(rule, raw, table, evse_ids, offset))
         self._unplaced |= seen
         return pd.DataFrame(rows, columns=FINDING_COLUMNS)
+
+
+def _flagged(parts: list[pd.DataFrame]) -> dict[str, np.ndarray]:
+    """Per `<reader rule id>|<field>`, the records it reported (the readers' findings of
+    every chunk)."""
+    found = [p[["rule", "field", "record"]] for p in parts if len(p)]
+    if not found:
+        return {}
+    joined = pd.concat(found, ignore_index=True).dropna(subset=["record"])
+    records = joined["record"].astype("int64")
+    names = joined["rule"].astype(str) + "|" + joined["field"].fillna("").astype(str)
+    return {str(name): group.to_numpy() for name, group in records.groupby(names)}
+
+
+def _evidence_columns(binding: Binding, layout: Layout, ruleset: RuleSet) -> set[str]:
+    """The columns the rules named by a binding's `evidence` read: their fields (a
+    container's members) and the columns their parameters name (Address.Country)."""
+    columns: set[str] = set()
+    for rule_id in binding.params.get("evidence", ()):
+        rule = ruleset.rules.get(rule_id)
+        if rule is None:
+            continue
+        named = [v for v in rule.params.values() if isinstance(v, str) and v in layout.columns]
+        columns.update(named)
+        for field in rule.fields:
+            if field == "*":
+                continue
+            columns.update(layout.members(field) or layout.matching(field))
+    return columns
 
 
 def _joined(tables: list[CanonicalTable]) -> CanonicalTable:
@@ -399,4 +434,5 @@ def _sorted(
     findings["_column"] = findings["field"].map(position).fillna(len(position)).astype("int64")
     findings["_rule"] = findings["rule"].map(rule_order).astype("int64")
     findings = findings.sort_values(["_record", "_column", "_rule"], kind="stable")
-    return typed_findings(findings[FINDING_COLUMNS].reset_index(drop=True))
+    listed = [c for c in FINDING_COLUMNS if c != "related"]
+    return typed_findings(fold(findings[listed].reset_index(drop=True), ruleset))

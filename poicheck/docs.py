@@ -64,6 +64,10 @@ def describe(rule: Rule, ruleset: RuleSet) -> str:
         sentence = kind.describe(params)
         if sentence:
             sentences.append(f"{field} {sentence}.")
+    if rule.caused_by:
+        *first, last = rule.caused_by
+        causes = f"{', '.join(first)} or {last}" if first else last
+        sentences.append(f"On a cell that has a {causes} finding it is folded into that finding.")
     return " ".join(dict.fromkeys(sentences))
 
 

@@ -33,6 +33,8 @@ FINDING_COLUMNS = [
     "pointer",
     "value",
     "message",
+    # The findings folded into this one, as {rule, field, message} (poicheck.folding).
+    "related",
 ]
 SEVERITY_RANK = {"error": 0, "warning": 1, "info": 2}
 ENVELOPE_POINTERS = {
@@ -250,6 +252,8 @@ def typed_findings(findings: pd.DataFrame) -> pd.DataFrame:
     out = findings.copy()
     for name in ("row", "record"):
         out[name] = out[name].astype("Int64")
+    if "related" not in out.columns:
+        out["related"] = None
     for name in FINDING_COLUMNS:
         if name not in ("row", "record"):
             out[name] = out[name].astype(object).where(out[name].notna(), None)

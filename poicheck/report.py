@@ -34,9 +34,13 @@ class Finding:
     pointer: str
     value: str | None
     message: str
+    # The findings folded into this one (same cell, one cause): {rule, field, message}.
+    related: list[dict[str, Any]] | None = None
 
     def as_dict(self) -> dict[str, Any]:
-        return {name: getattr(self, name) for name in FINDING_COLUMNS}
+        found = {name: getattr(self, name) for name in FINDING_COLUMNS}
+        found["related"] = list(self.related or [])
+        return found
 
 
 @dataclass(frozen=True)

@@ -213,6 +213,9 @@ class Layout:
         self.cache: dict[str, Any] = {}
         self.notes: list[str] = []
         self.details: dict[str, dict[str, Any]] = {}
+        # Per `<reader rule id>|<field>`, the rows it reported: evidence for the rules across
+        # rows (poicheck.checks.groups).
+        self.flagged: dict[str, np.ndarray] = {}
         # Columns as distinct values, shared by all checks of the table (see `distinct`).
         self.encoded: dict[str, Distinct] = {}
         # Columns of a slice of a larger table, encoded with the whole table's values:

@@ -11,7 +11,8 @@ from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
 from poicheck import geodata, parallel, validate
-from poicheck.checks.geo import _medians, _zone_has, casefolded, distinct_points
+from poicheck.checks.geo import _zone_has, distinct_points
+from poicheck.checks.groups import _medians, casefolded
 from poicheck.ruleset.model import RuleSet
 from poicheck.table import Distinct
 from tests.records import VALID_CELLS, frame_of

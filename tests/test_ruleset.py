@@ -280,6 +280,27 @@ BROKEN = {
         ["XYZ001", "NoSuchType"],
     ),
     "not-a-mapping": ("- just\n- a list\n", ["(top level)"]),
+    "caused-by-unknown-rule": (
+        rule_text(extra="    caused_by: [XYZ999]\n"),
+        ["XYZ001", "caused_by names unknown rule(s) XYZ999"],
+    ),
+    "caused-by-itself": (
+        rule_text(extra="    caused_by: [XYZ001]\n"),
+        ["XYZ001", "caused_by names the rule itself"],
+    ),
+    "caused-by-loop": (
+        rule_text(extra="    caused_by: [XYZ002]\n")
+        + rule_text(rule_id="XYZ002", extra="    caused_by: [XYZ001]\n").removeprefix("rules:\n"),
+        ["caused_by makes a loop: XYZ001 -> XYZ002 -> XYZ001"],
+    ),
+    "evidence-unknown-rule": (
+        rule_text(
+            kind="group_together",
+            field="ChargingStationId",
+            extra="    params: {max_distance: 100, evidence: [ADR003, GEO999]}\n",
+        ),
+        ["XYZ001", "evidence names unknown rule(s) GEO999"],
+    ),
 }
 
 

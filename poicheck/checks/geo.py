@@ -14,14 +14,12 @@ from poicheck import geodata
 from poicheck.checks._arrow import passes, per_distinct
 from poicheck.checks._frame import numbers, stripped, text
 from poicheck.checks.registry import Kind, Params, RowResult, register
-from poicheck.geo import haversine
 from poicheck.table import Distinct, Layout
 
-ADDRESS_PARTS = ("Street", "HouseNum", "PostalCode", "City")
 POSITION = "GeoCoordinates"  # the position groups are compared by
 
 
-def _pair(
+def coordinates(
     frame: pd.DataFrame, container: str, layout: Layout | None = None
 ) -> tuple[np.ndarray, np.ndarray]:
     """Latitude and longitude as floats; parsed once per table when a layout is given."""
@@ -53,7 +51,7 @@ def _shown(
 
 
 def _null_island(frame: pd.DataFrame, field: str, params: Params, layout: Layout) -> RowResult:
-    lat, lon = _pair(frame, field, layout)
+    lat, lon = coordinates(frame, field, layout)
     known = ~np.isnan(lat) & ~np.isnan(lon)
     near_zero = (np.abs(lat) < params["within"]) & (np.abs(lon) < params["within"])
     same = lat == lon
@@ -189,7 +187,7 @@ def _places(frame: pd.DataFrame, field: str, country: str, layout: Layout) -> Pl
     table, since the swap rule asks the same questions."""
     key = f"in_country:{field}"
     if key not in layout.cache:
-        lat, lon = _pair(frame, field, layout)
+        lat, lon = coordinates(frame, field, layout)
         alpha2, labels = _alpha2(frame, country, layout)
         pair, first = distinct_points(lat, lon, labels, 5)
         zone, names = _zones(frame, field, layout)
@@ -211,7 +209,7 @@ def _zones(frame: pd.DataFrame, container: str, layout: Layout) -> tuple[np.ndar
     zones' names."""
     key = f"zones:{container}"
     if key not in layout.cache:
-        lat, lon = _pair(frame, container, layout)
+        lat, lon = coordinates(frame, container, layout)
         pair, first = distinct_points(lat, lon, np.zeros(len(lat), dtype=np.int64), 5)
         found = geodata.time_zones_at(np.round(lat[first], 5), np.round(lon[first], 5))
         zone_of_point, names = pd.factorize(np.array(found, dtype=object))
@@ -369,141 +367,5 @@ register(
         required=("position",),
         describe=lambda params: f"must be a UTC offset used at {params['position']}",
         message="{field} '{value}' is not used at the station's position ({expected})",
-    )
-)
-
-
-def _group_together(frame: pd.DataFrame, field: str, params: Params, layout: Layout) -> RowResult:
-    """EVSEs sharing a station or pool ID stand within `max_distance` metres of the group's
-    median position and, with `compare_address`, at the group's majority address. When no
-    address has a majority, every member is reported: the data cannot say which one is right."""
-    codes = folded_codes(frame, field, layout, fold=False)
-    lat, lon = _pair(frame, POSITION, layout)
-    # A position outside the globe is GEO003/GEO004's finding; it does not count here.
-    outside = (np.abs(lat) > 90) | (np.abs(lon) > 180)
-    lat, lon = np.where(outside, np.nan, lat), np.where(outside, np.nan, lon)
-    groups = int(codes.max(initial=-1)) + 1
-    counted = np.bincount(codes[codes >= 0], minlength=groups)
-    size = np.where(codes >= 0, counted[np.maximum(codes, 0)] if groups else 0, 0)
-    shared = np.where(size > 1, codes, -1)  # only groups of several EVSEs are compared
-    centre_lat = _medians(shared, lat, groups)[np.maximum(codes, 0)] if groups else lat
-    centre_lon = _medians(shared, lon, groups)[np.maximum(codes, 0)] if groups else lon
-    # Most EVSEs stand at their group's median position: the distance is computed elsewhere.
-    moved = np.flatnonzero((lat != centre_lat) | (lon != centre_lon))
-    distance = np.zeros(len(frame))
-    distance[moved] = np.nan_to_num(
-        haversine(lat[moved], lon[moved], centre_lat[moved], centre_lon[moved])
-    )
-    far = (size > 1) & (distance > params["max_distance"])
-    reason = np.full(len(frame), "", dtype=object)
-    elsewhere = np.zeros(len(frame), dtype=bool)
-    if params.get("compare_address"):
-        keys = np.where(codes >= 0, codes, groups)
-        majority, distinct = _majority_address(keys, _address(frame, layout))
-        elsewhere = (size > 1) & (distinct > 1) & ~majority & ~far
-        reason[elsewhere] = f"its address differs from that of the other EVSEs with this {field}"
-    rows = np.flatnonzero(far)
-    metres = [str(int(m)) for m in distance[rows].round()]
-    reason[rows] = [f"it stands {m} m from the other EVSEs with this {field}" for m in metres]
-    return ~(far | elsewhere), {"reason": reason}
-
-
-def _medians(codes: np.ndarray, values: np.ndarray, groups: int) -> np.ndarray:
-    """The median of `values` (NaN left out) per group code (negative codes left out), as
-    pandas computes it: the middle value, or the mean of the two middle ones. Most groups
-    (the EVSEs of one station) share one position: only the others are sorted."""
-    kept = (codes >= 0) & ~np.isnan(values)
-    code, value = codes[kept], values[kept]
-    low = np.full(groups, np.inf)
-    high = np.full(groups, -np.inf)
-    np.minimum.at(low, code, value)
-    np.maximum.at(high, code, value)
-    medians = np.where(low == high, low, np.nan)
-    spread = np.flatnonzero(low < high)
-    if len(spread):
-        rows = np.isin(code, spread)
-        code, value = code[rows], value[rows]
-        order = np.lexsort((value, code))
-        code, value = code[order], value[order]
-        count = np.bincount(code, minlength=groups)
-        start = np.cumsum(count) - count
-        has = count > 0
-        lower = start[has] + (count[has] - 1) // 2
-        upper = start[has] + count[has] // 2
-        medians[has] = (value[lower] + value[upper]) / 2
-    return medians
-
-
-def _majority_address(codes: np.ndarray, places: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Per row: is its address the single most frequent one of its group, and how many
-    distinct addresses the group has; counted on integer codes (no per-group Python)."""
-    width = int(places.max(initial=0)) + 1
-    pair = codes.astype(np.int64) * width + places
-    pairs, inverse = np.unique(pair, return_inverse=True)
-    pair_count = np.bincount(inverse)
-    pair_key = pairs // width
-    most = np.zeros(int(codes.max(initial=0)) + 1, dtype=np.int64)
-    np.maximum.at(most, pair_key, pair_count)
-    ties = np.bincount(pair_key, weights=pair_count == most[pair_key], minlength=len(most))
-    distinct = np.bincount(pair_key, minlength=len(most))
-    majority = (pair_count[inverse] == most[codes]) & (ties[codes] == 1)
-    return majority, distinct[codes]
-
-
-def _address(frame: pd.DataFrame, layout: Layout) -> np.ndarray:
-    """Street, number, postal code and city as one integer per row (equal when all four
-    are equal, case and surrounding spaces ignored), for comparing the addresses of a
-    group; built once per table."""
-    if "address" not in layout.cache:
-        address = np.zeros(len(frame), dtype=np.int64)
-        for part in ADDRESS_PARTS:
-            codes = folded_codes(frame, f"Address.{part}", layout, fold=True) + 1
-            address = pd.factorize(address * (int(codes.max(initial=0)) + 1) + codes)[0]
-        layout.cache["address"] = address.astype(np.int64)
-    cached: np.ndarray = layout.cache["address"]
-    return cached
-
-
-def casefolded(texts: pa.Array) -> pa.Array:
-    """Python's casefold (ß -> ss), which pyarrow has not; for ASCII texts it is lower(),
-    which pyarrow does at C speed, so only the others go through Python."""
-    lowered = pc.ascii_lower(texts)
-    other = pc.invert(pc.string_is_ascii(texts))
-    if not pc.any(other).as_py():
-        return lowered
-    folded = [str(t).casefold() for t in pc.filter(texts, other).to_pylist()]
-    return pc.replace_with_mask(lowered, other, pa.array(folded, pa.large_string()))
-
-
-def folded_codes(frame: pd.DataFrame, column: str, layout: Layout, *, fold: bool) -> np.ndarray:
-    """Per row, an integer standing for the column's stripped (and with `fold`, case-folded)
-    text: equal texts, equal integers; -1 for an empty cell or an absent column."""
-    if column not in frame.columns:
-        return np.full(len(frame), -1, dtype=np.int64)
-    cells = stripped(frame, column, layout)
-    texts = casefolded(cells.values) if fold else cells.values
-    encoded = pc.dictionary_encode(texts)
-    number = encoded.indices.to_numpy(zero_copy_only=False).astype(np.int64)
-    blank = np.flatnonzero(np.asarray(pc.equal(encoded.dictionary, "")))
-    number[np.isin(number, blank)] = -1
-    return np.append(number, -1)[cells.codes]  # an empty cell (-1) picks -1
-
-
-register(
-    Kind(
-        name="group_together",
-        scope="row",
-        func=_group_together,
-        across_rows=True,
-        reads=(
-            f"{POSITION}.Latitude",
-            f"{POSITION}.Longitude",
-            *(f"Address.{part}" for part in ADDRESS_PARTS),
-        ),
-        required=("max_distance",),
-        describe=lambda params: (
-            f"EVSEs sharing it must share an address, within {params['max_distance']} m"
-        ),
-        message="{field} '{value}': {reason}",
     )
 )

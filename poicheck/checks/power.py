@@ -78,9 +78,17 @@ PHASES = {"AC_1_PHASE": 1.0, "AC_3_PHASE": 3.0, "DC": 1.0}
 
 
 def _power_formula(frame: pd.DataFrame, field: str, params: Params, layout: Layout) -> RowResult:
-    """Power ~ phases x Voltage x Amperage / 1000 (voltage line to neutral)."""
+    """Power ~ phases x Voltage x Amperage / 1000 (voltage line to neutral). With
+    `line_to_neutral`, an AC voltage given between phases (400 V, PWR014's finding) is
+    read as the line-to-neutral voltage it implies (230 V): the power is judged on what the
+    record means, and fails only if it would still be wrong (one cause, one finding)."""
     phases = mapped(frame, sibling(layout, field, "PowerType"), layout, PHASES)
-    volts = numbers(frame, sibling(layout, field, "Voltage"), layout)
+    given = numbers(frame, sibling(layout, field, "Voltage"), layout)
+    volts = given.copy()
+    ac = (phases == 1.0) | (phases == 3.0)
+    ac &= ~is_in(frame, sibling(layout, field, "PowerType"), ["DC"], layout)
+    for between, neutral in params.get("line_to_neutral", {}).items():
+        volts[ac & np.isclose(given, float(between))] = float(neutral)
     amps = numbers(frame, sibling(layout, field, "Amperage"), layout)
     power = numbers(frame, field, layout)
     expected = phases * volts * amps / 1000
@@ -91,9 +99,14 @@ def _power_formula(frame: pd.DataFrame, field: str, params: Params, layout: Layo
     shown = np.full(len(frame), "", dtype=object)
     failing = np.flatnonzero(~ok)
     shown[failing] = [
-        f"{p:g} x {v:g} V x {a:g} A = {e:.2f} kW"
-        for p, v, a, e in zip(
-            phases[failing], volts[failing], amps[failing], expected[failing], strict=True
+        f"{p:g} x {v:g} V{'' if v == g else f' (for the {g:g} V given)'} x {a:g} A = {e:.2f} kW"
+        for p, v, g, a, e in zip(
+            phases[failing],
+            volts[failing],
+            given[failing],
+            amps[failing],
+            expected[failing],
+            strict=True,
         )
     ]
     return ok, {"expected": shown}
@@ -108,6 +121,12 @@ register(
         describe=lambda params: (
             "must be close to phases x Voltage x Amperage / 1000 "
             f"(within {params['relative']:.0%} or {params['absolute']} kW)"
+            + (
+                "; an AC voltage between phases counts as the line-to-neutral voltage it means "
+                + ", ".join(f"({k} V: {v} V)" for k, v in params["line_to_neutral"].items())
+                if params.get("line_to_neutral")
+                else ""
+            )
         ),
         message="{field} {value} kW does not match {expected}",
     )

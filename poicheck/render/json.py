@@ -14,7 +14,7 @@ from poicheck import __version__
 from poicheck.engine import FINDING_COLUMNS
 from poicheck.report import Report
 
-SCHEMA_VERSION = "1.1"
+SCHEMA_VERSION = "1.2"
 # Findings are written at depth 2 of the document (top level -> "findings" -> item).
 _ITEM_INDENT, _KEY_INDENT = " " * 4, " " * 6
 _NA = {"row", "record"}
@@ -69,7 +69,10 @@ def _items(frame: pd.DataFrame) -> list[str] | None:
     pieces: list[Any] = []
     literal = _ITEM_INDENT + "{\n"
     for name in FINDING_COLUMNS:
-        encoded = _integers(frame[name]) if name in _NA else _texts(frame[name])
+        if name == "related":
+            encoded = _related(frame[name])
+        else:
+            encoded = _integers(frame[name]) if name in _NA else _texts(frame[name])
         if encoded is None:
             return None
         pieces += [_scalar(literal + _KEY_INDENT + _ENCODE(name) + ": "), encoded]
@@ -91,6 +94,17 @@ def _texts(column: pd.Series) -> pa.Array | None:
         return None
     encoded = pa.array([*(_ENCODE(v) for v in uniques), "null"], type=pa.large_string())
     return encoded.take(pa.array(np.where(codes < 0, len(uniques), codes)))
+
+
+def _related(column: pd.Series) -> pa.Array:
+    """JSON of each finding's folded findings, a list (empty for most), indented as
+    `json.dumps` writes it at this depth; only the few findings with a list are encoded."""
+    values = column.to_numpy(dtype=object)
+    out = np.full(len(values), "[]", dtype=object)
+    for at in np.flatnonzero(column.notna().to_numpy()):
+        text = json.dumps(list(values[at]), ensure_ascii=False, indent=2)
+        out[at] = text.replace("\n", "\n" + _KEY_INDENT)
+    return pa.array(out, type=pa.large_string())
 
 
 def _integers(column: pd.Series) -> pa.Array | None:

@@ -85,8 +85,15 @@ def _findings(report: Report, color: bool) -> list[str]:
 
 def _line(finding: Finding, color: bool) -> str:
     severity = _paint(f"{finding.severity:<7}", finding.severity, color)
-    said = printable(f"{finding.rule}  {finding.field}: {finding.message}")
+    said = printable(f"{finding.rule}  {finding.field}: {finding.message}{_causes(finding)}")
     return f"    {severity} {said}"
+
+
+def _causes(finding: Finding) -> str:
+    """The rules of the findings folded into this one (one cause, one finding)."""
+    if not finding.related:
+        return ""
+    return f" (this also causes {', '.join(dict.fromkeys(r['rule'] for r in finding.related))})"
 
 
 def summary_line(report: Report) -> str:

@@ -295,6 +295,7 @@ def _rules(raw: list[tuple[Path, dict[str, Any]]], ruleset: RuleSet) -> list[Rul
             spec=spec.get("spec"),
             consequence=consequence.name,
             applies_to=spec.get("applies_to"),
+            caused_by=tuple(spec.get("caused_by", ())),
         )
         for field_path in fields:
             if field_path == "*" and kind.scope == "reader":
@@ -316,6 +317,7 @@ def _rules(raw: list[tuple[Path, dict[str, Any]]], ruleset: RuleSet) -> list[Rul
                     location=where,
                 )
         rules[rule.id] = rule
+    _check_references(rules)
     return list(rules.values())
 
 
@@ -328,6 +330,45 @@ def _check_regex(pattern: Any, where: str) -> None:
     problem = regex_problem(pattern)
     if problem is not None:
         raise RuleFileError(problem, location=where)
+
+
+def _check_references(rules: Mapping[str, Rule]) -> None:
+    """Rule ids named by other rules (`caused_by`, the `evidence` parameter) must exist; a
+    rule is not its own cause."""
+    for rule in rules.values():
+        named = {"caused_by": rule.caused_by, "evidence": tuple(rule.params.get("evidence", ()))}
+        for key, ids in named.items():
+            unknown = [i for i in ids if i not in rules]
+            if unknown:
+                raise RuleFileError(
+                    f"{key} names unknown rule(s) {', '.join(unknown)}",
+                    location=f"{rule.source}: rule {rule.id}",
+                )
+        if rule.id in rule.caused_by:
+            raise RuleFileError(
+                "caused_by names the rule itself", location=f"{rule.source}: rule {rule.id}"
+            )
+        loop = _cause_loop(rule.id, rules)
+        if loop:
+            raise RuleFileError(
+                f"caused_by makes a loop: {' -> '.join(loop)}",
+                location=f"{rule.source}: rule {rule.id}",
+            )
+
+
+def _cause_loop(start: str, rules: Mapping[str, Rule]) -> list[str]:
+    """A chain of `caused_by` from `start` back to it ([] when there is none)."""
+    stack: list[tuple[str, list[str]]] = [(start, [start])]
+    seen: set[str] = set()
+    while stack:
+        rule_id, path = stack.pop()
+        for cause in rules[rule_id].caused_by:
+            if cause == start:
+                return [*path, cause]
+            if cause not in seen and cause in rules:
+                seen.add(cause)
+                stack.append((cause, [*path, cause]))
+    return []
 
 
 def resolve_params(rule: Rule, prop: Property | None, ruleset: RuleSet) -> dict[str, Any]:

@@ -140,6 +140,8 @@ class Rule:
     spec: str | None = None
     consequence: str = "refused"
     applies_to: str | None = None
+    # Rules whose finding on the same cell causes this rule's finding (folded into it).
+    caused_by: tuple[str, ...] = ()
 
     def applies(self, input_format: str) -> bool:
         """Whether the rule runs on an input of this format (csv, xlsx, json, ...)."""
