@@ -174,11 +174,18 @@ class Checker:
         self._local = [b for b in bindings if not b.kind.across_rows]
         self._across = [b for b in bindings if b.kind.across_rows]
         needed = {"EvseID"}
+        lists: set[str] = set()
         for binding in self._across:
             item = layout.item_of(binding.column)
-            # A list item's pointer depends on the items before it: keep the whole list.
-            needed.update(layout.members(item[0]) if item else [binding.column])
+            # A list item's pointer depends on the items before it: keep the whole list
+            # (its members added once per list, not once per item column).
+            if item:
+                lists.add(item[0])
+            else:
+                needed.add(binding.column)
             needed.update(binding.kind.reads)
+        for container in lists:
+            needed.update(layout.members(container))
         self._key_columns = [c for c in columns if c in needed]
 
     def _layout(self, frame: pd.DataFrame, rows: np.ndarray) -> Layout:
