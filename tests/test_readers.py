@@ -15,7 +15,7 @@ from openpyxl import Workbook
 from poicheck import geo, validate
 from poicheck.errors import InputError
 from poicheck.readers import read_table
-from poicheck.readers.csv import detect_encoding
+from poicheck.readers.csvsniff import detect_encoding
 from poicheck.readers.encoding import REPLACING
 from poicheck.ruleset.model import RuleSet
 from poicheck.table import CanonicalTable

@@ -20,7 +20,7 @@ import pytest
 from openpyxl import Workbook
 
 from poicheck import validate
-from poicheck.readers.csv import detect_delimiter
+from poicheck.readers.csvsniff import detect_delimiter
 from poicheck.ruleset.model import RuleSet
 from poicheck.table import Layout
 
