@@ -15,7 +15,8 @@ from openpyxl import Workbook
 from poicheck import geo, validate
 from poicheck.errors import InputError
 from poicheck.readers import read_table
-from poicheck.readers.csv import detect_encoding
+from poicheck.readers.csvsniff import detect_encoding
+from poicheck.readers.encoding import REPLACING
 from poicheck.ruleset.model import RuleSet
 from poicheck.table import CanonicalTable
 from tests.records import VALID_CELLS, json_record, write_json
@@ -126,6 +127,10 @@ def test_csv_explicit_encoding_overrides_detection(tmp_path: Path, ruleset: Rule
         (codecs.BOM_UTF8 + b"EvseID\n", "utf-8-sig"),
         (codecs.BOM_UTF16_LE + "EvseID\n".encode("utf-16-le"), "utf-16"),
         ("Köln\n".encode("cp1252"), "cp1252"),
+        # Decided on all bytes: mostly UTF-8 with one damaged byte stays UTF-8 (U+FFFD)...
+        ("Köln Düsseldorf\n".encode() + "Straße\n".encode("cp1252"), REPLACING),
+        # ... a byte Windows-1252 leaves undefined makes it Latin-1.
+        ("Straße\n".encode("cp1252") + b"\x81", "latin-1"),
     ],
 )
 def test_detect_encoding(sample: bytes, expected: str) -> None:

@@ -29,6 +29,8 @@ NAMES = {"cp1252": "Windows-1252", "latin-1": "Latin-1 (ISO 8859-1)"}
 
 
 def _search(name: str) -> codecs.CodecInfo | None:
+    """The codec REPLACING: pyarrow's transcoding and `open` ask a codec for its decoder with
+    their own error handling ('strict'); this one always replaces."""
     if name.replace("_", "-") != REPLACING:
         return None
     utf8 = codecs.lookup("utf-8")

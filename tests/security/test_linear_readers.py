@@ -20,8 +20,9 @@ import pytest
 from openpyxl import Workbook
 
 from poicheck import validate
-from poicheck.readers.csv import detect_delimiter
+from poicheck.readers.csvsniff import detect_delimiter
 from poicheck.ruleset.model import RuleSet
+from poicheck.table import Layout
 
 pytestmark = pytest.mark.slow
 
@@ -74,6 +75,26 @@ def test_list_items(tmp_path: Path, ruleset: RuleSet) -> None:
         return lambda: validate(path, ruleset=ruleset)
 
     assert_linear(ratio(make, 200))
+
+
+def test_list_item_siblings(ruleset: RuleSet) -> None:
+    """The root of the list-item case, at a size end to end would take minutes: every item
+    column asks for its item's siblings (PWR004, PWR006), which scanned all columns."""
+
+    def make(count: int) -> Callable[[], object]:
+        leaves = ("PowerType", "Power")
+        items = [f"ChargingFacilities.{i}.{leaf}" for i in range(1, count + 1) for leaf in leaves]
+
+        def work() -> None:
+            layout = Layout(["EvseID", *items], ruleset)
+            for column in items:
+                item = layout.item_of(column)
+                assert item is not None
+                assert column in layout.items(item[0])[item[1]]
+
+        return work
+
+    assert_linear(ratio(make, 40_000))
 
 
 def test_unknown_keys(tmp_path: Path, ruleset: RuleSet) -> None:

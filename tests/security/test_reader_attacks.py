@@ -13,7 +13,7 @@ import poicheck
 from poicheck.cli import cli, main  # noqa: F401  (main registers the commands)
 from poicheck.cli import validate as _validate  # noqa: F401
 from poicheck.readers import json as json_reader
-from poicheck.readers.csv import MAX_HEAD_BYTES
+from poicheck.readers.csvsniff import MAX_HEAD_BYTES
 
 HEADER = "EvseID;Address.Street;Address.City\n"
 
