@@ -95,8 +95,7 @@ def _power_formula(frame: pd.DataFrame, field: str, params: Params, layout: Layo
     shown = np.full(len(frame), "", dtype=object)
     failing = np.flatnonzero(~ok)
     shown[failing] = [
-        f"{'is more than' if above else 'does not match'} "
-        f"{p:g} x {v:g} V x {a:g} A = {e:.2f} kW"
+        f"{'is more than' if above else 'does not match'} {p:g} x {v:g} V x {a:g} A = {e:.2f} kW"
         for p, v, a, e, above in zip(
             phases[failing],
             volts[failing],

@@ -80,7 +80,14 @@ def suggest(value: str, allowed: tuple[str, ...]) -> str:
     if key in folded:
         return f"; did you mean '{folded[key]}'?"
     close = difflib.get_close_matches(key, list(folded), n=1, cutoff=0.75)
-    return f"; did you mean '{folded[close[0]]}'?" if close else ""
+    # Another number is no spelling mistake: Mode_5 does not mean Mode_4.
+    if not close or _digits(close[0]) != _digits(key):
+        return ""
+    return f"; did you mean '{folded[close[0]]}'?"
+
+
+def _digits(text: str) -> str:
+    return "".join(c for c in text if c.isdigit())
 
 
 def _enum(values: pa.Array, params: Params) -> np.ndarray:
