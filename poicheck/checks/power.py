@@ -12,6 +12,7 @@ from poicheck.checks._arrow import regex_escape
 from poicheck.checks._frame import is_in, mapped, numbers, present, sibling, stripped
 from poicheck.checks.registry import Kind, Params, RowResult, register
 from poicheck.table import Layout
+from poicheck.wire import LIST_SEPARATOR
 
 
 def _required_if_sibling(
@@ -167,5 +168,65 @@ register(
         required=("dc_plugs", "ac_plugs"),
         describe=lambda params: "must fit the power types of the charging facilities",
         message="{field} '{value}' does not fit the charging facilities: {reason}",
+    )
+)
+
+POWER_TYPES = ("AC_1_PHASE", "AC_3_PHASE", "DC")
+TYPE_INDEX = {kind: float(i) for i, kind in enumerate(POWER_TYPES)}
+
+
+def plug_limits(ratings: Params, plugs: list[str]) -> tuple[np.ndarray, list[str]]:
+    """Per power type, the most a set of plugs carries in kW (the most of its plugs rated for
+    that type; NaN when a plug is not in `ratings` or none is rated for the type), and how
+    that limit reads ("Type F Schuko: 230 V x 16 A")."""
+    limits = np.full(len(POWER_TYPES), np.nan)
+    words = [""] * len(POWER_TYPES)
+    if not plugs or any(plug not in ratings for plug in plugs):
+        return limits, words
+    for i, kind in enumerate(POWER_TYPES):
+        for plug in plugs:
+            if kind not in ratings[plug]:
+                continue
+            volts, amps = ratings[plug][kind]
+            kw = PHASES[kind] * volts * amps / 1000
+            if not kw <= limits[i]:  # NaN or less
+                limits[i] = kw
+                phases = "3 x " if PHASES[kind] == 3 else ""
+                words[i] = f"{plug}: {phases}{volts:g} V x {amps:g} A = {kw:.1f} kW"
+    return limits, words
+
+
+def _plug_rating(frame: pd.DataFrame, field: str, params: Params, layout: Layout) -> RowResult:
+    """Power at most what the EVSE's plugs carry for the facility's power type (rounded to
+    whole kW as OICP writes Power); judged once per distinct Plugs value."""
+    plugs = stripped(frame, params["plugs"], layout)
+    per_value = [
+        plug_limits(params["ratings"], [p for p in LIST_SEPARATOR.split(str(v)) if p])
+        for v in plugs.values.to_pylist()
+    ]
+    limits = np.array([limit for limit, _ in per_value] + [np.full(len(POWER_TYPES), np.nan)])
+    words = np.array([w for _, w in per_value] + [[""] * len(POWER_TYPES)], dtype=object)
+    kind = mapped(frame, sibling(layout, field, "PowerType"), layout, TYPE_INDEX)
+    known = ~np.isnan(kind)
+    index = np.where(known, kind, 0).astype(np.intp)
+    limit = np.where(known, limits[plugs.codes, index], np.nan)
+    power = numbers(frame, field, layout)
+    bad = ~np.isnan(limit) & ~np.isnan(power) & (power > np.floor(limit + 0.5))
+    expected = np.full(len(frame), "", dtype=object)
+    expected[bad] = words[plugs.codes[bad], index[bad]]
+    return ~bad, {"expected": expected}
+
+
+register(
+    Kind(
+        name="plug_rating",
+        scope="row",
+        func=_plug_rating,
+        required=("plugs", "ratings"),
+        describe=lambda params: (
+            "must not exceed what the EVSE's plugs carry for the facility's power type "
+            "(the best-rated plug, rounded to whole kW)"
+        ),
+        message="{field} {value} kW is more than the EVSE's plugs carry ({expected})",
     )
 )
