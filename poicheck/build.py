@@ -21,7 +21,9 @@ LAYOUTS = 256  # layouts of filled columns remembered at once
 class Builder:
     """Builds typed EvseDataRecords from canonical cells."""
 
-    def __init__(self, ruleset: RuleSet, *, geo_format: str = "DecimalDegree") -> None:
+    def __init__(
+        self, ruleset: RuleSet, *, geo_format: str = "DecimalDegree", tidy: bool = True
+    ) -> None:
         if geo_format not in geo.NOTATIONS:
             raise ValueError(f"unknown geo format {geo_format!r}")
         self.model = WireModel(ruleset)
@@ -32,12 +34,11 @@ class Builder:
         self._keys: dict[tuple[str, ...], ItemKeys] = {}
         self._members_of: dict[tuple[str, str], list[tuple[Property, str, str]]] = {}
         # The texts the rules of kind `spacing` (TXT012, consequence repaired) report: written
-        # without whitespace at their ends and with single spaces inside.
+        # without whitespace at their ends and with single spaces inside (unless `tidy` is
+        # False: the samples keep what their cells say).
+        rules = ruleset.rules.values() if tidy else ()
         self._tidied = frozenset(
-            field
-            for rule in ruleset.rules.values()
-            if rule.kind == "spacing"
-            for field in rule.fields
+            field for rule in rules if rule.kind == "spacing" for field in rule.fields
         )
 
     def build(self, cells: Mapping[str, Any]) -> dict[str, Any]:
