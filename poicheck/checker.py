@@ -210,11 +210,11 @@ class Checker:
                 seen[key] += 1
                 if seen[key] <= self._unplaced[key]:
                     continue
-            row = _reader_row(rule, raw, table, evse_ids, offset)
-            if PerFile.applies(rule, raw):
-                self._per_file.add(rule, raw, row)
+            if PerFile.applies(rule, raw):  # worded once per group, at the end
+                build = functools.partial(_reader_row, rule, raw, table, evse_ids, offset)
+                self._per_file.add(rule, raw, int(table.rows[raw.record]), build)
             else:
-                rows.append(row)
+                rows.append(_reader_row(rule, raw, table, evse_ids, offset))
         self._unplaced |= seen
         return pd.DataFrame(rows, columns=FINDING_COLUMNS)
 

@@ -5,6 +5,7 @@ the first N records in the message (`{times}`)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -32,15 +33,18 @@ class PerFile:
     def applies(rule: Rule, raw: RawFinding) -> bool:
         return bool(rule.params.get("per_file")) and raw.record is not None
 
-    def add(self, rule: Rule, raw: RawFinding, row: dict[str, Any]) -> None:
-        """Count `raw` (rendered as `row`) in the group of its rule, field and details."""
+    def add(
+        self, rule: Rule, raw: RawFinding, row: int, build: Callable[[], dict[str, Any]]
+    ) -> None:
+        """Count `raw` (at table row `row`) in the group of its rule, field and details;
+        `build` makes the finding of the group's first."""
         key = (rule.id, raw.field, repr(sorted(raw.details.items())))
         group = self._groups.get(key)
         if group is None:
-            group = self._groups[key] = _Group(rule, raw, row)
+            group = self._groups[key] = _Group(rule, raw, build())
         group.count += 1
         if len(group.rows) < int(rule.params["per_file"]):
-            group.rows.append(int(row["row"]))
+            group.rows.append(row)
 
     def rows(self) -> list[dict[str, Any]]:
         """One finding per group, on its first record, its message with the count."""

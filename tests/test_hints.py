@@ -23,7 +23,7 @@ from tests.test_rule_examples import RULESET, run_example
 # "such as".
 SUGGESTION = re.compile(
     r"(?:; write|such as) (?P<value>\[.*\]|\{.*\}|\"[^\"]*\"|-?[0-9][0-9.]*|true|false)"
-    r"(?: without quotes)?(?:;|$)"
+    r"(?: without quotes| in quotes)?(?:;|$)"
 )
 PROPOSAL = re.compile(r"did you mean '(?P<value>[^']*)'\?")
 
@@ -45,9 +45,9 @@ def messages(tmp_path_factory: pytest.TempPathFactory) -> list[tuple[str, Any, A
     return rendered(tmp_path_factory.mktemp("hints"))
 
 
-def put(record: dict[str, Any], field: str, value: Any) -> None:
-    """Set the property at canonical `field` (ChargingFacilities.1.Power) of a JSON record."""
-    steps: list[str | int] = [int(p) - 1 if p.isdigit() else p for p in field.split(".")]
+def put(record: dict[str, Any], pointer: str, value: Any) -> None:
+    """Set the value at a JSON `pointer` (/ChargingFacilities/0/Power) of a record."""
+    steps: list[str | int] = [int(p) if p.isdigit() else p for p in pointer[1:].split("/")]
     node: Any = record
     for step in steps[:-1]:
         node = node[step]
@@ -64,7 +64,7 @@ def test_suggested_json_values_parse_and_are_valid_for_oicp(
             continue  # a table's findings suggest cell texts, not JSON
         value = json.loads(match.group("value"))  # a suggestion is JSON
         record = copy.deepcopy({**json_record(RULESET), **example["json"]})
-        put(record, finding.field, value)
+        put(record, finding.pointer, value)
         path = write_json(tmp_path / f"fixed-{checked}.json", [record])
         errors = [
             f
