@@ -68,6 +68,9 @@ CASES = [
         [("AC_3_PHASE", "43"), ("DC", "500")],
         ["ChargingFacilities.2.Power"],
     ),
+    # A single-phase socket on a three-phase facility carries one phase.
+    ("Type F Schuko", [("AC_3_PHASE", "11")], ["ChargingFacilities.1.Power"]),
+    ("Type F Schuko;Type 2 Outlet", [("AC_3_PHASE", "22")], []),
     # A plug without a public rating: the EVSE is not judged.
     ("Tesla Connector;Type F Schuko", [("AC_1_PHASE", "11")], []),
     ("NACS;CCS Combo 1 Plug (Cable Attached)", [("DC", "900")], []),

@@ -173,25 +173,28 @@ register(
 
 POWER_TYPES = ("AC_1_PHASE", "AC_3_PHASE", "DC")
 TYPE_INDEX = {kind: float(i) for i, kind in enumerate(POWER_TYPES)}
+SINGLE_PHASE = {"AC_3_PHASE": "AC_1_PHASE"}
 
 
 def plug_limits(ratings: Params, plugs: list[str]) -> tuple[np.ndarray, list[str]]:
     """Per power type, the most a set of plugs carries in kW (the most of its plugs rated for
-    that type; NaN when a plug is not in `ratings` or none is rated for the type), and how
-    that limit reads ("Type F Schuko: 230 V x 16 A")."""
+    that type; NaN when a plug is not in `ratings` or none carries the type), and how that
+    limit reads ("Type F Schuko: 230 V x 16 A = 3.7 kW"). A single-phase plug on a
+    three-phase facility carries one phase."""
     limits = np.full(len(POWER_TYPES), np.nan)
     words = [""] * len(POWER_TYPES)
     if not plugs or any(plug not in ratings for plug in plugs):
         return limits, words
     for i, kind in enumerate(POWER_TYPES):
         for plug in plugs:
-            if kind not in ratings[plug]:
+            rated = kind if kind in ratings[plug] else SINGLE_PHASE.get(kind, kind)
+            if rated not in ratings[plug]:
                 continue
-            volts, amps = ratings[plug][kind]
-            kw = PHASES[kind] * volts * amps / 1000
+            volts, amps = ratings[plug][rated]
+            kw = PHASES[rated] * volts * amps / 1000
             if not kw <= limits[i]:  # NaN or less
                 limits[i] = kw
-                phases = "3 x " if PHASES[kind] == 3 else ""
+                phases = "3 x " if PHASES[rated] == 3 else ""
                 words[i] = f"{plug}: {phases}{volts:g} V x {amps:g} A = {kw:.1f} kW"
     return limits, words
 
