@@ -102,3 +102,15 @@ def test_judged_per_distinct_plugs_value_over_many_rows() -> None:
     findings = validate(frame_of(*rows), select=["PWR018"]).findings
     # Schuko (odd rows) at 5 kW: rows where i % 3 == 2 and i is odd.
     assert sorted(f.record for f in findings) == [i for i in range(3000) if i % 2 and i % 3 == 2]
+
+
+def test_the_table_is_documented(ruleset: RuleSet) -> None:
+    from poicheck.docs import explain_rule, rules_markdown
+
+    explained = explain_rule(ruleset.rules["PWR018"], ruleset)
+    assert "  Type F Schuko: AC_1_PHASE 230 V x 16 A = 3.7 kW (IEC 60884-1" in explained
+    table = rules_markdown(ruleset)
+    assert (
+        "| Type 2 Outlet | AC_1_PHASE 230 V x 70 A = 16.1 kW; AC_3_PHASE 3 x 230 V x 63 A = 43.5 kW |"
+        in table
+    )
