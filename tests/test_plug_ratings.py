@@ -111,6 +111,6 @@ def test_the_table_is_documented(ruleset: RuleSet) -> None:
     assert "  Type F Schuko: AC_1_PHASE 230 V x 16 A = 3.7 kW (IEC 60884-1" in explained
     table = rules_markdown(ruleset)
     assert (
-        "| Type 2 Outlet | AC_1_PHASE 230 V x 70 A = 16.1 kW; AC_3_PHASE 3 x 230 V x 63 A = 43.5 kW |"
-        in table
+        "| Type 2 Outlet | AC_1_PHASE 230 V x 70 A = 16.1 kW; "
+        "AC_3_PHASE 3 x 230 V x 63 A = 43.5 kW |" in table
     )
