@@ -95,3 +95,14 @@ def test_only_a_number_is_no_name() -> None:
     ]
     findings = validate(frame_of(*rows), select=["TXT014"]).findings
     assert [f.record for f in findings] == [0, 2]
+
+
+def test_lengths_of_tidied_texts_are_measured_as_written(ruleset: RuleSet) -> None:
+    """Every length rule on a text TXT012 tidies measures it tidied, and only those."""
+    free = set(ruleset.rules["TXT012"].fields)
+    for rule in ruleset.rules.values():
+        if rule.kind == "length":
+            assert bool(rule.params.get("tidied")) == (set(rule.fields) <= free), rule.id
+    cells = {**VALID_CELLS, "HardwareManufacturer": "M" * 50 + " ", "SubOperatorName": "S" * 101}
+    findings = validate(frame_of(cells), select=["TXT004", "TXT006"]).findings
+    assert [f.rule for f in findings] == ["TXT006"]

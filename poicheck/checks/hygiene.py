@@ -28,9 +28,13 @@ def tidy(text: str) -> str:
     return re.sub(DOUBLED, " ", text.strip(ENDS))
 
 
+def tidied(values: pa.Array) -> pa.Array:
+    """`tidy` of every value, vectorised."""
+    return pc.replace_substring_regex(pc.ascii_trim_whitespace(values), DOUBLED, " ")
+
+
 def _spacing(values: pa.Array, params: Params) -> np.ndarray:
-    tidied = pc.replace_substring_regex(pc.ascii_trim_whitespace(values), DOUBLED, " ")
-    return passes(pc.equal(values, tidied))
+    return passes(pc.equal(values, tidied(values)))
 
 
 def _spacing_hint(value: str, params: Params) -> str:

@@ -13,6 +13,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from poicheck.checks._arrow import full_match, passes, per_distinct, regex_escape, where_filled
+from poicheck.checks.hygiene import tidied
 from poicheck.checks.registry import Kind, Params, register
 from poicheck.ruleset.model import DataType, Property
 
@@ -21,7 +22,8 @@ DECIMAL = r"^-?[0-9]{1,18}(\.[0-9]{1,15})?$"
 
 
 def _length(values: pa.Array, params: Params) -> np.ndarray:
-    length = pc.utf8_length(values)
+    # A free text `poicheck export` writes tidied (TXT012) is measured as it is written.
+    length = pc.utf8_length(tidied(values) if params.get("tidied") else values)
     ok = pc.less_equal(length, params.get("max", 2**31))
     if params.get("min"):
         ok = pc.and_(ok, pc.greater_equal(length, params["min"]))
