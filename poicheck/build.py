@@ -8,6 +8,7 @@ from decimal import Decimal
 from typing import Any
 
 from poicheck import geo
+from poicheck.checks.hygiene import tidy
 from poicheck.checks.opening_times import parse_cell
 from poicheck.ruleset.model import Property, RuleSet
 from poicheck.wire import LIST_SEPARATOR, PLAIN_DIGITS, WireModel
@@ -20,7 +21,9 @@ LAYOUTS = 256  # layouts of filled columns remembered at once
 class Builder:
     """Builds typed EvseDataRecords from canonical cells."""
 
-    def __init__(self, ruleset: RuleSet, *, geo_format: str = "DecimalDegree") -> None:
+    def __init__(
+        self, ruleset: RuleSet, *, geo_format: str = "DecimalDegree", tidy: bool = True
+    ) -> None:
         if geo_format not in geo.NOTATIONS:
             raise ValueError(f"unknown geo format {geo_format!r}")
         self.model = WireModel(ruleset)
@@ -30,6 +33,13 @@ class Builder:
         self._time = types["PeriodTimeType"].pattern or ""
         self._keys: dict[tuple[str, ...], ItemKeys] = {}
         self._members_of: dict[tuple[str, str], list[tuple[Property, str, str]]] = {}
+        # The texts the rules of kind `spacing` (TXT012, consequence repaired) report: written
+        # without whitespace at their ends and with single spaces inside (unless `tidy` is
+        # False: the samples keep what their cells say).
+        rules = ruleset.rules.values() if tidy else ()
+        self._tidied = frozenset(
+            field for rule in rules if rule.kind == "spacing" for field in rule.fields
+        )
 
     def build(self, cells: Mapping[str, Any]) -> dict[str, Any]:
         filled = {k: str(v) for k, v in cells.items() if v is not None and str(v).strip() != ""}
@@ -68,7 +78,10 @@ class Builder:
     def _value(self, prop: Property, path: str, cells: Mapping[str, str], keys: ItemKeys) -> Any:
         shape = prop.shape
         if shape == "scalar":
-            return typed(prop, cells[path]) if path in cells else None
+            if path not in cells:
+                return None
+            value = typed(prop, cells[path])
+            return tidy(value) if isinstance(value, str) and prop.path in self._tidied else value
         if shape == "list":
             if path not in cells:
                 return None
@@ -84,10 +97,11 @@ class Builder:
                     items.append(item)
             return items or None
         if shape == "infotext_list":
+            tidied = f"{prop.path}.*" in self._tidied
             texts = [
-                {"lang": key, "value": cells[f"{path}.{key}"]}
+                {"lang": key, "value": tidy(text) if tidied else text}
                 for key in keys.get(path, ())
-                if f"{path}.{key}" in cells
+                if (text := cells.get(f"{path}.{key}")) is not None
             ]
             return texts or None
         if shape == "geo":

@@ -33,6 +33,7 @@ from poicheck.engine import (
     typed_findings,
 )
 from poicheck.folding import fold
+from poicheck.per_file import PerFile
 from poicheck.pointers import PointerBuilder
 from poicheck.ruleset.model import Rule, RuleSet
 from poicheck.table import (
@@ -90,6 +91,7 @@ class Checker:
         self._unplaced: Counter[str] = Counter()
         self._pending: list[parallel.Forked[Checked]] = []
         self._per_record: list[tuple[int, pd.DataFrame]] = []
+        self._per_file = PerFile()
 
     def add(self, table: CanonicalTable, workers: int = 1) -> None:
         """Check the next chunk: its records follow the records of the chunks added before.
@@ -148,6 +150,7 @@ class Checker:
             self._note(layout.notes)
         while self._pending:
             self._collect(self._pending.pop(0).result())
+        self._parts.append(pd.DataFrame(self._per_file.rows(), columns=FINDING_COLUMNS))
         self._parts.append(_envelope_findings(self.envelope, self.ruleset))
         found = _sorted(self._parts, self.source, self.ruleset, self._columns)
         found.attrs["notes"] = list(self.notes)
@@ -221,7 +224,11 @@ class Checker:
                 seen[key] += 1
                 if seen[key] <= self._unplaced[key]:
                     continue
-            rows.append(_reader_row(rule, raw, table, evse_ids, offset))
+            if PerFile.applies(rule, raw):  # worded once per group, at the end
+                build = functools.partial(_reader_row, rule, raw, table, evse_ids, offset)
+                self._per_file.add(rule, raw, int(table.rows[raw.record]), build)
+            else:
+                rows.append(_reader_row(rule, raw, table, evse_ids, offset))
         self._unplaced |= seen
         return pd.DataFrame(rows, columns=FINDING_COLUMNS)
 
@@ -410,7 +417,7 @@ def _reader_row(
     rule: Rule, raw: RawFinding, table: CanonicalTable, evse_ids: np.ndarray, offset: int
 ) -> dict[str, Any]:
     record = raw.record
-    extra = {"field": raw.field, "value": raw.value or "", "hint": "", **raw.details}
+    extra = {"field": raw.field, "value": raw.value or "", "hint": "", "times": "", **raw.details}
     return {
         "rule": rule.id,
         "severity": rule.severity,

@@ -112,10 +112,29 @@ def explain_rule(rule: Rule, ruleset: RuleSet) -> str:
     if rule.why:
         lines += ["", "Why it matters:", wrap.fill(rule.why)]
     lines += ["", "Source: " + (rule.spec or _spec(rule, ruleset) or rule.source)]
+    if rule.params.get("ratings"):
+        lines += ["", "Plug ratings:"] + [
+            f"  {plug}: {text} ({source})" for plug, text, source in ratings(rule)
+        ]
     lines += ["", "Fails:"] + [f"  {example_text(e)}" for e in rule.examples["fail"]]
     lines += ["", "Passes:"] + [f"  {example_text(e)}" for e in rule.examples["pass"]]
     lines += ["", f"Defined in {rule.source}"]
     return "\n".join(lines)
+
+
+def ratings(rule: Rule) -> list[tuple[str, str, str]]:
+    """The plug ratings of a rule's table (PWR018), per plug: power types, kW and source."""
+    out = []
+    for plug, rating in rule.params.get("ratings", {}).items():
+        parts = []
+        for kind, (volts, amps) in ((k, v) for k, v in rating.items() if k != "source"):
+            phases = 3 if kind == "AC_3_PHASE" else 1
+            kw = phases * volts * amps / 1000
+            parts.append(
+                f"{kind} {'3 x ' if phases == 3 else ''}{volts} V x {amps} A = {kw:.1f} kW"
+            )
+        out.append((plug, "; ".join(parts), str(rating["source"])))
+    return out
 
 
 def _cell(text: str) -> str:
@@ -153,6 +172,16 @@ def rules_markdown(ruleset: RuleSet) -> str:
             f"{_cell(', '.join(rule.fields))} | "
             f"{_cell((row['description'] or explain_kind(rule)) + only)} | {_cell(row['spec'])} |"
         )
+    for rule in (r for r in ruleset.rules.values() if r.params.get("ratings")):
+        lines += [
+            "",
+            f"## Plug ratings ({rule.id})",
+            "",
+            "| plug | rating | source |",
+            "|---|---|---|",
+        ]
+        for plug, text, source in ratings(rule):
+            lines.append(f"| {plug} | {_cell(text)} | {_cell(source)} |")
     lines += [
         "",
         "## Errata",

@@ -181,7 +181,9 @@ class Shapes:
                     continue
                 text = text_of(raw)
                 if not isinstance(raw, str):
-                    hint = f'; write "{text}" in quotes'
+                    # A string OICP's DecimalDegree pattern accepts: a point, at most 6 decimals.
+                    plain = notation == "DecimalDegree" and not isinstance(raw, bool)
+                    hint = f'; write "{geo.format_decimal(text)}"' if plain else ""
                     details = {"found": found_type(raw), "expected": "string", "hint": hint}
                     out.issue(row, slot, "JSN001", column, f"{at}/{key}", text, details)
                 if notation == "DegreeMinuteSeconds":

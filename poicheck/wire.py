@@ -102,16 +102,67 @@ def found_type(value: Any) -> str:
     return "number" if kind == "integer" else kind
 
 
+# Words a spreadsheet or another system writes for a boolean, and the JSON boolean they mean.
+BOOLEAN_WORDS = {
+    **dict.fromkeys(("true", "yes", "y", "1", "ja", "oui", "si", "wahr"), True),
+    **dict.fromkeys(("false", "no", "n", "0", "nein", "non", "falsch"), False),
+}
+# A number as a string, maybe with a unit after it ("22kW", "230 V").
+NUMBER_TEXT = re.compile(r"^\s*(-?[0-9]{1,15}(?:\.[0-9]{1,15})?)\s*[A-Za-z%]{0,3}\s*$")
+NOTHING = object()
+OPENING_TIMES_EXAMPLE = '[{"Period": [{"begin": "07:00", "end": "22:00"}], "on": "Workdays"}]'
+
+
+def fits(prop: Property, text: str) -> bool:
+    """Whether `text` is a value OICP accepts for the string or list item `prop`."""
+    if prop.enum and text not in prop.enum:
+        return False
+    if prop.max_length is not None and len(text) > prop.max_length:
+        return False
+    return prop.pattern is None or re.fullmatch(prop.pattern, text) is not None
+
+
+def suggested(prop: Property, value: Any) -> Any:
+    """The JSON value of the type `prop` takes that `value` evidently means, where that is
+    plain and valid for OICP; NOTHING otherwise."""
+    kind = prop.json_type
+    if kind == "boolean" and isinstance(value, str):
+        return BOOLEAN_WORDS.get(value.strip().lower(), NOTHING)
+    if kind == "string" and not isinstance(value, (str, list, dict, NONE)):
+        text = text_of(value)
+        return text if fits(prop, text) else NOTHING
+    if kind == "array" and isinstance(value, str) and prop.shape == "list":
+        items = [item for item in LIST_SEPARATOR.split(value.strip()) if item]
+        return items if items and all(fits(prop, item) for item in items) else NOTHING
+    if kind in ("integer", "number") and isinstance(value, str):
+        match = NUMBER_TEXT.match(value)
+        if match is None:
+            return NOTHING
+        number = Decimal(match.group(1))
+        whole = number == number.to_integral_value()
+        if (kind == "integer" and not whole) or (
+            prop.max_value is not None and abs(number) > prop.max_value
+        ):
+            return NOTHING
+        return int(number) if whole else number
+    return NOTHING
+
+
 def type_hint(prop: Property, value: Any) -> str:
-    """How to write `value` as the type `prop` takes, where that is plain."""
-    if prop.json_type == "boolean" and isinstance(value, str):
-        return f"; write {value.strip().lower()} without quotes"
-    if prop.json_type == "string" and isinstance(value, bool):
-        return f'; write "{text_of(value)}" in quotes'
-    if prop.json_type == "array" and isinstance(value, str):
-        return f'; write ["{value}"]'
+    """How to write `value` as the type `prop` takes: a JSON value valid for OICP where the
+    value plainly means one, otherwise what the type looks like."""
     if prop.json_type == "array" and isinstance(value, dict):
         return "; put the object in a list, in [ ]"
-    if prop.json_type in ("integer", "number") and isinstance(value, str):
-        return f"; write {value.strip()} without quotes"
+    wanted = suggested(prop, value)
+    if wanted is not NOTHING:
+        if isinstance(wanted, (str, list)):
+            return f"; write {json.dumps(wanted, ensure_ascii=False)}"
+        return f"; write {text_of(wanted)} without quotes"
+    if prop.json_type == "boolean":
+        return "; OICP's booleans are true and false, without quotes"
+    if prop.json_type in ("integer", "number"):
+        whole = "a whole number" if prop.json_type == "integer" else "a number"
+        return f"; give {whole}, without quotes or unit"
+    if prop.shape == "opening_times":
+        return f"; OICP writes it as a list of objects such as {OPENING_TIMES_EXAMPLE}"
     return ""

@@ -66,7 +66,7 @@ PLANTED = [
     Plant(6, {"EvseID": "DEPCKE10031"}, ("IDN003",), "EvseID of row 7 again, written without separators", ("5:IDN003@EvseID",)),
     Plant(7, {"ChargingStationNames.en": "", "ChargingStationNames.de": ""}, ("TXT001@ChargingStationNames",), "no station name at all"),
     Plant(8, {"ChargingStationNames.en": "n/a"}, ("TXT007",), "placeholder as station name"),
-    Plant(9, {"AdditionalInfo.en": "Charging " * 18}, ("TXT002",), "info text longer than 150 characters"),
+    Plant(9, {"AdditionalInfo.en": "Charging " * 17 + "Charging"}, ("TXT002",), "info text longer than 150 characters"),
     Plant(10, {"GeoCoordinates.Latitude": "50.950900"}, (STATION, POOL), "one EVSE 1.1 km away from the rest of its station"),
     Plant(11, {"HardwareManufacturer": "Alpitronic GmbH Hypercharger HYC300 Series Rev. B 2024", "ChargingStationImage": "CGN-DTZ-01.jpg"}, ("TXT004", "TXT011@ChargingStationImage"), "manufacturer longer than 50 characters; image as a file name, not a URL"),
     Plant(12, {"Address.Country": "DE"}, ("ADR002",), "alpha-2 country code"),
@@ -92,7 +92,7 @@ PLANTED = [
     Plant(32, {"ChargingFacilities.1.Power": "22kW"}, ("PWR007",), "unit in the power cell"),
     Plant(33, {"ChargingFacilities.1.Power": ""}, ("PWR006",), "facility without power"),
     Plant(34, {"ChargingFacilities.1.Amperage": "125"}, ("STD001",), "DC current beyond OICP's 2 digits (a limit of the standard)"),
-    Plant(35, {"ChargingFacilities.1.ChargingModes": "Mode 3"}, ("PWR010",), "charging mode with a space"),
+    Plant(35, {"ChargingFacilities.1.ChargingModes": "Mode 3", "ChargingStationNames.en": "4711", "ChargingStationLocationReference.en": "Level 2,  bay 7 ", "AdditionalInfo.en": "Fast charging\x7f around the clock."}, ("PWR010", "TXT014@ChargingStationNames.en", "TXT012@ChargingStationLocationReference.en", "TXT013@AdditionalInfo.en"), "charging mode with a space; a site number as station name; doubled and trailing spaces; a DEL character"),
     Plant(36, {"ChargingFacilities.1.Amperage": "", "ChargingStationNames.fr": "FR*ELC*E3002*4"}, ("PWR013", "TXT008@ChargingStationNames.fr"), "AC facility without amperage; EvseID as station name"),
     Plant(37, {"RenewableEnergy": "yes"}, ("NRG002",), "boolean written as yes"),
     Plant(38, {"EnergySource.1.Percentage": "100"}, ("STD005", "NRG006@EnergySource"), "100 % does not fit OICP's 2 digits"),
@@ -102,7 +102,7 @@ PLANTED = [
     Plant(42, {"AuthenticationModes": "RFID;REMOTE"}, ("ACC004",), "authentication mode not in the list"),
     Plant(43, {"Plugs": "Type 2 Outlet", "AdditionalInfo.xx": "Snelladen"}, ("PWR016", "TXT010@AdditionalInfo.xx"), "AC plug on a DC charger; text in language 'xx'"),
     Plant(44, {"PaymentOptions": "Contract;Credit Card"}, ("ACC006",), "payment option not in the list"),
-    Plant(45, {"ChargingFacilities.1.Power": "50"}, ("PWR017", "PWR015"), "50 kW on an AC three-phase facility"),
+    Plant(45, {"ChargingFacilities.1.Power": "50"}, ("PWR017", "PWR015", "PWR018"), "50 kW on an AC three-phase facility (a Type 2 socket carries 43.5 kW)"),
     Plant(46, {"Accessibility": "Public", "RenewableEnergy": "false"}, ("ACC010", "NRG008@RenewableEnergy"), "accessibility not in the list; grey energy declared for water and sun only"),
     Plant(47, {"ChargingFacilities.1.Voltage": "1250"}, ("STD002",), "voltage beyond OICP's 3 digits (a limit of the standard)"),
     Plant(48, {"HotlinePhoneNumber": "+41 44 520 88 00"}, ("ACC013",), "phone number with spaces"),
@@ -110,7 +110,7 @@ PLANTED = [
     Plant(50, {"OpeningTimes": "", "IsOpen24Hours": "false"}, ("ACC016",), "not open 24 hours but no opening times"),
     Plant(51, {"Plugs": "Type 2 Outlet;NACS"}, ("STD004",), "a plug type OICP 2.3 cannot name (a limit of the standard)"),
     Plant(52, {"OpeningTimes": "Mo-Fr 07:00-22:00"}, ("ACC017",), "opening days not in OICP day values"),
-    Plant(53, {"ChargingFacilities.1.Power": "1000"}, ("STD003", "PWR017"), "1 MW: beyond OICP's 3 digits"),
+    Plant(53, {"ChargingFacilities.1.Power": "1000"}, ("STD003", "PWR017", "PWR018"), "1 MW: beyond OICP's 3 digits and a CCS plug's 500 kW"),
     Plant(54, {"DynamicInfoAvailable": "yes"}, ("ACC021",), "DynamicInfoAvailable neither true, false nor auto"),
     Plant(55, {"GeoCoordinates.Latitude": "46.003700", "GeoCoordinates.Longitude": "8.951100"}, ("GEO008@GeoCoordinates", STATION), "Milan station placed in Lugano, Switzerland"),
     Plant(56, {"Address.Country": "GER"}, ("ADR016",), "country code that does not exist"),
@@ -176,7 +176,7 @@ def write_xlsx(rows: list[dict[str, str]], path: Path) -> None:
 
 
 def write_json(rows: list[dict[str, str]], path: Path) -> None:
-    builder = Builder(load_ruleset())
+    builder = Builder(load_ruleset(), tidy=False)  # the planted spaces stay
     document = {
         "ActionType": "fullLoad",
         "OperatorEvseData": {

@@ -214,7 +214,10 @@ def test_github_commands_are_escaped_and_located(mixed: Report) -> None:
     for line, finding in zip(annotations, mixed.iter_findings(), strict=False):
         match = pattern.match(line)
         assert match, line
-        assert match.group(1) == {"error": "error", "warning": "warning"}[finding.severity]
+        assert (
+            match.group(1)
+            == {"error": "error", "warning": "warning", "info": "notice"}[finding.severity]
+        )
         has_line = finding.file.endswith(".csv") and finding.row is not None
         assert (f",line={finding.row}," in line) == has_line
     assert escape_data("50%\nnext") == "50%25%0Anext"
@@ -234,10 +237,10 @@ def normalised(text: str) -> str:
 def test_markdown_summary_matches_golden(invalid: Report) -> None:
     text = render("markdown", invalid)
     check_golden("invalid-csv.md", normalised(text))
-    assert text.startswith("## ❌ poicheck: 33 errors, 52 warnings, 0 infos")
-    assert "**Data score 89.1/100**" in text
-    assert "### Findings (the first 50 of 85)" in text
-    assert "*Truncated: 35 more findings not shown (35 warnings)." in text
+    assert text.startswith("## ❌ poicheck: 33 errors, 56 warnings, 1 info")
+    assert "**Data score 89/100**" in text
+    assert "### Findings (the first 50 of 90)" in text
+    assert "*Truncated: 40 more findings not shown (39 warnings, 1 info)." in text
 
 
 def test_markdown_stays_within_a_pull_request_comment(invalid: Report) -> None:

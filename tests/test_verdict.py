@@ -47,6 +47,20 @@ LIMITS: list[dict[str, str]] = [
     {"GeoCoordinates.Latitude": "48.856613", "GeoCoordinates.Longitude": "2.352222"},
     {"IsOpen24Hours": "false", "OpeningTimes": "Monday 22:00-06:00"},
     {"ValueAddedServices": "None;Reservation"},
+    # Text hygiene: spaces the export trims (also where trimming brings a text within its
+    # length), control characters; DC judged from above; plug ratings.
+    {"Address.City": " Nürnberg ", "SubOperatorName": "Tank & Rast GmbH  Hardtwald"},
+    {"HardwareManufacturer": "M" * 50 + " "},
+    {"ChargingStationNames.en": "4711 ", "AdditionalInfo.en": "Gate\x1b[0m code\x07"},
+    {
+        "ChargingFacilities.1.PowerType": "DC",
+        "ChargingFacilities.1.Power": "150",
+        "ChargingFacilities.1.Voltage": "1000",
+        "ChargingFacilities.1.Amperage": "400",
+        "ChargingFacilities.1.ChargingModes": "Mode_4",
+        "Plugs": "CCS Combo 2 Plug (Cable Attached)",
+    },
+    {"Plugs": "Type F Schuko", "ChargingFacilities.1.PowerType": "AC_1_PHASE"},
 ]
 
 

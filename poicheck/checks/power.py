@@ -12,6 +12,7 @@ from poicheck.checks._arrow import regex_escape
 from poicheck.checks._frame import is_in, mapped, numbers, present, sibling, stripped
 from poicheck.checks.registry import Kind, Params, RowResult, register
 from poicheck.table import Layout
+from poicheck.wire import LIST_SEPARATOR
 
 
 def _required_if_sibling(
@@ -78,10 +79,12 @@ PHASES = {"AC_1_PHASE": 1.0, "AC_3_PHASE": 3.0, "DC": 1.0}
 
 
 def _power_formula(frame: pd.DataFrame, field: str, params: Params, layout: Layout) -> RowResult:
-    """Power ~ phases x Voltage x Amperage / 1000 (voltage line to neutral). With
-    `line_to_neutral`, an AC voltage given between phases (400 V, PWR014's finding) is
-    read as the line-to-neutral voltage it implies (230 V): the power is judged on what the
-    record means, and fails only if it would still be wrong (one cause, one finding)."""
+    """Power ~ phases x Voltage x Amperage / 1000 (voltage line to neutral). For the power
+    types in `above_only` (DC: peak voltage and peak current are not reached together) only a
+    Power above the product is implausible. With `line_to_neutral`, an AC voltage given
+    between phases (400 V, PWR014's finding) is read as the line-to-neutral voltage it
+    implies (230 V): the power is judged on what the record means, and fails only if it would
+    still be wrong (one cause, one finding)."""
     phases = mapped(frame, sibling(layout, field, "PowerType"), layout, PHASES)
     given = numbers(frame, sibling(layout, field, "Voltage"), layout)
     volts = given.copy()
@@ -94,18 +97,22 @@ def _power_formula(frame: pd.DataFrame, field: str, params: Params, layout: Layo
     expected = phases * volts * amps / 1000
     tolerance = np.maximum(params["relative"] * expected, params["absolute"])
     known = ~np.isnan(expected) & ~np.isnan(power)
-    ok = ~known | (np.abs(power - expected) <= tolerance)
+    one_sided = is_in(frame, sibling(layout, field, "PowerType"), params["above_only"], layout)
+    excess = power - expected
+    ok = ~known | (np.where(one_sided, excess, np.abs(excess)) <= tolerance)
     # Worded for the failing rows only: the engine reads details there and nowhere else.
     shown = np.full(len(frame), "", dtype=object)
     failing = np.flatnonzero(~ok)
     shown[failing] = [
-        f"{p:g} x {v:g} V{'' if v == g else f' (for the {g:g} V given)'} x {a:g} A = {e:.2f} kW"
-        for p, v, g, a, e in zip(
+        f"{'is more than' if above else 'does not match'} {p:g} x {v:g} V"
+        f"{'' if v == g else f' (for the {g:g} V given)'} x {a:g} A = {e:.2f} kW"
+        for p, v, g, a, e, above in zip(
             phases[failing],
             volts[failing],
             given[failing],
             amps[failing],
             expected[failing],
+            one_sided[failing],
             strict=True,
         )
     ]
@@ -117,10 +124,11 @@ register(
         name="power_formula",
         scope="row",
         func=_power_formula,
-        required=("relative", "absolute"),
+        required=("relative", "absolute", "above_only"),
         describe=lambda params: (
             "must be close to phases x Voltage x Amperage / 1000 "
-            f"(within {params['relative']:.0%} or {params['absolute']} kW)"
+            f"(within {params['relative']:.0%} or {params['absolute']} kW; "
+            f"for {', '.join(params['above_only'])} at most that)"
             + (
                 "; an AC voltage between phases counts as the line-to-neutral voltage it means "
                 + ", ".join(f"({k} V: {v} V)" for k, v in params["line_to_neutral"].items())
@@ -128,7 +136,7 @@ register(
                 else ""
             )
         ),
-        message="{field} {value} kW does not match {expected}",
+        message="{field} {value} kW {expected}",
     )
 )
 
@@ -176,5 +184,68 @@ register(
         required=("dc_plugs", "ac_plugs"),
         describe=lambda params: "must fit the power types of the charging facilities",
         message="{field} '{value}' does not fit the charging facilities: {reason}",
+    )
+)
+
+POWER_TYPES = ("AC_1_PHASE", "AC_3_PHASE", "DC")
+TYPE_INDEX = {kind: float(i) for i, kind in enumerate(POWER_TYPES)}
+SINGLE_PHASE = {"AC_3_PHASE": "AC_1_PHASE"}
+
+
+def plug_limits(ratings: Params, plugs: list[str]) -> tuple[np.ndarray, list[str]]:
+    """Per power type, the most a set of plugs carries in kW (the most of its plugs rated for
+    that type; NaN when a plug is not in `ratings` or none carries the type), and how that
+    limit reads ("Type F Schuko: 230 V x 16 A = 3.7 kW"). A single-phase plug on a
+    three-phase facility carries one phase."""
+    limits = np.full(len(POWER_TYPES), np.nan)
+    words = [""] * len(POWER_TYPES)
+    if not plugs or any(plug not in ratings for plug in plugs):
+        return limits, words
+    for i, kind in enumerate(POWER_TYPES):
+        for plug in plugs:
+            rated = kind if kind in ratings[plug] else SINGLE_PHASE.get(kind, kind)
+            if rated not in ratings[plug]:
+                continue
+            volts, amps = ratings[plug][rated]
+            kw = PHASES[rated] * volts * amps / 1000
+            if not kw <= limits[i]:  # NaN or less
+                limits[i] = kw
+                phases = "3 x " if PHASES[rated] == 3 else ""
+                words[i] = f"{plug}: {phases}{volts:g} V x {amps:g} A = {kw:.1f} kW"
+    return limits, words
+
+
+def _plug_rating(frame: pd.DataFrame, field: str, params: Params, layout: Layout) -> RowResult:
+    """Power at most what the EVSE's plugs carry for the facility's power type (rounded to
+    whole kW as OICP writes Power); judged once per distinct Plugs value."""
+    plugs = stripped(frame, params["plugs"], layout)
+    per_value = [
+        plug_limits(params["ratings"], [p for p in LIST_SEPARATOR.split(str(v)) if p])
+        for v in plugs.values.to_pylist()
+    ]
+    limits = np.array([limit for limit, _ in per_value] + [np.full(len(POWER_TYPES), np.nan)])
+    words = np.array([w for _, w in per_value] + [[""] * len(POWER_TYPES)], dtype=object)
+    kind = mapped(frame, sibling(layout, field, "PowerType"), layout, TYPE_INDEX)
+    known = ~np.isnan(kind)
+    index = np.where(known, kind, 0).astype(np.intp)
+    limit = np.where(known, limits[plugs.codes, index], np.nan)
+    power = numbers(frame, field, layout)
+    bad = ~np.isnan(limit) & ~np.isnan(power) & (power > np.floor(limit + 0.5))
+    expected = np.full(len(frame), "", dtype=object)
+    expected[bad] = words[plugs.codes[bad], index[bad]]
+    return ~bad, {"expected": expected}
+
+
+register(
+    Kind(
+        name="plug_rating",
+        scope="row",
+        func=_plug_rating,
+        required=("plugs", "ratings"),
+        describe=lambda params: (
+            "must not exceed what the EVSE's plugs carry for the facility's power type "
+            "(the best-rated plug, rounded to whole kW)"
+        ),
+        message="{field} {value} kW is more than the EVSE's plugs carry ({expected})",
     )
 )

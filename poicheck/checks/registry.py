@@ -77,6 +77,7 @@ def _load_builtin_kinds() -> None:
         consistency,
         geo,
         groups,
+        hygiene,
         identity,
         opening_times,
         power,

@@ -13,6 +13,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from poicheck.checks._arrow import full_match, passes, per_distinct, regex_escape, where_filled
+from poicheck.checks.hygiene import tidied
 from poicheck.checks.registry import Kind, Params, register
 from poicheck.ruleset.model import DataType, Property
 
@@ -21,7 +22,8 @@ DECIMAL = r"^-?[0-9]{1,18}(\.[0-9]{1,15})?$"
 
 
 def _length(values: pa.Array, params: Params) -> np.ndarray:
-    length = pc.utf8_length(values)
+    # A free text `poicheck export` writes tidied (TXT012) is measured as it is written.
+    length = pc.utf8_length(tidied(values) if params.get("tidied") else values)
     ok = pc.less_equal(length, params.get("max", 2**31))
     if params.get("min"):
         ok = pc.and_(ok, pc.greater_equal(length, params["min"]))
@@ -80,7 +82,14 @@ def suggest(value: str, allowed: tuple[str, ...]) -> str:
     if key in folded:
         return f"; did you mean '{folded[key]}'?"
     close = difflib.get_close_matches(key, list(folded), n=1, cutoff=0.75)
-    return f"; did you mean '{folded[close[0]]}'?" if close else ""
+    # Another number is no spelling mistake: Mode_5 does not mean Mode_4.
+    if not close or _digits(close[0]) != _digits(key):
+        return ""
+    return f"; did you mean '{folded[close[0]]}'?"
+
+
+def _digits(text: str) -> str:
+    return "".join(c for c in text if c.isdigit())
 
 
 def _enum(values: pa.Array, params: Params) -> np.ndarray:

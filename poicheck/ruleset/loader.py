@@ -70,7 +70,8 @@ def _read(path: Path) -> dict[str, Any]:
     cached, cache_file = _cached_document(path)
     if cached is not None:
         return cached
-    document = load_yaml(path, error=RuleFileError)
+    shipped = path.resolve().is_relative_to(default_rules_dir().resolve())
+    document = load_yaml(path, error=RuleFileError, trusted=shipped)
     errors = sorted(_schema_validator().iter_errors(document), key=lambda e: list(e.absolute_path))
     if errors:
         first = errors[0]

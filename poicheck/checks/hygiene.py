@@ -1,0 +1,103 @@
+"""Kinds for the hygiene of free texts: surrounding and doubled spaces (which `poicheck
+export` repairs: `tidy`), control characters, and texts that match what they must not."""
+
+from __future__ import annotations
+
+import re
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from poicheck.checks._arrow import full_match, passes
+from poicheck.checks.registry import Kind, Params, register
+
+# ASCII whitespace at either end, runs of spaces inside: what `tidy` removes, and the same
+# characters for pyarrow (ascii_trim_whitespace) and Python (str.strip with these).
+ENDS = " \t\n\r\f\v"
+DOUBLED = " {2,}"
+# C0 controls but tab, line feed and carriage return, and DEL: not allowed in XML 1.0
+# (2.2 Characters) and shown as nothing or garbage by most systems.
+CONTROL = "[\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F]"
+CONTROL_NAMES = {0: "NUL", 7: "BEL", 8: "BS", 11: "VT", 12: "FF", 27: "ESC", 127: "DEL"}
+
+
+def tidy(text: str) -> str:
+    """`text` without whitespace at its ends and with single spaces inside: how `poicheck
+    export` writes the texts of the rules of kind `spacing`."""
+    return re.sub(DOUBLED, " ", text.strip(ENDS))
+
+
+def tidied(values: pa.Array) -> pa.Array:
+    """`tidy` of every value, vectorised."""
+    return pc.replace_substring_regex(pc.ascii_trim_whitespace(values), DOUBLED, " ")
+
+
+def _spacing(values: pa.Array, params: Params) -> np.ndarray:
+    return passes(pc.equal(values, tidied(values)))
+
+
+def _spacing_hint(value: str, params: Params) -> str:
+    problems = [
+        name
+        for name, found in (
+            ("whitespace at its start", value != value.lstrip(ENDS)),
+            ("whitespace at its end", value != value.rstrip(ENDS)),
+            ("doubled spaces", re.search(DOUBLED, value) is not None),
+        )
+        if found
+    ]
+    return f"has {' and '.join(problems)}; poicheck export writes '{tidy(value)}'"
+
+
+register(
+    Kind(
+        name="spacing",
+        scope="cell",
+        func=_spacing,
+        describe=lambda params: "must have no spaces at its ends and no doubled spaces",
+        message="{field} '{value}' {hint}",
+        hint=_spacing_hint,
+    )
+)
+
+
+def shown(text: str) -> str:
+    """`text` with its control characters written as \\xNN, safe to print."""
+    return re.sub(CONTROL, lambda m: f"\\x{ord(m.group()):02x}", text)
+
+
+def _control_hint(value: str, params: Params) -> str:
+    found = dict.fromkeys(ord(c) for c in re.findall(CONTROL, value))
+    names = ", ".join(
+        f"U+{c:04X}" + (f" {CONTROL_NAMES[c]}" if c in CONTROL_NAMES else "") for c in found
+    )
+    return f"'{shown(value)}' holds the control character{'s' if len(found) > 1 else ''} {names}"
+
+
+register(
+    Kind(
+        name="control_characters",
+        scope="cell",
+        func=lambda values, params: passes(pc.invert(pc.match_substring_regex(values, CONTROL))),
+        describe=lambda params: "must hold no control characters (NUL, BEL, ESC, ...)",
+        message="{field} {hint}; XML and many systems reject control characters: remove it",
+        hint=_control_hint,
+    )
+)
+
+
+def _forbidden_pattern(values: pa.Array, params: Params) -> np.ndarray:
+    return passes(pc.invert(full_match(values, params["pattern"])))
+
+
+register(
+    Kind(
+        name="forbidden_pattern",
+        scope="cell",
+        func=_forbidden_pattern,
+        required=("pattern",),
+        describe=lambda params: f"must not match {params['pattern']}",
+        message="{field} '{value}' must not match {pattern}",
+    )
+)
