@@ -76,6 +76,7 @@ def _load_builtin_kinds() -> None:
     from poicheck.checks import (  # noqa: F401
         consistency,
         geo,
+        places,
         identity,
         opening_times,
         power,

