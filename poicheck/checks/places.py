@@ -30,30 +30,35 @@ GRID = 100  # points are rounded to 1/GRID degree (about 1 km) before they are c
 
 @dataclass(frozen=True)
 class Address:
-    """What the data knows of one (country, postal code, city): the coordinates of the
-    places the postal code's localities and the city's name may stand for, how far apart
-    the two sets are (km; NaN when a set is empty or the city is a locality of the postal
-    code), and the postal code's locality for messages."""
+    """What the data knows of one (country, postal code, city): the coordinates of every
+    place the postal code's localities and the city's name may stand for; whether either is
+    known by its whole name (only then can it tell against the address: placedata.named);
+    how far apart the two sets are (km; NaN when a set is empty or the city is a locality of
+    the postal code); the postal code's locality for messages."""
 
     postal: np.ndarray  # (n, 2) latitude, longitude
     city: np.ndarray
+    postal_known: bool
+    city_known: bool
     apart: float
     locality: str
 
 
-NOTHING = Address(np.zeros((0, 2)), np.zeros((0, 2)), np.nan, "")
+NOTHING = Address(np.zeros((0, 2)), np.zeros((0, 2)), False, False, np.nan, "")
 
 
 @lru_cache(maxsize=200_000)
 def address(country: str, postal: str, city: str) -> Address:
-    """The places an address names, looked up once per process and distinct address."""
+    """The places an address names, looked up once per process and distinct address; only
+    in the countries whose postal codes are known (placedata.covered)."""
     places = placedata.places(country)
-    if places is None:
+    if places is None or country not in placedata.postal_countries():
         return NOTHING
     names = placedata.localities(country, postal) if postal else ()
+    found = [places.named(n) for n in names]
     none = np.zeros(0, dtype=np.int64)
-    at_postal = np.unique(np.concatenate([none, *(places.named(n) for n in names)]))
-    at_city = places.named(city) if city else none
+    at_postal = np.unique(np.concatenate([none, *(f[0] for f in found)]))
+    at_city, city_known = places.named(city) if city else (none, False)
     postal_xy = np.column_stack((places.lat[at_postal], places.lon[at_postal]))
     city_xy = np.column_stack((places.lat[at_city], places.lon[at_city]))
     folded = {placedata.fold(n) for n in names} | {placedata.short(n) for n in names}
@@ -62,7 +67,8 @@ def address(country: str, postal: str, city: str) -> Address:
     if len(postal_xy) and len(city_xy) and not same:
         a, b = np.repeat(postal_xy, len(city_xy), 0), np.tile(city_xy, (len(postal_xy), 1))
         apart = float(haversine(a[:, 0], a[:, 1], b[:, 0], b[:, 1]).min()) / 1000
-    return Address(postal_xy, city_xy, apart, names[0] if names else "")
+    postal_known = any(f[1] for f in found)
+    return Address(postal_xy, city_xy, postal_known, city_known, apart, names[0] if names else "")
 
 
 @dataclass(frozen=True)
@@ -175,8 +181,11 @@ def verdict(frame: pd.DataFrame, params: Params, layout: Layout) -> Verdict:
     countries = combos.country[combos.address]
     limit = _limit(combos.country, params)[combos.address]
     near_postal, near_city = to_postal <= limit, to_city <= limit
-    known = np.isfinite(to_postal) | np.isfinite(to_city)
-    split = apart > limit  # the postal code's and the city's places lie far apart
+    postal_known = np.array([a.postal_known for a in addresses], dtype=bool)[combos.address]
+    city_known = np.array([a.city_known for a in addresses], dtype=bool)[combos.address]
+    known = (postal_known & np.isfinite(to_postal)) | (city_known & np.isfinite(to_city))
+    # the postal code's and the city's places lie far apart
+    split = (apart > limit) & postal_known & city_known
     coordinates = known & ~near_postal & ~near_city
     coordinates[coordinates] = _inside(countries[coordinates], combos, coordinates)
     city = split & near_postal & ~near_city

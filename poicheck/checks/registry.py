@@ -76,9 +76,9 @@ def _load_builtin_kinds() -> None:
     from poicheck.checks import (  # noqa: F401
         consistency,
         geo,
-        places,
         identity,
         opening_times,
+        places,
         power,
         presence,
         reader,
