@@ -397,10 +397,10 @@ def _shared(frame: pd.DataFrame, field: str, params: Params, layout: Layout) -> 
         counts[name] = np.bincount(pairs // width, minlength=int(point.max(initial=-1)) + 1)
     places_at, units_at = (np.append(counts[n], 0)[point] for n in ("places", "units"))
     bad = (places_at > 1) & (units_at > 1)
-    return ~bad, {
-        "value": _shown(frame, field, np.flatnonzero(bad)),
-        "count": np.where(bad, places_at, 0).astype(str).astype(object),
-    }
+    failing = np.flatnonzero(bad)
+    count = np.full(len(frame), "", dtype=object)
+    count[failing] = [str(c) for c in places_at[failing].tolist()]
+    return ~bad, {"value": _shown(frame, field, failing), "count": count}
 
 
 register(
