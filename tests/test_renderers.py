@@ -234,10 +234,10 @@ def normalised(text: str) -> str:
 def test_markdown_summary_matches_golden(invalid: Report) -> None:
     text = render("markdown", invalid)
     check_golden("invalid-csv.md", normalised(text))
-    assert text.startswith("## ❌ poicheck: 33 errors, 57 warnings, 0 infos")
-    assert "**Data score 89/100**" in text
-    assert "### Findings (the first 50 of 90)" in text
-    assert "*Truncated: 40 more findings not shown (40 warnings)." in text
+    assert text.startswith("## ❌ poicheck: 33 errors, 76 warnings, 0 infos")
+    assert "**Data score 87.8/100**" in text
+    assert "### Findings (the first 50 of 109)" in text
+    assert "*Truncated: 59 more findings not shown (59 warnings)." in text
 
 
 def test_markdown_stays_within_a_pull_request_comment(invalid: Report) -> None:

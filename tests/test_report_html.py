@@ -256,7 +256,7 @@ def test_report_command_writes_html_and_markdown(runner: CliRunner, tmp_path: Pa
     )
     assert result.exit_code == 1  # errors remain, as with validate
     assert (
-        result.stdout.splitlines()[0] == "33 errors, 57 warnings, 0 infos in 1 file (60 records)."
+        result.stdout.splitlines()[0] == "33 errors, 76 warnings, 0 infos in 1 file (60 records)."
     )
     assert f"Wrote {html}" in result.stdout
     assert html.read_text(encoding="utf-8").startswith("<!DOCTYPE html>")
