@@ -53,7 +53,10 @@ def fold(name: str) -> str:
 
 @lru_cache(maxsize=500_000)
 def short(name: str) -> str:
-    """The name without its qualifier ("Grub a.Forst" -> "grub"), folded."""
+    """The name without its qualifier ("Grub a.Forst" -> "grub"), folded; a name of one
+    word has none."""
+    if " " not in name and "(" not in name and "," not in name and "/" not in name:
+        return fold(name)
     return fold(_QUALIFIER.sub("", name.casefold()))
 
 
@@ -110,10 +113,14 @@ def unit_vectors(lat: np.ndarray, lon: np.ndarray) -> np.ndarray:
 
 
 def _index(keys: list[str]) -> dict[str, np.ndarray]:
-    order: dict[str, list[int]] = {}
-    for row, key in enumerate(keys):
-        order.setdefault(key, []).append(row)
-    return {key: np.array(rows, dtype=np.int64) for key, rows in order.items()}
+    """Positions per key: numbered once, sorted, split (no Python loop over the places)."""
+    import pandas as pd
+
+    codes, uniques = pd.factorize(np.array(keys, dtype=object))
+    order = np.argsort(codes, kind="stable")
+    ends = np.cumsum(np.bincount(codes, minlength=len(uniques)))
+    parts = np.split(order.astype(np.int64), ends[:-1])
+    return dict(zip([str(u) for u in uniques], parts, strict=True))
 
 
 @cache
