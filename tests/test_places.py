@@ -49,6 +49,9 @@ CORRECT = {
     "Grub am Forst, spelt Grub a.Forst in the postal data": at(
         "96271", "Grub am Forst", "50.225810", "11.034460"
     ),
+    "Grub am Forst written Grub: GeoNames knows only two other Grubs": at(
+        "96271", "Grub", "50.225810", "11.034460"
+    ),
     "Neustadt: a name of many towns": at("67433", "Neustadt", "54.107100", "10.815900"),
     "an uncovered country (Estonia)": at("10111", "Tallinn", "58.378000", "26.729000", "EST"),
 }

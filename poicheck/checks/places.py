@@ -68,6 +68,9 @@ def address(country: str, postal: str, city: str) -> Address:
         a, b = np.repeat(postal_xy, len(city_xy), 0), np.tile(city_xy, (len(postal_xy), 1))
         apart = float(haversine(a[:, 0], a[:, 1], b[:, 0], b[:, 1]).min()) / 1000
     postal_known = any(f[1] for f in found)
+    # A city that is the postal code's locality written otherwise ("Grub" for "Grub a.Forst")
+    # is known no better than that locality: its namesakes may be other towns.
+    city_known = city_known and (postal_known or not same)
     return Address(postal_xy, city_xy, postal_known, city_known, apart, names[0] if names else "")
 
 
