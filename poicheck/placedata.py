@@ -193,6 +193,13 @@ def postal_codes(country: str) -> dict[str, tuple[str, ...]]:
     return {code: tuple(names) for code, names in table.items()}
 
 
+@cache
+def locality_names(country: str) -> frozenset[str]:
+    """Every locality of a country's postal codes, folded: the names a city may be written
+    with and still be known as a town (a village's or district's name is not among them)."""
+    return frozenset(fold(name) for names in postal_codes(country).values() for name in names)
+
+
 def localities(country: str, code: str) -> tuple[str, ...]:
     """The localities of a postal code as written ("1078 GZ" is found as "1078" too)."""
     table = postal_codes(country)

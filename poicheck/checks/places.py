@@ -71,6 +71,9 @@ def address(country: str, postal: str, city: str) -> Address:
     # A city that is the postal code's locality written otherwise ("Grub" for "Grub a.Forst")
     # is known no better than that locality: its namesakes may be other towns.
     city_known = city_known and (postal_known or not same)
+    # Only a town's name accuses: a village or district of the same name as a far town
+    # ("Lindau" in Schleswig-Holstein) is missing from the places, not elsewhere.
+    city_known = city_known and placedata.fold(city) in placedata.locality_names(country)
     return Address(postal_xy, city_xy, postal_known, city_known, apart, names[0] if names else "")
 
 
