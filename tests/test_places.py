@@ -130,3 +130,18 @@ def test_rules_explain_names_the_countries_covered() -> None:
     assert "DE" in placedata.covered()
     assert "AT, AU" in text
     assert f"{len(placedata.covered())} countries" in text
+
+
+def test_thresholds_are_data_per_country() -> None:
+    from poicheck.checks import places
+    from poicheck.ruleset.loader import load_ruleset
+    from poicheck.table import Layout
+
+    frame = frame_of({**VALID_CELLS, **at("71638", "Ludwigsburg", "50.978700", "11.032800")})
+    base = {"country": "Address.Country", "max_km": 30}
+    for per_country, flagged in (({"DE": 300}, False), ({"AT": 300}, True), ({}, True)):
+        layout = Layout(frame.columns, load_ruleset())
+        params = {**base, "per_country": per_country}
+        ok, details = places._coordinates(frame, "GeoCoordinates", params, layout)
+        assert bool(~ok[0]) is flagged, per_country
+        assert (details["km"][0] if flagged else details["km"]) == ("266" if flagged else "")
