@@ -145,3 +145,15 @@ def test_thresholds_are_data_per_country() -> None:
         ok, details = places._coordinates(frame, "GeoCoordinates", params, layout)
         assert bool(~ok[0]) is flagged, per_country
         assert (details["km"][0] if flagged else details["km"]) == ("266" if flagged else "")
+
+
+def test_the_place_rules_count_in_the_geolocation_factor() -> None:
+    from poicheck.ruleset.loader import load_ruleset
+    from poicheck.score import factor_of
+
+    ruleset = load_ruleset()
+    assert {factor_of(rule, ruleset) for rule in PLACE_RULES} == {"geolocation"}
+    row = {**VALID_CELLS, **at("71638", "Ludwigsburg", "50.978700", "11.032800")}
+    score = validate(frame_of(row), operator_id="DE*PCK").score
+    assert score is not None
+    assert score.records.loc[0, "geolocation"] == 50  # one warning halves the factor
