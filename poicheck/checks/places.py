@@ -13,7 +13,7 @@ nothing is said.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import lru_cache, partial
 
 import numpy as np
 import pandas as pd
@@ -303,13 +303,20 @@ def _city(frame: pd.DataFrame, field: str, params: Params, layout: Layout) -> Ro
     return ~bad, {**figures, "postal": _texts(frame, rows, "PostalCode")}
 
 
-def _describe(params: Params) -> str:
+_WHAT = {
+    "near_address": "must lie within {km} km of a place the postal code or the city names",
+    "postal_code_of_city": "must belong to a locality within {km} km of the city named",
+    "city_near_coordinates": "must name a place within {km} km of the coordinates",
+}
+
+
+def _describe(kind: str, params: Params) -> str:
     countries = placedata.covered()
     shown = ", ".join(countries) if countries else "none: the place data is not installed"
     return (
-        f"compared within {params['max_km']} km with the places the address names; applies in "
-        f"the {len(countries)} countries with postal codes and places ({shown}), to places of "
-        "1,000 inhabitants or more"
+        f"{_WHAT[kind].format(km=params['max_km'])}; applies in the {len(countries)} "
+        f"countries with postal codes and places ({shown}), to places of 1,000 inhabitants "
+        "or more"
     )
 
 
@@ -348,7 +355,7 @@ for _name, _func, _expand, _message in (
             prepare=placedata.load,
             func=_func,
             required=("country", "max_km"),
-            describe=_describe,
+            describe=partial(_describe, _name),
             expand=_expand,  # type: ignore[arg-type]
             reads=_READS,
             message=_message,
@@ -429,14 +436,7 @@ register(
         scope="row",
         func=_shared,
         across_rows=True,
-        reads=(
-            "GeoCoordinates.Latitude",
-            "GeoCoordinates.Longitude",
-            "Address.PostalCode",
-            "Address.City",
-            "ChargingPoolID",
-            "ChargingStationId",
-        ),
+        reads=(*_READS, "ChargingPoolID", "ChargingStationId"),
         required=("decimals",),
         describe=lambda params: (
             "must not be shared with EVSEs of another station or pool at another postal code "
