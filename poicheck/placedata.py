@@ -180,17 +180,40 @@ def postal_countries() -> frozenset[str]:
 def postal_codes(country: str) -> dict[str, tuple[str, ...]]:
     """A country's postal codes and the localities of each (empty when not covered); read
     on first use, one country's file at a time."""
+    return _postal_table(country)[0]
+
+
+@cache
+def _postal_table(country: str) -> tuple[dict[str, tuple[str, ...]], dict[str, np.ndarray]]:
+    """Localities per postal code, and the code's own points where the data has them (BE,
+    DK, PL, US and 20 other countries: 104,000 codes)."""
     folder = _package_dir(POSTAL_PACKAGE)
     if folder is None or country not in postal_countries():
-        return {}
+        return {}, {}
     path = folder / "data" / "by-country" / country / "postcodes.json"
     table: dict[str, list[str]] = {}
+    points: dict[str, list[tuple[float, float]]] = {}
     for entry in json.loads(path.read_text(encoding="utf-8")):
         locality = entry.get("localityName") or ""
         code = str(entry.get("code") or "").upper()
         if locality and code and locality not in table.setdefault(code, []):
             table[code].append(locality)
-    return {code: tuple(names) for code, names in table.items()}
+        lat, lon = entry.get("latitude"), entry.get("longitude")
+        if code and isinstance(lat, int | float) and isinstance(lon, int | float):
+            points.setdefault(code, []).append((float(lat), float(lon)))
+    named = {code: tuple(names) for code, names in table.items()}
+    return named, {code: np.array(xy, dtype=float) for code, xy in points.items()}
+
+
+def postal_points(country: str, code: str) -> np.ndarray:
+    """The postal code's own points, (n, 2) latitude and longitude (none for most
+    countries, Germany among them)."""
+    points = _postal_table(country)[1]
+    code = code.strip().upper()
+    found = points.get(code)
+    if found is None:
+        found = points.get(code.split(" ")[0])
+    return found if found is not None else np.zeros((0, 2))
 
 
 @cache

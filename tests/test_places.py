@@ -53,6 +53,9 @@ CORRECT = {
         "96271", "Grub", "50.225810", "11.034460"
     ),
     "Neustadt: a name of many towns": at("67433", "Neustadt", "54.107100", "10.815900"),
+    "Warszawa: GeoNames says Warsaw, the postal code has its own point": at(
+        "02-495", "Warszawa", "52.199000", "20.880000", "POL"
+    ),
     "an uncovered country (Estonia)": at("10111", "Tallinn", "58.378000", "26.729000", "EST"),
 }
 
@@ -77,6 +80,14 @@ PLANTED = {
     ),
     "Frankfurt (Oder) moved 55 km west": (
         at("15230", "Frankfurt (Oder)", "52.341200", "13.740000"),
+        [(0, "GEO015", "GeoCoordinates")],
+    ),
+    "Warszawa's postal code at Kraków (the code's own point)": (
+        at("00-001", "Warszawa", "50.064700", "19.945000", "POL"),
+        [(0, "GEO015", "GeoCoordinates")],
+    ),
+    "Bruxelles 1000 at Antwerpen, 42 km": (
+        at("1000", "Bruxelles", "51.221100", "4.399700", "BEL"),
         [(0, "GEO015", "GeoCoordinates")],
     ),
     "postal code of Erding at Bayreuth": (

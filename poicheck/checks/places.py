@@ -59,7 +59,8 @@ def address(country: str, postal: str, city: str) -> Address:
     none = np.zeros(0, dtype=np.int64)
     at_postal = np.unique(np.concatenate([none, *(f[0] for f in found)]))
     at_city, city_known = places.named(city) if city else (none, False)
-    postal_xy = np.column_stack((places.lat[at_postal], places.lon[at_postal]))
+    own = placedata.postal_points(country, postal) if postal else np.zeros((0, 2))
+    postal_xy = np.vstack((own, np.column_stack((places.lat[at_postal], places.lon[at_postal]))))
     city_xy = np.column_stack((places.lat[at_city], places.lon[at_city]))
     folded = {placedata.fold(n) for n in names} | {placedata.short(n) for n in names}
     same = bool(city) and (placedata.fold(city) in folded or placedata.short(city) in folded)
@@ -67,7 +68,7 @@ def address(country: str, postal: str, city: str) -> Address:
     if len(postal_xy) and len(city_xy) and not same:
         a, b = np.repeat(postal_xy, len(city_xy), 0), np.tile(city_xy, (len(postal_xy), 1))
         apart = float(haversine(a[:, 0], a[:, 1], b[:, 0], b[:, 1]).min()) / 1000
-    postal_known = any(f[1] for f in found)
+    postal_known = len(own) > 0 or any(f[1] for f in found)
     # A city that is the postal code's locality written otherwise ("Grub" for "Grub a.Forst")
     # is known no better than that locality: its namesakes may be other towns.
     city_known = city_known and (postal_known or not same)
