@@ -84,13 +84,22 @@ def test_every_planted_mistake_is_highlighted_and_commented(tmp_path: Path) -> N
         assert rule in cell.comment.text
         assert cell.fill.fgColor.rgb[2:] in {style[0] for style in SEVERITY_STYLES.values()}
     report = poicheck.validate(INVALID, operator_id="DE*PCK", **SUB_OPERATORS)
-    clean = set(range(len(report.files and [0] * report.files[0].records))) - set(
-        report.frame["record"].dropna().astype(int)
-    )
-    assert clean
-    row = min(clean) + 2
-    assert all(c.comment is None for c in sheet[row])  # a clean row stays as it was
-    assert all(c.fill.fgColor.rgb == "00000000" for c in sheet[row])
+    # Every record of the invalid sample has a planted mistake now; the cells no finding
+    # points to stay as they were.
+    marked = {
+        expected_cell(sheet, str(field), int(record))
+        for field, record in zip(report.frame["field"], report.frame["record"], strict=True)
+        if record is not None and record == record
+    }
+    untouched = [
+        cell
+        for row in sheet.iter_rows(min_row=2, max_row=report.files[0].records + 1)
+        for cell in row
+        if cell.coordinate not in marked
+    ]
+    assert len(untouched) > 1000
+    assert all(c.comment is None for c in untouched)
+    assert all(c.fill.fgColor.rgb == "00000000" for c in untouched)
 
 
 def test_findings_sheet_links_to_the_cells(tmp_path: Path) -> None:

@@ -118,7 +118,8 @@ def test_a_google_string_is_read_as_its_coordinates(tmp_path: Path) -> None:
     assert findings[0].message.endswith('an object with "Coordinates": "52.521918 13.413215"')
     record["GeoCoordinates"] = {"Google": "52.52 13.41"}  # still checked: too coarse
     rules = sorted(f.rule for f in _findings(record, tmp_path, "coarse.json"))
-    assert rules == ["GEO011", "GEO011", "JSN001"]
+    # 52.52 13.41: coarse (GEO011) and as round as a placeholder (GEO018), now checked
+    assert rules == ["GEO011", "GEO011", "GEO018", "JSN001"]
     for text in ("nowhere", "52.52 213.41"):  # as the object form, one JSN001 besides
         record["GeoCoordinates"] = {"Google": text}
         shape = sorted(f.rule for f in _findings(record, tmp_path, "string.json"))

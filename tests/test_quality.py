@@ -35,6 +35,7 @@ def test_geodata_works_with_the_network_switched_off(
     )
     rules = {f.rule for f in report.findings}
     assert {"GEO008", "GEO009", "GEO010", "GEO011", "ADR016", "ADR017", "ADR018", "ACC024"} <= rules
+    assert {"GEO015", "GEO016", "GEO017", "GEO018", "GEO019"} <= rules  # place data offline
 
 
 def test_identity_check_is_skipped_with_a_note_when_no_operator_is_known() -> None:

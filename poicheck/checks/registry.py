@@ -80,6 +80,7 @@ def _load_builtin_kinds() -> None:
         hygiene,
         identity,
         opening_times,
+        places,
         power,
         presence,
         reader,
