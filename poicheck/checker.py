@@ -21,6 +21,7 @@ import numpy as np
 import pandas as pd
 
 from poicheck import parallel
+from poicheck.checks import get_kind
 from poicheck.engine import (
     ENVELOPE_POINTERS,
     FINDING_COLUMNS,
@@ -255,6 +256,8 @@ def _evidence_columns(binding: Binding, layout: Layout, ruleset: RuleSet) -> set
             continue
         named = [v for v in rule.params.values() if isinstance(v, str) and v in layout.columns]
         columns.update(named)
+        for read in get_kind(rule.kind).reads:  # what a rule across rows compares
+            columns.update(layout.members(read) or layout.matching(read) or [read])
         for field in rule.fields:
             if field == "*":
                 continue

@@ -119,7 +119,7 @@ PLANTED = [
     Plant(59, {"GeoChargingPointEntrance.Latitude": "0.0", "GeoChargingPointEntrance.Longitude": "0.0"}, ("GEO010@GeoChargingPointEntrance",), "entrance at (0, 0)"),
     # Address <-> coordinates (issue 16): on EVSEs of stations of three or more, so that the
     # station keeps a majority address and position (one plant per station).
-    Plant(4, {"GeoCoordinates.Latitude": "52.519700", "GeoCoordinates.Longitude": "13.415100"}, ("GEO019@GeoCoordinates", STATION, POOL), "coordinates of another station (10179) copied to this one (10785)", ("0:GEO019@GeoCoordinates", "1:GEO019@GeoCoordinates", "2:GEO019@GeoCoordinates", "3:" + POOL)),
+    Plant(4, {"GeoCoordinates.Latitude": "52.519700", "GeoCoordinates.Longitude": "13.415100"}, ("GEO019@GeoCoordinates", STATION, POOL), "coordinates of another station (10179) copied to this one (10785)", ("0:GEO019@GeoCoordinates", "1:GEO019@GeoCoordinates", "2:GEO019@GeoCoordinates")),
     Plant(47, {"Address.PostalCode": "3011"}, ("GEO016", STATION), "postal code of Bern on a Zürich address"),
     Plant(1, {"Address.City": "Dortmund"}, ("GEO017", STATION), "city of another town (Dortmund) at a Berlin postal code and position"),
     Plant(6, {"GeoCoordinates.Latitude": "52.992000"}, ("GEO015@GeoCoordinates", STATION), "coordinates moved 61 km south of Hamburg"),

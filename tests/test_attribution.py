@@ -200,3 +200,27 @@ def test_without_a_finding_about_the_position_an_address_finding_explains_the_di
     assert "ADR017" in rules_at(1, *records)
     assert "GEO008" not in rules_at(1, *records)
     assert set(group_findings(*records)["IDN004"]) == {1}
+
+
+def test_a_point_copied_from_another_station_blames_the_copy_only() -> None:
+    # Two EVSEs of one station and pool; the second carries the position of a station at
+    # another address (GEO019, a rule across rows: it needs the other station to judge).
+    elsewhere = {
+        **VALID_CELLS,
+        "EvseID": "DE*PCK*E2001*1",
+        "ChargingStationId": "BER-PDP-01",
+        "ChargingPoolID": "DE*PCK*P2001",
+        "Address.Street": "Potsdamer Platz",
+        "Address.PostalCode": "10785",
+        "GeoCoordinates.Latitude": "52.509500",
+        "GeoCoordinates.Longitude": "13.376100",
+    }
+    records = [
+        member(1),
+        member(2, GeoCoordinates__Latitude="52.509500", GeoCoordinates__Longitude="13.376100"),
+        elsewhere,
+    ]
+    assert "GEO019" in rules_at(1, *records)
+    found = group_findings(*records)
+    for rule in GROUP_RULES:
+        assert set(found[rule]) == {1}, (rule, found[rule])

@@ -255,7 +255,7 @@ def test_report_command_writes_html_and_markdown(runner: CliRunner, tmp_path: Pa
         catch_exceptions=False,
     )
     assert result.exit_code == 1  # errors remain, as with validate
-    assert result.stdout.splitlines()[0] == "33 errors, 73 warnings, 1 info in 1 file (60 records)."
+    assert result.stdout.splitlines()[0] == "33 errors, 72 warnings, 1 info in 1 file (60 records)."
     assert f"Wrote {html}" in result.stdout
     assert html.read_text(encoding="utf-8").startswith("<!DOCTYPE html>")
     assert markdown.read_text(encoding="utf-8").startswith("## ❌ poicheck:")

@@ -208,15 +208,22 @@ def _evidence(
             found[_aspect(column)][records] = True
     known = [layout.ruleset.rules[i] for i in rule_ids if i in layout.ruleset.rules]
     rules = [r for r in known if get_kind(r.kind).scope != "reader"]
-    if rules:
-        part = frame.iloc[rows].reset_index(drop=True)
+    # A rule that compares rows (a point shared with another station) judges a member only
+    # among all rows; the others run on the suspects alone.
+    across = [r for r in rules if get_kind(r.kind).across_rows]
+    local = [r for r in rules if not get_kind(r.kind).across_rows]
+    for chosen, positions in ((local, rows), (across, np.arange(len(frame)))):
+        if not chosen:
+            continue
+        part = frame.iloc[positions].reset_index(drop=True)
         own = Layout(part.columns, layout.ruleset)
-        bindings = bind(layout.ruleset.with_rules(rules), own, "record")
+        own.operator_ids = layout.operator_ids
+        bindings = bind(layout.ruleset.with_rules(chosen), own, "record")
         failed = failures(part, [b for b in bindings if _aspect(b.column)], own)
-        # One name per failing member and rule (a few): `<rule id>|<column>`.
+        # One name per failing member and rule: `<rule id>|<column>`.
         names = failed["check"].tolist()
         aspects = np.array([_aspect(n.partition("|")[2]) for n in names], dtype=object)
-        at = rows[failed["index"].to_numpy(dtype=np.int64)]
+        at = positions[failed["index"].to_numpy(dtype=np.int64)]
         for aspect in (POSITION, "Address"):
             found[aspect][at[aspects == aspect]] = True
     return {aspect: mask & asked for aspect, mask in found.items()}
