@@ -30,9 +30,9 @@ LIMIT = 3.0
 
 
 def cpu_seconds(work: Callable[[], object]) -> float:
-    """The CPU time of `work`, the best of two runs (the machine may be busy)."""
+    """The CPU time of `work`, the best of three runs (the machine may be busy)."""
     times = []
-    for _ in range(2):
+    for _ in range(3):
         start = time.process_time()
         work()
         times.append(time.process_time() - start)
@@ -110,13 +110,14 @@ def test_unknown_keys(tmp_path: Path, ruleset: RuleSet) -> None:
 @pytest.mark.parametrize("piece", [';"', ',"a', 'a,"b"c\''])
 def test_delimiter_detection(piece: str) -> None:
     """csv.Sniffer's regular expressions backtrack on such lines; the text is at most the
-    first records of a file, here made large enough to time."""
+    first records of a file, here made large enough to time (at 4 MB the smaller text still
+    fitted the CPU's caches and the ratio read 2.3-3.4; from 8 MB on it is 2.0)."""
 
     def make(size: int) -> Callable[[], object]:
         text = "EvseID,Address.City\n" + piece * (size // len(piece))
         return lambda: detect_delimiter(text)
 
-    assert_linear(ratio(make, 4_000_000))
+    assert_linear(ratio(make, 8_000_000))
 
 
 def test_wide_header(tmp_path: Path, ruleset: RuleSet) -> None:
