@@ -118,7 +118,7 @@ def write_xlsx(path: Path, count: int) -> None:
 
 
 def write_json(path: Path, count: int) -> None:
-    from poicheck.oicp import Builder
+    from poicheck.oicp.convert import Builder
     from poicheck.ruleset.loader import load_ruleset
 
     builder = Builder(load_ruleset())

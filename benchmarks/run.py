@@ -13,7 +13,8 @@ sampled peak PSS of all its processes (forked workers included). CSV datasets of
 also run with --chunk-rows, and the two runs' findings must be byte-identical.
 
 The baseline is what a user builds without poicheck: each row turned into its OICP JSON record
-(poicheck.oicp.Builder) and validated with `jsonschema` against poicheck's own record schema,
+(poicheck.oicp.convert.Builder) and validated with `jsonschema` against poicheck's own record
+schema,
 timed on a sample of --baseline-sample rows and extrapolated.
 """
 
@@ -156,9 +157,9 @@ def baseline_rate(sample_rows: int) -> float:
     """Rows per second of Builder + jsonschema per record, on `sample_rows` rows."""
     import jsonschema
 
-    from poicheck.oicp import Builder
+    from poicheck.oicp.convert import Builder
+    from poicheck.oicp.schema import record_schema
     from poicheck.ruleset.loader import load_ruleset
-    from poicheck.schema import record_schema
 
     ruleset = load_ruleset()
     schema = record_schema(ruleset)

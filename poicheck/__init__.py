@@ -11,7 +11,7 @@ __version__ = "0.1.0"
 
 if TYPE_CHECKING:
     from poicheck.api import validate
-    from poicheck.report import FileResult, Finding, Report
+    from poicheck.results.report import FileResult, Finding, Report
     from poicheck.ruleset.loader import load_ruleset
 
 __all__ = ["FileResult", "Finding", "Report", "__version__", "load_ruleset", "validate"]
@@ -23,7 +23,7 @@ def __getattr__(name: str) -> Any:
 
         return validate
     if name in ("Finding", "Report", "FileResult"):
-        from poicheck import report
+        from poicheck.results import report
 
         return getattr(report, name)
     if name == "load_ruleset":

@@ -11,21 +11,22 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from poicheck import parallel
-from poicheck.checker import Checker
-from poicheck.checks._frame import numbers
-from poicheck.engine import ENGINES, empty_findings
+from poicheck.checks.frame import numbers
+from poicheck.engine import workers as parallel
+from poicheck.engine.binding import ENGINES
+from poicheck.engine.progress import ProgressCallback, ProgressEvent
+from poicheck.engine.run import Checker
 from poicheck.errors import InputError, UsageError
+from poicheck.files.user import check_encoding
+from poicheck.findings import empty_findings
 from poicheck.mapping import ColumnMapping, as_mapping
-from poicheck.progress import ProgressCallback, ProgressEvent
 from poicheck.readers import read_table, read_tables
 from poicheck.readers.tabular import build_table
-from poicheck.report import FileResult, Report
+from poicheck.results.report import FileResult, Report
+from poicheck.results.score import FILLED_PREFIX, completeness, filled
 from poicheck.ruleset.loader import load_ruleset
 from poicheck.ruleset.model import RuleSet
-from poicheck.score import FILLED_PREFIX, completeness, filled
 from poicheck.table import CanonicalTable, Source
-from poicheck.userfiles import check_encoding
 
 Input = str | Path | pd.DataFrame | CanonicalTable
 

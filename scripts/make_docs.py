@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from poicheck.docs import layout_markdown, rules_markdown
+from poicheck.ruleset.docs import layout_markdown, rules_markdown
 from poicheck.ruleset.loader import load_ruleset
 
 DOCS = Path(__file__).resolve().parents[1] / "docs"

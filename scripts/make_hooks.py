@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from poicheck.precommit import hooks_yaml
+from poicheck.cli.precommit import hooks_yaml
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -24,7 +24,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from sample_data import OPERATOR_ID, OPERATOR_NAME, valid_rows
 
-from poicheck.oicp import Builder
+from poicheck.oicp.convert import Builder
 from poicheck.ruleset.loader import load_ruleset
 
 NATIVE_NUMBERS = ("Voltage", "Amperage", "Power", "Percentage", "MaxCapacity")

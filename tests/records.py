@@ -8,7 +8,7 @@ from typing import Any
 
 import pandas as pd
 
-from poicheck.oicp import Builder
+from poicheck.oicp.convert import Builder
 from poicheck.ruleset.model import RuleSet
 
 VALID_CELLS: dict[str, str] = {

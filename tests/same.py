@@ -6,7 +6,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from poicheck.report import Report
+from poicheck.results.report import Report
 
 
 def assert_same(expected: Report, found: Report) -> None:

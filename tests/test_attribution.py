@@ -10,8 +10,8 @@ import numpy as np
 import pandas as pd
 
 from poicheck import validate
-from poicheck.checker import _flagged
 from poicheck.checks import get_kind
+from poicheck.engine.run import _flagged
 from poicheck.ruleset.loader import load_ruleset, resolve_params
 from poicheck.table import Layout
 from tests.records import VALID_CELLS, frame_of

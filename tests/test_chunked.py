@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 from poicheck import validate
 from poicheck.errors import InputError
 from poicheck.readers import read_tables
-from poicheck.report import Report
+from poicheck.results.report import Report
 from poicheck.ruleset.model import RuleSet
 from tests.corpus import csv_bytes
 from tests.records import VALID_CELLS

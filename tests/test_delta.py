@@ -18,7 +18,7 @@ from poicheck.errors import InputError, UsageError
 from poicheck.export import Export, ExportOptions, Operator018Error, build_export, write_export
 from poicheck.export.delta import Semantics, plan
 from poicheck.export.model import Candidate
-from poicheck.identity import normalise_id
+from poicheck.oicp.identifiers import normalise_id
 from tests.records import VALID_CELLS, frame_of
 from tests.test_export import (
     HUB,

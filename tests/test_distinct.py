@@ -10,9 +10,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
-from poicheck import geodata, parallel, validate
+from poicheck import validate
+from poicheck.checks import geodata
 from poicheck.checks.geo import _zone_has, distinct_points
 from poicheck.checks.groups import _medians, casefolded
+from poicheck.engine import workers as parallel
 from poicheck.ruleset.model import RuleSet
 from poicheck.table import Distinct
 from tests.records import VALID_CELLS, frame_of

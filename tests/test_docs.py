@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from poicheck.docs import explain_rule, layout_markdown, rules_markdown
+from poicheck.ruleset.docs import explain_rule, layout_markdown, rules_markdown
 from poicheck.ruleset.model import RuleSet
 
 DOCS = Path(__file__).resolve().parents[1] / "docs"
@@ -45,8 +45,8 @@ def test_every_rule_beyond_the_schema_says_why_hubject_cares(ruleset: RuleSet) -
 
 def test_readme_states_the_limits_the_code_has() -> None:
     """The chunking and worker thresholds are written once, in code; the README quotes them."""
-    from poicheck.limits import CHUNK_ROWS, MAX_CSV_BYTES, MiB
-    from poicheck.parallel import MIN_RECORDS
+    from poicheck.engine.workers import MIN_RECORDS
+    from poicheck.files.limits import CHUNK_ROWS, MAX_CSV_BYTES, MiB
 
     readme = " ".join((Path(__file__).parents[1] / "README.md").read_text("utf-8").split())
     gib = MAX_CSV_BYTES // (1024 * MiB)

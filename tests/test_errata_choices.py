@@ -10,9 +10,9 @@ from typing import Any
 
 from poicheck import validate
 from poicheck.export import ExportOptions, build_export
-from poicheck.oicp import Flattener
+from poicheck.oicp.convert import Flattener
+from poicheck.oicp.schema import record_schema
 from poicheck.ruleset.loader import load_ruleset
-from poicheck.schema import record_schema
 from tests.records import VALID_CELLS, frame_of, json_record, write_json
 
 RULESET = load_ruleset()

@@ -16,12 +16,12 @@ from click.testing import CliRunner
 from poicheck.api import validate
 from poicheck.cli import cli
 from poicheck.cli import validate as _validate  # noqa: F401  (registers the command)
-from poicheck.engine import SEVERITY_RANK
 from poicheck.errors import UsageError
+from poicheck.findings import SEVERITY_RANK
 from poicheck.render.json import document, render
+from poicheck.results.score import record_positions
 from poicheck.ruleset import loader
 from poicheck.ruleset.model import RuleSet
-from poicheck.score import record_positions
 from tests.records import VALID_CELLS, frame_of
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -160,7 +160,7 @@ def test_station_address_majority_and_ties(ruleset: RuleSet) -> None:
     ["invalid/evse-invalid.csv", "invalid/evse-invalid.json", "invalid/evse-invalid-wire.json"],
 )
 def test_the_pandera_engine_finds_exactly_what_the_arrow_engine_finds(name: str) -> None:
-    """The rules compile to a pandera schema too (poicheck.engine.compile_pandera); run that
+    """The rules compile to a pandera schema too (poicheck.engine.binding.compile_pandera); run that
     way, the cell checks must fail on exactly the same cells."""
     path = SAMPLES / name
     options = {"operator_id": "DE*PCK", "sub_operator_ids": ["AT*VLT", "FR*ELC", "NL*GRN"]}

@@ -16,14 +16,14 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from poicheck.build import typed
 from poicheck.errors import InputError
-from poicheck.oicp import FlatTable, Flattener
+from poicheck.oicp.convert import FlatTable, Flattener
+from poicheck.oicp.to_json import typed
+from poicheck.oicp.wire import text_of
 from poicheck.readers import json as json_reader
 from poicheck.readers import read_table
 from poicheck.ruleset.loader import load_ruleset
 from poicheck.ruleset.model import RuleSet
-from poicheck.wire import text_of
 from tests.records import VALID_CELLS, json_record, write_json
 
 RULESET = load_ruleset()

@@ -13,8 +13,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from poicheck import validate
-from poicheck.engine import FINDING_COLUMNS
-from poicheck.folding import fold
+from poicheck.engine.folding import fold
+from poicheck.findings import FINDING_COLUMNS
 from poicheck.render.json import document, render
 from poicheck.render.text import render as render_text
 from poicheck.ruleset.loader import load_ruleset

@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 
 from poicheck import validate
-from poicheck.wire import type_hint
+from poicheck.oicp.wire import type_hint
 from tests.records import json_record, write_json
 from tests.test_rule_examples import RULESET, run_example
 

@@ -15,10 +15,10 @@ import pytest
 from poicheck import validate
 from poicheck.errors import InputError
 from poicheck.export import ExportOptions, build_export
-from poicheck.oicp import Builder
+from poicheck.oicp.convert import Builder
 from poicheck.readers import FORMATS, preview, read_table, read_tables
 from poicheck.render import render
-from poicheck.report import Report
+from poicheck.results.report import Report
 from poicheck.ruleset.model import RuleSet
 from tests.records import VALID_CELLS, json_record
 from tests.same import assert_same, json_findings_by_cli

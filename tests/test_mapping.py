@@ -13,11 +13,11 @@ import pytest
 from click.testing import CliRunner
 
 from poicheck import validate
-from poicheck._yaml import load_yaml
 from poicheck.cli import cli
 from poicheck.cli import map as _map  # noqa: F401  (registers the command)
 from poicheck.cli import validate as _validate  # noqa: F401
 from poicheck.errors import UsageError
+from poicheck.files.yaml_loader import load_yaml
 from poicheck.mapping import load_mapping, parse_mapping, scaled
 from poicheck.mapping.propose import propose_file, render, vocabulary
 from poicheck.readers import read_table

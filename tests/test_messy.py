@@ -16,7 +16,7 @@ import pytest
 from poicheck import validate
 from poicheck.errors import InputError
 from poicheck.readers import read_table
-from poicheck.report import Finding
+from poicheck.results.report import Finding
 from poicheck.ruleset.model import RuleSet
 from tests.corpus import csv_bytes, write_sheet
 from tests.records import VALID_CELLS

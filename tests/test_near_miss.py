@@ -18,8 +18,8 @@ from hypothesis import strategies as st
 from poicheck import validate
 from poicheck.cli import cli, main  # noqa: F401  (main registers the commands)
 from poicheck.cli import validate as _validate  # noqa: F401
-from poicheck.flat import spelling
-from poicheck.oicp import Flattener, WireModel
+from poicheck.oicp.convert import Flattener, WireModel
+from poicheck.oicp.from_json import spelling
 from poicheck.ruleset.loader import load_ruleset
 from tests.records import json_record, write_json
 from tests.test_verdict import assert_one_verdict

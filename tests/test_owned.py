@@ -8,7 +8,7 @@ import pyarrow as pa
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from poicheck.identity import belongs_to, operator_part, owned
+from poicheck.oicp.identifiers import belongs_to, operator_part, owned
 
 OPERATORS = ["DE*PCK", "de pck", "AT*VLT", "+49*810", "49810", "DE*PC", "X", ""]
 PIECES = ["DE", "de", "AT", "+49", "49", "1", "FR", "*", "", "PCK", "pcK", "VLT", "810", "E", "e"]

@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from poicheck import parallel, validate
+from poicheck import validate
+from poicheck.engine import workers as parallel
 from poicheck.ruleset.model import RuleSet
 from tests.same import assert_same
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from poicheck import placedata, validate
+from poicheck import validate
+from poicheck.checks import placedata
 from tests.records import VALID_CELLS, frame_of
 
 PLACE_RULES = ["GEO015", "GEO016", "GEO017", "GEO018", "GEO019"]
@@ -159,8 +160,8 @@ def test_thresholds_are_data_per_country() -> None:
 
 
 def test_the_place_rules_count_in_the_geolocation_factor() -> None:
+    from poicheck.results.score import factor_of
     from poicheck.ruleset.loader import load_ruleset
-    from poicheck.score import factor_of
 
     ruleset = load_ruleset()
     assert {factor_of(rule, ruleset) for rule in PLACE_RULES} == {"geolocation"}

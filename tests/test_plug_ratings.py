@@ -105,7 +105,7 @@ def test_judged_per_distinct_plugs_value_over_many_rows() -> None:
 
 
 def test_the_table_is_documented(ruleset: RuleSet) -> None:
-    from poicheck.docs import explain_rule, rules_markdown
+    from poicheck.ruleset.docs import explain_rule, rules_markdown
 
     explained = explain_rule(ruleset.rules["PWR018"], ruleset)
     assert "  Type F Schuko: AC_1_PHASE 230 V x 16 A = 3.7 kW (IEC 60884-1" in explained

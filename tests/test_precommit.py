@@ -23,10 +23,10 @@ from pathlib import Path
 
 import pytest
 
-from poicheck._yaml import load_yaml
 from poicheck.cli import cli
 from poicheck.cli import validate as _validate  # noqa: F401  (registers the command)
-from poicheck.precommit import HOOK_ID, hook_files_pattern, hooks_yaml
+from poicheck.cli.precommit import HOOK_ID, hook_files_pattern, hooks_yaml
+from poicheck.files.yaml_loader import load_yaml
 from poicheck.readers import FORMATS
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -13,7 +13,7 @@ from poicheck import validate
 from poicheck.cli import cli
 from poicheck.cli import validate as _validate  # noqa: F401  (registers the command)
 from poicheck.cli.progress import CLEAR, MANY_RECORDS, ProgressBar, progress_bar, wanted
-from poicheck.progress import ProgressEvent
+from poicheck.engine.progress import ProgressEvent
 
 ROOT = Path(__file__).resolve().parents[1]
 VALID = ROOT / "samples/valid/evse-valid.csv"

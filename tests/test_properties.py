@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 from poicheck import validate
 from poicheck.checks import get_kind
-from poicheck.oicp import Builder, Flattener
+from poicheck.oicp.convert import Builder, Flattener
 from poicheck.ruleset.loader import load_ruleset
 from tests.records import VALID_CELLS, frame_of
 from tests.strategies import valid_records

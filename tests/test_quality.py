@@ -11,7 +11,7 @@ from click.testing import CliRunner
 from poicheck import validate
 from poicheck.cli import cli, main  # noqa: F401  (main registers the commands)
 from poicheck.cli import validate as _validate  # noqa: F401
-from poicheck.config import discover, find_config
+from poicheck.cli.config import discover, find_config
 from poicheck.errors import UsageError
 from poicheck.ruleset.model import RuleSet
 from tests.records import VALID_CELLS, frame_of

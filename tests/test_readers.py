@@ -12,8 +12,9 @@ from typing import Any
 import pytest
 from openpyxl import Workbook
 
-from poicheck import geo, validate
+from poicheck import validate
 from poicheck.errors import InputError
+from poicheck.oicp import coordinates as geo
 from poicheck.readers import read_table
 from poicheck.readers.csvsniff import detect_encoding
 from poicheck.readers.encoding import REPLACING

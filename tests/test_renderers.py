@@ -21,7 +21,7 @@ from poicheck.cli import validate as _validate  # noqa: F401
 from poicheck.render import render, renderer_names, renderers
 from poicheck.render.github import command, escape_data, escape_property
 from poicheck.render.markdown import cell
-from poicheck.report import Report
+from poicheck.results.report import Report
 from tests.records import VALID_CELLS, frame_of
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -18,10 +18,10 @@ from click.testing import CliRunner
 from poicheck import validate
 from poicheck.cli import cli
 from poicheck.cli import report as _report  # noqa: F401  (registers the command)
-from poicheck.report import Report
-from poicheck.report_html import render_html
-from poicheck.report_html.charts import VECTOR_POINTS, coordinate_scatter
-from poicheck.score import completeness_shares
+from poicheck.render.html import render_html
+from poicheck.render.html.charts import VECTOR_POINTS, coordinate_scatter
+from poicheck.results.report import Report
+from poicheck.results.score import completeness_shares
 from tests.records import VALID_CELLS, frame_of
 
 ROOT = Path(__file__).resolve().parents[1]

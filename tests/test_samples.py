@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from poicheck import validate
-from poicheck.report import Finding
+from poicheck.results.report import Finding
 from poicheck.ruleset.model import RuleSet
 
 FORMATS = ("csv", "xlsx", "json")

@@ -14,8 +14,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from poicheck.readers import celltexts, pieces, read_table, safety
-from poicheck.readers.pieces import Pieces
+from poicheck.readers import read_table
+from poicheck.readers.xlsx import celltexts, pieces, safety
+from poicheck.readers.xlsx.pieces import Pieces
 from poicheck.ruleset.model import RuleSet
 from tests.corpus import crafted_workbook, write_sheet
 

@@ -17,8 +17,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from poicheck.errors import InputError
-from poicheck.readers import read_table, safety, sheetscan, sheetxml
-from poicheck.readers.sheetscan import PAD, PartScan, reference
+from poicheck.readers import read_table
+from poicheck.readers.xlsx import safety, sheetscan, sheetxml
+from poicheck.readers.xlsx.sheetscan import PAD, PartScan, reference
 from poicheck.ruleset.model import RuleSet
 from tests.corpus import crafted_workbook, rewrite_part, write_sheet
 

@@ -11,15 +11,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from poicheck.checks._arrow import passes, regex_escape
-from poicheck.checks._frame import (
-    conditions,
-    is_in,
-    numbers,
-    present,
-    sibling,
-    stripped,
-    text,
-)
+from poicheck.checks.frame import conditions, is_in, numbers, present, sibling, stripped, text
 from poicheck.checks.registry import Kind, Params, RowResult, register
 from poicheck.table import Layout
 

@@ -1,5 +1,5 @@
 """Kinds for geolocation and address data, Hubject's correctness factor (offline; see
-poicheck.geodata). Expensive look-ups run once per distinct value and are broadcast back."""
+poicheck.checks.geodata). Expensive look-ups run once per distinct value and are broadcast back."""
 
 from __future__ import annotations
 
@@ -10,9 +10,9 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from poicheck import geodata
+from poicheck.checks import geodata
 from poicheck.checks._arrow import passes, per_distinct
-from poicheck.checks._frame import numbers, stripped, text
+from poicheck.checks.frame import numbers, stripped, text
 from poicheck.checks.registry import Kind, Params, RowResult, register
 from poicheck.table import Distinct, Layout
 

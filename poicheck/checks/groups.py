@@ -19,10 +19,10 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from poicheck.checks._frame import stripped
+from poicheck.checks.frame import stripped
 from poicheck.checks.geo import POSITION, coordinates
 from poicheck.checks.registry import Kind, Params, RowResult, get_kind, register
-from poicheck.geo import haversine
+from poicheck.oicp.coordinates import haversine
 from poicheck.table import Layout
 
 ADDRESS_PARTS = ("Street", "HouseNum", "PostalCode", "City")
@@ -195,7 +195,7 @@ def _evidence(
     """Per aspect (POSITION, "Address"), the `rows` that a rule of `rule_ids` reports on a
     field of that aspect: reader rules from the findings the readers made
     (`layout.flagged`), the others run here on `rows` only."""
-    from poicheck.engine import bind, failures
+    from poicheck.engine.binding import bind, failures
 
     found = {aspect: np.zeros(len(frame), dtype=bool) for aspect in (POSITION, "Address", "")}
     if not len(rows):

@@ -7,9 +7,9 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from poicheck.checks._frame import normalised
+from poicheck.checks.frame import normalised
 from poicheck.checks.registry import Kind, Params, RowResult, register
-from poicheck.identity import operator_part, owned
+from poicheck.oicp.identifiers import operator_part, owned
 from poicheck.table import Layout
 
 

@@ -1,6 +1,6 @@
 """Kinds for the address matching the coordinates within the country: Hubject's geolocation
 factor (EVSE data score; 02 Best Practices, GeoCoordinates and Address). Offline, from the
-places of poicheck.placedata.
+places of poicheck.checks.placedata.
 
 The three place kinds judge each distinct (country, postal code, city, point rounded to
 0.01°, about 1 km) combination once, in numpy, and share one verdict per table: the point
@@ -18,12 +18,12 @@ from functools import lru_cache, partial
 import numpy as np
 import pandas as pd
 
-from poicheck import geodata, placedata
-from poicheck.checks._frame import stripped
+from poicheck.checks import geodata, placedata
+from poicheck.checks.frame import stripped
 from poicheck.checks.geo import _alpha2, _shown, coordinates, distinct_points
 from poicheck.checks.groups import folded_codes
 from poicheck.checks.registry import Kind, Params, RowResult, register
-from poicheck.geo import haversine
+from poicheck.oicp.coordinates import haversine
 from poicheck.table import Layout
 
 GRID = 100  # points are rounded to 1/GRID degree (about 1 km) before they are compared

@@ -9,10 +9,10 @@ import pandas as pd
 import pyarrow.compute as pc
 
 from poicheck.checks._arrow import regex_escape
-from poicheck.checks._frame import is_in, mapped, numbers, present, sibling, stripped
+from poicheck.checks.frame import is_in, mapped, numbers, present, sibling, stripped
 from poicheck.checks.registry import Kind, Params, RowResult, register
+from poicheck.oicp.wire import LIST_SEPARATOR
 from poicheck.table import Layout
-from poicheck.wire import LIST_SEPARATOR
 
 
 def _required_if_sibling(

@@ -7,7 +7,7 @@ import re
 import numpy as np
 import pandas as pd
 
-from poicheck.checks._frame import conditions, language_column, present
+from poicheck.checks.frame import conditions, language_column, present
 from poicheck.checks.registry import Kind, Params, register
 from poicheck.table import Layout
 

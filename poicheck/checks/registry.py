@@ -41,7 +41,7 @@ class Kind:
     resolve: Callable[[Params, Mapping[str, DataType]], dict[str, Any]] | None = None
     # A kind that compares rows with each other (duplicates, groups) runs once over the whole
     # input, on the columns it checks plus the ones it `reads`; every other kind runs on any
-    # slice of rows and gives the same answer for each row (poicheck.checker).
+    # slice of rows and gives the same answer for each row (poicheck.engine.run).
     across_rows: bool = False
     reads: tuple[str, ...] = ()
     # Work done once per process whatever the data (loading reference data): run before

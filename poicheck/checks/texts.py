@@ -8,7 +8,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from poicheck.checks._arrow import passes, per_distinct
-from poicheck.checks._frame import language_column, normalised
+from poicheck.checks.frame import language_column, normalised
 from poicheck.checks.registry import Kind, Params, RowResult, register
 from poicheck.table import Layout
 
@@ -89,7 +89,7 @@ register(
 
 
 def _language_known(frame: pd.DataFrame, field: str, params: Params, layout: Layout) -> np.ndarray:
-    from poicheck.geodata import is_language
+    from poicheck.checks.geodata import is_language
 
     return language_column(frame, field, is_language(field.rsplit(".", 1)[1]))
 

@@ -24,7 +24,7 @@ from poicheck.errors import EXIT_INTERNAL, EXIT_USAGE, PoicheckError
 from poicheck.escape import printable, printable_lines
 
 if TYPE_CHECKING:
-    from poicheck.config import Config
+    from poicheck.cli.config import Config
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -87,7 +87,7 @@ def guarded(func: F) -> F:
 
 def encoding_callback(_ctx: Any, _param: Any, value: str | None) -> str | None:
     """`--encoding`: a text encoding Python knows, checked before anything is read."""
-    from poicheck.userfiles import check_encoding
+    from poicheck.files.user import check_encoding
 
     if value is None:
         return None
@@ -106,7 +106,7 @@ def files_read(
 ) -> list[Path]:
     """Every file a run reads (data, rule files, the mapping, the configuration given or found
     near the data, and what it names): none of them may be an output."""
-    from poicheck.config import discover
+    from poicheck.cli.config import discover
 
     paths = list(paths)
     found = discover(paths, config)
@@ -259,7 +259,7 @@ class Inputs:
     def configured(self) -> tuple[Inputs, Config]:
         """Completed by the configuration found near the data (the command line wins), and
         that configuration; its file is named on stderr unless --quiet."""
-        from poicheck.config import discover
+        from poicheck.cli.config import discover
 
         config = discover(list(self.paths), self.config)
         if config.path and not self.quiet:

@@ -26,7 +26,7 @@ from poicheck.export.model import (
     DEFAULT_MAX_DELETIONS,
     ExportOptions,
 )
-from poicheck.geo import NOTATIONS
+from poicheck.oicp.coordinates import NOTATIONS
 
 
 @dataclass(frozen=True)
@@ -43,7 +43,7 @@ class ExportCommand:
 def run(command: ExportCommand) -> int:
     """Export, write, print the summary and notes; return the exit code."""
     from poicheck.export import build_export, summary, write_export
-    from poicheck.outdir import check_directory
+    from poicheck.files.outdir import check_directory
 
     read = command.inputs.files()
     check_directory(command.out_dir, read)  # before a long run, not after it
@@ -177,9 +177,9 @@ def export(
 @guarded
 def schema(record: bool, output: Path | None, extra_rules: tuple[Path, ...]) -> None:
     """Print poicheck's JSON Schema (Draft 2020-12) of the payloads `export` writes."""
-    from poicheck.output import write_text
+    from poicheck.files.output import write_text
+    from poicheck.oicp.schema import record_schema, request_schema
     from poicheck.ruleset.loader import load_ruleset
-    from poicheck.schema import record_schema, request_schema
 
     ruleset = load_ruleset(list(extra_rules))
     document = record_schema(ruleset) if record else request_schema(ruleset)

@@ -33,11 +33,11 @@ class MapOptions:
 
 def run(options: MapOptions) -> int:
     """Propose, check that the proposal loads, write it (or print it); return the exit code."""
-    from poicheck._yaml import load_yaml
     from poicheck.errors import UsageError
+    from poicheck.files.output import check_output, write_text
+    from poicheck.files.yaml_loader import load_yaml
     from poicheck.mapping import parse_mapping
     from poicheck.mapping.propose import propose_file, render
-    from poicheck.output import check_output, write_text
     from poicheck.ruleset.loader import load_ruleset
 
     read = [options.path, *options.rules]

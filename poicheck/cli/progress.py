@@ -16,8 +16,8 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import TextIO
 
+from poicheck.engine.progress import ProgressEvent
 from poicheck.escape import printable
-from poicheck.progress import ProgressEvent
 
 MANY_FILES = 5
 MANY_RECORDS = 50_000

@@ -16,8 +16,8 @@ import click
 from poicheck.cli import Inputs, cli, echo, guarded, input_options, quiet_option, say_error
 from poicheck.cli.validate import ValidateOptions, fail_on_option, load_report
 from poicheck.errors import UsageError
-from poicheck.output import check_output, is_input
-from poicheck.report_html import LIMIT
+from poicheck.files.output import check_output, is_input
+from poicheck.render.html import LIMIT
 
 
 @dataclass(frozen=True)
@@ -47,11 +47,11 @@ def _check_outputs(options: ReportOptions) -> list[Path]:
 
 def run(options: ReportOptions) -> int:
     """Validate, write the reports, print the summary; return the exit code."""
-    from poicheck.output import write_text
+    from poicheck.files.output import write_text
     from poicheck.render import render
     from poicheck.render._common import score_line
+    from poicheck.render.html import render_html
     from poicheck.render.text import summary_line
-    from poicheck.report_html import render_html
 
     inputs = _check_outputs(options)  # before a long run, not after it
     report, fail_on = load_report(options.validation)

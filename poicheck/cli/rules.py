@@ -23,7 +23,7 @@ def rules() -> None:
 @guarded
 def list_rules(extra_rules: tuple[Path, ...], output_format: str) -> None:
     """List every rule: id, severity, field(s) and name."""
-    from poicheck.docs import rule_summary
+    from poicheck.ruleset.docs import rule_summary
     from poicheck.ruleset.loader import load_ruleset
 
     ruleset = load_ruleset(list(extra_rules))
@@ -45,7 +45,7 @@ def list_rules(extra_rules: tuple[Path, ...], output_format: str) -> None:
 @guarded
 def explain(rule_id: str, extra_rules: tuple[Path, ...]) -> None:
     """Explain one rule: what it checks, why, and examples that fail and pass."""
-    from poicheck.docs import explain_rule
+    from poicheck.ruleset.docs import explain_rule
     from poicheck.ruleset.loader import load_ruleset
 
     ruleset = load_ruleset(list(extra_rules))

@@ -23,11 +23,11 @@ from poicheck.cli import (
     say_error,
 )
 from poicheck.errors import UsageError
-from poicheck.limits import CHUNK_ROWS, MAX_CSV_BYTES, MiB
+from poicheck.files.limits import CHUNK_ROWS, MAX_CSV_BYTES, MiB
 from poicheck.render import renderer_names
 
 if TYPE_CHECKING:
-    from poicheck.report import Report
+    from poicheck.results.report import Report
 
 
 @dataclass(frozen=True)
@@ -67,7 +67,7 @@ def load_report(options: ValidateOptions) -> tuple[Report, str]:
 
 def run(options: ValidateOptions, *, color: bool) -> int:
     """Validate, render, write; return the exit code."""
-    from poicheck.output import check_output, write_text
+    from poicheck.files.output import check_output, write_text
     from poicheck.render import render
 
     if options.statistics and options.output_format != "text":

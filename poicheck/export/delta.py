@@ -2,7 +2,8 @@
 (the previous state) and the new data, matched by normalised EvseID.
 
 Records are compared by meaning, through the same conversion that reads OICP JSON
-(`poicheck.oicp.Flattener`): key order, number formatting (22, 22.0), the coordinate notation,
+(`poicheck.oicp.convert.Flattener`): key order, number formatting (22, 22.0), the coordinate
+notation,
 the order of values in an enumeration list and the Hubject-assigned `deltaType` / `lastUpdate`
 do not count as changes. The order of InfoText languages does (the first is shown first).
 """
@@ -16,10 +17,10 @@ from decimal import Decimal
 from typing import Any
 
 from poicheck.export.model import Candidate, Changes
-from poicheck.geo import SIX
-from poicheck.oicp import LIST_SEPARATOR, Flattener
+from poicheck.oicp.convert import LIST_SEPARATOR, Flattener
+from poicheck.oicp.coordinates import SIX
+from poicheck.oicp.wire import writes_plainly
 from poicheck.ruleset.model import Property, RuleSet
-from poicheck.wire import writes_plainly
 
 Record = dict[str, Any]
 

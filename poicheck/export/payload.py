@@ -21,8 +21,8 @@ from poicheck.export.model import (
     PayloadFile,
     Review,
 )
+from poicheck.oicp.schema import SchemaValidator
 from poicheck.ruleset.model import RuleSet
-from poicheck.schema import SchemaValidator
 
 Record = dict[str, Any]
 SEND = (

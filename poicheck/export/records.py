@@ -31,13 +31,13 @@ from poicheck.export.model import (
     Reason,
     hubject_assigned,
 )
-from poicheck.identity import belongs_to, normalise_id, normalise_operator_id, operator_part
 from poicheck.mapping import as_mapping
-from poicheck.oicp import Builder
+from poicheck.oicp.convert import Builder
+from poicheck.oicp.identifiers import belongs_to, normalise_id, normalise_operator_id, operator_part
+from poicheck.oicp.schema import SchemaValidator
+from poicheck.oicp.wire import LIST_SEPARATOR
 from poicheck.ruleset.model import DROPPED, RuleSet
-from poicheck.schema import SchemaValidator
 from poicheck.table import CanonicalTable
-from poicheck.wire import LIST_SEPARATOR
 
 ENVELOPE_FIELDS = ("OperatorID", "OperatorName")
 

@@ -10,7 +10,6 @@ from typing import Any
 
 import pandas as pd
 
-from poicheck import geo
 from poicheck.api import Input
 from poicheck.errors import InputError, UsageError
 from poicheck.export import delta, payload
@@ -35,13 +34,14 @@ from poicheck.export.model import (
 )
 from poicheck.export.records import Collected, Operator018Error, collect, display_operator
 from poicheck.export.snapshot import PreviousReader, PreviousState
-from poicheck.identity import belongs_to, normalise_operator_id, operator_part
-from poicheck.oicp import Builder
+from poicheck.files.user import check_encoding
+from poicheck.oicp import coordinates as geo
+from poicheck.oicp.convert import Builder
+from poicheck.oicp.identifiers import belongs_to, normalise_operator_id, operator_part
+from poicheck.oicp.schema import SchemaValidator, record_schema, request_schema, validator_for
 from poicheck.ruleset.loader import load_ruleset
 from poicheck.ruleset.model import RuleSet
-from poicheck.schema import SchemaValidator, record_schema, request_schema, validator_for
 from poicheck.table import CanonicalTable
-from poicheck.userfiles import check_encoding
 
 Record = dict[str, Any]
 Parts = list[tuple[str, list[Record]]]

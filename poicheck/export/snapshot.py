@@ -27,11 +27,11 @@ import pandas as pd
 
 from poicheck.errors import InputError
 from poicheck.export.model import DELETE, FULL_LOAD, INSERT, UPDATE, hubject_assigned
-from poicheck.identity import normalise_id, normalise_operator_id
-from poicheck.limits import MAX_PREVIOUS_BYTES
-from poicheck.oicp import Builder, Flattener
+from poicheck.files.limits import MAX_PREVIOUS_BYTES
+from poicheck.files.user import read_regular
+from poicheck.oicp.convert import Builder, Flattener
+from poicheck.oicp.identifiers import normalise_id, normalise_operator_id
 from poicheck.readers.json import NotJSONError, loads
-from poicheck.userfiles import read_regular
 
 Record = dict[str, Any]
 

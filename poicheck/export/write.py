@@ -18,13 +18,13 @@ from poicheck.export.model import (
     Export,
     Review,
 )
-from poicheck.outdir import replace_directory
+from poicheck.files.outdir import replace_directory
 
 SHOWN_LEFT_OUT = 20
 
 
 def write_export(export: Export, out_dir: str | Path, *, inputs: Iterable[str | Path] = ()) -> None:
-    """Write the export to `out_dir`, all or nothing (poicheck.outdir).
+    """Write the export to `out_dir`, all or nothing (poicheck.files.outdir).
 
     `out_dir` may be new, empty, or an earlier export (which is replaced whole, so that no
     stale payload file of an earlier run can be pushed by mistake). A directory holding

@@ -35,8 +35,8 @@ from typing import Any
 
 import pandas as pd
 
-from poicheck._yaml import load_yaml
 from poicheck.errors import UsageError
+from poicheck.files.yaml_loader import load_yaml
 from poicheck.ruleset.model import Property, RuleSet
 
 # Unit -> (quantity, size in the quantity's base unit): conversions within a quantity only.

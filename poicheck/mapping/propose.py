@@ -20,7 +20,7 @@ from functools import cache
 from importlib import resources
 from typing import Any
 
-from poicheck._yaml import load_yaml
+from poicheck.files.yaml_loader import load_yaml
 from poicheck.mapping import UNITS, fold
 from poicheck.ruleset.model import Property, RuleSet
 

@@ -19,7 +19,7 @@ from cryptography.hazmat.primitives.asymmetric.types import (
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
 from poicheck.errors import UsageError
-from poicheck.userfiles import read_regular
+from poicheck.files.user import read_regular
 
 MAX_PEM_BYTES = 1024 * 1024
 EXPIRY_WARNING = timedelta(days=30)

@@ -17,7 +17,7 @@ import httpx
 
 from poicheck import __version__
 from poicheck.errors import UsageError
-from poicheck.output import check_output
+from poicheck.files.output import check_output
 from poicheck.push.answer import TLS, UNANSWERED, UNSENT, Answer, blame, read_answer
 from poicheck.push.certs import client_context, preflight
 from poicheck.push.lock import locked

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
-from poicheck._yaml import load_yaml
+from poicheck.files.yaml_loader import load_yaml
 
 TABLE = Path(__file__).with_name("status_codes.yaml")
 RETRIES = ("never", "unsent", "idempotent")

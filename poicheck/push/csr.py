@@ -14,7 +14,7 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.x509.oid import NameOID
 
 from poicheck.errors import UsageError
-from poicheck.output import write_bytes, write_new_private, write_text
+from poicheck.files.output import write_bytes, write_new_private, write_text
 
 # OperatorIDType (03 CPO Data Types): ISO `DE*A36`, DIN `+49*536`.
 OPERATOR_ID = re.compile(r"[A-Za-z]{2}\*?[A-Za-z0-9]{3}|\+?[0-9]{1,3}\*?[0-9]{3}")

@@ -13,9 +13,9 @@ from typing import Any
 from poicheck.errors import EXIT_FINDINGS, PoicheckError, UsageError
 from poicheck.export.model import MANIFEST
 from poicheck.export.model import PUSH_LOG as LOG
-from poicheck.limits import MAX_PREVIOUS_BYTES
-from poicheck.output import write_bytes
-from poicheck.userfiles import read_regular
+from poicheck.files.limits import MAX_PREVIOUS_BYTES
+from poicheck.files.output import write_bytes
+from poicheck.files.user import read_regular
 
 ACKNOWLEDGED = "acknowledged"
 

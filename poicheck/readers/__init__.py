@@ -53,7 +53,7 @@ def check_file(path: Path) -> str:
     if fmt is not None:
         return fmt
     if path.suffix.lower() == ".xls":
-        from poicheck.readers.safety import sniff, wrong_content
+        from poicheck.readers.xlsx.safety import sniff, wrong_content
 
         with path.open("rb") as handle:
             kind = sniff(handle.read(4096))
@@ -85,7 +85,7 @@ def read_table(
 
             return read_csv(path, ruleset, encoding=encoding, mapping=mapping)
         if fmt == "xlsx":
-            from poicheck.readers.xlsx import read_xlsx
+            from poicheck.readers.xlsx.reader import read_xlsx
 
             return read_xlsx(path, ruleset, sheet=sheet, mapping=mapping)
         if fmt == "jsonl":
@@ -196,8 +196,8 @@ def preview(
             from poicheck.readers.csv import preview_csv
 
             return Preview(str(path), preview_csv(path, encoding, limit))
-        from poicheck.readers.celltexts import cell_text
-        from poicheck.readers.xlsx import damaged, load_grid
+        from poicheck.readers.xlsx.celltexts import cell_text
+        from poicheck.readers.xlsx.reader import damaged, load_grid
 
         with damaged(path):
             grid, _ = load_grid(path, sheet=sheet)

@@ -18,7 +18,7 @@ import pyarrow as pa
 import pyarrow.csv as pacsv
 
 from poicheck.errors import InputError
-from poicheck.limits import CHUNK_ROWS, MiB
+from poicheck.files.limits import CHUNK_ROWS, MiB
 from poicheck.readers import encoding as encodings
 from poicheck.readers.conventions import Survey
 from poicheck.readers.csvsniff import BLOCK_BYTES, MAX_BYTES, replaced_cells, sniff_csv

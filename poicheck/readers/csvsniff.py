@@ -19,10 +19,10 @@ import numpy as np
 import pandas as pd
 
 from poicheck.errors import InputError
-from poicheck.limits import MAX_CSV_BYTES, MiB
+from poicheck.files.limits import MAX_CSV_BYTES, MiB
 from poicheck.readers import encoding as encodings
-from poicheck.readers.safety import sniff, wrong_content
 from poicheck.readers.tabular import Note
+from poicheck.readers.xlsx.safety import sniff, wrong_content
 
 SAMPLE_BYTES = 64 * 1024
 HEAD_LINES = 50  # non-empty lines the delimiter is decided on

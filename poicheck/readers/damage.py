@@ -30,8 +30,8 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from poicheck import parallel
 from poicheck.checks import get_kind
+from poicheck.engine import workers as parallel
 from poicheck.readers import conventions
 from poicheck.ruleset.model import Property, RuleSet
 from poicheck.table import Distinct, Layout
@@ -191,7 +191,7 @@ def _oversized(name: str, series: pd.Series, issues: list[Issue]) -> pd.Series:
 
 def _native_damage(name: str, prop: Property, natives: Mapping[int, Any]) -> list[Issue]:
     """Numbers where text was required and dates made of text, as Excel stored them."""
-    from poicheck.readers.celltexts import cell_text
+    from poicheck.readers.xlsx.celltexts import cell_text
 
     numbers = prop.base == "string" and not prop.enum
     plus = bool(prop.pattern and prop.pattern.startswith("^\\+"))

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from poicheck.limits import MiB
+from poicheck.files.limits import MiB
 
 SURVEY_BLOCK = 16 * MiB
 REPLACING = "poicheck-utf-8-replace"  # UTF-8, each invalid byte read as U+FFFD

@@ -14,8 +14,8 @@ import numpy as np
 import pandas as pd
 
 from poicheck.errors import InputError
-from poicheck.oicp import FlatTable, Flattener, text_of
-from poicheck.pointers import escape
+from poicheck.oicp.convert import FlatTable, Flattener, text_of
+from poicheck.oicp.pointers import escape
 from poicheck.readers import collector
 from poicheck.ruleset.model import RuleSet
 from poicheck.table import (

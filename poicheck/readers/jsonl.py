@@ -3,7 +3,7 @@
 The records of an eRoamingPushEvseData request, one JSON object per line and no envelope (the
 operator comes from --operator-id or the configuration, as for spreadsheets). Each line is
 parsed on its own (msgspec, numbers kept as written, as the OICP JSON reader does) and the
-records are flattened column-wise by the shared conversion (`poicheck.oicp.Flattener`), so a
+records are flattened column-wise by the shared conversion (`poicheck.oicp.convert.Flattener`), so a
 line gives the findings its record gives in a request. A record's row is its line number;
 blank lines are skipped but counted. A line that holds no JSON object is reported (JSN006)
 and skipped: one damaged line in a million does not stop the check of the others.
@@ -30,8 +30,9 @@ import numpy as np
 import pyarrow as pa
 
 from poicheck.errors import InputError
-from poicheck.limits import CHUNK_ROWS, MAX_CSV_BYTES, MiB
-from poicheck.oicp import FlatTable, Flattener
+from poicheck.files.limits import CHUNK_ROWS, MAX_CSV_BYTES, MiB
+from poicheck.oicp.convert import FlatTable, Flattener
+from poicheck.oicp.wire import found_type
 from poicheck.readers import collector
 
 # The OICP JSON reader's decoder (numbers as Decimal, as written) and frame: JSON Lines
@@ -45,10 +46,9 @@ from poicheck.readers.json import (
     repaired,
     surrogate_findings,
 )
-from poicheck.readers.safety import sniff, wrong_content
+from poicheck.readers.xlsx.safety import sniff, wrong_content
 from poicheck.ruleset.model import RuleSet
 from poicheck.table import CanonicalTable, RawFinding, Source
-from poicheck.wire import found_type
 
 __all__ = ["CHUNK_ROWS", "MAX_BYTES", "read_jsonl", "read_jsonl_chunks"]
 

@@ -16,9 +16,9 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from poicheck import parallel
+from poicheck.engine import workers as parallel
 from poicheck.errors import InputError
-from poicheck.pointers import PointerBuilder
+from poicheck.oicp.pointers import PointerBuilder
 from poicheck.readers import conventions, damage
 from poicheck.ruleset.model import RuleSet
 from poicheck.table import (

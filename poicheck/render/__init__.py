@@ -11,7 +11,7 @@ from importlib import import_module
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from poicheck.report import Report
+    from poicheck.results.report import Report
 
 Renderer = Callable[..., str]
 

@@ -6,7 +6,7 @@ import os
 from functools import lru_cache
 from pathlib import Path, PurePath
 
-from poicheck.report import Finding, Report
+from poicheck.results.report import Finding, Report
 
 # SARIF / GitHub levels of poicheck's severities.
 LEVELS = {"error": "error", "warning": "warning", "info": "note"}

@@ -21,7 +21,7 @@ from poicheck.render._common import (
     score_line,
 )
 from poicheck.render.text import summary_line
-from poicheck.report import Finding, Report
+from poicheck.results.report import Finding, Report
 
 COMMANDS = {"error": "error", "warning": "warning", "note": "notice"}
 

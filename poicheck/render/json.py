@@ -11,8 +11,8 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from poicheck import __version__
-from poicheck.engine import FINDING_COLUMNS
-from poicheck.report import Report
+from poicheck.findings import FINDING_COLUMNS
+from poicheck.results.report import Report
 
 SCHEMA_VERSION = "1.2"
 # Findings are written at depth 2 of the document (top level -> "findings" -> item).

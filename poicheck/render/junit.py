@@ -13,9 +13,9 @@ from collections import defaultdict
 from typing import Any
 from xml.etree import ElementTree as ET
 
-from poicheck.engine import SEVERITY_RANK
+from poicheck.findings import SEVERITY_RANK
 from poicheck.render._common import context, file_formats, line_of, relative_path
-from poicheck.report import FileResult, Finding, Report
+from poicheck.results.report import FileResult, Finding, Report
 from poicheck.ruleset.model import Rule
 
 # XML 1.0 cannot carry most control characters, not even escaped; data can contain them.

@@ -16,7 +16,7 @@ from poicheck.escape import printable
 from poicheck.render._common import by_severity, file_formats, relative_path, where
 from poicheck.render.statistics import rule_counts
 from poicheck.render.text import summary_line
-from poicheck.report import Finding, Report
+from poicheck.results.report import Finding, Report
 
 MAX_FINDINGS = 50
 TOP_RULES = 10

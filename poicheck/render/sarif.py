@@ -17,9 +17,9 @@ from typing import Any
 from urllib.parse import quote
 
 from poicheck import __version__
-from poicheck.docs import describe, explain_rule
 from poicheck.render._common import LEVELS, context, file_formats, line_of, relative_path
-from poicheck.report import Finding, Report
+from poicheck.results.report import Finding, Report
+from poicheck.ruleset.docs import describe, explain_rule
 from poicheck.ruleset.model import Rule, RuleSet
 
 SARIF_VERSION = "2.1.0"

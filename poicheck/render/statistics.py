@@ -11,9 +11,9 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from poicheck.engine import SEVERITY_RANK
 from poicheck.escape import printable
-from poicheck.report import Report
+from poicheck.findings import SEVERITY_RANK
+from poicheck.results.report import Report
 
 EXAMPLE_CHARS = 110
 

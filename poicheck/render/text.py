@@ -12,7 +12,7 @@ from typing import Any
 from poicheck.escape import printable
 from poicheck.render._common import file_formats, score_line
 from poicheck.render.statistics import everywhere, statistics_lines
-from poicheck.report import Finding, Report
+from poicheck.results.report import Finding, Report
 
 STYLES = {"error": "\x1b[31m", "warning": "\x1b[33m", "info": "\x1b[36m", "bold": "\x1b[1m"}
 RESET = "\x1b[0m"

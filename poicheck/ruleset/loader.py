@@ -11,9 +11,10 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from poicheck._yaml import load_yaml
 from poicheck.errors import RuleFileError
-from poicheck.limits import MAX_YAML_BYTES
+from poicheck.files.limits import MAX_YAML_BYTES
+from poicheck.files.user import read_regular
+from poicheck.files.yaml_loader import load_yaml
 from poicheck.ruleset.model import (
     Consequence,
     DataType,
@@ -24,7 +25,6 @@ from poicheck.ruleset.model import (
     Scope,
     wildcard_matcher,
 )
-from poicheck.userfiles import read_regular
 
 DEFAULT_RULESET = "oicp-2.3"
 CACHE_FORMAT = "1"  # bump when the cached form of a rule file changes

@@ -25,10 +25,10 @@ from openpyxl import Workbook
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
-from poicheck.engine import SEVERITY_RANK
 from poicheck.errors import InputError
+from poicheck.findings import SEVERITY_RANK
 from poicheck.readers.tabular import HEAD_ROWS, choose_header, known_header, plan_columns
-from poicheck.report import Report
+from poicheck.results.report import Report
 from poicheck.ruleset.model import RuleSet
 from poicheck.workbooks import cells
 from poicheck.workbooks.findings import findings_sheet

@@ -24,7 +24,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from poicheck.engine import SEVERITY_RANK
+from poicheck.findings import SEVERITY_RANK
 from poicheck.ruleset.model import Property, RuleSet
 from poicheck.table import CanonicalTable, Layout
 

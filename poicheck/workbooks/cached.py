@@ -20,7 +20,7 @@ import zipfile
 from collections.abc import Mapping
 from pathlib import Path
 
-from poicheck.readers import sheetxml
+from poicheck.readers.xlsx import sheetxml
 
 # A cell, self-closing or with content; attributes and content as written (no namespace
 # prefix: openpyxl writes none, and a sheet written with one simply keeps no value).

@@ -28,8 +28,8 @@ from openpyxl.worksheet.properties import PageSetupProperties
 from openpyxl.worksheet.worksheet import Worksheet
 
 from poicheck.errors import InputError, UsageError
-from poicheck.output import check_output as check_output_path
-from poicheck.output import write_bytes
+from poicheck.files.output import check_output as check_output_path
+from poicheck.files.output import write_bytes
 
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
 MAX_CELL_TEXT = 32_767  # Excel's limit for one cell
@@ -240,7 +240,7 @@ def _is_xlsm(path: Path) -> bool:
 
 
 def save_workbook(workbook: Workbook, out: Path, inputs: Iterable[Path] = ()) -> None:
-    """Save by the output policy (poicheck.output): built in memory, then written whole. A
+    """Save by the output policy (poicheck.files.output): built in memory, then written whole. A
     workbook opened with `open_workbook` keeps the cached values of its formulas."""
     buffer = io.BytesIO()
     workbook.save(buffer)
@@ -255,7 +255,7 @@ def save_workbook(workbook: Workbook, out: Path, inputs: Iterable[Path] = ()) ->
 
 def header_text(value: Any) -> str:
     """A header cell as the readers see it (stripped text)."""
-    from poicheck.readers.celltexts import cell_text
+    from poicheck.readers.xlsx.celltexts import cell_text
 
     return cell_text(value).strip()
 

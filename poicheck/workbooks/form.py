@@ -20,7 +20,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from poicheck import __version__
 from poicheck.errors import InputError
-from poicheck.report import Report
+from poicheck.results.report import Report
 from poicheck.table import CanonicalTable
 from poicheck.workbooks import cells
 from poicheck.workbooks.answers import (

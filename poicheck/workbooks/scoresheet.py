@@ -11,7 +11,7 @@ import pandas as pd
 from openpyxl.styles import Alignment, Font
 from openpyxl.worksheet.worksheet import Worksheet
 
-from poicheck.report import Report
+from poicheck.results.report import Report
 from poicheck.ruleset.model import SEVERITIES
 from poicheck.workbooks import cells
 

@@ -79,7 +79,7 @@ def test_a_mathtext_header_does_not_crash_the_html_report(tmp_path: Path) -> Non
     data.write_bytes(VALID_CSV.read_bytes())
     result = poicheck("report", data, "--html", tmp_path / "report.html", "--quiet")
     assert result.returncode in (0, 1), result.stderr
-    from poicheck.report_html.charts import percent_bars, severity_bars
+    from poicheck.render.html.charts import percent_bars, severity_bars
 
     assert "foo" in severity_bars("Fee $_$ total", ["$\\foo$", "Fee $_$ total"], {"error": [1, 2]})
     assert "frac" in percent_bars("$\\frac$", {"$\\foo$": 5.0, "a $_$ b": 1.0}, xlabel="$x$")

@@ -1,4 +1,5 @@
-"""The export directory is replaced crash-consistently (poicheck.outdir): old or new, or a state
+"""The export directory is replaced crash-consistently (poicheck.files.outdir): old or new, or a
+state
 the next run completes; a concurrent run is a clean UsageError."""
 
 from __future__ import annotations
@@ -11,9 +12,9 @@ from typing import Any
 
 import pytest
 
-from poicheck import outdir
 from poicheck.errors import UsageError
-from poicheck.outdir import recover, replace_directory
+from poicheck.files import outdir
+from poicheck.files.outdir import recover, replace_directory
 
 
 def _export(version: int) -> dict[str, bytes]:

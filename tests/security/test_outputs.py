@@ -1,4 +1,5 @@
-"""One output-path policy for every writer (poicheck.output, poicheck.outdir): an input is never
+"""One output-path policy for every writer (poicheck.files.output, poicheck.files.outdir): an input
+is never
 an output, special files are written directly, unwritable targets are exit 2."""
 
 from __future__ import annotations
@@ -98,7 +99,7 @@ def test_an_unwritable_output_is_exit_2(data: Path, target: str, said: str, comm
 def test_a_read_only_directory_is_exit_2(data: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """As root a read-only directory is writable, so the failure is simulated in-process."""
     from poicheck.errors import UsageError
-    from poicheck.output import write_text
+    from poicheck.files.output import write_text
 
     def refuse(*_: object, **__: object) -> None:
         raise PermissionError(13, "Permission denied")

@@ -9,10 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from poicheck._yaml import load_yaml
 from poicheck.api import validate
 from poicheck.errors import PoicheckError, UsageError
-from poicheck.limits import MAX_YAML_BYTES
+from poicheck.files.limits import MAX_YAML_BYTES
+from poicheck.files.yaml_loader import load_yaml
 from tests.security.conftest import OPERATOR, VALID_CSV, assert_clean_exit_2, poicheck
 
 

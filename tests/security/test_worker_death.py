@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from poicheck import parallel
+from poicheck.engine import workers as parallel
 
 pytestmark = [
     pytest.mark.slow,

@@ -23,10 +23,7 @@ from xml.parsers.expat import ExpatError
 import pandas as pd
 
 from poicheck.errors import InputError
-from poicheck.readers import collector, sheetxml
-from poicheck.readers.celltexts import BodyTexts, body_texts, cell_text, head_texts, padded
-from poicheck.readers.pieces import Piece, Pieces, temporary
-from poicheck.readers.safety import Archive, PartScan, check_extent, check_xlsx
+from poicheck.readers import collector
 from poicheck.readers.tabular import (
     Note,
     Sheet,
@@ -38,6 +35,10 @@ from poicheck.readers.tabular import (
     plan_columns,
     ranges,
 )
+from poicheck.readers.xlsx import sheetxml
+from poicheck.readers.xlsx.celltexts import BodyTexts, body_texts, cell_text, head_texts, padded
+from poicheck.readers.xlsx.pieces import Piece, Pieces, temporary
+from poicheck.readers.xlsx.safety import Archive, PartScan, check_extent, check_xlsx
 from poicheck.ruleset.model import RuleSet
 from poicheck.table import CanonicalTable, Source
 

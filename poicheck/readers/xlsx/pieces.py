@@ -28,8 +28,8 @@ from typing import IO, Any
 
 import numpy as np
 
-from poicheck.readers.sheetscan import MAX_CELLS, PartScan
-from poicheck.readers.sheetxml import sheet_parts
+from poicheck.readers.xlsx.sheetscan import MAX_CELLS, PartScan
+from poicheck.readers.xlsx.sheetxml import sheet_parts
 
 MiB = 1 << 20
 SMALLEST = 16 * MiB  # smaller sheets are read whole: copying them would cost more than it saves

@@ -25,8 +25,8 @@ import numpy as np
 from zlib_ng import zlib_ng
 
 from poicheck.errors import InputError
-from poicheck.readers import sheetxml
-from poicheck.readers.sheetscan import (
+from poicheck.readers.xlsx import sheetxml
+from poicheck.readers.xlsx.sheetscan import (
     LT,
     MAX_CELLS,
     PAD,

@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from poicheck.engine import SEVERITY_RANK
+from poicheck.findings import SEVERITY_RANK
 from poicheck.ruleset.model import RuleSet
 
 

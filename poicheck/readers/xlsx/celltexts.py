@@ -16,7 +16,7 @@ from typing import Any
 
 import pyarrow as pa
 
-from poicheck.readers.pieces import Piece
+from poicheck.readers.xlsx.pieces import Piece
 
 # Types of the cells calamine reads that are neither text nor booleans.
 NATIVE = frozenset({int, float, dt.datetime, dt.date, dt.time, dt.timedelta})

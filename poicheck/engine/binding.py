@@ -19,24 +19,6 @@ from poicheck.ruleset.loader import resolve_params
 from poicheck.ruleset.model import Rule, RuleSet
 from poicheck.table import Layout
 
-FINDING_COLUMNS = [
-    "rule",
-    "severity",
-    "consequence",
-    "category",
-    "file",
-    "sheet",
-    "row",
-    "record",
-    "evse_id",
-    "field",
-    "pointer",
-    "value",
-    "message",
-    # The findings folded into this one, as {rule, field, message} (poicheck.folding).
-    "related",
-]
-SEVERITY_RANK = {"error": 0, "warning": 1, "info": 2}
 ENVELOPE_POINTERS = {
     "ActionType": "/ActionType",
     "OperatorID": "/OperatorEvseData/OperatorID",
@@ -241,20 +223,3 @@ def message_base(binding: Binding | None, rule: Rule, field: str) -> dict[str, A
     item = field.rsplit(".", 1)
     context.setdefault("lang", item[1] if len(item) == 2 else "")
     return context
-
-
-def empty_findings() -> pd.DataFrame:
-    return typed_findings(pd.DataFrame({name: [] for name in FINDING_COLUMNS}))
-
-
-def typed_findings(findings: pd.DataFrame) -> pd.DataFrame:
-    """Findings with nullable integer rows and records, and None for every missing text."""
-    out = findings.copy()
-    for name in ("row", "record"):
-        out[name] = out[name].astype("Int64")
-    if "related" not in out.columns:
-        out["related"] = None
-    for name in FINDING_COLUMNS:
-        if name not in ("row", "record"):
-            out[name] = out[name].astype(object).where(out[name].notna(), None)
-    return out

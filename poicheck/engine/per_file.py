@@ -9,7 +9,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from poicheck.engine import render_message
+from poicheck.engine.binding import render_message
 from poicheck.ruleset.model import Rule
 from poicheck.table import RawFinding
 

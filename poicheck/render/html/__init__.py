@@ -11,7 +11,7 @@ from importlib import resources
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from poicheck.report import Report
+    from poicheck.results.report import Report
 
 # Rows of the findings and EVSE tables, and EVSE detail cards, at most (the file stays usable).
 LIMIT = 5_000
@@ -36,8 +36,8 @@ def render_html(report: Report, *, title: str | None = None, limit: int = LIMIT)
     from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
     from markupsafe import Markup
 
-    from poicheck.report_html.charts import render_all
-    from poicheck.report_html.data import build
+    from poicheck.render.html.charts import render_all
+    from poicheck.render.html.data import build
 
     data = build(report, title=title, limit=limit)
     environment = Environment(

@@ -21,8 +21,8 @@ from ruamel.yaml.error import YAMLError
 from ruamel.yaml.events import AliasEvent
 
 from poicheck.errors import PoicheckError
-from poicheck.limits import MAX_YAML_BYTES
-from poicheck.userfiles import read_regular
+from poicheck.files.limits import MAX_YAML_BYTES
+from poicheck.files.user import read_regular
 
 
 def load_yaml(

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from poicheck import __version__
-from poicheck.oicp import WireModel, typed
+from poicheck.oicp.convert import WireModel, typed
 from poicheck.ruleset.loader import resolve_params
 from poicheck.ruleset.model import Property, RuleSet
 

@@ -4,8 +4,8 @@
 what only the raw JSON shows (wire types, unknown or empty properties, keys that are near
 misses of a property's name); a value whose key or shape is a near miss is read as it evidently
 means, so that the rules still check it (issue 15). `Builder`
-(`poicheck.build`) turns canonical cells back into typed EvseDataRecords. Both walk the same
-data model (`poicheck.wire.WireModel`).
+(`poicheck.oicp.to_json`) turns canonical cells back into typed EvseDataRecords. Both walk the same
+data model (`poicheck.oicp.wire.WireModel`).
 """
 
 from __future__ import annotations
@@ -16,8 +16,7 @@ from decimal import Decimal
 from itertools import chain
 from typing import Any, NamedTuple
 
-from poicheck.build import DECIMAL, INTEGER, Builder, typed
-from poicheck.flat import (
+from poicheck.oicp.from_json import (
     ROOT,
     Batch,
     Collector,
@@ -30,9 +29,9 @@ from poicheck.flat import (
     members,
     spelling,
 )
-from poicheck.flat_shapes import Shapes
-from poicheck.ruleset.model import Property, RuleSet
-from poicheck.wire import (
+from poicheck.oicp.shapes import Shapes
+from poicheck.oicp.to_json import DECIMAL, INTEGER, Builder, typed
+from poicheck.oicp.wire import (
     LIST_SEPARATOR,
     NONE,
     PLAIN,
@@ -43,6 +42,7 @@ from poicheck.wire import (
     text_of,
     types_of,
 )
+from poicheck.ruleset.model import Property, RuleSet
 
 __all__ = [
     "DECIMAL",

@@ -27,7 +27,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from pathlib import Path
 
 from poicheck.errors import UsageError
-from poicheck.output import is_input, umask
+from poicheck.files.output import is_input, umask
 
 try:
     import fcntl

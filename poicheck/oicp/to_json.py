@@ -1,4 +1,4 @@
-"""Canonical cells to typed EvseDataRecords: the table-to-JSON half of `poicheck.oicp`."""
+"""Canonical cells to typed EvseDataRecords: the table-to-JSON half of `poicheck.oicp.convert`."""
 
 from __future__ import annotations
 
@@ -7,11 +7,11 @@ from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any
 
-from poicheck import geo
 from poicheck.checks.hygiene import tidy
 from poicheck.checks.opening_times import parse_cell
+from poicheck.oicp import coordinates as geo
+from poicheck.oicp.wire import LIST_SEPARATOR, PLAIN_DIGITS, WireModel
 from poicheck.ruleset.model import Property, RuleSet
-from poicheck.wire import LIST_SEPARATOR, PLAIN_DIGITS, WireModel
 
 # Container path -> the keys of its items, in first-seen order (a dict as an ordered set).
 ItemKeys = dict[str, dict[str, None]]

@@ -10,9 +10,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from poicheck.engine import FINDING_COLUMNS, SEVERITY_RANK, empty_findings
+from poicheck.findings import FINDING_COLUMNS, SEVERITY_RANK, empty_findings
+from poicheck.results.score import Score, compute
 from poicheck.ruleset.model import SEVERITIES, RuleSet
-from poicheck.score import Score, compute
 
 FAIL_ON = ("error", "warning", "info", "never")
 

@@ -3,7 +3,8 @@ language), coordinates (three notations, read as decimal degrees) and opening ti
 Their own keys (`lang`, `Google`, `Latitude`, `on`, `begin`...) may be near misses too: read as
 meant and reported (JSN008, JSN009), as the Flattener does with property names.
 
-Part of `poicheck.oicp.Flattener`: each reader takes the values at one slot of all records at
+Part of `poicheck.oicp.convert.Flattener`: each reader takes the values at one slot of all records
+at
 once; plain values go through in batches, the others one by one, as a record-by-record walk
 would take them.
 """
@@ -16,11 +17,11 @@ from itertools import accumulate, chain
 from operator import itemgetter
 from typing import Any
 
-from poicheck import geo
 from poicheck.checks.opening_times import format_cell
-from poicheck.flat import Batch, Collector, Rows, Slot, batch, members, spelling
+from poicheck.oicp import coordinates as geo
+from poicheck.oicp.from_json import Batch, Collector, Rows, Slot, batch, members, spelling
+from poicheck.oicp.wire import found_type, text_of, types_of
 from poicheck.ruleset.model import Property
-from poicheck.wire import found_type, text_of, types_of
 
 SINGLE_NOTATION = {(notation,) for notation in geo.NOTATIONS}
 INFOTEXT = ("lang", "value")  # OICP 2.3 03 Data Types: InfoTextType

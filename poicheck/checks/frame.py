@@ -9,7 +9,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from poicheck.identity import normalise_ids
+from poicheck.oicp.identifiers import normalise_ids
 from poicheck.table import Distinct, Layout
 
 
@@ -62,7 +62,7 @@ def stripped(frame: pd.DataFrame, column: str, layout: Layout) -> Distinct:
 
 
 def normalised(frame: pd.DataFrame, column: str, layout: Layout, *, strip: bool) -> pa.Array:
-    """A column's distinct values normalised as IDs (`poicheck.identity.normalise_id`; with
+    """A column's distinct values normalised as IDs (`poicheck.oicp.identifiers.normalise_id`; with
     `strip`, of the stripped values), numbered as `layout.distinct`; once per table."""
     key = f"normalised:{column}:{strip}"
     if key not in layout.cache:

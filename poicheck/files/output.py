@@ -10,7 +10,7 @@
 - A target that cannot be written (a directory, a missing or read-only directory) is a
   UsageError (exit 2), raised by `check_output` before a long run where possible.
 
-Directories (the export) are written by `poicheck.outdir`.
+Directories (the export) are written by `poicheck.files.outdir`.
 """
 
 from __future__ import annotations

@@ -13,11 +13,11 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from poicheck._yaml import load_yaml
 from poicheck.errors import UsageError
-from poicheck.limits import MAX_YAML_BYTES
+from poicheck.files.limits import MAX_YAML_BYTES
+from poicheck.files.user import read_regular
+from poicheck.files.yaml_loader import load_yaml
 from poicheck.ruleset.model import RuleIds
-from poicheck.userfiles import read_regular
 
 CONFIG_NAMES = (".poicheck.yaml", ".poicheck.yml")
 
@@ -46,7 +46,9 @@ class Config:
 
 
 def config_schema() -> dict[str, Any]:
-    text = resources.files("poicheck").joinpath("config.schema.json").read_text(encoding="utf-8")
+    text = (
+        resources.files("poicheck.cli").joinpath("config.schema.json").read_text(encoding="utf-8")
+    )
     return dict(json.loads(text))
 
 

@@ -12,7 +12,7 @@ import stat
 from pathlib import Path
 
 from poicheck.errors import PoicheckError, UsageError
-from poicheck.limits import MiB
+from poicheck.files.limits import MiB
 
 
 def read_regular(

@@ -20,22 +20,20 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from poicheck import parallel
 from poicheck.checks import get_kind
-from poicheck.engine import (
+from poicheck.engine import workers as parallel
+from poicheck.engine.binding import (
     ENVELOPE_POINTERS,
-    FINDING_COLUMNS,
     Binding,
     bind,
-    empty_findings,
     failures,
     message_base,
     render_message,
-    typed_findings,
 )
-from poicheck.folding import fold
-from poicheck.per_file import PerFile
-from poicheck.pointers import PointerBuilder
+from poicheck.engine.folding import fold
+from poicheck.engine.per_file import PerFile
+from poicheck.findings import FINDING_COLUMNS, empty_findings, typed_findings
+from poicheck.oicp.pointers import PointerBuilder
 from poicheck.ruleset.model import Rule, RuleSet
 from poicheck.table import (
     CanonicalTable,
@@ -99,7 +97,7 @@ class Checker:
 
         With `workers` > 1 and enough records, parts of the chunk are checked by forked
         processes while this one checks its own part and, at `findings()`, the rules across
-        rows (poicheck.parallel); the findings are the same.
+        rows (poicheck.engine.workers); the findings are the same.
         """
         frame = ensure_columns(table.frame, self.ruleset)
         if not self._columns:

@@ -1,6 +1,6 @@
 """What flattening EvseDataRecords yields, gathered column by column.
 
-`poicheck.oicp.Flattener` walks all records of a file together, one place of the data model
+`poicheck.oicp.convert.Flattener` walks all records of a file together, one place of the data model
 (a `Slot`) at a time, so that the work per value runs in C loops. `Collector` gathers what the
 walk finds and puts it in the order a walk through one record after the other gives: records
 in order, and within a record the order of its JSON keys (an object keeps the order it was
@@ -19,9 +19,9 @@ from typing import Any, NamedTuple
 import numpy as np
 import pyarrow as pa
 
+from poicheck.oicp.wire import expected_type, found_type, text_of, type_hint
 from poicheck.ruleset.model import Property
 from poicheck.table import RawFinding
-from poicheck.wire import expected_type, found_type, text_of, type_hint
 
 # A key of a JSON object, or an index into a JSON array.
 Step = str | int

@@ -21,7 +21,7 @@ if TYPE_CHECKING:
     from matplotlib.axes import Axes
     from matplotlib.figure import Figure
 
-    from poicheck.report_html.data import ReportData
+    from poicheck.render.html.data import ReportData
 
 # Okabe-Ito colours (readable with colour-vision deficiencies), one per status.
 COLORS = {"error": "#D55E00", "warning": "#E69F00", "info": "#0072B2", "clean": "#009E73"}

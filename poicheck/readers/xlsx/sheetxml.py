@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from xml.etree import ElementTree
 
-from poicheck.readers.sheetscan import column_number, reference
+from poicheck.readers.xlsx.sheetscan import column_number, reference
 
 REL_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
 CELL_REF = re.compile(r"\$?([A-Za-z]{1,3})\$?([0-9]+)")

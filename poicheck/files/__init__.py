@@ -1,0 +1,1 @@
+"""Files poicheck reads whole or writes: YAML, user files, output policy, limits."""

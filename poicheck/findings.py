@@ -1,0 +1,45 @@
+"""The finding: what every check reports, one row of the findings table, and how severe it is.
+
+Severities follow from a rule's consequence (rules/oicp-2.3/ruleset.yaml); the engine fills
+this table, the results keep it, the renderers and workbooks read it.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+FINDING_COLUMNS = [
+    "rule",
+    "severity",
+    "consequence",
+    "category",
+    "file",
+    "sheet",
+    "row",
+    "record",
+    "evse_id",
+    "field",
+    "pointer",
+    "value",
+    "message",
+    # The findings folded into this one, as {rule, field, message} (poicheck.engine.folding).
+    "related",
+]
+SEVERITY_RANK = {"error": 0, "warning": 1, "info": 2}
+
+
+def empty_findings() -> pd.DataFrame:
+    return typed_findings(pd.DataFrame({name: [] for name in FINDING_COLUMNS}))
+
+
+def typed_findings(findings: pd.DataFrame) -> pd.DataFrame:
+    """Findings with nullable integer rows and records, and None for every missing text."""
+    out = findings.copy()
+    for name in ("row", "record"):
+        out[name] = out[name].astype("Int64")
+    if "related" not in out.columns:
+        out["related"] = None
+    for name in FINDING_COLUMNS:
+        if name not in ("row", "record"):
+            out[name] = out[name].astype(object).where(out[name].notna(), None)
+    return out

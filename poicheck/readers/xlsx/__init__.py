@@ -1,0 +1,1 @@
+"""The XLSX reader: safety scan, byte scan, pieces, calamine cells as text."""

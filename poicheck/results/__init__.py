@@ -1,0 +1,1 @@
+"""What a run returns: the report (findings stay a table) and the data score."""
