@@ -158,8 +158,8 @@ def baseline_rate(sample_rows: int) -> float:
     import jsonschema
 
     from poicheck.oicp.convert import Builder
-    from poicheck.oicp.schema import record_schema
     from poicheck.ruleset.loader import load_ruleset
+    from poicheck.ruleset.schema import record_schema
 
     ruleset = load_ruleset()
     schema = record_schema(ruleset)

@@ -6,11 +6,11 @@ Every reader produces a CanonicalTable; every check and renderer works from it. 
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from dataclasses import field as dataclass_field
 from functools import cached_property
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 
 import numpy as np
 import pandas as pd
@@ -18,6 +18,8 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from poicheck.ruleset.model import Property, RuleSet, wildcard_matcher
+
+T = TypeVar("T")
 
 TEXT: Literal["str"] = "str"
 
@@ -227,6 +229,14 @@ class Layout:
                 self.unknown.append(column)
             else:
                 self.property_of[column] = prop
+
+    def memo(self, key: str, compute: Callable[[], T]) -> T:
+        """What `compute` returns, computed once per table: the checks of a table share parsed
+        columns, lookups and verdicts through this (`key` names what is computed)."""
+        if key not in self.cache:
+            self.cache[key] = compute()
+        found: T = self.cache[key]
+        return found
 
     def distinct(self, frame: pd.DataFrame, column: str) -> Distinct:
         """A column of `frame` (the table this layout describes) as distinct values, encoded

@@ -11,8 +11,8 @@ from typing import Any
 from poicheck import validate
 from poicheck.export import ExportOptions, build_export
 from poicheck.oicp.convert import Flattener
-from poicheck.oicp.schema import record_schema
 from poicheck.ruleset.loader import load_ruleset
+from poicheck.ruleset.schema import record_schema
 from tests.records import VALID_CELLS, frame_of, json_record, write_json
 
 RULESET = load_ruleset()

@@ -19,19 +19,19 @@ from hypothesis import strategies as st
 from jsonschema import Draft202012Validator
 
 from poicheck import validate
-from poicheck.checks.hygiene import tidy
 from poicheck.cli import cli, main  # noqa: F401  (main registers the commands)
 from poicheck.cli import export as _export  # noqa: F401
 from poicheck.errors import InputError, UsageError
 from poicheck.export import Export, ExportOptions, Operator018Error, build_export, write_export
 from poicheck.export.payload import snapshot_bytes
 from poicheck.files.yaml_loader import load_yaml
+from poicheck.oicp.cells import tidy
 from poicheck.oicp.coordinates import NOTATIONS
 from poicheck.oicp.identifiers import normalise_id, operator_part
-from poicheck.oicp.schema import request_schema
 from poicheck.readers import read_table
 from poicheck.ruleset.loader import load_ruleset
 from poicheck.ruleset.model import RuleSet
+from poicheck.ruleset.schema import request_schema
 from tests.records import VALID_CELLS, frame_of, json_record, write_json
 from tests.strategies import valid_records
 

@@ -7,8 +7,8 @@ import json
 from pathlib import Path
 
 from poicheck import validate
-from poicheck.checks.hygiene import tidy
 from poicheck.export import ExportOptions, build_export
+from poicheck.oicp.cells import tidy
 from poicheck.ruleset.model import RuleSet
 from tests.records import VALID_CELLS, frame_of, json_record, write_json
 

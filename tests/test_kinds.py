@@ -17,13 +17,13 @@ import pytest
 from poicheck.checks import get_kind, kind_names
 from poicheck.checks._arrow import anchored
 from poicheck.checks.opening_times import (
-    cell_pattern,
     explain_entry_problem,
-    format_cell,
-    parse_cell,
     resolve,
 )
 from poicheck.checks.values import suggest
+from poicheck.oicp.cells import format_opening_times as format_cell
+from poicheck.oicp.cells import opening_times_pattern as cell_pattern
+from poicheck.oicp.cells import parse_opening_times as parse_cell
 from poicheck.ruleset.model import RuleSet
 from poicheck.table import Layout
 

@@ -14,8 +14,8 @@ from jsonschema import Draft202012Validator
 from poicheck.cli import cli, main  # noqa: F401  (main registers the commands)
 from poicheck.cli import export as _export  # noqa: F401
 from poicheck.files.yaml_loader import load_yaml
-from poicheck.oicp.schema import record_schema, request_schema, validator_for
 from poicheck.ruleset.model import RuleSet
+from poicheck.ruleset.schema import record_schema, request_schema, validator_for
 from tests.records import json_record
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -12,13 +12,6 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-REGEX_META = set("\\.^$|?*+()[]{}")
-
-
-def regex_escape(text: str) -> str:
-    """Escape a literal for RE2 (Python's re.escape also escapes spaces, which RE2 need not see)."""
-    return "".join("\\" + ch if ch in REGEX_META else ch for ch in text)
-
 
 def anchored(pattern: str) -> str:
     """Anchor a pattern as a whole, so that `^a|b$` cannot match half the value."""

@@ -10,9 +10,10 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from poicheck.checks._arrow import passes, regex_escape
+from poicheck.checks._arrow import passes
 from poicheck.checks.frame import conditions, is_in, numbers, present, sibling, stripped, text
 from poicheck.checks.registry import Kind, Params, RowResult, register
+from poicheck.oicp.cells import LIST_SEPARATOR, regex_escape
 from poicheck.table import Layout
 
 
@@ -201,7 +202,7 @@ def clock_problem(cell: str) -> str:
 def overlap_problem(cell: str) -> str:
     """The first two periods that overlap on the same day (after expanding Workdays etc.), or ''."""
     periods: dict[str, list[tuple[int, int, str]]] = {}
-    for entry in re.split(r"[ ]*;[ ]*", cell.strip()):
+    for entry in LIST_SEPARATOR.split(cell.strip()):
         if not entry.strip():
             return ""  # not in the OpeningTimes grammar: ACC017's finding
         day, *spans = entry.split()

@@ -20,15 +20,15 @@ def numbers(frame: pd.DataFrame, column: str, layout: Layout | None = None) -> n
         return np.full(len(frame), np.nan)
     if layout is None:
         return _floats(pa.array(frame[column].array))
-    key = f"numbers:{column}"
-    if key not in layout.cache:
+
+    def compute() -> np.ndarray:
         distinct = layout.distinct(frame, column)
         # An empty cell's code is -1: it picks the NaN put at the end.
         parsed = np.append(_floats(distinct.values), np.nan)[distinct.codes]
         parsed.flags.writeable = False  # shared by every check of the table
-        layout.cache[key] = parsed
-    cached: np.ndarray = layout.cache[key]
-    return cached
+        return parsed
+
+    return layout.memo(f"numbers:{column}", compute)
 
 
 def _floats(values: pa.Array) -> np.ndarray:
@@ -53,24 +53,24 @@ def stripped(frame: pd.DataFrame, column: str, layout: Layout) -> Distinct:
     table. Stripping may make two values equal: a verdict per value is still right."""
     if column not in frame.columns:
         return Distinct(pa.array([], pa.large_string()), np.full(len(frame), -1, dtype=np.int32))
-    key = f"stripped:{column}"
-    if key not in layout.cache:
+
+    def compute() -> Distinct:
         distinct = layout.distinct(frame, column)
-        layout.cache[key] = Distinct(pc.utf8_trim_whitespace(distinct.values), distinct.codes)
-    cached: Distinct = layout.cache[key]
-    return cached
+        return Distinct(pc.utf8_trim_whitespace(distinct.values), distinct.codes)
+
+    return layout.memo(f"stripped:{column}", compute)
 
 
 def normalised(frame: pd.DataFrame, column: str, layout: Layout, *, strip: bool) -> pa.Array:
     """A column's distinct values normalised as IDs (`poicheck.oicp.identifiers.normalise_id`; with
     `strip`, of the stripped values), numbered as `layout.distinct`; once per table."""
-    key = f"normalised:{column}:{strip}"
-    if key not in layout.cache:
+
+    def compute() -> pa.Array:
         cells = stripped(frame, column, layout) if strip else layout.distinct(frame, column)
         values = cells.values
-        layout.cache[key] = normalise_ids(values)
-    cached: pa.Array = layout.cache[key]
-    return cached
+        return normalise_ids(values)
+
+    return layout.memo(f"normalised:{column}:{strip}", compute)
 
 
 def mapped(

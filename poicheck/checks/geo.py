@@ -23,17 +23,14 @@ def coordinates(
     frame: pd.DataFrame, container: str, layout: Layout | None = None
 ) -> tuple[np.ndarray, np.ndarray]:
     """Latitude and longitude as floats; parsed once per table when a layout is given."""
-    key = f"pair:{container}"
-    if layout is not None and key in layout.cache:
-        cached: tuple[np.ndarray, np.ndarray] = layout.cache[key]
-        return cached
-    pair = (
-        numbers(frame, f"{container}.Latitude", layout),
-        numbers(frame, f"{container}.Longitude", layout),
-    )
-    if layout is not None:
-        layout.cache[key] = pair
-    return pair
+
+    def parse() -> tuple[np.ndarray, np.ndarray]:
+        return (
+            numbers(frame, f"{container}.Latitude", layout),
+            numbers(frame, f"{container}.Longitude", layout),
+        )
+
+    return parse() if layout is None else layout.memo(f"pair:{container}", parse)
 
 
 def _shown(
@@ -185,8 +182,8 @@ def _zone_has(
 def _places(frame: pd.DataFrame, field: str, country: str, layout: Layout) -> Places:
     """Places per row, looked up once per distinct (position, country) and cached per
     table, since the swap rule asks the same questions."""
-    key = f"in_country:{field}"
-    if key not in layout.cache:
+
+    def compute() -> Places:
         lat, lon = coordinates(frame, field, layout)
         alpha2, labels = _alpha2(frame, country, layout)
         pair, first = distinct_points(lat, lon, labels, 5)
@@ -197,9 +194,9 @@ def _places(frame: pd.DataFrame, field: str, country: str, layout: Layout) -> Pl
             (zone[first], names),
             (labels[first], alpha2),
         )
-        layout.cache[key] = Places(pair, inside, swapped, found, alpha2[labels[first]])
-    cached: Places = layout.cache[key]
-    return cached
+        return Places(pair, inside, swapped, found, alpha2[labels[first]])
+
+    return layout.memo(f"in_country:{field}", compute)
 
 
 def _zones(frame: pd.DataFrame, container: str, layout: Layout) -> tuple[np.ndarray, np.ndarray]:
@@ -207,16 +204,16 @@ def _zones(frame: pd.DataFrame, container: str, layout: Layout) -> tuple[np.ndar
     about 1 m) and once per table, since the country and the time-zone rules ask the same
     question: per row the number of its zone (-1: no position or no zone there) and the
     zones' names."""
-    key = f"zones:{container}"
-    if key not in layout.cache:
+
+    def compute() -> tuple[np.ndarray, np.ndarray]:
         lat, lon = coordinates(frame, container, layout)
         pair, first = distinct_points(lat, lon, np.zeros(len(lat), dtype=np.int64), 5)
         found = geodata.time_zones_at(np.round(lat[first], 5), np.round(lon[first], 5))
         zone_of_point, names = pd.factorize(np.array(found, dtype=object))
         # A row without a position (-1) picks the -1 put at the end.
-        layout.cache[key] = (np.append(zone_of_point, -1)[pair], np.asarray(names, dtype=object))
-    cached: tuple[np.ndarray, np.ndarray] = layout.cache[key]
-    return cached
+        return (np.append(zone_of_point, -1)[pair], np.asarray(names, dtype=object))
+
+    return layout.memo(f"zones:{container}", compute)
 
 
 def kept_codes(distinct: Distinct, kept: np.ndarray) -> np.ndarray:

@@ -259,14 +259,15 @@ def _address(frame: pd.DataFrame, layout: Layout) -> np.ndarray:
     """Street, number, postal code and city as one integer per row (equal when all four
     are equal, case and surrounding spaces ignored), for comparing the addresses of a
     group; built once per table."""
-    if "address" not in layout.cache:
+
+    def compute() -> np.ndarray:
         address = np.zeros(len(frame), dtype=np.int64)
         for part in ADDRESS_PARTS:
             codes = folded_codes(frame, f"Address.{part}", layout, fold=True) + 1
             address = pd.factorize(address * (int(codes.max(initial=0)) + 1) + codes)[0]
-        layout.cache["address"] = address.astype(np.int64)
-    cached: np.ndarray = layout.cache["address"]
-    return cached
+        return address.astype(np.int64)
+
+    return layout.memo("address", compute)
 
 
 def casefolded(texts: pa.Array) -> pa.Array:

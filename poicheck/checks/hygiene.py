@@ -11,26 +11,12 @@ import pyarrow.compute as pc
 
 from poicheck.checks._arrow import full_match, passes
 from poicheck.checks.registry import Kind, Params, register
+from poicheck.oicp.cells import DOUBLED, ENDS, tidied, tidy
 
-# ASCII whitespace at either end, runs of spaces inside: what `tidy` removes, and the same
-# characters for pyarrow (ascii_trim_whitespace) and Python (str.strip with these).
-ENDS = " \t\n\r\f\v"
-DOUBLED = " {2,}"
 # C0 controls but tab, line feed and carriage return, and DEL: not allowed in XML 1.0
 # (2.2 Characters) and shown as nothing or garbage by most systems.
 CONTROL = "[\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F]"
 CONTROL_NAMES = {0: "NUL", 7: "BEL", 8: "BS", 11: "VT", 12: "FF", 27: "ESC", 127: "DEL"}
-
-
-def tidy(text: str) -> str:
-    """`text` without whitespace at its ends and with single spaces inside: how `poicheck
-    export` writes the texts of the rules of kind `spacing`."""
-    return re.sub(DOUBLED, " ", text.strip(ENDS))
-
-
-def tidied(values: pa.Array) -> pa.Array:
-    """`tidy` of every value, vectorised."""
-    return pc.replace_substring_regex(pc.ascii_trim_whitespace(values), DOUBLED, " ")
 
 
 def _spacing(values: pa.Array, params: Params) -> np.ndarray:

@@ -1,8 +1,7 @@
 """OpeningTimes in one cell: `Workdays 08:00-18:00; Saturday 09:00-13:00` (03 OpeningTimesType).
 
-Entries are separated by ';', each names an OICP day value followed by one or more periods
-HH:MM-HH:MM separated by spaces. The same grammar is used to read the cell and to write it
-from OICP JSON, so the two directions cannot drift apart.
+The grammar lives in `poicheck.oicp.cells`, where the conversion reads and writes the cell;
+this kind checks it and explains the first entry that does not fit.
 """
 
 from __future__ import annotations
@@ -14,53 +13,22 @@ from typing import Any
 import numpy as np
 import pyarrow as pa
 
-from poicheck.checks._arrow import full_match, passes, regex_escape
+from poicheck.checks._arrow import full_match, passes
 from poicheck.checks.registry import Kind, Params, register
+from poicheck.oicp.cells import LIST_SEPARATOR, opening_times_pattern
 from poicheck.ruleset.model import DataType
-
-ENTRY_SEPARATOR = re.compile(r"[ ]*;[ ]*")
-
-
-def cell_pattern(days: tuple[str, ...], time_pattern: str) -> str:
-    day = "(?:" + "|".join(regex_escape(d) for d in days) + ")"
-    time = time_pattern.removeprefix("^").removesuffix("$")
-    entry = f"{day}(?:[ ]+{time}-{time})+"
-    return f"^{entry}(?:[ ]*;[ ]*{entry})*$"
-
-
-def parse_cell(text: str, days: tuple[str, ...], time_pattern: str) -> list[dict[str, Any]] | None:
-    """Cell text to OICP OpeningTimes objects, or None when the text does not fit the grammar."""
-    if not re.fullmatch(cell_pattern(days, time_pattern), text.strip(), flags=re.ASCII):
-        return None
-    result: list[dict[str, Any]] = []
-    for entry in ENTRY_SEPARATOR.split(text.strip()):
-        day, *periods = entry.split()
-        result.append(
-            {
-                "Period": [dict(zip(("begin", "end"), p.split("-"), strict=True)) for p in periods],
-                "on": day,
-            }
-        )
-    return result
-
-
-def format_cell(opening_times: list[dict[str, Any]]) -> str:
-    """OICP OpeningTimes objects to the cell text (the inverse of parse_cell)."""
-    entries = []
-    for item in opening_times:
-        periods = " ".join(f"{p['begin']}-{p['end']}" for p in item["Period"])
-        entries.append(f"{item['on']} {periods}")
-    return "; ".join(entries)
 
 
 def _opening_times(values: pa.Array, params: Params) -> np.ndarray:
-    return passes(full_match(values, cell_pattern(tuple(params["days"]), params["time_pattern"])))
+    return passes(
+        full_match(values, opening_times_pattern(tuple(params["days"]), params["time_pattern"]))
+    )
 
 
 def explain_entry_problem(text: str, days: tuple[str, ...], time_pattern: str) -> str:
     """Name the first entry that does not fit, and why, for the message."""
     time = time_pattern.removeprefix("^").removesuffix("$")
-    entries = ENTRY_SEPARATOR.split(text.strip())
+    entries = LIST_SEPARATOR.split(text.strip())
     if any(not entry for entry in entries):
         return ": an entry is empty"
     for entry in entries:

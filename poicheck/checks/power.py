@@ -8,9 +8,9 @@ import numpy as np
 import pandas as pd
 import pyarrow.compute as pc
 
-from poicheck.checks._arrow import regex_escape
 from poicheck.checks.frame import is_in, mapped, numbers, present, sibling, stripped
 from poicheck.checks.registry import Kind, Params, RowResult, register
+from poicheck.oicp.cells import regex_escape
 from poicheck.oicp.wire import LIST_SEPARATOR
 from poicheck.table import Layout
 

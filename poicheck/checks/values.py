@@ -12,13 +12,20 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from poicheck.checks._arrow import full_match, passes, per_distinct, regex_escape, where_filled
+from poicheck.checks._arrow import full_match, passes, per_distinct, where_filled
 from poicheck.checks.hygiene import tidied
 from poicheck.checks.registry import Kind, Params, register
+from poicheck.oicp.cells import (
+    DECIMAL_PATTERN,
+    INTEGER_PATTERN,
+    LIST_SEPARATOR,
+    list_pattern,
+    regex_escape,
+)
 from poicheck.ruleset.model import DataType, Property
 
-INTEGER = r"^-?[0-9]{1,18}$"
-DECIMAL = r"^-?[0-9]{1,18}(\.[0-9]{1,15})?$"
+INTEGER = f"^{INTEGER_PATTERN}$"
+DECIMAL = f"^{DECIMAL_PATTERN}$"
 
 
 def _length(values: pa.Array, params: Params) -> np.ndarray:
@@ -109,13 +116,11 @@ register(
     )
 )
 
-LIST_SEPARATOR = re.compile(r"[ ]*;[ ]*")
-
 
 def _enum_list_pattern(allowed: tuple[str, ...]) -> str:
     # NOTE: one anchored regex of allowed values; measured far faster than split + explode.
     item = "(?:" + "|".join(regex_escape(v) for v in allowed) + ")"
-    return f"^{item}(?:[ ]*;[ ]*{item})*$"
+    return list_pattern(item)
 
 
 def _enum_list(values: pa.Array, params: Params) -> np.ndarray:

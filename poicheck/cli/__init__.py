@@ -19,9 +19,9 @@ from typing import IO, TYPE_CHECKING, Any, TypeVar
 
 import click
 
-from poicheck import __version__
 from poicheck.errors import EXIT_INTERNAL, EXIT_USAGE, PoicheckError
 from poicheck.escape import printable, printable_lines
+from poicheck.version import __version__
 
 if TYPE_CHECKING:
     from poicheck.cli.config import Config

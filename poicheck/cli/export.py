@@ -178,8 +178,8 @@ def export(
 def schema(record: bool, output: Path | None, extra_rules: tuple[Path, ...]) -> None:
     """Print poicheck's JSON Schema (Draft 2020-12) of the payloads `export` writes."""
     from poicheck.files.output import write_text
-    from poicheck.oicp.schema import record_schema, request_schema
     from poicheck.ruleset.loader import load_ruleset
+    from poicheck.ruleset.schema import record_schema, request_schema
 
     ruleset = load_ruleset(list(extra_rules))
     document = record_schema(ruleset) if record else request_schema(ruleset)

@@ -11,7 +11,6 @@ import json
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
-from poicheck import __version__
 from poicheck.export.model import (
     FULL_LOAD,
     MANIFEST_VERSION,
@@ -21,8 +20,9 @@ from poicheck.export.model import (
     PayloadFile,
     Review,
 )
-from poicheck.oicp.schema import SchemaValidator
 from poicheck.ruleset.model import RuleSet
+from poicheck.ruleset.schema import SchemaValidator
+from poicheck.version import __version__
 
 Record = dict[str, Any]
 SEND = (

@@ -34,9 +34,9 @@ from poicheck.export.model import (
 from poicheck.mapping import as_mapping
 from poicheck.oicp.convert import Builder
 from poicheck.oicp.identifiers import belongs_to, normalise_id, normalise_operator_id, operator_part
-from poicheck.oicp.schema import SchemaValidator
 from poicheck.oicp.wire import LIST_SEPARATOR
 from poicheck.ruleset.model import DROPPED, RuleSet
+from poicheck.ruleset.schema import SchemaValidator
 from poicheck.table import CanonicalTable
 
 ENVELOPE_FIELDS = ("OperatorID", "OperatorName")

@@ -38,9 +38,9 @@ from poicheck.files.user import check_encoding
 from poicheck.oicp import coordinates as geo
 from poicheck.oicp.convert import Builder
 from poicheck.oicp.identifiers import belongs_to, normalise_operator_id, operator_part
-from poicheck.oicp.schema import SchemaValidator, record_schema, request_schema, validator_for
 from poicheck.ruleset.loader import load_ruleset
 from poicheck.ruleset.model import RuleSet
+from poicheck.ruleset.schema import SchemaValidator, record_schema, request_schema, validator_for
 from poicheck.table import CanonicalTable
 
 Record = dict[str, Any]

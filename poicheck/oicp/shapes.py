@@ -17,8 +17,8 @@ from itertools import accumulate, chain
 from operator import itemgetter
 from typing import Any
 
-from poicheck.checks.opening_times import format_cell
 from poicheck.oicp import coordinates as geo
+from poicheck.oicp.cells import format_opening_times as format_cell
 from poicheck.oicp.from_json import Batch, Collector, Rows, Slot, batch, members, spelling
 from poicheck.oicp.wire import found_type, text_of, types_of
 from poicheck.ruleset.model import Property

@@ -7,10 +7,10 @@ from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any
 
-from poicheck.checks.hygiene import tidy
-from poicheck.checks.opening_times import parse_cell
 from poicheck.oicp import coordinates as geo
-from poicheck.oicp.wire import LIST_SEPARATOR, PLAIN_DIGITS, WireModel
+from poicheck.oicp.cells import DECIMAL, INTEGER, LIST_SEPARATOR, tidy
+from poicheck.oicp.cells import parse_opening_times as parse_cell
+from poicheck.oicp.wire import PLAIN_DIGITS, WireModel
 from poicheck.ruleset.model import Property, RuleSet
 
 # Container path -> the keys of its items, in first-seen order (a dict as an ordered set).
@@ -162,8 +162,6 @@ def _item_keys(columns: tuple[str, ...]) -> ItemKeys:
     return keys
 
 
-INTEGER = re.compile(r"-?[0-9]+", re.ASCII)
-DECIMAL = re.compile(r"-?[0-9]+(\.[0-9]+)?", re.ASCII)
 # A number of degrees other notations can hold (at most three digits before the point): a
 # longer one (-12345678901234567890123.5) would not even fit the six decimals' arithmetic.
 DEGREES = re.compile(r"-?[0-9]{1,3}(\.[0-9]+)?", re.ASCII)

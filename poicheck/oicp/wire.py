@@ -9,9 +9,9 @@ from collections.abc import Iterable
 from decimal import Decimal
 from typing import Any
 
+from poicheck.oicp.cells import LIST_SEPARATOR
 from poicheck.ruleset.model import Property, RuleSet
 
-LIST_SEPARATOR = re.compile(r"[ ]*;[ ]*")
 NONE = type(None)
 # The types a JSON parser gives; values of other types (an API caller's) go one by one.
 PLAIN = frozenset({str, int, bool, Decimal, float, list, dict, NONE})

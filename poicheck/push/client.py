@@ -15,13 +15,13 @@ from urllib.parse import quote, urlsplit
 
 import httpx
 
-from poicheck import __version__
 from poicheck.errors import UsageError
 from poicheck.files.output import check_output
 from poicheck.push.answer import TLS, UNANSWERED, UNSENT, Answer, blame, read_answer
 from poicheck.push.certs import client_context, preflight
 from poicheck.push.lock import locked
 from poicheck.push.plan import ACKNOWLEDGED, Plan, PushFile, PushLog, PushRefusedError
+from poicheck.version import __version__
 
 # 02 eRoamingPushEvseData; openapi-cpo/openapi.yaml paths.
 PATH = "/evsepush/v23/operators/{operator_id}/data-records"

@@ -10,9 +10,9 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from poicheck import __version__
 from poicheck.findings import FINDING_COLUMNS
 from poicheck.results.report import Report
+from poicheck.version import __version__
 
 SCHEMA_VERSION = "1.2"
 # Findings are written at depth 2 of the document (top level -> "findings" -> item).

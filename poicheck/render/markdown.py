@@ -11,12 +11,12 @@ import re
 from collections import Counter
 from typing import Any
 
-from poicheck import __version__
 from poicheck.escape import printable
 from poicheck.render._common import by_severity, file_formats, relative_path, where
 from poicheck.render.statistics import rule_counts
 from poicheck.render.text import summary_line
 from poicheck.results.report import Finding, Report
+from poicheck.version import __version__
 
 MAX_FINDINGS = 50
 TOP_RULES = 10

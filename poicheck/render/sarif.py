@@ -16,11 +16,11 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote
 
-from poicheck import __version__
 from poicheck.render._common import LEVELS, context, file_formats, line_of, relative_path
 from poicheck.results.report import Finding, Report
 from poicheck.ruleset.docs import describe, explain_rule
 from poicheck.ruleset.model import Rule, RuleSet
+from poicheck.version import __version__
 
 SARIF_VERSION = "2.1.0"
 SARIF_SCHEMA = (

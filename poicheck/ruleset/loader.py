@@ -99,7 +99,7 @@ def _cached_document(path: Path) -> tuple[dict[str, Any] | None, Path | None]:
     cost about a second per run; the cache key is the file's content, the schema's text and
     poicheck's version, so any change to one of them reads the file anew.
     """
-    from poicheck import __version__
+    from poicheck.version import __version__
 
     directory = _cache_dir()
     if directory is None:

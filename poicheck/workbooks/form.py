@@ -18,10 +18,10 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font
 from openpyxl.worksheet.worksheet import Worksheet
 
-from poicheck import __version__
 from poicheck.errors import InputError
 from poicheck.results.report import Report
 from poicheck.table import CanonicalTable
+from poicheck.version import __version__
 from poicheck.workbooks import cells
 from poicheck.workbooks.answers import (
     ANSWERS,

@@ -28,10 +28,10 @@ from typing import IO, Any
 
 import numpy as np
 
+from poicheck.files.limits import MiB
 from poicheck.readers.xlsx.sheetscan import MAX_CELLS, PartScan
 from poicheck.readers.xlsx.sheetxml import sheet_parts
 
-MiB = 1 << 20
 SMALLEST = 16 * MiB  # smaller sheets are read whole: copying them would cost more than it saves
 MOST = 8  # pieces at most, whatever the number of processors
 FIRST_TAG = re.compile(rb"<([^?!/\s>][^\s/>]*)")

@@ -25,6 +25,7 @@ import numpy as np
 from zlib_ng import zlib_ng
 
 from poicheck.errors import InputError
+from poicheck.files.limits import MiB
 from poicheck.readers.xlsx import sheetxml
 from poicheck.readers.xlsx.sheetscan import (
     LT,
@@ -46,7 +47,6 @@ __all__ = [
     "reference",
 ]
 
-MiB = 1 << 20
 MAX_ENTRIES = 10_000
 MAX_TOTAL_BYTES = 1024 * MiB  # inflated size of the whole workbook
 MAX_RATIO = 200  # inflated / compressed, for entries above RATIO_FLOOR

@@ -15,7 +15,6 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from poicheck import __version__
 from poicheck.findings import SEVERITY_RANK
 from poicheck.render._common import file_formats, relative_path, where
 from poicheck.render.html import CARD_LIMIT, LIMIT
@@ -23,6 +22,7 @@ from poicheck.results.report import FileResult, Finding, Report
 from poicheck.results.score import FILLED_PREFIX, completeness_shares, record_positions
 from poicheck.ruleset.docs import describe
 from poicheck.ruleset.model import Rule, RuleSet
+from poicheck.version import __version__
 
 CHART_BARS = 25
 STATUS_OF_RANK = {0: "error", 1: "warning", 2: "info"}

@@ -13,10 +13,10 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from poicheck import __version__
 from poicheck.oicp.convert import WireModel, typed
 from poicheck.ruleset.loader import resolve_params
 from poicheck.ruleset.model import Property, RuleSet
+from poicheck.version import __version__
 
 DRAFT = "https://json-schema.org/draft/2020-12/schema"
 REQUEST = "eRoamingPushEvseData"
