@@ -16,9 +16,9 @@ from poicheck import validate
 from poicheck.cli import cli, main  # noqa: F401  (main registers the commands)
 from poicheck.cli import rules as _rules  # noqa: F401
 from poicheck.cli import validate as _validate  # noqa: F401
+from tests.conftest import check_golden
 
 ROOT = Path(__file__).resolve().parents[1]
-GOLDEN = Path(__file__).parent / "golden"
 VALID = "samples/valid/evse-valid.csv"
 INVALID = "samples/invalid/evse-invalid.csv"
 OPERATOR = ["--operator-id", "DE*PCK", "--operator-name", "PoiCheck Demo Hub"]
@@ -34,13 +34,6 @@ def runner(monkeypatch: pytest.MonkeyPatch) -> CliRunner:
     monkeypatch.chdir(ROOT)
     monkeypatch.delenv("NO_COLOR", raising=False)
     return CliRunner()
-
-
-def check_golden(name: str, text: str) -> None:
-    path = GOLDEN / name
-    if os.environ.get("POICHECK_UPDATE_GOLDEN"):
-        path.write_text(text, encoding="utf-8")
-    assert text == path.read_text(encoding="utf-8"), f"output differs from {path}"
 
 
 def test_valid_sample_exits_0(runner: CliRunner) -> None:

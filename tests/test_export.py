@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import shutil
 from decimal import Decimal
 from pathlib import Path
@@ -32,11 +31,11 @@ from poicheck.readers import read_table
 from poicheck.ruleset.loader import load_ruleset
 from poicheck.ruleset.model import RuleSet
 from poicheck.ruleset.schema import request_schema
+from tests.conftest import check_golden
 from tests.records import VALID_CELLS, frame_of, json_record, write_json
 from tests.strategies import valid_records
 
 ROOT = Path(__file__).resolve().parents[1]
-GOLDEN = Path(__file__).parent / "golden" / "export"
 VALID = ROOT / "samples/valid/evse-valid"
 INVALID = ROOT / "samples/invalid/evse-invalid"
 HUBJECT_EXAMPLE = (
@@ -71,14 +70,6 @@ def records_of(export: Export) -> list[dict[str, Any]]:
     return [r for f in export.files for r in document(f.data)["OperatorEvseData"]["EvseDataRecord"]]
 
 
-def check_golden(name: str, data: bytes) -> None:
-    path = GOLDEN / name
-    if os.environ.get("POICHECK_UPDATE_GOLDEN"):
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_bytes(data)
-    assert data == path.read_bytes(), f"payload differs from {path}"
-
-
 def assert_fits_schema(export: Export) -> None:
     """Every payload and the snapshot, against the schema, by the reference implementation."""
     validator = Draft202012Validator(request_schema(RULESET))
@@ -109,7 +100,7 @@ def test_valid_sample_payload_matches_golden(notation: str) -> None:
     ]
     assert export.left_out == ()
     assert export.exit_code() == 0
-    check_golden(f"valid-{notation}.json", export.files[0].data)
+    check_golden(f"export/valid-{notation}.json", export.files[0].data)
     assert_fits_schema(export)
 
 

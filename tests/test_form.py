@@ -5,7 +5,6 @@ from __future__ import annotations
 import copy
 import hashlib
 import json
-import os
 from pathlib import Path
 from typing import Any
 
@@ -32,10 +31,10 @@ from poicheck.workbooks.answers import (
 )
 from poicheck.workbooks.cells import ANSWER_STYLES
 from poicheck.workbooks.form import FORM_HEADER
+from tests.conftest import check_golden
 from tests.records import VALID_CELLS
 
 ROOT = Path(__file__).resolve().parents[1]
-GOLDEN = Path(__file__).parent / "golden" / "form"
 VALID = ROOT / "samples/valid/evse-valid.xlsx"
 INVALID = ROOT / "samples/invalid/evse-invalid.csv"
 OPERATOR = ["--operator-id", "DE*PCK", "--operator-name", "PoiCheck Demo Hub"]
@@ -163,11 +162,7 @@ def test_form_property_column_matches_golden(tmp_path: Path) -> None:
     sheet = openpyxl.load_workbook(make_form(tmp_path, VALID))["Form"]
     _, table = table_of(sheet)
     text = "\n".join(table["Property"]) + "\n"
-    path = GOLDEN / "properties.txt"
-    if os.environ.get("POICHECK_UPDATE_GOLDEN"):
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text, encoding="utf-8")
-    assert text == path.read_text(encoding="utf-8"), f"form property column differs from {path}"
+    check_golden("form/properties.txt", text)
 
 
 def test_form_looks_like_a_form(tmp_path: Path) -> None:

@@ -4,7 +4,6 @@ the Markdown summary (golden snapshots), and the `--format` registry."""
 from __future__ import annotations
 
 import json
-import os
 import re
 from collections import Counter
 from pathlib import Path
@@ -22,10 +21,10 @@ from poicheck.render import render, renderer_names, renderers
 from poicheck.render.github import command, escape_data, escape_property
 from poicheck.render.markdown import cell
 from poicheck.results.report import Report
+from tests.conftest import check_golden
 from tests.records import VALID_CELLS, frame_of
 
 ROOT = Path(__file__).resolve().parents[1]
-GOLDEN = Path(__file__).parent / "golden" / "render"
 SARIF_SCHEMA = Path(__file__).parent / "schemas" / "sarif-schema-2.1.0.json"
 INVALID = "samples/invalid/evse-invalid.csv"
 INVALID_JSON = "samples/invalid/evse-invalid.json"
@@ -50,14 +49,6 @@ def invalid() -> Report:
 def mixed() -> Report:
     """CSV and JSON findings and an unreadable file, in one report."""
     return validate([INVALID, INVALID_JSON, "no/such/file.csv"], **OPERATOR)
-
-
-def check_golden(name: str, text: str) -> None:
-    path = GOLDEN / name
-    if os.environ.get("POICHECK_UPDATE_GOLDEN"):
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text, encoding="utf-8")
-    assert text == path.read_text(encoding="utf-8"), f"output differs from {path}"
 
 
 def test_registry_names_every_renderer_and_validate_offers_them() -> None:
@@ -196,14 +187,14 @@ def test_junit_survives_control_characters_in_the_data() -> None:
 
 
 def test_junit_matches_golden(invalid: Report) -> None:
-    check_golden("invalid-csv.junit.xml", render("junit", invalid))
+    check_golden("render/invalid-csv.junit.xml", render("junit", invalid))
 
 
 # --- GitHub workflow commands ---------------------------------------------------------------
 
 
 def test_github_commands_match_golden(invalid: Report) -> None:
-    check_golden("invalid-csv.github.txt", render("github", invalid))
+    check_golden("render/invalid-csv.github.txt", render("github", invalid))
 
 
 def test_github_commands_are_escaped_and_located(mixed: Report) -> None:
@@ -236,7 +227,7 @@ def normalised(text: str) -> str:
 
 def test_markdown_summary_matches_golden(invalid: Report) -> None:
     text = render("markdown", invalid)
-    check_golden("invalid-csv.md", normalised(text))
+    check_golden("render/invalid-csv.md", normalised(text))
     assert text.startswith("## ❌ poicheck: 33 errors, 72 warnings, 1 info")
     assert "**Data score 88/100**" in text
     assert "### Findings (the first 50 of 106)" in text
