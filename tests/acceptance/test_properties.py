@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -15,6 +16,8 @@ from poicheck.ruleset.loader import load_ruleset
 from tests.records import VALID_CELLS, frame_of
 from tests.strategies import valid_records
 from tests.unit.ruleset.test_rule_examples import concrete, value_of
+
+pytestmark = pytest.mark.slow  # most of this module takes seconds: not in the quick loop
 
 # The field rules: a generator cannot invent addresses whose postal codes, coordinates and
 # phone numbers agree (the quality rules are tested on the samples and on their examples).

@@ -19,6 +19,7 @@ from tests.records import VALID_CELLS, frame_of
 SUBS = ["AT*VLT", "FR*ELC", "NL*GRN", "CH*ALP", "IT*COR"]
 
 
+@pytest.mark.slow
 def test_geodata_works_with_the_network_switched_off(
     samples: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -38,6 +39,7 @@ def test_geodata_works_with_the_network_switched_off(
     assert {"GEO015", "GEO016", "GEO017", "GEO018", "GEO019"} <= rules  # place data offline
 
 
+@pytest.mark.slow
 def test_identity_check_is_skipped_with_a_note_when_no_operator_is_known() -> None:
     record = {**VALID_CELLS, "EvseID": "FR*XYZ*E1*1"}
     report = validate(frame_of(record))
@@ -50,6 +52,7 @@ def test_identity_check_is_skipped_with_a_note_when_no_operator_is_known() -> No
     assert checked.notes == []
 
 
+@pytest.mark.slow
 def test_sub_operators_make_their_evse_ids_acceptable() -> None:
     record = {**VALID_CELLS, "EvseID": "AT*VLT*E1*1"}
     assert "IDN001" in {f.rule for f in validate(frame_of(record), operator_id="DE*PCK").findings}
@@ -69,6 +72,7 @@ def test_duplicates_are_reported_on_every_member_with_the_rows_of_all() -> None:
     assert all("used 3 times, in rows 2, 4, 5" in f.message for f in hits)
 
 
+@pytest.mark.slow
 def test_score_method(ruleset: RuleSet) -> None:
     clean = validate(frame_of(VALID_CELLS), operator_id="DE*PCK").score
     assert clean is not None
@@ -88,6 +92,7 @@ def test_score_method(ruleset: RuleSet) -> None:
     assert record["correctness"] == pytest.approx(sum(factors) / len(factors))
 
 
+@pytest.mark.slow
 def test_score_is_in_the_json_summary(samples: Path) -> None:
     report = validate(samples / "valid" / "evse-valid.json", sub_operator_ids=SUBS)
     score = report.summary()["files"][0]["score"]
@@ -121,6 +126,7 @@ def test_pyproject_configuration_and_errors_name_the_key(tmp_path: Path) -> None
     assert str(bad) in str(caught.value)
 
 
+@pytest.mark.slow
 def test_cli_uses_the_configuration_and_the_command_line_wins(
     samples: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

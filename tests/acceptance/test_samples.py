@@ -29,6 +29,7 @@ def field_findings(findings: list[Finding]) -> set[tuple[int | None, str, str]]:
     return {(f.record, f.rule, f.field) for f in findings if not f.rule.startswith("JSN")}
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("fmt", FORMATS)
 def test_valid_sample_is_clean(samples: Path, fmt: str) -> None:
     report = validate(samples / "valid" / f"evse-valid.{fmt}", **OPERATOR)
@@ -37,6 +38,7 @@ def test_valid_sample_is_clean(samples: Path, fmt: str) -> None:
     assert report.exit_code("info") == 0
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("fmt", FORMATS)
 def test_every_planted_mistake_is_reported_at_its_row_and_field(samples: Path, fmt: str) -> None:
     report = validate(samples / "invalid" / f"evse-invalid.{fmt}", **OPERATOR)
@@ -62,6 +64,7 @@ def test_the_planted_mistakes_cover_every_quality_rule(samples: Path, ruleset: R
     assert quality <= planted_rules, sorted(quality - planted_rules)
 
 
+@pytest.mark.slow
 def test_valid_sample_scores_at_least_95_and_every_plant_lowers_its_evse(samples: Path) -> None:
     valid = validate(samples / "valid" / "evse-valid.csv", **OPERATOR).score
     invalid = validate(samples / "invalid" / "evse-invalid.csv", **OPERATOR).score
@@ -77,6 +80,7 @@ def test_valid_sample_scores_at_least_95_and_every_plant_lowers_its_evse(samples
         assert after[record] < before[record], plant["mistake"]
 
 
+@pytest.mark.slow
 def test_the_three_formats_give_the_same_findings(samples: Path) -> None:
     results = {
         fmt: field_findings(
@@ -87,6 +91,7 @@ def test_the_three_formats_give_the_same_findings(samples: Path) -> None:
     assert results["csv"] == results["xlsx"] == results["json"]
 
 
+@pytest.mark.slow
 def test_json_reports_values_that_cannot_be_typed_as_wire_errors(samples: Path) -> None:
     report = validate(samples / "invalid" / "evse-invalid.json")
     wire = {(f.record, f.field) for f in report.findings if f.rule == "JSN001"}
@@ -114,6 +119,7 @@ def test_wire_sample_shows_json_only_mistakes(samples: Path) -> None:
     }
 
 
+@pytest.mark.slow
 def test_pointers_locate_list_items_in_the_records_json(samples: Path) -> None:
     report = validate(samples / "invalid" / "evse-invalid.csv")
     pointers = {f.field: f.pointer for f in report.findings}

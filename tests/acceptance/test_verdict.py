@@ -129,6 +129,7 @@ def assert_one_verdict(source: Any, records: int) -> None:
     assert (report.exit_code("error") == 0) == (not left)
 
 
+@pytest.mark.slow
 @SETTINGS
 @given(records=mutated_records())
 def test_table_records_left_out_exactly_when_they_have_an_error(
@@ -137,6 +138,7 @@ def test_table_records_left_out_exactly_when_they_have_an_error(
     assert_one_verdict(frame_of(*records), len(records))
 
 
+@pytest.mark.slow
 @SETTINGS
 @given(records=mutated_records())
 def test_oicp_json_records_left_out_exactly_when_they_have_an_error(
@@ -148,6 +150,7 @@ def test_oicp_json_records_left_out_exactly_when_they_have_an_error(
     assert_one_verdict(path, len(records))
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("sample", ["valid/evse-valid", "invalid/evse-invalid"])
 @pytest.mark.parametrize("suffix", [".csv", ".xlsx", ".json"])
 def test_samples_one_verdict(samples: Path, sample: str, suffix: str) -> None:

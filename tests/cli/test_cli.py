@@ -44,6 +44,7 @@ def test_valid_sample_exits_0(runner: CliRunner) -> None:
     assert score.startswith("Data score 99.6/100: completeness 99.3, correctness 100")
 
 
+@pytest.mark.slow
 def test_invalid_sample_text_output_matches_golden(runner: CliRunner) -> None:
     result = runner.invoke(cli, ["validate", INVALID, *OPERATOR], catch_exceptions=False)
     assert result.exit_code == 1
@@ -51,6 +52,7 @@ def test_invalid_sample_text_output_matches_golden(runner: CliRunner) -> None:
     check_golden("invalid-csv.txt", result.stdout)
 
 
+@pytest.mark.slow
 def test_invalid_sample_json_output_matches_golden(runner: CliRunner) -> None:
     result = runner.invoke(
         cli, ["validate", INVALID, *OPERATOR, "--format", "json"], catch_exceptions=False
@@ -67,6 +69,7 @@ def test_invalid_sample_json_output_matches_golden(runner: CliRunner) -> None:
     )
 
 
+@pytest.mark.slow
 def test_wire_json_output_matches_golden(runner: CliRunner) -> None:
     result = runner.invoke(
         cli, ["validate", "samples/invalid/evse-invalid-wire.json"], catch_exceptions=False
@@ -75,6 +78,7 @@ def test_wire_json_output_matches_golden(runner: CliRunner) -> None:
     check_golden("invalid-wire-json.txt", result.stdout)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     ("options", "code"),
     [
@@ -103,6 +107,7 @@ def test_select_limits_the_rules_that_run(runner: CliRunner) -> None:
     assert rules == expected
 
 
+@pytest.mark.slow
 def test_output_file_is_written_and_stdout_stays_empty(runner: CliRunner, tmp_path: Path) -> None:
     out = tmp_path / "report.json"
     result = runner.invoke(
@@ -177,6 +182,7 @@ def _console_script() -> str:
     return found
 
 
+@pytest.mark.slow
 def test_console_script_runs_as_a_real_subprocess() -> None:
     script = _console_script()
     env = {**os.environ, "NO_COLOR": "1"}

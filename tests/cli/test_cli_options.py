@@ -87,6 +87,7 @@ def test_an_unknown_rule_id_on_the_command_line_is_exit_2(
     assert not any((data.parent / name).exists() for name in WRITTEN)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("command", list(COMMANDS))
 def test_an_unknown_rule_id_in_the_configuration_is_exit_2(data: Path, command: str) -> None:
     config = data.parent / ".poicheck.yaml"
@@ -115,6 +116,7 @@ def test_ids_of_extra_rule_files_are_known(data: Path) -> None:
     assert result.exit_code == 0, result.output
 
 
+@pytest.mark.slow
 def test_unknown_rule_ids_through_a_real_subprocess(data: Path) -> None:
     """The console script, for every command: the gate is never silently off."""
     config = data.parent / ".poicheck.yaml"
@@ -142,6 +144,7 @@ def _run(*args: str) -> subprocess.CompletedProcess[str]:
 # --- 7. export reads a foreign layout; export --select --------------------------------------
 
 
+@pytest.mark.slow
 def test_export_of_a_foreign_layout_through_mapping(tmp_path: Path) -> None:
     data = german_workbook(tmp_path / "ladepunkte.xlsx")
     mapping, push = tmp_path / "mapping.yaml", tmp_path / "push"
@@ -155,6 +158,7 @@ def test_export_of_a_foreign_layout_through_mapping(tmp_path: Path) -> None:
     assert _sent(push) == ["DE*PCK*E1001*1", "DE*PCK*E1001*2"]
 
 
+@pytest.mark.slow
 def test_export_of_a_foreign_layout_through_the_configuration(tmp_path: Path) -> None:
     data = german_workbook(tmp_path / "ladepunkte.xlsx")
     assert invoke("map", str(data), "--out", str(tmp_path / "ours.yaml")).exit_code == 0
@@ -177,6 +181,7 @@ def _sent(directory: Path) -> list[str]:
     return sorted(ids)
 
 
+@pytest.mark.slow
 def test_export_leaves_out_only_for_the_selected_rules() -> None:
     source = SAMPLES / "invalid/evse-invalid.csv"
     hub = {
@@ -198,6 +203,7 @@ def test_export_leaves_out_only_for_the_selected_rules() -> None:
 # --- 7. the configuration used, on stderr -----------------------------------------------------
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("command", list(COMMANDS))
 def test_the_configuration_used_is_named_on_stderr_unless_quiet(data: Path, command: str) -> None:
     config = data.parent / ".poicheck.yaml"
@@ -213,6 +219,7 @@ def test_the_configuration_used_is_named_on_stderr_unless_quiet(data: Path, comm
         assert quiet.stdout == ""
 
 
+@pytest.mark.slow
 def test_an_explicit_configuration_is_named_absolute(data: Path) -> None:
     (data.parent / "conf").mkdir()
     (data.parent / "conf/poicheck.yaml").write_text(SAMPLE_CONFIG, encoding="utf-8")
@@ -223,6 +230,7 @@ def test_an_explicit_configuration_is_named_absolute(data: Path) -> None:
     )
 
 
+@pytest.mark.slow
 def test_no_configuration_no_line(data: Path) -> None:
     result = invoke("validate", str(data), *HUB)
     assert result.exit_code == 0, result.output
@@ -243,6 +251,7 @@ def test_output_is_spelt_o_output_and_out_is_hidden(command: str) -> None:
     assert not re.search(r"--out\b(?!put)", shown.stdout)
 
 
+@pytest.mark.slow
 def test_out_still_works_for_existing_scripts(data: Path) -> None:
     written = invoke("form", str(data), *HUB, "--out", "form.xlsx")
     assert written.exit_code == 0, written.output
@@ -284,6 +293,7 @@ def test_click_usage_errors_read_poicheck_error_and_exit_2(args: list[str], mess
     assert "help." in line  # click's pointer to the usage, on the same line
 
 
+@pytest.mark.slow
 def test_click_usage_errors_through_a_real_subprocess() -> None:
     done = _run("validate", "x.csv", "--fail-on", "sometimes")
     assert done.returncode == 2

@@ -155,6 +155,7 @@ def _precommit_env(tmp_path: Path) -> dict[str, str]:
     return _env(extra)
 
 
+@pytest.mark.slow
 def test_a_commit_of_defective_data_is_rejected_and_a_clean_one_accepted(
     tmp_path: Path,
 ) -> None:

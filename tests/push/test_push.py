@@ -69,6 +69,7 @@ def scripted(*replies: Reply) -> Callable[[Received], Reply]:
     return lambda _request: queue.pop(0) if queue else acknowledgement("000", "Success")
 
 
+@pytest.mark.slow
 def test_files_go_in_order_one_at_a_time_byte_for_byte(
     hubject: Start, export_dir: Export, certs: Certs
 ) -> None:
@@ -214,6 +215,7 @@ def test_022_and_http_400_validation_errors_point_at_source_rows(
     assert f"record 2 ({SAMPLE} row 3)  DE*PCK*E1001*2" in result.stderr
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("reply", [Reply(delay=2.5), Reply(drop=True)], ids=["slow", "dropped"])
 def test_no_answer_is_not_resent_at_once_and_the_next_run_resends(
     hubject: Start, export_dir: Export, certs: Certs, reply: Reply
@@ -318,6 +320,7 @@ def test_an_unreachable_server_is_tried_a_bounded_number_of_times(
     ]
 
 
+@pytest.mark.slow
 def test_a_refused_restart_resumes_at_the_refused_file(
     hubject: Start, export_dir: Export, certs: Certs
 ) -> None:
@@ -365,6 +368,7 @@ def test_an_answer_that_is_no_acknowledgement_stops_the_push(
     assert "HTTP 200 (The answer is not an eRoamingAcknowledgement.)" in result.stderr
 
 
+@pytest.mark.slow
 def test_the_console_script_pushes_to_push_server(
     exports: dict[str, Path], certs: Certs, tmp_path: Path
 ) -> None:

@@ -12,6 +12,8 @@ from poicheck.escape import printable
 from poicheck.render.markdown import cell
 from tests.security.conftest import OPERATOR, VALID_CSV, poicheck
 
+pytestmark = pytest.mark.slow  # most of this module takes seconds: not in the quick loop
+
 FORGED = "Type 2\n::error file=src/app.py,line=1::forged by the data @octocat\x1b]0;pwned\x07"
 
 

@@ -15,6 +15,8 @@ import pytest
 
 from tests.security.conftest import OPERATOR, VALID_CSV, assert_clean_exit_2, poicheck
 
+pytestmark = pytest.mark.slow  # most of this module takes seconds: not in the quick loop
+
 
 @pytest.fixture
 def data(tmp_path: Path) -> Path:

@@ -62,6 +62,7 @@ def test_a_windows_1252_file_is_read_as_such_and_said(tmp_path: Path) -> None:
     assert table.frame["Address.Street"][0] == "Grunerstraße 1"
 
 
+@pytest.mark.slow
 def test_a_header_wider_than_64_kib_is_read_whole(tmp_path: Path) -> None:
     """Attack: a header row of 100 KB. Before, it was cut at 64 KiB and every row lost the
     columns after the cut."""
@@ -74,6 +75,7 @@ def test_a_header_wider_than_64_kib_is_read_whole(tmp_path: Path) -> None:
     assert table.frame["Address.City"].tolist() == ["Berlin"]
 
 
+@pytest.mark.slow
 def test_a_header_longer_than_the_limit_is_a_clean_error(tmp_path: Path) -> None:
     path = tmp_path / "endless.csv"
     path.write_bytes(b"EvseID," + b"x" * MAX_HEAD_BYTES + b"\nDE*PCK*E1,1\n")
@@ -82,6 +84,7 @@ def test_a_header_longer_than_the_limit_is_a_clean_error(tmp_path: Path) -> None
     assert "header row is longer" in result.output
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("suffix", [".json", ".jsonl"])
 def test_a_lone_surrogate_is_a_finding_at_its_cell(suffix: str, tmp_path: Path) -> None:
     """Attack: "\\ud800" in a string. Before, the whole multi-file run ended with exit 3."""

@@ -25,6 +25,7 @@ def billion_laughs(path: Path) -> Path:
     return path
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("where", ["config", "rules", "mapping"])
 def test_a_yaml_alias_bomb_is_refused_quickly(tmp_path: Path, where: str) -> None:
     data = tmp_path / "evse.csv"
@@ -60,6 +61,7 @@ def _rule_file(path: Path, pattern: str) -> Path:
     return path
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     ("pattern", "said"),
     [("^(a)\\1$", "RE2"), ("^(?=a)a$", "RE2"), ("^[unclosed$", "invalid regular expression")],
@@ -83,6 +85,7 @@ def test_an_encoding_that_is_not_a_text_encoding_is_exit_2(encoding: str) -> Non
         validate(VALID_CSV, encoding=encoding)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("previous", ["fifo", "/dev/zero", "directory"])
 def test_previous_must_be_a_regular_file(one_operator_csv: Path, previous: str) -> None:
     path = Path(previous)

@@ -53,6 +53,7 @@ def _big_csv(path: Path) -> Path:
     return path
 
 
+@pytest.mark.slow
 def test_workers_die_with_a_killed_parent(tmp_path: Path) -> None:
     data = _big_csv(tmp_path / "big.csv")
     command = [sys.executable, "-m", "poicheck", "validate", "--workers", "2", str(data)]

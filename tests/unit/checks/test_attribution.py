@@ -8,6 +8,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+import pytest
 
 from poicheck import validate
 from poicheck.checks import get_kind
@@ -42,6 +43,7 @@ def rules_at(record: int, *records: dict[str, Any]) -> set[str]:
     return {f.rule for f in report.findings if f.record == record}
 
 
+@pytest.mark.slow
 def test_wrong_country_and_position_in_another_country_blames_the_culprit_only() -> None:
     # The culprit says France and stands in Poznań, Poland (GEO008): 270 km from its sibling.
     records = [
@@ -66,6 +68,7 @@ def test_an_empty_city_is_the_culprit_of_an_address_that_differs() -> None:
     assert "its address differs" in found["IDN004"][1]
 
 
+@pytest.mark.slow
 def test_a_tie_without_evidence_is_reported_on_both_and_worded_as_a_tie() -> None:
     # 1.1 km apart, both well-formed and in Germany: the data cannot say which is right.
     found = group_findings(member(1), member(2, GeoCoordinates__Latitude="52.531918"))
@@ -103,6 +106,7 @@ def test_a_station_that_agrees_is_not_reported_whatever_its_members_own_findings
     assert found == {"IDN004": {}, "IDN005": {}}
 
 
+@pytest.mark.slow
 def test_the_culprit_is_found_when_the_records_are_checked_in_chunks(tmp_path: Any) -> None:
     # A tie of two decided by the evidence of the second, five records and chunks apart.
     others = [member(i, ChargingStationId=f"OTHER-{i}", ChargingPoolID="") for i in range(2, 6)]
@@ -158,6 +162,7 @@ def test_the_readers_findings_reach_the_rules_across_rows() -> None:
     }
 
 
+@pytest.mark.slow
 def test_a_finding_on_a_field_the_group_does_not_compare_is_no_evidence() -> None:
     # A placeholder entrance (GEO010 on GeoChargingPointEntrance) says nothing about where
     # the station stands: the tie of two stays a tie.
@@ -170,6 +175,7 @@ def test_a_finding_on_a_field_the_group_does_not_compare_is_no_evidence() -> Non
     assert set(group_findings(*records)["IDN004"]) == {0, 1}
 
 
+@pytest.mark.slow
 def test_a_finding_about_the_position_explains_a_distance_before_one_about_the_address() -> None:
     # The first EVSE has a country code that does not exist (ADR016) but its position is
     # right; the second has latitude and longitude swapped (GEO009): only the second stands
@@ -184,6 +190,7 @@ def test_a_finding_about_the_position_explains_a_distance_before_one_about_the_a
     assert "from the other EVSEs" in found["IDN004"][1]
 
 
+@pytest.mark.slow
 def test_without_a_finding_about_the_position_an_address_finding_explains_the_distance() -> None:
     # The second EVSE says Austria and stands in Vienna, as if looked up from its country; its
     # Berlin postal code is no Austrian one (ADR017): it, not its sibling, is far away.
@@ -202,6 +209,7 @@ def test_without_a_finding_about_the_position_an_address_finding_explains_the_di
     assert set(group_findings(*records)["IDN004"]) == {1}
 
 
+@pytest.mark.slow
 def test_a_point_copied_from_another_station_blames_the_copy_only() -> None:
     # Two EVSEs of one station and pool; the second carries the position of a station at
     # another address (GEO019, a rule across rows: it needs the other station to judge).

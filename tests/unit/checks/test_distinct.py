@@ -22,6 +22,7 @@ from tests.records import VALID_CELLS, frame_of
 cells = st.lists(st.one_of(st.none(), st.sampled_from(["a", "b", " a", "", "ä", "B"])), max_size=40)
 
 
+@pytest.mark.slow
 @given(values=cells, keep=st.data())
 def test_distinct_round_trips_and_filters(values: list[str | None], keep: st.DataObject) -> None:
     distinct = Distinct.of(pd.Series(values, dtype="str"))
@@ -38,6 +39,7 @@ def test_distinct_round_trips_and_filters(values: list[str | None], keep: st.Dat
     ]
 
 
+@pytest.mark.slow
 @given(values=cells, parts=st.integers(1, 4), data=st.data())
 def test_concat_of_parts_is_the_whole_column(
     values: list[str | None], parts: int, data: st.DataObject
@@ -55,6 +57,7 @@ def test_concat_of_parts_is_the_whole_column(
     assert list(rejoined.codes) == list(column.codes)
 
 
+@pytest.mark.slow
 @given(texts=st.lists(st.one_of(st.none(), st.text(max_size=6)), max_size=20))
 def test_casefolded_is_pythons_casefold(texts: list[str | None]) -> None:
     folded = casefolded(pa.array(texts, pa.large_string())).to_pylist()
@@ -65,6 +68,7 @@ zones = st.sampled_from([None, "Europe/Berlin", "Europe/Vienna", "Europe/Zurich"
 countries = st.sampled_from([None, "DE", "AT", "CH", "LI"])
 
 
+@pytest.mark.slow
 @given(pairs=st.lists(st.tuples(zones, countries), max_size=30))
 def test_zone_has_judges_each_pair_like_the_zone_table(
     pairs: list[tuple[str | None, str | None]],
@@ -75,6 +79,7 @@ def test_zone_has_judges_each_pair_like_the_zone_table(
     assert list(found) == [c in geodata.zone_countries(z) for z, c in pairs]
 
 
+@pytest.mark.slow
 @settings(max_examples=200)
 @given(
     codes=hnp.arrays(np.int64, st.integers(0, 60), elements=st.integers(-1, 5)),
@@ -106,6 +111,7 @@ def test_distinct_points_number_positions_and_labels_once() -> None:
     assert first.tolist() == [0, 2]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("workers", [1, 2])
 def test_records_lacking_what_others_have(
     workers: int, ruleset: RuleSet, monkeypatch: pytest.MonkeyPatch

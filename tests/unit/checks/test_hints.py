@@ -20,6 +20,8 @@ from poicheck.oicp.wire import type_hint
 from tests.records import json_record, write_json
 from tests.unit.ruleset.test_rule_examples import RULESET, run_example
 
+pytestmark = pytest.mark.slow  # its fixtures take seconds: not in the quick loop
+
 # A JSON value a message on a JSON input tells the reader to write: after "; write" or
 # "such as".
 SUGGESTION = re.compile(
@@ -55,6 +57,7 @@ def put(record: dict[str, Any], pointer: str, value: Any) -> None:
     node[steps[-1]] = value
 
 
+@pytest.mark.slow
 def test_suggested_json_values_parse_and_are_valid_for_oicp(
     messages: list[tuple[str, Any, Any]], tmp_path: Path
 ) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -15,6 +16,7 @@ PIECES = ["DE", "de", "AT", "+49", "49", "1", "FR", "*", "", "PCK", "pcK", "VLT"
 PIECES += ["P", "*E1*1", "1234", "-", " ", "ä", "Ｅ"]
 
 
+@pytest.mark.slow
 @settings(max_examples=300, deadline=None)
 @given(
     ids=st.lists(

@@ -79,6 +79,7 @@ CASES = [
 ]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(("plugs", "facilities", "failing"), CASES)
 def test_power_within_plug_rating(
     plugs: str, facilities: list[tuple[str, str]], failing: list[str]

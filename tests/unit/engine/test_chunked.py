@@ -20,6 +20,8 @@ from tests.corpus import csv_bytes
 from tests.records import VALID_CELLS
 from tests.same import assert_same, json_findings_by_cli
 
+pytestmark = pytest.mark.slow  # most of this module takes seconds: not in the quick loop
+
 SUB_OPERATORS = ("AT*VLT", "FR*ELC", "NL*GRN", "CH*ALP", "IT*COR")
 SAMPLES = ["valid/evse-valid.csv", "invalid/evse-invalid.csv"]
 

@@ -32,6 +32,7 @@ OPERATORS = {
 }
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     "name", ["invalid/evse-invalid.csv", "invalid/evse-invalid.json", "valid/evse-valid.csv"]
 )
@@ -41,6 +42,7 @@ def test_json_renderer_writes_what_json_dumps_writes(samples: Path, name: str) -
     assert render(report) == expected
 
 
+@pytest.mark.slow
 def test_json_renderer_falls_back_for_values_it_does_not_know(samples: Path) -> None:
     report = validate(samples / "invalid/evse-invalid.csv", **OPERATORS)
     report.frame = report.frame.assign(value=report.frame["value"].astype(object))
@@ -48,6 +50,7 @@ def test_json_renderer_falls_back_for_values_it_does_not_know(samples: Path) -> 
     assert json.loads(render(report))["findings"][0]["value"] == 1.5
 
 
+@pytest.mark.slow
 def test_limit_lists_the_most_severe_first_and_keeps_every_count(samples: Path) -> None:
     report = validate(samples / "invalid/evse-invalid.csv", **OPERATORS)
     total, counts, code = len(report.frame), report.counts(), report.exit_code("warning")
@@ -67,6 +70,7 @@ def test_limit_lists_the_most_severe_first_and_keeps_every_count(samples: Path) 
     assert listed["summary"]["total"]["errors"] == counts["error"]
 
 
+@pytest.mark.slow
 def test_limit_without_effect_changes_nothing(samples: Path) -> None:
     report = validate(samples / "invalid/evse-invalid.csv", **OPERATORS)
     before = render(report)
@@ -75,6 +79,7 @@ def test_limit_without_effect_changes_nothing(samples: Path) -> None:
     assert report.omitted == 0
 
 
+@pytest.mark.slow
 def test_limit_zero_lists_nothing(samples: Path) -> None:
     report = validate(samples / "invalid/evse-invalid.csv", **OPERATORS)
     ranks = report.frame["severity"].map(SEVERITY_RANK)
@@ -84,6 +89,7 @@ def test_limit_zero_lists_nothing(samples: Path) -> None:
     assert report.omitted == len(report.frame)
 
 
+@pytest.mark.slow
 def test_cli_max_findings(samples: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(samples)
     result = CliRunner().invoke(
@@ -146,6 +152,7 @@ def _group_findings(ruleset: RuleSet, stations: list[tuple[str, str]]) -> list[i
     return sorted(int(r) for r in report.frame["record"])
 
 
+@pytest.mark.slow
 def test_station_address_majority_and_ties(ruleset: RuleSet) -> None:
     # A majority address: only the odd one out is reported.
     assert _group_findings(ruleset, [("S1", "A"), ("S1", "A"), ("S1", "B"), ("S2", "B")]) == [2]
@@ -155,6 +162,7 @@ def test_station_address_majority_and_ties(ruleset: RuleSet) -> None:
     assert _group_findings(ruleset, [("", "A"), ("", "B")]) == []
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     "name",
     ["invalid/evse-invalid.csv", "invalid/evse-invalid.json", "invalid/evse-invalid-wire.json"],

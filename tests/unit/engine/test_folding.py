@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -160,6 +161,7 @@ FIELDS = ["HotlinePhoneNumber", "GeoCoordinates", "GeoCoordinates.Latitude"]
 SEVERITIES = ["error", "warning", "info"]
 
 
+@pytest.mark.slow
 @settings(max_examples=200, deadline=None)
 @given(
     st.lists(

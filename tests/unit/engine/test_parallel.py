@@ -17,6 +17,7 @@ SUB_OPERATORS = ("AT*VLT", "FR*ELC", "NL*GRN", "CH*ALP", "IT*COR")
 pytestmark = pytest.mark.skipif(not parallel.can_fork(), reason="forking is used on Linux only")
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("sample", ["invalid/evse-invalid.csv", "invalid/evse-invalid.json"])
 @pytest.mark.parametrize("workers", [2, 3])
 def test_workers_find_what_one_process_finds(

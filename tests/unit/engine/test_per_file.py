@@ -61,6 +61,7 @@ def test_a_single_record_is_worded_as_one(ruleset: RuleSet, tmp_path: Path) -> N
     }
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("chunk_rows", [1, 2, 3])
 def test_chunks_give_the_same_findings(ruleset: RuleSet, tmp_path: Path, chunk_rows: int) -> None:
     path = tmp_path / "nulls.jsonl"

@@ -109,6 +109,7 @@ def test_progress_bar_context_gives_none_when_not_wanted() -> None:
         assert bar is None
 
 
+@pytest.mark.slow
 def test_the_command_line_draws_no_bar_when_stderr_is_not_a_terminal(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:

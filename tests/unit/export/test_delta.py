@@ -97,6 +97,7 @@ def histories(draw: st.DrawFn) -> tuple[list[dict[str, str]], list[dict[str, str
     return before, after
 
 
+@pytest.mark.slow
 @settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(
     histories(),
@@ -253,6 +254,7 @@ def test_previous_payload_files_apply_in_order(tmp_path: Path) -> None:
     assert [r["EvseID"] for r in deleted] == ["DE*PCK*E1*1"]
 
 
+@pytest.mark.slow
 def test_a_manifest_without_snapshot_replays_its_files_and_checks_them(tmp_path: Path) -> None:
     export_to(tmp_path, "a", [station(1)], action="insert")
     manifest = tmp_path / "a" / "manifest.json"
@@ -263,6 +265,7 @@ def test_a_manifest_without_snapshot_replays_its_files_and_checks_them(tmp_path:
         build_export(frame_of(station(1)), options(previous=(manifest,)), ruleset=RULESET)
 
 
+@pytest.mark.slow
 def test_records_left_out_for_errors_are_neither_updated_nor_deleted(tmp_path: Path) -> None:
     export_to(tmp_path, "a", [station(1), station(2), station(3)])
     broken = station(2, **{"Address.City": ""})
@@ -279,6 +282,7 @@ def test_records_left_out_for_errors_are_neither_updated_nor_deleted(tmp_path: P
     assert export.exit_code() == 1
 
 
+@pytest.mark.slow
 def test_action_with_previous_sends_only_that_part_of_the_plan(tmp_path: Path) -> None:
     export_to(tmp_path, "a", [station(1), station(2)])
     previous = (tmp_path / "a" / "manifest.json",)
@@ -293,6 +297,7 @@ def test_action_with_previous_sends_only_that_part_of_the_plan(tmp_path: Path) -
     assert (full.changes.insert, full.changes.update, full.changes.delete) == (1, 1, 1)
 
 
+@pytest.mark.slow
 def test_previous_data_of_another_operator_is_refused(tmp_path: Path) -> None:
     with pytest.raises(UsageError, match="previous data is of OperatorID DE\\*PCK"):
         build_export(
@@ -306,6 +311,7 @@ def test_previous_data_of_another_operator_is_refused(tmp_path: Path) -> None:
         )
 
 
+@pytest.mark.slow
 def test_deleting_records_of_an_undeclared_sub_operator_is_refused(tmp_path: Path) -> None:
     export_to(tmp_path, "a", [station(1), {**VALID_CELLS, "EvseID": "AT*VLT*E1*1"}])
     with pytest.raises(Operator018Error, match="AT\\*VLT"):
@@ -316,6 +322,7 @@ def test_deleting_records_of_an_undeclared_sub_operator_is_refused(tmp_path: Pat
         )
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     ("content", "message"),
     [

@@ -35,6 +35,8 @@ from tests.conftest import check_golden
 from tests.records import VALID_CELLS, frame_of, json_record, write_json
 from tests.strategies import valid_records
 
+pytestmark = pytest.mark.slow  # most of this module takes seconds: not in the quick loop
+
 ROOT = Path(__file__).resolve().parents[3]
 VALID = ROOT / "samples/valid/evse-valid"
 INVALID = ROOT / "samples/invalid/evse-invalid"

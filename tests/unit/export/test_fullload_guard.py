@@ -39,6 +39,7 @@ def test_a_fullload_that_leaves_a_record_out_is_refused() -> None:
     assert caught.value.exit_code == 1
 
 
+@pytest.mark.slow
 def test_cli_writes_nothing_without_allow_deletions_and_everything_with_it(tmp_path: Path) -> None:
     source = write_csv(
         tmp_path / "evse.csv",
@@ -63,6 +64,7 @@ def _previous(tmp_path: Path, count: int) -> Path:
     return tmp_path / "before" / "snapshot.json"
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     ("kept", "limit", "refused"),
     [(9, None, False), (8, None, True), (8, 25.0, False), (10, 0.0, False)],
@@ -85,6 +87,7 @@ def test_a_fullload_deleting_more_than_the_limit_of_the_previous_state_is_refuse
         assert export.changes.delete == 10 - kept
 
 
+@pytest.mark.slow
 def test_max_deletions_comes_from_the_configuration(tmp_path: Path) -> None:
     previous = _previous(tmp_path, 10)
     source = write_csv(tmp_path / "evse.csv", [station(n) for n in range(1, 9)])
@@ -109,6 +112,7 @@ def test_max_deletions_comes_from_the_configuration(tmp_path: Path) -> None:
     assert CliRunner().invoke(cli, [*args, "--max-deletions", "5"]).exit_code == 1
 
 
+@pytest.mark.slow
 def test_a_delta_lists_many_deletions_and_far_moves_for_review(tmp_path: Path) -> None:
     previous = _previous(tmp_path, 10)
     moved = station(1, **{"GeoCoordinates.Latitude": "52.621918"})  # ~11 km north

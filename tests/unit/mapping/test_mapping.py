@@ -86,6 +86,7 @@ def runner(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> CliRunner:
     return CliRunner()
 
 
+@pytest.mark.slow
 def test_a_foreign_layout_validates_after_poicheck_map(runner: CliRunner, tmp_path: Path) -> None:
     data = german_workbook(tmp_path / "ladepunkte.xlsx")
     unmapped = runner.invoke(cli, ["validate", str(data), *OPERATOR])
@@ -133,6 +134,7 @@ def _line(text: str, header: str) -> str:
     )
 
 
+@pytest.mark.slow
 def test_map_never_overwrites_a_reviewed_mapping(runner: CliRunner, tmp_path: Path) -> None:
     data = german_workbook(tmp_path / "ladepunkte.xlsx")
     (tmp_path / "mapping.yaml").write_text("# reviewed\n")

@@ -209,6 +209,7 @@ def test_a_number_too_long_for_any_field_stays_text_in_a_payload() -> None:
     assert (typed(capacity, "9" * 5000), typed(co2, "9" * 5000)) == ("9" * 5000, "9" * 5000)
 
 
+@pytest.mark.slow
 @SETTINGS
 @given(st.lists(messy_record(), min_size=1, max_size=12))
 def test_all_records_at_once_read_as_one_by_one(records: list[Any]) -> None:
@@ -218,6 +219,7 @@ def test_all_records_at_once_read_as_one_by_one(records: list[Any]) -> None:
     assert list(at_once["notations"].items()) == list(apart["notations"].items())
 
 
+@pytest.mark.slow
 @SETTINGS
 @given(st.lists(messy_record(), min_size=1, max_size=12))
 def test_batched_paths_agree_with_value_by_value(records: list[Any]) -> None:
@@ -405,6 +407,7 @@ def test_the_garbage_collector_is_left_as_it_was(
         (gc.enable if was else gc.disable)()
 
 
+@pytest.mark.slow
 def test_a_large_file_reads_like_its_records_one_by_one(tmp_path: Path) -> None:
     records = [
         copy.deepcopy(SAMPLE_RECORDS[i % len(SAMPLE_RECORDS)]) for i in range(600)

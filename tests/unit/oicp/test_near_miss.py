@@ -108,6 +108,7 @@ def test_separators_and_known_aliases_are_near_misses_too() -> None:
     ]
 
 
+@pytest.mark.slow
 def test_a_google_string_is_read_as_its_coordinates(tmp_path: Path) -> None:
     record = copy.deepcopy(VALID)
     record["GeoCoordinates"] = {"Google": "52.521918 13.413215"}
@@ -176,6 +177,7 @@ def test_opening_times_keys_have_near_misses_too() -> None:
     ]
 
 
+@pytest.mark.slow
 def test_a_single_object_for_a_list_is_checked_as_its_one_item(tmp_path: Path) -> None:
     record = copy.deepcopy(VALID)
     record["ChargingFacilities"] = {**VALID["ChargingFacilities"][0], "Power": 50}
@@ -186,6 +188,7 @@ def test_a_single_object_for_a_list_is_checked_as_its_one_item(tmp_path: Path) -
     assert message.endswith("put the object in a list, in [ ]")
 
 
+@pytest.mark.slow
 def test_a_number_as_a_string_is_one_finding_and_still_checked(tmp_path: Path) -> None:
     record = _facility(PowerType="AC_3_PHASE", Voltage=230, Amperage=32, Power="50")
     rules = sorted(f.rule for f in _findings(record, tmp_path))
@@ -193,6 +196,7 @@ def test_a_number_as_a_string_is_one_finding_and_still_checked(tmp_path: Path) -
     assert "PWR015" in rules
 
 
+@pytest.mark.slow
 def test_records_with_near_misses_are_left_out_of_the_export(tmp_path: Path) -> None:
     google = copy.deepcopy(VALID)
     google["GeoCoordinates"] = {"Google": "52.521918 13.413215"}
@@ -207,6 +211,7 @@ def test_records_with_near_misses_are_left_out_of_the_export(tmp_path: Path) -> 
     assert_one_verdict(path, len(records))
 
 
+@pytest.mark.slow
 @settings(max_examples=25, deadline=None, suppress_health_check=list(HealthCheck))
 @given(data=st.data())
 def test_one_respelt_key_gives_one_finding_and_the_same_others(
@@ -237,6 +242,7 @@ def test_the_cli_names_the_near_miss(tmp_path: Path) -> None:
     assert [f["pointer"] for f in found if f["rule"] == "JSN008"] == ["/ChargingFacilities/0/power"]
 
 
+@pytest.mark.slow
 def test_forty_thousand_unknown_keys_are_no_near_misses() -> None:
     record = {**VALID, **{f"x{i}": i for i in range(40_000)}}
     flat = FLATTENER.flatten(record)

@@ -8,6 +8,7 @@ import tempfile
 from pathlib import Path
 
 import numpy as np
+import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
@@ -17,6 +18,8 @@ from poicheck.ruleset.loader import load_ruleset
 from poicheck.table import CanonicalTable
 from tests.corpus import workbook_parts, write_sheet
 from tests.records import VALID_CELLS
+
+pytestmark = pytest.mark.slow  # most of this module takes seconds: not in the quick loop
 
 RULESET = load_ruleset()
 # POICHECK_FUZZ_EXAMPLES=5000 pytest tests/unit/readers/test_fuzz_readers.py fuzzes longer.

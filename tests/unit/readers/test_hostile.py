@@ -316,6 +316,7 @@ def run_cli(*args: str, timeout: float = 60) -> subprocess.CompletedProcess[str]
     )
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     "case",
     ["truncated", "zip-bomb", "lying-sizes", "far-cell", "entity-bomb-sheet", "fifo", "directory"],
@@ -332,6 +333,7 @@ def test_cli_ends_hostile_input_with_exit_2_and_one_line(case: str, tmp_path: Pa
     assert "Traceback" not in result.stderr + result.stdout
 
 
+@pytest.mark.slow
 def test_a_run_over_many_files_reports_each_bad_one_and_checks_the_others(tmp_path: Path) -> None:
     bad = [build(case, tmp_path) for case in HOSTILE if case not in ("fifo", "directory")]
     good = _valid(tmp_path / "good.xlsx")
@@ -348,6 +350,7 @@ def test_a_run_over_many_files_reports_each_bad_one_and_checks_the_others(tmp_pa
     assert {p: hashlib.sha256(Path(p).read_bytes()).hexdigest() for p in paths} == hashes
 
 
+@pytest.mark.slow
 def test_a_debug_run_still_ends_with_the_one_line_message(tmp_path: Path) -> None:
     path = build("truncated", tmp_path)
     result = run_cli("--debug", "validate", str(path))
@@ -374,6 +377,7 @@ def test_an_interrupted_report_leaves_no_half_written_file(
     assert sorted(p.name for p in tmp_path.iterdir()) == ["good.xlsx", "report.json"]
 
 
+@pytest.mark.slow
 def test_memory_stays_bounded_on_a_bomb(tmp_path: Path) -> None:
     path = build("zip-bomb", tmp_path)
     # The peak of this process's own address space (VmHWM starts anew at exec); ru_maxrss
@@ -405,6 +409,7 @@ HUGE_NUMBERS = {
 }
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("suffix", [".json", ".jsonl"])
 @pytest.mark.parametrize("written", list(HUGE_NUMBERS), ids=lambda text: text[:12])
 def test_numbers_too_big_for_plain_digits_are_checked_as_written(

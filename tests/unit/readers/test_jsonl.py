@@ -68,6 +68,7 @@ def sample_lines(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
 # --- the same records as a request and as lines --------------------------------------------
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("sample", SAMPLES)
 def test_lines_give_the_findings_of_the_request(
     sample: str, samples: Path, sample_lines: dict[str, Path]
@@ -89,6 +90,7 @@ def test_lines_give_the_findings_of_the_request(
         assert says(lines) == []
 
 
+@pytest.mark.slow
 def test_rows_are_line_numbers_counting_blank_lines(
     samples: Path, sample_lines: dict[str, Path], tmp_path: Path
 ) -> None:
@@ -133,6 +135,7 @@ def test_numbers_keep_their_text(ruleset: RuleSet, tmp_path: Path) -> None:
     assert from_lines.frame.equals(from_array.frame)
 
 
+@pytest.mark.slow
 def test_ndjson_is_json_lines(sample_lines: dict[str, Path], tmp_path: Path) -> None:
     assert FORMATS[".jsonl"] == FORMATS[".ndjson"] == "jsonl"
     source = sample_lines["invalid/evse-invalid"]
@@ -141,6 +144,7 @@ def test_ndjson_is_json_lines(sample_lines: dict[str, Path], tmp_path: Path) -> 
     assert says(check(other)) == says(check(source))
 
 
+@pytest.mark.slow
 def test_export_reads_json_lines(samples: Path, sample_lines: dict[str, Path]) -> None:
     hub = ExportOptions(**OPERATOR, sub_operator_ids=SUBS)
     from_lines = build_export(sample_lines["valid/evse-valid"], hub)
@@ -157,6 +161,7 @@ def test_no_mapping_for_json_lines(sample_lines: dict[str, Path]) -> None:
 # --- in chunks ------------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     ("sample", "chunk_rows"),
     [("valid/evse-valid", n) for n in (7, 60)]
@@ -212,6 +217,7 @@ def border_file(tmp_path: Path, ruleset: RuleSet) -> Path:
     return write_lines(tmp_path / "borders.jsonl", border_lines(ruleset))
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("chunk_rows", [1, 2, 3, 5, 7, 11, 22, 30, 31, 32])
 def test_findings_across_chunk_borders(border_file: Path, chunk_rows: int) -> None:
     at_once, chunked = check(border_file), check(border_file, chunk_rows)
@@ -274,6 +280,7 @@ def test_large_files_are_chunked_without_asking(
         list(read_tables(border_file, ruleset, chunk_rows=0))
 
 
+@pytest.mark.slow
 def test_chunk_rows_on_the_command_line(border_file: Path, tmp_path: Path) -> None:
     operator = ("--operator-id", "DE*PCK", "--operator-name", "PoiCheck")
     outputs = [

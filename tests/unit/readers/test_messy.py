@@ -81,6 +81,7 @@ MESSY: dict[str, Callable[[list[list[str]]], bytes]] = {
 }
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("variant", list(MESSY))
 def test_messy_csv_gives_the_findings_of_its_clean_twin(
     variant: str, clean: list[Finding], tmp_path: Path, ruleset: RuleSet
@@ -114,6 +115,7 @@ def native_rows(data: list[dict[str, str]], ruleset: RuleSet) -> list[list[Any]]
     return out
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("suffix", [".xlsx", ".xlsm"])
 def test_workbook_with_native_types_gives_the_findings_of_its_clean_twin(
     suffix: str, clean: list[Finding], tmp_path: Path, ruleset: RuleSet
@@ -245,6 +247,7 @@ def test_long_cells_are_cut_at_the_spreadsheet_limit(tmp_path: Path, ruleset: Ru
     assert len(report.findings[0].value or "") < 100
 
 
+@pytest.mark.slow
 def test_a_cell_of_many_megabytes_is_read_within_bounds(tmp_path: Path, ruleset: RuleSet) -> None:
     path = tmp_path / "huge.csv"
     with path.open("w") as handle:
@@ -256,6 +259,7 @@ def test_a_cell_of_many_megabytes_is_read_within_bounds(tmp_path: Path, ruleset:
     assert [f.rule for f in table.reader_findings] == ["TBL005"]
 
 
+@pytest.mark.slow
 def test_a_cell_larger_than_a_parse_block(tmp_path: Path, ruleset: RuleSet) -> None:
     """pyarrow parses 4 MiB blocks; a 6 MB cell makes the reader parse with larger ones."""
     from poicheck.readers.csv import FAST_BLOCK
@@ -303,6 +307,7 @@ def test_header_only_workbook(tmp_path: Path, ruleset: RuleSet) -> None:
         read_table(path, ruleset)
 
 
+@pytest.mark.slow
 def test_reading_never_changes_an_input(tmp_path: Path, ruleset: RuleSet) -> None:
     rows = [["EvseID", "Address.City"], ["DE*PCK*E1", None], ["DE*PCK*E2", "=A2"]]
     inputs = [

@@ -678,6 +678,7 @@ def test_unreadable_input_raises_input_error_with_the_path(
     assert str(path) in str(caught.value)
 
 
+@pytest.mark.slow
 def test_validate_lists_unreadable_files_and_validates_the_others(
     tmp_path: Path, ruleset: RuleSet
 ) -> None:

@@ -113,6 +113,7 @@ LAYOUTS = {
 }
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("layout", list(LAYOUTS))
 @pytest.mark.parametrize("count", [2, 3])
 def test_pieces_add_up_whatever_the_layout(layout: str, count: int, tmp_path: Path) -> None:
@@ -151,6 +152,7 @@ def _frame(path: Path, ruleset: RuleSet) -> tuple[pd.DataFrame, list[Any]]:
     return table.frame, [(f.rule, f.record, f.field, f.value) for f in table.reader_findings]
 
 
+@pytest.mark.slow
 def test_a_table_read_in_pieces_is_the_table_read_whole(
     tmp_path: Path, ruleset: RuleSet, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -200,6 +202,7 @@ def test_a_piece_calamine_cannot_read_falls_back_to_the_whole_sheet(
     _assert_same_in_pieces(write_sheet(tmp_path / "book.xlsx", _rows(300)), ruleset, monkeypatch)
 
 
+@pytest.mark.slow
 def test_no_room_for_pieces_reads_the_sheet_whole(
     tmp_path: Path, ruleset: RuleSet, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -243,6 +246,7 @@ def _layouts(draw: st.DrawFn) -> str:
     return "".join(rows)
 
 
+@pytest.mark.slow
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(rows=_layouts(), count=st.integers(2, 4))
 def test_pieces_add_up_for_any_layout(rows: str, count: int) -> None:
@@ -282,6 +286,7 @@ def _block(width: int) -> st.SearchStrategy[list[list[Any]]]:
     return st.lists(st.lists(_CELLS, min_size=width, max_size=width), max_size=5)
 
 
+@pytest.mark.slow
 @given(drawn=_pieces())
 def test_pieces_converted_as_they_come_are_the_joined_sheet_converted(
     drawn: tuple[list[pieces.Piece], int],
@@ -301,6 +306,7 @@ def test_pieces_converted_as_they_come_are_the_joined_sheet_converted(
     assert converted[1] == natives
 
 
+@pytest.mark.slow
 def test_a_big_sheet_is_converted_while_its_last_pieces_are_read(
     tmp_path: Path, ruleset: RuleSet, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -80,6 +80,7 @@ CRAFTED = {
 }
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("case", list(CRAFTED))
 def test_a_crafted_far_cell_is_refused_before_calamine_sees_it(
     case: str, tmp_path: Path, ruleset: RuleSet
@@ -149,6 +150,7 @@ def test_references_anywhere_in_the_tag_and_in_any_form_count() -> None:
     assert (scan.max_row, scan.max_column, scan.unreferenced, scan.cells) == (200, 2, 0, 404)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("chunk", [7, 64, 1000])
 def test_chunk_boundaries_do_not_change_the_scan(chunk: int) -> None:
     rows = "".join(_row(str(i), _cell("a = b", _at(f"C{i}"))) for i in range(1, 60))
@@ -291,6 +293,7 @@ def _sheets(draw: st.DrawFn) -> str:
     return "".join(parts)
 
 
+@pytest.mark.slow
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(rows=_sheets(), chunk=st.sampled_from([5, 33, 4096]))
 def test_the_bound_and_the_exact_extent_hold_for_any_layout(rows: str, chunk: int) -> None:

@@ -66,6 +66,7 @@ def sarif_of(report: Report) -> dict:
     return json.loads(render("sarif", report))
 
 
+@pytest.mark.slow
 def test_sarif_is_valid_against_the_sarif_2_1_0_schema(mixed: Report) -> None:
     schema = json.loads(SARIF_SCHEMA.read_text(encoding="utf-8"))
     validator = jsonschema.Draft7Validator(
@@ -77,6 +78,7 @@ def test_sarif_is_valid_against_the_sarif_2_1_0_schema(mixed: Report) -> None:
     assert document["version"] == "2.1.0"
 
 
+@pytest.mark.slow
 def test_sarif_rules_carry_the_rule_files_metadata(invalid: Report) -> None:
     driver = sarif_of(invalid)["runs"][0]["tool"]["driver"]
     assert [r["id"] for r in driver["rules"]] == sorted(invalid.ruleset.rules)
@@ -266,6 +268,7 @@ def test_markdown_cells_cannot_break_the_table_or_inject_html() -> None:
 # --- through the command line ---------------------------------------------------------------
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("output_format", ["sarif", "junit", "github", "markdown"])
 def test_validate_writes_every_format(tmp_path: Path, output_format: str) -> None:
     out = tmp_path / f"out.{output_format}"

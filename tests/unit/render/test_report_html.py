@@ -24,6 +24,8 @@ from poicheck.results.report import Report
 from poicheck.results.score import completeness_shares
 from tests.records import VALID_CELLS, frame_of
 
+pytestmark = pytest.mark.slow  # its fixtures take seconds: not in the quick loop
+
 ROOT = Path(__file__).resolve().parents[3]
 INVALID = "samples/invalid/evse-invalid.csv"
 INVALID_JSON = "samples/invalid/evse-invalid.json"
@@ -95,6 +97,7 @@ def html(report: Report) -> str:
         return render_html(report)
 
 
+@pytest.mark.slow
 def test_the_report_references_nothing_outside_itself(html: str) -> None:
     page = parse(html)
     for tag, attrs in page.elements:
@@ -200,6 +203,7 @@ def test_every_evse_with_findings_has_its_details(report: Report, html: str) -> 
     assert card.count('<td class="sev ') == len(mine) > 0
 
 
+@pytest.mark.slow
 def test_long_tables_are_cut_and_say_so(report: Report) -> None:
     html = render_html(report, limit=10)
     assert section(html, "findings-table").count("<tr data-severity=") == 10
@@ -207,6 +211,7 @@ def test_long_tables_are_cut_and_say_so(report: Report) -> None:
     assert "(the 10 lowest of 180)" in html
 
 
+@pytest.mark.slow
 def test_values_from_the_data_are_escaped() -> None:
     report = validate(frame_of({**VALID_CELLS, "Plugs": "<script>alert(1)</script>"}))
     html = render_html(report)
@@ -214,6 +219,7 @@ def test_values_from_the_data_are_escaped() -> None:
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
 
 
+@pytest.mark.slow
 def test_clean_data_and_unreadable_input_still_make_a_report(tmp_path: Path) -> None:
     clean = render_html(validate(ROOT / "samples/valid/evse-valid.csv", **OPERATOR))
     assert "No errors and no warnings." in clean
@@ -247,6 +253,7 @@ def runner(monkeypatch: pytest.MonkeyPatch) -> CliRunner:
     return CliRunner()
 
 
+@pytest.mark.slow
 def test_report_command_writes_html_and_markdown(runner: CliRunner, tmp_path: Path) -> None:
     html, markdown = tmp_path / "report.html", tmp_path / "summary.md"
     result = runner.invoke(
@@ -262,6 +269,7 @@ def test_report_command_writes_html_and_markdown(runner: CliRunner, tmp_path: Pa
     assert sorted(p.name for p in tmp_path.iterdir()) == ["report.html", "summary.md"]
 
 
+@pytest.mark.slow
 def test_report_command_takes_validate_options(runner: CliRunner, tmp_path: Path) -> None:
     html = tmp_path / "r.html"
     result = runner.invoke(
@@ -322,6 +330,7 @@ PROBE = """<script>
 </body>"""
 
 
+@pytest.mark.slow
 def test_the_report_opens_offline_in_headless_chromium(
     report: Report, html: str, tmp_path: Path
 ) -> None:

@@ -9,12 +9,15 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 
 import poicheck
 from poicheck.cli import cli
 from poicheck.cli import validate as _validate  # noqa: F401  (registers the command)
 from poicheck.render.statistics import everywhere, rule_counts
+
+pytestmark = pytest.mark.slow  # most of this module takes seconds: not in the quick loop
 
 ROOT = Path(__file__).resolve().parents[3]
 INVALID = ROOT / "samples/invalid/evse-invalid.csv"

@@ -8,6 +8,8 @@ import json
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from poicheck import validate
 from poicheck.export import ExportOptions, build_export
 from poicheck.oicp.convert import Flattener
@@ -36,6 +38,7 @@ def wire_record() -> dict[str, Any]:
     return properties
 
 
+@pytest.mark.slow
 def test_e021_period_is_a_list_on_input_and_output(tmp_path: Path) -> None:
     closed = {**json_record(RULESET), "IsOpen24Hours": False}
     one = {"on": "Everyday", "Period": {"begin": "08:00", "end": "18:00"}}
@@ -52,6 +55,7 @@ def test_e021_period_is_a_list_on_input_and_output(tmp_path: Path) -> None:
     assert (period["type"], period["minItems"]) == ("array", 1)
 
 
+@pytest.mark.slow
 def test_e022_charging_modes_with_a_space_is_a_near_miss_read_as_meant(tmp_path: Path) -> None:
     record = json_record(RULESET)
     facility = record["ChargingFacilities"][0]
@@ -74,6 +78,7 @@ def test_e022_charging_modes_with_a_space_is_a_near_miss_read_as_meant(tmp_path:
     assert facility_schema["additionalProperties"] is False
 
 
+@pytest.mark.slow
 def test_e023_a_second_text_in_a_language_is_dropped(tmp_path: Path) -> None:
     names = [{"lang": "en", "value": "First"}, {"lang": "en", "value": "Second"}]
     path = write_json(
@@ -100,6 +105,7 @@ def test_e024_e025_export_sends_periods_and_services_as_written() -> None:
     assert record["ValueAddedServices"] == ["None", "Reservation"]
 
 
+@pytest.mark.slow
 def test_e019_e020_warnings_leave_the_record_in_the_export_as_written() -> None:
     cells = {**VALID_CELLS, "ChargingStationImage": "station-1.jpg", "RenewableEnergy": "false"}
     report = validate(frame_of(cells), select=["TXT011", "NRG008"])

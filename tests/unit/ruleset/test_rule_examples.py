@@ -88,6 +88,7 @@ def run_example(rule: Rule, example: Any, tmp_path: Path, ruleset: RuleSet) -> l
     return validate(frame_of(cells), select=select, operator_id=operator).findings
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(("rule", "outcome", "example"), CASES)
 def test_rule_example(rule: Rule, outcome: str, example: Any, tmp_path: Path) -> None:
     findings = run_example(rule, example, tmp_path, RULESET)

@@ -61,6 +61,7 @@ def test_shipped_rule_set_loads(ruleset: RuleSet) -> None:
     assert load_ruleset() is load_ruleset()  # loaded once per process
 
 
+@pytest.mark.slow
 def test_every_rule_id_is_unique_across_the_rule_files() -> None:
     ids = [
         rule["id"]
@@ -430,6 +431,7 @@ def test_rule_ids_of_extra_rule_files_are_known(ruleset: RuleSet, tmp_path: Path
     assert set(load_ruleset([local]).select(["loc"]).rules) == {"LOC001"}
 
 
+@pytest.mark.slow
 def test_validate_select_and_ignore(ruleset: RuleSet) -> None:
     cells = {**VALID_CELLS, "EvseID": "de*pck*1", "Address.Country": "DE"}
     everything = {f.rule for f in validate(frame_of(cells), ruleset=ruleset).findings}

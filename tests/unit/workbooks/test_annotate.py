@@ -73,6 +73,7 @@ def expected_cell(sheet: Any, field: str, record: int) -> str:
     return f"{column}{record + 2}"
 
 
+@pytest.mark.slow
 def test_every_planted_mistake_is_highlighted_and_commented(tmp_path: Path) -> None:
     before = hashlib.sha256(INVALID.read_bytes()).hexdigest()
     workbook = annotate(INVALID, tmp_path / "annotated.xlsx")
@@ -102,6 +103,7 @@ def test_every_planted_mistake_is_highlighted_and_commented(tmp_path: Path) -> N
     assert all(c.fill.fgColor.rgb == "00000000" for c in untouched)
 
 
+@pytest.mark.slow
 def test_findings_sheet_links_to_the_cells(tmp_path: Path) -> None:
     workbook = annotate(INVALID, tmp_path / "annotated.xlsx")
     findings = workbook["Findings"]
@@ -144,6 +146,7 @@ def test_header_below_a_title_aliases_and_other_sheets(tmp_path: Path) -> None:
     assert sheet["B4"].comment is None
 
 
+@pytest.mark.slow
 def test_findings_without_a_cell_of_their_own(tmp_path: Path) -> None:
     no_name = {k: v for k, v in VALID_CELLS.items() if not k.startswith("ChargingStationNames")}
     no_name.pop("Address.City")
@@ -200,6 +203,7 @@ def test_data_is_never_turned_into_formulas(tmp_path: Path) -> None:
         assert all(c.data_type != "f" for row in ws.iter_rows() for c in row)
 
 
+@pytest.mark.slow
 def test_form_never_writes_formulas(tmp_path: Path) -> None:
     record = dict(VALID_CELLS, HardwareManufacturer="=" + "z" * 60, **{"Address.Floor": "-1"})
     source = user_workbook(tmp_path / "mine.xlsx", [record], top=1, left=1)
@@ -250,6 +254,7 @@ def test_annotate_never_overwrites_its_input(tmp_path: Path) -> None:
     assert copy.read_bytes() == INVALID.read_bytes()
 
 
+@pytest.mark.slow
 def test_formulas_keep_their_cached_values(tmp_path: Path) -> None:
     """openpyxl drops the value Excel computed for a formula; the annotated copy keeps it,
     so that poicheck (and any reader of values) finds in the copy what it found in the

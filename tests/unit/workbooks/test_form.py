@@ -86,6 +86,7 @@ def expected_defects(ruleset: RuleSet) -> set[str]:
     return rows
 
 
+@pytest.mark.slow
 def test_valid_sample_meets_every_mandatory_property(tmp_path: Path) -> None:
     sheet = openpyxl.load_workbook(make_form(tmp_path, VALID))["Form"]
     _, table = table_of(sheet)
@@ -96,6 +97,7 @@ def test_valid_sample_meets_every_mandatory_property(tmp_path: Path) -> None:
     assert (table["Records failing"] == 0).all()
 
 
+@pytest.mark.slow
 def test_invalid_sample_is_no_or_partly_exactly_where_defects_were_planted(
     tmp_path: Path, ruleset: RuleSet
 ) -> None:
@@ -114,6 +116,7 @@ def test_invalid_sample_is_no_or_partly_exactly_where_defects_were_planted(
     assert "EVS003 (warning, scored): 1 record" in evse["Note"]
 
 
+@pytest.mark.slow
 def test_form_header_block(tmp_path: Path, ruleset: RuleSet) -> None:
     sheet = openpyxl.load_workbook(make_form(tmp_path, INVALID))["Form"]
     block = {
@@ -130,6 +133,7 @@ def test_form_header_block(tmp_path: Path, ruleset: RuleSet) -> None:
     assert pd.Timestamp(block["Date"]).date() == pd.Timestamp.now().date()
 
 
+@pytest.mark.slow
 def test_form_names_problems_of_the_operator(tmp_path: Path) -> None:
     out = tmp_path / "form.xlsx"
     result = run("form", INVALID, "--out", out, "--operator-id", "not-an-id")
@@ -140,6 +144,7 @@ def test_form_names_problems_of_the_operator(tmp_path: Path) -> None:
     assert block["Push envelope"].startswith("ENV003: OperatorID 'not-an-id'")
 
 
+@pytest.mark.slow
 def test_form_rows_come_from_the_rule_files(tmp_path: Path, ruleset: RuleSet) -> None:
     sheet = openpyxl.load_workbook(make_form(tmp_path, VALID))["Form"]
     _, table = table_of(sheet)
@@ -158,6 +163,7 @@ def test_form_rows_come_from_the_rule_files(tmp_path: Path, ruleset: RuleSet) ->
     assert rows.loc["Address", "Data type"] == "object"
 
 
+@pytest.mark.slow
 def test_form_property_column_matches_golden(tmp_path: Path) -> None:
     sheet = openpyxl.load_workbook(make_form(tmp_path, VALID))["Form"]
     _, table = table_of(sheet)
@@ -165,6 +171,7 @@ def test_form_property_column_matches_golden(tmp_path: Path) -> None:
     check_golden("form/properties.txt", text)
 
 
+@pytest.mark.slow
 def test_form_looks_like_a_form(tmp_path: Path) -> None:
     workbook = openpyxl.load_workbook(make_form(tmp_path, INVALID))
     assert workbook.sheetnames[:3] == ["Form", "Findings", "Score"]
@@ -184,6 +191,7 @@ def test_form_looks_like_a_form(tmp_path: Path) -> None:
         assert all(c.data_type != "f" for row in ws.iter_rows() for c in row)
 
 
+@pytest.mark.slow
 def test_findings_and_score_sheets(tmp_path: Path) -> None:
     workbook = openpyxl.load_workbook(make_form(tmp_path, INVALID))
     report = poicheck.validate(INVALID, operator_id="DE*PCK", **SUB_OPERATORS)
@@ -221,6 +229,7 @@ def _answers(tmp_path: Path, ruleset: RuleSet, *records: dict[str, str]) -> pd.D
     return answers.set_index("property")
 
 
+@pytest.mark.slow
 def test_answers_definition(tmp_path: Path, ruleset: RuleSet) -> None:
     """Partly / No / Not provided on a small table, decided as the README says."""
     first = dict(VALID_CELLS, **{"Address.City": ""})
@@ -247,6 +256,7 @@ def test_warnings_do_not_change_the_answer(tmp_path: Path, ruleset: RuleSet) -> 
     assert "EVS003 (warning, scored): 1 record" in rows.loc["EvseID", "note"]
 
 
+@pytest.mark.slow
 def test_form_of_several_files_and_json(tmp_path: Path) -> None:
     out = make_form(tmp_path, VALID, ROOT / "samples/valid/evse-valid.json")
     sheet = openpyxl.load_workbook(out)["Form"]
@@ -332,6 +342,7 @@ def _style(cell: Cell) -> tuple[Any, ...]:
     return (*(copy.copy(part) for part in parts), cell.number_format)
 
 
+@pytest.mark.slow
 def test_fill_foreign_template_changes_only_the_answers(tmp_path: Path) -> None:
     template = foreign_template(tmp_path / "onboarding.xlsx")
     before = template.read_bytes()
@@ -395,6 +406,7 @@ def test_fill_with_named_columns_and_notes(tmp_path: Path) -> None:
     assert sheet["F4"].value.startswith("Rules: EVS001")
 
 
+@pytest.mark.slow
 def test_fill_warns_when_the_template_does_not_allow_an_answer(tmp_path: Path) -> None:
     template = foreign_template(tmp_path / "onboarding.xlsx", allowed='"YES,NO"')
     out = tmp_path / "filled.xlsx"
@@ -414,6 +426,7 @@ def test_fill_refuses_a_template_without_property_names(tmp_path: Path) -> None:
     assert not (tmp_path / "x.xlsx").exists()
 
 
+@pytest.mark.slow
 def test_fill_keeps_the_cached_values_of_template_formulas(tmp_path: Path) -> None:
     """A template's formulas keep the values Excel computed (openpyxl drops them)."""
     from tests.corpus import cache_formula_values

@@ -20,6 +20,8 @@ from poicheck.workbooks.template import (
     template_columns,
 )
 
+pytestmark = pytest.mark.slow  # most of this module takes seconds: not in the quick loop
+
 
 def run(*args: str | Path) -> Any:
     return CliRunner().invoke(cli, [str(a) for a in args], catch_exceptions=False)
