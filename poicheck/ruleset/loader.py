@@ -258,7 +258,9 @@ def _properties(
 
 def _rules(raw: list[tuple[Path, dict[str, Any]]], ruleset: RuleSet) -> list[Rule]:
     from poicheck.checks import get_kind, kind_names
+    from poicheck.checks.params import Context, check_params
 
+    context = Context(types=ruleset.types, properties=ruleset.properties)
     rules: dict[str, Rule] = {}
     for path, spec in raw:
         where = f"{path}: rule {spec['id']}"
@@ -269,9 +271,11 @@ def _rules(raw: list[tuple[Path, dict[str, Any]]], ruleset: RuleSet) -> list[Rul
                 f"unknown kind '{spec['kind']}' (known: {', '.join(kind_names())})", location=where
             )
         kind = get_kind(spec["kind"])
-        for key, value in spec.get("params", {}).items():
-            if "pattern" in key:
-                _check_regex(value, f"{where}: params.{key}")
+        problems = check_params(kind.name, kind.params, spec.get("params", {}), context)
+        if problems:
+            (key, problem), more = problems[0], len(problems) - 1
+            others = f" (and {more} more problem{'s' if more > 1 else ''})" if more else ""
+            raise RuleFileError(f"{key}: {problem}{others}", location=where)
         fields = (spec["field"],) if isinstance(spec["field"], str) else tuple(spec["field"])
         scope: Scope = spec.get("scope", "record")
         consequence = ruleset.consequences.get(spec["consequence"])
@@ -306,11 +310,8 @@ def _rules(raw: list[tuple[Path, dict[str, Any]]], ruleset: RuleSet) -> list[Rul
                 raise RuleFileError(
                     f"field '{field_path}' is not a property of the {scope}", location=where
                 )
-            try:
-                params = resolve_params(rule, prop, ruleset)
-            except KeyError as exc:
-                raise RuleFileError(f"parameter {exc} names no known type", location=where) from exc
-            missing = [name for name in kind.required if name not in params]
+            given = _given_params(rule, prop, ruleset)
+            missing = [name for name in kind.required if name not in given]
             if missing:
                 raise RuleFileError(
                     f"kind '{kind.name}' needs parameter(s) {', '.join(missing)} for field "
@@ -372,17 +373,33 @@ def _cause_loop(start: str, rules: Mapping[str, Rule]) -> list[str]:
     return []
 
 
+def _layers(rule: Rule, prop: Property | None, ruleset: RuleSet) -> tuple[dict[str, Any], ...]:
+    """A rule's parameters for one field in two layers: the property's constraints with a
+    named type's pattern or enumeration, and the rule's own (without `type`)."""
+    from poicheck.checks import get_kind
+
+    base: dict[str, Any] = get_kind(rule.kind).defaults(prop) if prop is not None else {}
+    own = dict(rule.params)
+    type_name = own.pop("type", None)
+    if type_name is not None:
+        named = ruleset.types[type_name]
+        base.update({k: v for k, v in (("pattern", named.pattern), ("enum", named.enum)) if v})
+    return base, own
+
+
+def _given_params(rule: Rule, prop: Property | None, ruleset: RuleSet) -> dict[str, Any]:
+    """A rule's parameters for one field as its kind declares them (names of types not yet
+    resolved by the kind): what its `required` parameters are looked for in."""
+    base, own = _layers(rule, prop, ruleset)
+    return {**base, **own}
+
+
 def resolve_params(rule: Rule, prop: Property | None, ruleset: RuleSet) -> dict[str, Any]:
     """A rule's parameters for one field: the property's constraints, then the rule's own."""
     from poicheck.checks import get_kind
 
     kind = get_kind(rule.kind)
-    params: dict[str, Any] = kind.defaults(prop) if prop is not None else {}
-    own = dict(rule.params)
-    type_name = own.pop("type", None)
-    if type_name is not None:
-        named = ruleset.types[type_name]
-        params.update({k: v for k, v in (("pattern", named.pattern), ("enum", named.enum)) if v})
+    params, own = _layers(rule, prop, ruleset)
     if kind.resolve is not None:
         own = kind.resolve(own, ruleset.types)
     params.update(own)
