@@ -257,7 +257,7 @@ def check_params(
 
 def did_you_mean(name: str, known: Collection[str]) -> str:
     """` (did you mean X?)` for a name close to a known one, else ''."""
-    close = difflib.get_close_matches(name, list(known), n=1, cutoff=0.75)
+    close = difflib.get_close_matches(name, list(known), n=1)
     return f" (did you mean {close[0]}?)" if close else ""
 
 
