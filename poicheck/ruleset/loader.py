@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from functools import cache
 from importlib import resources
 from pathlib import Path
@@ -25,6 +25,7 @@ from poicheck.ruleset.model import (
     Scope,
     wildcard_matcher,
 )
+from poicheck.ruleset.reader_ids import READER_RULES
 
 DEFAULT_RULESET = "oicp-2.3"
 CACHE_FORMAT = "1"  # bump when the cached form of a rule file changes
@@ -195,6 +196,7 @@ def _load(paths: tuple[str, ...]) -> RuleSet:
         _matchers=matchers,
     )
     ruleset = ruleset.with_rules(_rules(raw_rules, ruleset))
+    check_reader_rules(ruleset)
     for factor, spec in score.get("correctness", {}).get("factors", {}).items():
         for prefix in spec["rules"]:
             if not any(rule.startswith(prefix) for rule in ruleset.rules):
@@ -321,6 +323,26 @@ def _rules(raw: list[tuple[Path, dict[str, Any]]], ruleset: RuleSet) -> list[Rul
         rules[rule.id] = rule
     _check_references(rules)
     return list(rules.values())
+
+
+def check_reader_rules(ruleset: RuleSet, reported: Collection[str] | None = None) -> None:
+    """The rules reader code reports (poicheck.ruleset.reader_ids) are exactly the rule set's
+    rules of kind `reader`: a finding of an id no rule file defines would be dropped without
+    a word, and a reader rule no reader reports would never fire."""
+    reported = READER_RULES if reported is None else reported
+    defined = {rule.id: rule for rule in ruleset.rules.values() if rule.kind == "reader"}
+    missing = sorted(set(reported) - set(defined))
+    if missing:
+        raise RuleFileError(
+            f"the readers report rule(s) {', '.join(missing)}, which no rule file defines "
+            "with kind 'reader' (poicheck/ruleset/reader_ids.py)"
+        )
+    for rule_id in sorted(set(defined) - set(reported)):
+        raise RuleFileError(
+            "kind 'reader' is for the rules poicheck's readers report "
+            "(poicheck/ruleset/reader_ids.py); none reports this one",
+            location=f"{defined[rule_id].source}: rule {rule_id}",
+        )
 
 
 def _check_regex(pattern: Any, where: str) -> None:
