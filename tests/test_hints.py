@@ -16,8 +16,9 @@ import pytest
 
 from poicheck import validate
 from poicheck.oicp.wire import type_hint
+from poicheck.ruleset.examples import run_example
 from tests.records import json_record, write_json
-from tests.test_rule_examples import RULESET, run_example
+from tests.test_rule_examples import RULESET
 
 # A JSON value a message on a JSON input tells the reader to write: after "; write" or
 # "such as".
@@ -34,7 +35,7 @@ def rendered(tmp_path: Path) -> list[tuple[str, Any, Any]]:
         for i, example in enumerate(rule.examples["fail"]):
             here = tmp_path / f"{rule.id}-{i}"
             here.mkdir()
-            for finding in run_example(rule, example, here, RULESET):
+            for finding in run_example(rule, example, here, RULESET).findings:
                 if finding.rule == rule.id:
                     out.append((rule.id, example, finding))
     return out

@@ -11,10 +11,10 @@ from hypothesis import strategies as st
 from poicheck import validate
 from poicheck.checks import get_kind
 from poicheck.oicp.convert import Builder, Flattener
+from poicheck.ruleset.examples import concrete, value_of
 from poicheck.ruleset.loader import load_ruleset
 from tests.records import VALID_CELLS, frame_of
 from tests.strategies import valid_records
-from tests.test_rule_examples import concrete, value_of
 
 # The field rules: a generator cannot invent addresses whose postal codes, coordinates and
 # phone numbers agree (the quality rules are tested on the samples and on their examples).
