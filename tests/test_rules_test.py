@@ -172,3 +172,19 @@ def test_subprocess(tmp_path: Path) -> None:
     assert done.returncode == 1, done.stderr
     assert done.stdout.startswith("HSE003  FAIL  4 examples\n")
     assert done.stderr == ""
+
+
+def test_a_shipped_rule_file_runs_with_the_shipped_rule_set() -> None:
+    """A file of the shipped directory is not added a second time (its ids would clash)."""
+    from poicheck.ruleset.loader import default_rules_dir
+
+    code, out, err = run(str(default_rules_dir() / "rules-energy.yaml"))
+    assert (code, err) == (0, "")
+    assert [line[:6] for line in out.splitlines() if line[:3] == "NRG"] == [
+        "NRG001",
+        "NRG002",
+        "NRG003",
+        "NRG004",
+        "NRG005",
+    ]
+    assert "5 rules, 0 failed" in out
