@@ -1,4 +1,5 @@
-"""Write docs/rules.md and docs/layout.md from the rule files (the one source of truth).
+"""Write docs/rules.md and docs/layout.md from the rule files (the one source of truth), and
+docs/kinds.md from the kinds' declarations.
 
 python scripts/make_docs.py
 """
@@ -7,7 +8,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from poicheck.ruleset.docs import layout_markdown, rules_markdown
+from poicheck.ruleset.docs import kinds_markdown, layout_markdown, rules_markdown
 from poicheck.ruleset.loader import load_ruleset
 
 DOCS = Path(__file__).resolve().parents[1] / "docs"
@@ -18,6 +19,7 @@ def main() -> None:
     DOCS.mkdir(exist_ok=True)
     (DOCS / "rules.md").write_text(rules_markdown(ruleset), encoding="utf-8")
     (DOCS / "layout.md").write_text(layout_markdown(ruleset), encoding="utf-8")
+    (DOCS / "kinds.md").write_text(kinds_markdown(ruleset), encoding="utf-8")
 
 
 if __name__ == "__main__":

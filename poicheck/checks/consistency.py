@@ -12,11 +12,20 @@ import pyarrow.compute as pc
 
 from poicheck.checks._arrow import passes
 from poicheck.checks.frame import conditions, is_in, numbers, present, sibling, stripped, text
-from poicheck.checks.registry import Kind, Params, RowResult, register
+from poicheck.checks.params import CONDITIONS, NUMBER, PROPERTY, TEXT, TEXTS, Param
+from poicheck.checks.registry import Params, RowResult, check_kind
 from poicheck.oicp.cells import LIST_SEPARATOR, regex_escape
 from poicheck.table import Layout
 
 
+@check_kind(
+    "exclusive_value",
+    "cell",
+    params=(Param("exclusive", TEXT, "the value that must stand alone", required=True),),
+    describe=lambda params: f"must not combine '{params['exclusive']}' with other values",
+    message="{field} '{value}' combines '{exclusive}' with other values; "
+    "'{exclusive}' stands alone",
+)
 def _exclusive_value(values: pa.Array, params: Params) -> np.ndarray:
     item = regex_escape(params["exclusive"])
     listed = pc.match_substring_regex(values, f"(^|;)[ ]*{item}[ ]*(;|$)")
@@ -24,37 +33,30 @@ def _exclusive_value(values: pa.Array, params: Params) -> np.ndarray:
     return passes(pc.invert(pc.and_(listed, several)))
 
 
-register(
-    Kind(
-        name="exclusive_value",
-        scope="cell",
-        func=_exclusive_value,
-        required=("exclusive",),
-        describe=lambda params: f"must not combine '{params['exclusive']}' with other values",
-        message="{field} '{value}' combines '{exclusive}' with other values; "
-        "'{exclusive}' stands alone",
-    )
+@check_kind(
+    "forbidden_if",
+    "row",
+    params=(Param("when", CONDITIONS, "the values of other fields that forbid it", required=True),),
+    describe=lambda params: (
+        "must be empty when " + " and ".join(f"{k} is {v}" for k, v in params["when"].items())
+    ),
+    message="{field} is given although it must be empty in this case",
 )
-
-
 def _forbidden_if(frame: pd.DataFrame, field: str, params: Params, layout: Layout) -> np.ndarray:
     return ~(present(frame, field) & conditions(frame, params["when"], layout))
 
 
-register(
-    Kind(
-        name="forbidden_if",
-        scope="row",
-        func=_forbidden_if,
-        required=("when",),
-        describe=lambda params: (
-            "must be empty when " + " and ".join(f"{k} is {v}" for k, v in params["when"].items())
-        ),
-        message="{field} is given although it must be empty in this case",
-    )
+@check_kind(
+    "sum_equals",
+    "row",
+    params=(
+        Param("members", PROPERTY, "the numbers to add up (a wildcard path)", required=True),
+        Param("total", NUMBER, "what they must add up to", required=True),
+    ),
+    describe=lambda params: f"{params['members']} must add up to {params['total']}",
+    expand="container",
+    message="{field} percentages add up to {total}, not 100",
 )
-
-
 def _sum_equals(frame: pd.DataFrame, field: str, params: Params, layout: Layout) -> RowResult:
     columns = layout.matching(params["members"])
     if not columns:
@@ -70,19 +72,20 @@ def _sum_equals(frame: pd.DataFrame, field: str, params: Params, layout: Layout)
     return ok, {"total": shown, "value": shown}
 
 
-register(
-    Kind(
-        name="sum_equals",
-        scope="row",
-        func=_sum_equals,
-        required=("members", "total"),
-        describe=lambda params: f"{params['members']} must add up to {params['total']}",
-        expand="container",
-        message="{field} percentages add up to {total}, not 100",
-    )
+MEMBERS = Param("members", PROPERTY, "the list items' values (a wildcard path)", required=True)
+
+
+@check_kind(
+    "conflicting_values",
+    "row",
+    params=(
+        Param("when", CONDITIONS, "the values of other fields that make it apply", required=True),
+        MEMBERS,
+        Param("values", TEXTS, "the list values that contradict the field", required=True),
+    ),
+    describe=lambda params: f"contradicts {params['members']} with " + ", ".join(params["values"]),
+    message="{field} is {value} although EnergySource lists {sources}",
 )
-
-
 def _conflicting_values(
     frame: pd.DataFrame, field: str, params: Params, layout: Layout
 ) -> RowResult:
@@ -98,20 +101,25 @@ def _conflicting_values(
     return ok, {"sources": found}
 
 
-register(
-    Kind(
-        name="conflicting_values",
-        scope="row",
-        func=_conflicting_values,
-        required=("when", "members", "values"),
-        describe=lambda params: (
-            f"contradicts {params['members']} with " + ", ".join(params["values"])
-        ),
-        message="{field} is {value} although EnergySource lists {sources}",
-    )
+@check_kind(
+    "only_values",
+    "row",
+    params=(
+        Param("when", CONDITIONS, "the values of other fields that make it apply", required=True),
+        MEMBERS,
+        Param("values", TEXTS, "the list values that alone contradict the field", required=True),
+        Param("shares", PROPERTY, "the list items' shares (a wildcard path)", required=True),
+        Param("whole", NUMBER, "the shares that count as the whole", required=True),
+    ),
+    describe=lambda params: (
+        f"contradicts {params['members']} when "
+        + " and ".join(f"{k} is {v}" for k, v in params["when"].items())
+        + " and it names only "
+        + ", ".join(params["values"])
+        + f" (without shares, or with shares adding up to {params['whole']} or more)"
+    ),
+    message="{field} is {value} although EnergySource lists {sources}",
 )
-
-
 def _only_values(frame: pd.DataFrame, field: str, params: Params, layout: Layout) -> RowResult:
     """Fails where `when` holds although the list items name only `values` and cover the
     whole: no item has a share, or the shares add up to at least `whole`. An item with a
@@ -152,23 +160,6 @@ def _listed(
         out.append(", ".join(parts))
     return out
 
-
-register(
-    Kind(
-        name="only_values",
-        scope="row",
-        func=_only_values,
-        required=("when", "members", "values", "shares", "whole"),
-        describe=lambda params: (
-            f"contradicts {params['members']} when "
-            + " and ".join(f"{k} is {v}" for k, v in params["when"].items())
-            + " and it names only "
-            + ", ".join(params["values"])
-            + f" (without shares, or with shares adding up to {params['whole']} or more)"
-        ),
-        message="{field} is {value} although EnergySource lists {sources}",
-    )
-)
 
 # --- opening periods -----------------------------------------------------------------------
 
@@ -227,23 +218,23 @@ def _per_cell(values: pa.Array, problem: object) -> np.ndarray:
     return per_distinct(values, lambda cell: not problem(cell))  # type: ignore[operator]
 
 
-register(
-    Kind(
-        name="opening_clock",
-        scope="cell",
-        func=lambda values, params: _per_cell(values, clock_problem),
-        describe=lambda params: "periods must be clock times 00:00-24:00 that end after they begin",
-        message="{field} '{value}': {hint}",
-        hint=lambda value, params: clock_problem(value),
-    )
+@check_kind(
+    "opening_clock",
+    "cell",
+    describe=lambda params: "periods must be clock times 00:00-24:00 that end after they begin",
+    message="{field} '{value}': {hint}",
+    hint=lambda value, params: clock_problem(value),
 )
-register(
-    Kind(
-        name="opening_overlap",
-        scope="cell",
-        func=lambda values, params: _per_cell(values, overlap_problem),
-        describe=lambda params: "periods of the same day must not overlap",
-        message="{field} '{value}': {hint}",
-        hint=lambda value, params: overlap_problem(value),
-    )
+def _opening_clock(values: pa.Array, params: Params) -> np.ndarray:
+    return _per_cell(values, clock_problem)
+
+
+@check_kind(
+    "opening_overlap",
+    "cell",
+    describe=lambda params: "periods of the same day must not overlap",
+    message="{field} '{value}': {hint}",
+    hint=lambda value, params: overlap_problem(value),
 )
+def _opening_overlap(values: pa.Array, params: Params) -> np.ndarray:
+    return _per_cell(values, overlap_problem)

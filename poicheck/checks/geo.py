@@ -13,7 +13,8 @@ import pyarrow.compute as pc
 from poicheck.checks import geodata
 from poicheck.checks._arrow import passes, per_distinct
 from poicheck.checks.frame import numbers, stripped, text
-from poicheck.checks.registry import Kind, Params, RowResult, register
+from poicheck.checks.params import BOOLEAN, INTEGER, NUMBER, PROPERTY, Param
+from poicheck.checks.registry import Params, RowResult, check_kind
 from poicheck.table import Distinct, Layout
 
 POSITION = "GeoCoordinates"  # the position groups are compared by
@@ -47,6 +48,21 @@ def _shown(
     return out
 
 
+@check_kind(
+    "null_island",
+    "row",
+    params=(
+        Param(
+            "within",
+            NUMBER,
+            "degrees from (0, 0) within which a position is a placeholder",
+            required=True,
+        ),
+    ),
+    describe=lambda params: "must not be (0, 0) or another placeholder with latitude = longitude",
+    expand="container",
+    message="{field} ({value}) is a placeholder position, not the charging station",
+)
 def _null_island(frame: pd.DataFrame, field: str, params: Params, layout: Layout) -> RowResult:
     lat, lon = coordinates(frame, field, layout)
     known = ~np.isnan(lat) & ~np.isnan(lon)
@@ -56,21 +72,23 @@ def _null_island(frame: pd.DataFrame, field: str, params: Params, layout: Layout
     return ~bad, {"value": _shown(frame, field, np.flatnonzero(bad))}
 
 
-register(
-    Kind(
-        name="null_island",
-        scope="row",
-        func=_null_island,
-        required=("within",),
-        describe=lambda params: (
-            "must not be (0, 0) or another placeholder with latitude = longitude"
-        ),
-        expand="container",
-        message="{field} ({value}) is a placeholder position, not the charging station",
-    )
+def _describe_decimals(params: Params) -> str:
+    if params.get("max") is not None:
+        return f"more than {params['max']} decimals are rounded to {params['max']}"
+    return f"should have at least {params['min']} decimals (about 1 m)"
+
+
+@check_kind(
+    "decimals",
+    "cell",
+    params=(
+        Param("min", INTEGER, "the fewest decimals"),
+        Param("max", INTEGER, "the most decimals"),
+    ),
+    describe=_describe_decimals,
+    message="{field} {value} has fewer than {min} decimals: too coarse to find the charger "
+    "(5 decimals are about 1 m)",
 )
-
-
 def _decimals(values: pa.Array, params: Params) -> np.ndarray:
     fraction = pc.extract_regex(values, r"^-?[0-9]+\.(?P<d>[0-9]*)$")
     digits = pc.utf8_length(pc.struct_field(fraction, "d"))
@@ -80,24 +98,6 @@ def _decimals(values: pa.Array, params: Params) -> np.ndarray:
     if params.get("max") is not None:
         ok = pc.and_(ok, pc.less_equal(digits, params["max"]))
     return passes(ok)
-
-
-def _describe_decimals(params: Params) -> str:
-    if params.get("max") is not None:
-        return f"more than {params['max']} decimals are rounded to {params['max']}"
-    return f"should have at least {params['min']} decimals (about 1 m)"
-
-
-register(
-    Kind(
-        name="decimals",
-        scope="cell",
-        func=_decimals,
-        describe=_describe_decimals,
-        message="{field} {value} has fewer than {min} decimals: too coarse to find the charger "
-        "(5 decimals are about 1 m)",
-    )
-)
 
 
 @dataclass(frozen=True)
@@ -237,6 +237,26 @@ def _alpha2(frame: pd.DataFrame, column: str, layout: Layout) -> tuple[np.ndarra
     return alpha2, kept_codes(distinct, known)
 
 
+COUNTRY = Param("country", PROPERTY, "the field naming the country", required=True)
+
+
+@check_kind(
+    "in_country",
+    "row",
+    prepare=geodata.load_time_zones,
+    params=(
+        COUNTRY,
+        Param(
+            "swapped",
+            BOOLEAN,
+            "fail only where swapping latitude and longitude would put it in the country",
+            default=False,
+        ),
+    ),
+    describe=lambda params: f"must lie in the country of {params['country']}",
+    expand="container",
+    message="{field} ({value}) lies in {found}, not in {country}",
+)
 def _in_country(frame: pd.DataFrame, field: str, params: Params, layout: Layout) -> RowResult:
     """The point lies in Address.Country; with `swapped`, fail only when the swap would fix it."""
     places = _places(frame, field, params["country"], layout)
@@ -254,20 +274,13 @@ def _in_country(frame: pd.DataFrame, field: str, params: Params, layout: Layout)
     }
 
 
-register(
-    Kind(
-        name="in_country",
-        scope="row",
-        prepare=geodata.load_time_zones,
-        func=_in_country,
-        required=("country",),
-        describe=lambda params: f"must lie in the country of {params['country']}",
-        expand="container",
-        message="{field} ({value}) lies in {found}, not in {country}",
-    )
+@check_kind(
+    "postal_code",
+    "row",
+    params=(COUNTRY,),
+    describe=lambda params: f"must have the postal code format of {params['country']}",
+    message="{field} '{value}' is not a postal code of {country}; expected a code{example}",
 )
-
-
 def _postal_code(frame: pd.DataFrame, field: str, params: Params, layout: Layout) -> RowResult:
     """Judged once per distinct (country, postal code) pair of stripped texts."""
     country, postal = stripped(frame, params["country"], layout), stripped(frame, field, layout)
@@ -296,34 +309,27 @@ def _postal_code(frame: pd.DataFrame, field: str, params: Params, layout: Layout
     }
 
 
-register(
-    Kind(
-        name="postal_code",
-        scope="row",
-        func=_postal_code,
-        required=("country",),
-        describe=lambda params: f"must have the postal code format of {params['country']}",
-        message="{field} '{value}' is not a postal code of {country}; expected a code{example}",
-    )
+@check_kind(
+    "country_exists",
+    "cell",
+    describe=lambda params: "must be an assigned ISO 3166-1 alpha-3 code",
+    message="{field} '{value}' is not an assigned ISO 3166-1 alpha-3 country code",
 )
-
-
 def _country_exists(values: pa.Array, params: Params) -> np.ndarray:
     # Only well-formed codes: a malformed one is the format rule's (ADR002) finding.
     return per_distinct(values, lambda code: len(code) != 3 or geodata.alpha2(code) is not None)
 
 
-register(
-    Kind(
-        name="country_exists",
-        scope="cell",
-        func=_country_exists,
-        describe=lambda params: "must be an assigned ISO 3166-1 alpha-3 code",
-        message="{field} '{value}' is not an assigned ISO 3166-1 alpha-3 country code",
-    )
+@check_kind(
+    "time_zone",
+    "row",
+    prepare=geodata.load_time_zones,
+    params=(
+        Param("position", PROPERTY, "the coordinates the zone is looked up at", required=True),
+    ),
+    describe=lambda params: f"must be a UTC offset used at {params['position']}",
+    message="{field} '{value}' is not used at the station's position ({expected})",
 )
-
-
 def _time_zone(frame: pd.DataFrame, field: str, params: Params, layout: Layout) -> RowResult:
     expected = np.full(len(frame), "", dtype=object)
     if field not in frame.columns:
@@ -353,16 +359,3 @@ def _offset_verdict(zone: str | None, given: str) -> str:
     """ "" when `given` is an offset of the zone (or the zone is unknown), else the zone's."""
     offsets = geodata.utc_offsets(zone) if zone and not zone.startswith("Etc/") else frozenset()
     return "" if not offsets or given in offsets else f"{zone}: {' or '.join(sorted(offsets))}"
-
-
-register(
-    Kind(
-        name="time_zone",
-        scope="row",
-        prepare=geodata.load_time_zones,
-        func=_time_zone,
-        required=("position",),
-        describe=lambda params: f"must be a UTC offset used at {params['position']}",
-        message="{field} '{value}' is not used at the station's position ({expected})",
-    )
-)

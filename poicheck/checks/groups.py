@@ -21,7 +21,8 @@ import pyarrow.compute as pc
 
 from poicheck.checks.frame import stripped
 from poicheck.checks.geo import POSITION, coordinates
-from poicheck.checks.registry import Kind, Params, RowResult, get_kind, register
+from poicheck.checks.params import BOOLEAN, NUMBER, RULE_IDS, Param
+from poicheck.checks.registry import Params, RowResult, check_kind, get_kind
 from poicheck.oicp.coordinates import haversine
 from poicheck.table import Layout
 
@@ -46,6 +47,40 @@ class Members:
         return np.bincount(self.group[rows & (self.group >= 0)], minlength=self.groups)
 
 
+@check_kind(
+    "group_together",
+    "row",
+    across_rows=True,
+    reads=(
+        f"{POSITION}.Latitude",
+        f"{POSITION}.Longitude",
+        *(f"Address.{part}" for part in ADDRESS_PARTS),
+    ),
+    params=(
+        Param("max_distance", NUMBER, "metres from the group's position", required=True),
+        Param(
+            "compare_address",
+            BOOLEAN,
+            "also compare the members' addresses with the group's",
+            default=False,
+        ),
+        Param(
+            "evidence",
+            RULE_IDS,
+            "rules whose findings on a member explain a difference (it is blamed)",
+            default=(),
+        ),
+    ),
+    describe=lambda params: (
+        f"EVSEs sharing it must share an address, within {params['max_distance']} m"
+        + (
+            "; a member whose own findings explain a difference is blamed, not its siblings"
+            if params.get("evidence")
+            else ""
+        )
+    ),
+    message="{field} '{value}': {reason}",
+)
 def _group_together(frame: pd.DataFrame, field: str, params: Params, layout: Layout) -> RowResult:
     """EVSEs sharing a station or pool ID stand within `max_distance` metres of the group's
     median position and, with `compare_address`, at the group's majority address; members
@@ -313,28 +348,3 @@ def _majority(codes: np.ndarray, values: np.ndarray, groups: int) -> np.ndarray:
     ties = np.bincount(key[top], minlength=groups)
     majority[key[top]] = np.where(ties[key[top]] == 1, pairs[top] % width, -1)
     return majority
-
-
-register(
-    Kind(
-        name="group_together",
-        scope="row",
-        func=_group_together,
-        across_rows=True,
-        reads=(
-            f"{POSITION}.Latitude",
-            f"{POSITION}.Longitude",
-            *(f"Address.{part}" for part in ADDRESS_PARTS),
-        ),
-        required=("max_distance",),
-        describe=lambda params: (
-            f"EVSEs sharing it must share an address, within {params['max_distance']} m"
-            + (
-                "; a member whose own findings explain a difference is blamed, not its siblings"
-                if params.get("evidence")
-                else ""
-            )
-        ),
-        message="{field} '{value}': {reason}",
-    )
-)

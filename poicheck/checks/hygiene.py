@@ -10,17 +10,14 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from poicheck.checks._arrow import full_match, passes
-from poicheck.checks.registry import Kind, Params, register
+from poicheck.checks.params import REGEX, TYPE, Param
+from poicheck.checks.registry import Params, check_kind
 from poicheck.oicp.cells import DOUBLED, ENDS, tidied, tidy
 
 # C0 controls but tab, line feed and carriage return, and DEL: not allowed in XML 1.0
 # (2.2 Characters) and shown as nothing or garbage by most systems.
 CONTROL = "[\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F]"
 CONTROL_NAMES = {0: "NUL", 7: "BEL", 8: "BS", 11: "VT", 12: "FF", 27: "ESC", 127: "DEL"}
-
-
-def _spacing(values: pa.Array, params: Params) -> np.ndarray:
-    return passes(pc.equal(values, tidied(values)))
 
 
 def _spacing_hint(value: str, params: Params) -> str:
@@ -36,16 +33,15 @@ def _spacing_hint(value: str, params: Params) -> str:
     return f"has {' and '.join(problems)}; poicheck export writes '{tidy(value)}'"
 
 
-register(
-    Kind(
-        name="spacing",
-        scope="cell",
-        func=_spacing,
-        describe=lambda params: "must have no spaces at its ends and no doubled spaces",
-        message="{field} '{value}' {hint}",
-        hint=_spacing_hint,
-    )
+@check_kind(
+    "spacing",
+    "cell",
+    describe=lambda params: "must have no spaces at its ends and no doubled spaces",
+    message="{field} '{value}' {hint}",
+    hint=_spacing_hint,
 )
+def _spacing(values: pa.Array, params: Params) -> np.ndarray:
+    return passes(pc.equal(values, tidied(values)))
 
 
 def shown(text: str) -> str:
@@ -61,29 +57,23 @@ def _control_hint(value: str, params: Params) -> str:
     return f"'{shown(value)}' holds the control character{'s' if len(found) > 1 else ''} {names}"
 
 
-register(
-    Kind(
-        name="control_characters",
-        scope="cell",
-        func=lambda values, params: passes(pc.invert(pc.match_substring_regex(values, CONTROL))),
-        describe=lambda params: "must hold no control characters (NUL, BEL, ESC, ...)",
-        message="{field} {hint}; XML and many systems reject control characters: remove it",
-        hint=_control_hint,
-    )
+@check_kind(
+    "control_characters",
+    "cell",
+    describe=lambda params: "must hold no control characters (NUL, BEL, ESC, ...)",
+    message="{field} {hint}; XML and many systems reject control characters: remove it",
+    hint=_control_hint,
 )
+def _control_characters(values: pa.Array, params: Params) -> np.ndarray:
+    return passes(pc.invert(pc.match_substring_regex(values, CONTROL)))
 
 
+@check_kind(
+    "forbidden_pattern",
+    "cell",
+    params=(Param("pattern", REGEX, "what the value must not be", required=True), TYPE),
+    describe=lambda params: f"must not match {params['pattern']}",
+    message="{field} '{value}' must not match {pattern}",
+)
 def _forbidden_pattern(values: pa.Array, params: Params) -> np.ndarray:
     return passes(pc.invert(full_match(values, params["pattern"])))
-
-
-register(
-    Kind(
-        name="forbidden_pattern",
-        scope="cell",
-        func=_forbidden_pattern,
-        required=("pattern",),
-        describe=lambda params: f"must not match {params['pattern']}",
-        message="{field} '{value}' must not match {pattern}",
-    )
-)

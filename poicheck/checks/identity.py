@@ -8,7 +8,8 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from poicheck.checks.frame import normalised
-from poicheck.checks.registry import Kind, Params, RowResult, register
+from poicheck.checks.params import BOOLEAN, Param
+from poicheck.checks.registry import Params, RowResult, check_kind
 from poicheck.oicp.identifiers import operator_part, owned
 from poicheck.table import Layout
 
@@ -20,6 +21,12 @@ def display_operator(part: str | float) -> str:
     return f"{part[:2]}*{part[2:]}" if part[:2].isalpha() else f"+{part[:-3]}*{part[-3:]}"
 
 
+@check_kind(
+    "operator_owns",
+    "row",
+    describe=lambda params: "must belong to the pushing operator or a declared sub-operator",
+    message="{field} '{value}' belongs to operator {owner}, not to {allowed}",
+)
 def _operator_owns(frame: pd.DataFrame, field: str, params: Params, layout: Layout) -> RowResult:
     ok = np.ones(len(frame), dtype=bool)
     if field not in frame.columns:
@@ -42,23 +49,27 @@ def _operator_owns(frame: pd.DataFrame, field: str, params: Params, layout: Layo
     return ok, {"owner": owners, "allowed": ", ".join(layout.operator_ids)}
 
 
-register(
-    Kind(
-        name="operator_owns",
-        scope="row",
-        func=_operator_owns,
-        describe=lambda params: "must belong to the pushing operator or a declared sub-operator",
-        message="{field} '{value}' belongs to operator {owner}, not to {allowed}",
-    )
-)
-
-
 def _some_rows(rows: pd.Series, shown: int = 10) -> str:
     """`2, 4, 5`, or the first ten and how many more (a message stays readable)."""
     head = ", ".join(rows.iloc[:shown])
     return head if len(rows) <= shown else f"{head} and {len(rows) - shown} more"
 
 
+@check_kind(
+    "unique",
+    "row",
+    params=(
+        Param(
+            "normalise",
+            BOOLEAN,
+            "compare the values without separators and case",
+            default=True,
+        ),
+    ),
+    across_rows=True,
+    describe=lambda params: "must be unique in the file (compared without separators and case)",
+    message="{field} '{value}' is used {count} times, in rows {rows}; EvseIDs must be unique",
+)
 def _unique(frame: pd.DataFrame, field: str, params: Params, layout: Layout) -> RowResult:
     if field not in frame.columns:
         return np.ones(len(frame), dtype=bool), {}
@@ -84,15 +95,3 @@ def _unique(frame: pd.DataFrame, field: str, params: Params, layout: Layout) -> 
     listed[duplicated] = members["key"].map(grouped.agg(_some_rows)).to_numpy(dtype=object)
     counts[duplicated] = counted[keys[duplicated]].astype(object)
     return ~duplicated, {"rows": listed, "count": counts}
-
-
-register(
-    Kind(
-        name="unique",
-        scope="row",
-        func=_unique,
-        across_rows=True,
-        describe=lambda params: "must be unique in the file (compared without separators and case)",
-        message="{field} '{value}' is used {count} times, in rows {rows}; EvseIDs must be unique",
-    )
-)

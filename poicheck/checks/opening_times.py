@@ -14,15 +14,10 @@ import numpy as np
 import pyarrow as pa
 
 from poicheck.checks._arrow import full_match, passes
-from poicheck.checks.registry import Kind, Params, register
+from poicheck.checks.params import TYPE_NAME, Param
+from poicheck.checks.registry import Params, check_kind
 from poicheck.oicp.cells import LIST_SEPARATOR, opening_times_pattern
 from poicheck.ruleset.model import DataType
-
-
-def _opening_times(values: pa.Array, params: Params) -> np.ndarray:
-    return passes(
-        full_match(values, opening_times_pattern(tuple(params["days"]), params["time_pattern"]))
-    )
 
 
 def explain_entry_problem(text: str, days: tuple[str, ...], time_pattern: str) -> str:
@@ -53,19 +48,21 @@ def resolve(params: Params, types: Mapping[str, DataType]) -> dict[str, Any]:
     }
 
 
-register(
-    Kind(
-        name="opening_times",
-        scope="cell",
-        func=_opening_times,
-        required=("days", "time_pattern"),
-        describe=lambda params: (
-            "must be '<day> HH:MM-HH:MM[ HH:MM-HH:MM]' entries separated by ';'"
-        ),
-        message="{field} '{value}' is not a list of '<day> HH:MM-HH:MM' entries{hint}",
-        hint=lambda value, params: explain_entry_problem(
-            value, tuple(params["days"]), params["time_pattern"]
-        ),
-        resolve=resolve,
-    )
+@check_kind(
+    "opening_times",
+    "cell",
+    params=(
+        Param("day", TYPE_NAME, "the type whose enumeration names the days", required=True),
+        Param("time", TYPE_NAME, "the type whose pattern is a clock time", required=True),
+    ),
+    describe=lambda params: "must be '<day> HH:MM-HH:MM[ HH:MM-HH:MM]' entries separated by ';'",
+    message="{field} '{value}' is not a list of '<day> HH:MM-HH:MM' entries{hint}",
+    hint=lambda value, params: explain_entry_problem(
+        value, tuple(params["days"]), params["time_pattern"]
+    ),
+    resolve=resolve,
 )
+def _opening_times(values: pa.Array, params: Params) -> np.ndarray:
+    return passes(
+        full_match(values, opening_times_pattern(tuple(params["days"]), params["time_pattern"]))
+    )

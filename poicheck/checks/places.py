@@ -22,7 +22,8 @@ from poicheck.checks import geodata, placedata
 from poicheck.checks.frame import stripped
 from poicheck.checks.geo import _alpha2, _shown, coordinates, distinct_points
 from poicheck.checks.groups import folded_codes
-from poicheck.checks.registry import Kind, Params, RowResult, register
+from poicheck.checks.params import INTEGER, NUMBER, PROPERTY, MapOf, Param
+from poicheck.checks.registry import Params, RowResult, check_kind
 from poicheck.oicp.coordinates import haversine
 from poicheck.table import Layout
 
@@ -350,21 +351,44 @@ for _name, _func, _expand, _message in (
         "where postal code {postal} ({locality}) is",
     ),
 ):
-    register(
-        Kind(
-            name=_name,
-            scope="row",
-            prepare=placedata.load,
-            func=_func,
-            required=("country", "max_km"),
-            describe=partial(_describe, _name),
-            expand=_expand,  # type: ignore[arg-type]
-            reads=_READS,
-            message=_message,
-        )
-    )
+    check_kind(
+        _name,
+        "row",
+        params=(
+            Param("country", PROPERTY, "the field naming the country", required=True),
+            Param("max_km", NUMBER, "how far apart (km) is too far", required=True),
+            Param(
+                "per_country",
+                MapOf(NUMBER, "a mapping of alpha-2 codes to km"),
+                "max_km for countries of larger places",
+                default={},
+            ),
+        ),
+        prepare=placedata.load,
+        describe=partial(_describe, _name),
+        expand=_expand,
+        reads=_READS,
+        message=_message,
+    )(_func)
 
 
+@check_kind(
+    "round_position",
+    "row",
+    params=(
+        Param(
+            "max_decimals",
+            INTEGER,
+            "a position with this many decimals or fewer is round",
+            required=True,
+        ),
+    ),
+    describe=lambda params: (
+        f"must not be a round position (both with {params['max_decimals']} decimals or fewer)"
+    ),
+    expand="container",
+    message="{field} ({value}) is a round placeholder position, not the charging station",
+)
 def _round(frame: pd.DataFrame, field: str, params: Params, layout: Layout) -> RowResult:
     """Both coordinates with at most `max_decimals` decimals (trailing zeros ignored)."""
     lat, lon = coordinates(frame, field, layout)
@@ -373,21 +397,6 @@ def _round(frame: pd.DataFrame, field: str, params: Params, layout: Layout) -> R
     bad = whole[0] & whole[1] & ~np.isnan(lat) & ~np.isnan(lon)
     failing = np.flatnonzero(bad)
     return ~bad, {"value": _shown(frame, field, failing) if len(failing) else ""}
-
-
-register(
-    Kind(
-        name="round_position",
-        scope="row",
-        func=_round,
-        required=("max_decimals",),
-        describe=lambda params: (
-            f"must not be a round position (both with {params['max_decimals']} decimals or fewer)"
-        ),
-        expand="container",
-        message="{field} ({value}) is a round placeholder position, not the charging station",
-    )
-)
 
 
 def _unit(frame: pd.DataFrame, layout: Layout) -> np.ndarray:
@@ -409,6 +418,19 @@ def _place_of(frame: pd.DataFrame, layout: Layout) -> np.ndarray:
     return postal * (int(city.max(initial=0)) + 1) + city
 
 
+@check_kind(
+    "shared_position",
+    "row",
+    across_rows=True,
+    reads=(*_READS, "ChargingPoolID", "ChargingStationId"),
+    params=(Param("decimals", INTEGER, "the decimals positions are compared to", required=True),),
+    describe=lambda params: (
+        "must not be shared with EVSEs of another station or pool at another postal code or city"
+    ),
+    expand="container",
+    message="{field} ({value}) is shared by EVSEs at {count} different postal codes or "
+    "cities that are not one station or pool: coordinates copied from another address?",
+)
 def _shared(frame: pd.DataFrame, field: str, params: Params, layout: Layout) -> RowResult:
     """A position (to `decimals`) shared by EVSEs of different stations or pools whose
     postal code or city differ: one of them, at least, carries copied coordinates."""
@@ -430,22 +452,3 @@ def _shared(frame: pd.DataFrame, field: str, params: Params, layout: Layout) -> 
         "value": _shown(frame, field, failing),
         "count": _spread(len(frame), failing, count),
     }
-
-
-register(
-    Kind(
-        name="shared_position",
-        scope="row",
-        func=_shared,
-        across_rows=True,
-        reads=(*_READS, "ChargingPoolID", "ChargingStationId"),
-        required=("decimals",),
-        describe=lambda params: (
-            "must not be shared with EVSEs of another station or pool at another postal code "
-            "or city"
-        ),
-        expand="container",
-        message="{field} ({value}) is shared by EVSEs at {count} different postal codes or "
-        "cities that are not one station or pool: coordinates copied from another address?",
-    )
-)

@@ -9,12 +9,30 @@ import pandas as pd
 import pyarrow.compute as pc
 
 from poicheck.checks.frame import is_in, mapped, numbers, present, sibling, stripped
-from poicheck.checks.registry import Kind, Params, RowResult, register
-from poicheck.oicp.cells import regex_escape
-from poicheck.oicp.wire import LIST_SEPARATOR
+from poicheck.checks.params import NUMBER, PROPERTY, TEXT, TEXTS, ListOf, MapOf, Param, Struct
+from poicheck.checks.registry import Params, RowResult, check_kind
+from poicheck.oicp.cells import LIST_SEPARATOR, regex_escape
 from poicheck.table import Layout
 
 
+@check_kind(
+    "required_if_sibling",
+    "row",
+    params=(
+        Param(
+            "sibling",
+            MapOf(TEXTS, "a mapping of one sibling to its values", size=1),
+            "the sibling in the same list item and the values that make the field expected",
+            required=True,
+        ),
+        Param("kinds", TEXT, "what such items are called, for the message ({kinds})"),
+    ),
+    describe=lambda params: (
+        "is expected when "
+        + " or ".join(f"{k} is {', '.join(v)}" for k, v in params["sibling"].items())
+    ),
+    message="{field} is missing; give it for every {kinds} facility",
+)
 def _required_if_sibling(
     frame: pd.DataFrame, field: str, params: Params, layout: Layout
 ) -> np.ndarray:
@@ -23,21 +41,40 @@ def _required_if_sibling(
     return present(frame, field) | ~applies
 
 
-register(
-    Kind(
-        name="required_if_sibling",
-        scope="row",
-        func=_required_if_sibling,
-        required=("sibling",),
-        describe=lambda params: (
-            "is expected when "
-            + " or ".join(f"{k} is {', '.join(v)}" for k, v in params["sibling"].items())
+@check_kind(
+    "range_by_sibling",
+    "row",
+    params=(
+        Param(
+            "sibling",
+            TEXT,
+            "the sibling (in the same list item) the range depends on",
+            required=True,
         ),
-        message="{field} is missing; give it for every {kinds} facility",
-    )
+        Param(
+            "ranges",
+            MapOf(Struct({"min": NUMBER, "max": NUMBER}), "a mapping of values to min/max"),
+            "per value of the sibling, the plausible range",
+            required=True,
+        ),
+        Param(
+            "advice",
+            MapOf(TEXT, "a mapping of numbers to texts"),
+            "what the message adds for a typical wrong number",
+            default={},
+        ),
+    ),
+    describe=lambda params: (
+        "must lie in a plausible range for its "
+        + params["sibling"]
+        + " ("
+        + "; ".join(
+            f"{k} {v.get('min', '')}..{v.get('max', '')}" for k, v in params["ranges"].items()
+        )
+        + ")"
+    ),
+    message="{field} {value} is implausible for {expected}{advice}",
 )
-
-
 def _range_by_sibling(frame: pd.DataFrame, field: str, params: Params, layout: Layout) -> RowResult:
     """A number's plausible range depends on a sibling's value (e.g. Power by PowerType)."""
     kind = stripped(frame, sibling(layout, field, params["sibling"]), layout)
@@ -56,28 +93,43 @@ def _range_by_sibling(frame: pd.DataFrame, field: str, params: Params, layout: L
     return ok, {"expected": expected, "advice": suggestion}
 
 
-register(
-    Kind(
-        name="range_by_sibling",
-        scope="row",
-        func=_range_by_sibling,
-        required=("sibling", "ranges"),
-        describe=lambda params: (
-            "must lie in a plausible range for its "
-            + params["sibling"]
-            + " ("
-            + "; ".join(
-                f"{k} {v.get('min', '')}..{v.get('max', '')}" for k, v in params["ranges"].items()
-            )
-            + ")"
-        ),
-        message="{field} {value} is implausible for {expected}{advice}",
-    )
-)
-
 PHASES = {"AC_1_PHASE": 1.0, "AC_3_PHASE": 3.0, "DC": 1.0}
+POWER_TYPES = ("AC_1_PHASE", "AC_3_PHASE", "DC")
 
 
+@check_kind(
+    "power_formula",
+    "row",
+    params=(
+        Param("relative", NUMBER, "the tolerance as a share of the expected power", required=True),
+        Param("absolute", NUMBER, "the least tolerance, in kW", required=True),
+        Param(
+            "above_only",
+            TEXTS,
+            "the power types for which only a power above the product is implausible",
+            required=True,
+            allowed=POWER_TYPES,
+        ),
+        Param(
+            "line_to_neutral",
+            MapOf(NUMBER, "a mapping of voltages to voltages"),
+            "AC voltages between phases and the line-to-neutral voltage each means",
+            default={},
+        ),
+    ),
+    describe=lambda params: (
+        "must be close to phases x Voltage x Amperage / 1000 "
+        f"(within {params['relative']:.0%} or {params['absolute']} kW; "
+        f"for {', '.join(params['above_only'])} at most that)"
+        + (
+            "; an AC voltage between phases counts as the line-to-neutral voltage it means "
+            + ", ".join(f"({k} V: {v} V)" for k, v in params["line_to_neutral"].items())
+            if params.get("line_to_neutral")
+            else ""
+        )
+    ),
+    message="{field} {value} kW {expected}",
+)
 def _power_formula(frame: pd.DataFrame, field: str, params: Params, layout: Layout) -> RowResult:
     """Power ~ phases x Voltage x Amperage / 1000 (voltage line to neutral). For the power
     types in `above_only` (DC: peak voltage and peak current are not reached together) only a
@@ -119,28 +171,17 @@ def _power_formula(frame: pd.DataFrame, field: str, params: Params, layout: Layo
     return ok, {"expected": shown}
 
 
-register(
-    Kind(
-        name="power_formula",
-        scope="row",
-        func=_power_formula,
-        required=("relative", "absolute", "above_only"),
-        describe=lambda params: (
-            "must be close to phases x Voltage x Amperage / 1000 "
-            f"(within {params['relative']:.0%} or {params['absolute']} kW; "
-            f"for {', '.join(params['above_only'])} at most that)"
-            + (
-                "; an AC voltage between phases counts as the line-to-neutral voltage it means "
-                + ", ".join(f"({k} V: {v} V)" for k, v in params["line_to_neutral"].items())
-                if params.get("line_to_neutral")
-                else ""
-            )
-        ),
-        message="{field} {value} kW {expected}",
-    )
+@check_kind(
+    "plugs_match_power",
+    "row",
+    params=(
+        Param("dc_plugs", TEXTS, "the plugs that need a DC facility", required=True),
+        Param("ac_plugs", TEXTS, "the plugs that need an AC facility", required=True),
+        Param("ac_dc_plugs", TEXTS, "the plugs that fit either", default=()),
+    ),
+    describe=lambda params: "must fit the power types of the charging facilities",
+    message="{field} '{value}' does not fit the charging facilities: {reason}",
 )
-
-
 def _plugs_match_power(
     frame: pd.DataFrame, field: str, params: Params, layout: Layout
 ) -> RowResult:
@@ -176,18 +217,6 @@ def _plugs_match_power(
     return reasons == "", {"reason": reasons}
 
 
-register(
-    Kind(
-        name="plugs_match_power",
-        scope="row",
-        func=_plugs_match_power,
-        required=("dc_plugs", "ac_plugs"),
-        describe=lambda params: "must fit the power types of the charging facilities",
-        message="{field} '{value}' does not fit the charging facilities: {reason}",
-    )
-)
-
-POWER_TYPES = ("AC_1_PHASE", "AC_3_PHASE", "DC")
 TYPE_INDEX = {kind: float(i) for i, kind in enumerate(POWER_TYPES)}
 SINGLE_PHASE = {"AC_3_PHASE": "AC_1_PHASE"}
 
@@ -215,6 +244,32 @@ def plug_limits(ratings: Params, plugs: list[str]) -> tuple[np.ndarray, list[str
     return limits, words
 
 
+@check_kind(
+    "plug_rating",
+    "row",
+    params=(
+        Param("plugs", PROPERTY, "the field that lists the EVSE's plugs", required=True),
+        Param(
+            "ratings",
+            MapOf(
+                Struct(
+                    {
+                        **dict.fromkeys(POWER_TYPES, ListOf(NUMBER, "[volts, amperes]", size=2)),
+                        "source": TEXT,
+                    }
+                ),
+                "a mapping of plugs to ratings",
+            ),
+            "per plug, [volts, amperes] per power type it carries, and the source",
+            required=True,
+        ),
+    ),
+    describe=lambda params: (
+        "must not exceed what the EVSE's plugs carry for the facility's power type "
+        "(the best-rated plug, rounded to whole kW)"
+    ),
+    message="{field} {value} kW is more than the EVSE's plugs carry ({expected})",
+)
 def _plug_rating(frame: pd.DataFrame, field: str, params: Params, layout: Layout) -> RowResult:
     """Power at most what the EVSE's plugs carry for the facility's power type (rounded to
     whole kW as OICP writes Power); judged once per distinct Plugs value."""
@@ -234,18 +289,3 @@ def _plug_rating(frame: pd.DataFrame, field: str, params: Params, layout: Layout
     expected = np.full(len(frame), "", dtype=object)
     expected[bad] = words[plugs.codes[bad], index[bad]]
     return ~bad, {"expected": expected}
-
-
-register(
-    Kind(
-        name="plug_rating",
-        scope="row",
-        func=_plug_rating,
-        required=("plugs", "ratings"),
-        describe=lambda params: (
-            "must not exceed what the EVSE's plugs carry for the facility's power type "
-            "(the best-rated plug, rounded to whole kW)"
-        ),
-        message="{field} {value} kW is more than the EVSE's plugs carry ({expected})",
-    )
-)

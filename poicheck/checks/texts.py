@@ -9,10 +9,18 @@ import pyarrow.compute as pc
 
 from poicheck.checks._arrow import passes, per_distinct
 from poicheck.checks.frame import language_column, normalised
-from poicheck.checks.registry import Kind, Params, RowResult, register
+from poicheck.checks.params import PROPERTY, TEXT, TEXTS, TYPE, Param
+from poicheck.checks.registry import Params, RowResult, check_kind
 from poicheck.table import Layout
 
 
+@check_kind(
+    "placeholder",
+    "cell",
+    params=(Param("enum", TEXTS, "the placeholder texts (case ignored)", required=True), TYPE),
+    describe=lambda params: "must be real data, not a placeholder such as n/a, -, test or xxx",
+    message="{field} '{value}' looks like a placeholder, not real data",
+)
 def _placeholder(values: pa.Array, params: Params) -> np.ndarray:
     folded = pc.utf8_lower(pc.utf8_trim_whitespace(values))
     listed = pc.is_in(folded, value_set=pa.array([v.casefold() for v in params["enum"]]))
@@ -20,18 +28,13 @@ def _placeholder(values: pa.Array, params: Params) -> np.ndarray:
     return passes(pc.invert(pc.or_(listed, no_letter_or_digit)))
 
 
-register(
-    Kind(
-        name="placeholder",
-        scope="cell",
-        func=_placeholder,
-        required=("enum",),
-        describe=lambda params: "must be real data, not a placeholder such as n/a, -, test or xxx",
-        message="{field} '{value}' looks like a placeholder, not real data",
-    )
+@check_kind(
+    "differs_from",
+    "row",
+    params=(Param("other", PROPERTY, "the field it must not merely repeat", required=True),),
+    describe=lambda params: f"must not merely repeat {params['other']}",
+    message="{field} '{value}' only repeats the {other}; give the station a name people recognise",
 )
-
-
 def _differs_from(frame: pd.DataFrame, field: str, params: Params, layout: Layout) -> np.ndarray:
     other = params["other"]
     if field not in frame.columns or other not in frame.columns:
@@ -51,19 +54,15 @@ def _differs_from(frame: pd.DataFrame, field: str, params: Params, layout: Layou
     return left != right
 
 
-register(
-    Kind(
-        name="differs_from",
-        scope="row",
-        func=_differs_from,
-        required=("other",),
-        describe=lambda params: f"must not merely repeat {params['other']}",
-        message="{field} '{value}' only repeats the {other}; "
-        "give the station a name people recognise",
-    )
+@check_kind(
+    "first_language",
+    "row",
+    params=(Param("lang", TEXT, "the language code expected first", required=True),),
+    describe=lambda params: f"must give its first text in '{params['lang']}'",
+    expand="container",
+    message="{field} starts with '{first}'; the first language should be '{lang}', "
+    "then the local ones",
 )
-
-
 def _first_language(frame: pd.DataFrame, field: str, params: Params, layout: Layout) -> RowResult:
     members = layout.members(field)
     first = np.full(len(frame), "", dtype=object)
@@ -74,36 +73,17 @@ def _first_language(frame: pd.DataFrame, field: str, params: Params, layout: Lay
     return ok, {"first": first, "value": first}
 
 
-register(
-    Kind(
-        name="first_language",
-        scope="row",
-        func=_first_language,
-        required=("lang",),
-        describe=lambda params: f"must give its first text in '{params['lang']}'",
-        expand="container",
-        message="{field} starts with '{first}'; the first language should be '{lang}', "
-        "then the local ones",
-    )
+@check_kind(
+    "language_known",
+    "row",
+    describe=lambda params: "columns must name a language that exists in ISO 639",
+    expand="members",
+    message="'{lang}' in column {field} is not an ISO 639 language",
 )
-
-
 def _language_known(frame: pd.DataFrame, field: str, params: Params, layout: Layout) -> np.ndarray:
     from poicheck.checks.geodata import is_language
 
     return language_column(frame, field, is_language(field.rsplit(".", 1)[1]))
-
-
-register(
-    Kind(
-        name="language_known",
-        scope="row",
-        func=_language_known,
-        describe=lambda params: "columns must name a language that exists in ISO 639",
-        expand="members",
-        message="'{lang}' in column {field} is not an ISO 639 language",
-    )
-)
 
 
 def _phone_problem(number: str) -> str:
@@ -120,13 +100,12 @@ def _phone_problem(number: str) -> str:
     return ""
 
 
-register(
-    Kind(
-        name="phone_possible",
-        scope="cell",
-        func=lambda values, params: per_distinct(values, lambda v: not _phone_problem(v)),
-        describe=lambda params: "must be a number that can be dialled (phonenumbers)",
-        message="{field} '{value}' cannot be dialled{hint}",
-        hint=lambda value, params: _phone_problem(value),
-    )
+@check_kind(
+    "phone_possible",
+    "cell",
+    describe=lambda params: "must be a number that can be dialled (phonenumbers)",
+    message="{field} '{value}' cannot be dialled{hint}",
+    hint=lambda value, params: _phone_problem(value),
 )
+def _phone_possible(values: pa.Array, params: Params) -> np.ndarray:
+    return per_distinct(values, lambda v: not _phone_problem(v))

@@ -345,7 +345,6 @@ def _record_findings(
         details = dict(layout.details.get(binding.name, {}))
         if "value" in details:
             values = details.pop("value")
-        leaf = "lang" if binding.kind.name == "language_code" else "value"
         parts.append(
             pd.DataFrame(
                 {
@@ -357,7 +356,7 @@ def _record_findings(
                     "record": records + offset,
                     "evse_id": evse_ids[records],
                     "field": column,
-                    "pointer": pointers.pointers(column, records, leaf),
+                    "pointer": pointers.pointers(column, records, binding.kind.pointer_leaf),
                     "value": values,
                     "message": _messages(binding, values, details),
                 }

@@ -43,6 +43,14 @@ from poicheck.oicp.wire import (
     types_of,
 )
 from poicheck.ruleset.model import Property, RuleSet
+from poicheck.ruleset.reader_ids import (
+    JSON_EMPTY_OPTIONAL,
+    JSON_MALFORMED_ITEM,
+    JSON_NEAR_MISS_DUPLICATE,
+    JSON_NEAR_MISS_KEY,
+    JSON_UNKNOWN_PROPERTY,
+    JSON_WIRE_TYPE,
+)
 
 __all__ = [
     "DECIMAL",
@@ -137,7 +145,7 @@ class Flattener:
                 objects.append(record)
             else:
                 details = {"found": found_type(record), "expected": "object"}
-                out.issue(row, ROOT, "JSN001", "EvseDataRecord", "", None, details)
+                out.issue(row, ROOT, JSON_WIRE_TYPE, "EvseDataRecord", "", None, details)
         self._members("", ROOT, rows, objects, out)
 
     def _members(
@@ -161,7 +169,15 @@ class Flattener:
             here, prop, hint, spelt = places[key]
             if prop is None:
                 for row in values.rows:
-                    out.issue(row, here, "JSN002", here.path, here.pointer, None, {"hint": hint})
+                    out.issue(
+                        row,
+                        here,
+                        JSON_UNKNOWN_PROPERTY,
+                        here.path,
+                        here.pointer,
+                        None,
+                        {"hint": hint},
+                    )
                 continue
             if spelt is not None and not self._near_miss(prop, here, spelt, values, exact, out):
                 continue
@@ -178,7 +194,7 @@ class Flattener:
         read as meant: True), or JSN009 when the exact name is there too (and wins: False)."""
         name = WireModel.name(prop)
         twice = here.path in exact  # objects of one key order: in each of them, then
-        rule = "JSN009" if twice else "JSN008"
+        rule = JSON_NEAR_MISS_DUPLICATE if twice else JSON_NEAR_MISS_KEY
         details = {"key": spelt, "name": name}
         for row in values.rows:
             out.issue(row, here, rule, here.path, here.pointer, None, details)
@@ -218,7 +234,9 @@ class Flattener:
             elif prop.use != "mandatory":
                 kind = json_type(value)
                 found = {"null": "null", "string": "an empty string"}.get(kind, f"an empty {kind}")
-                out.issue(row, slot, "JSN003", slot.path, slot.pointer, None, {"found": found})
+                out.issue(
+                    row, slot, JSON_EMPTY_OPTIONAL, slot.path, slot.pointer, None, {"found": found}
+                )
         return batch(rows, kept)
 
     def _scalars(self, prop: Property, slot: Slot, values: Batch, out: Collector) -> None:
@@ -255,7 +273,7 @@ class Flattener:
                 if not isinstance(item, str):
                     details = {"found": found_type(item), "expected": "string", "hint": ""}
                     pointer = f"{slot.pointer}/{i}"
-                    out.issue(row, slot, "JSN001", slot.path, pointer, text_of(item), details)
+                    out.issue(row, slot, JSON_WIRE_TYPE, slot.path, pointer, text_of(item), details)
             texts.append(";".join(text_of(item) for item in value))
         out.cells(slot.path, slot, values.rows, texts)
 
@@ -298,7 +316,9 @@ class Flattener:
                 else:
                     at = slot.item(i)
                     hint = {"hint": "not an object"}
-                    out.issue(row, at, "JSN005", slot.path, at.pointer, text_of(item), hint)
+                    out.issue(
+                        row, at, JSON_MALFORMED_ITEM, slot.path, at.pointer, text_of(item), hint
+                    )
         for i in sorted(by_index):
             self._members(prop.path, slot.item(i), *by_index[i], out)
         if alone[0]:

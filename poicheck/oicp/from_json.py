@@ -21,6 +21,7 @@ import pyarrow as pa
 
 from poicheck.oicp.wire import expected_type, found_type, text_of, type_hint
 from poicheck.ruleset.model import Property
+from poicheck.ruleset.reader_ids import JSON_WIRE_TYPE
 from poicheck.table import RawFinding
 
 # A key of a JSON object, or an index into a JSON array.
@@ -215,7 +216,7 @@ class Collector:
             "expected": expected_type(prop),
             "hint": type_hint(prop, value),
         }
-        self.issue(row, slot, "JSN001", slot.path, slot.pointer, text_of(value), details)
+        self.issue(row, slot, JSON_WIRE_TYPE, slot.path, slot.pointer, text_of(value), details)
 
     def has_cell(self, column: str, row: int) -> bool:
         return any(row in chunk.rows for chunk in self._cells.get(column, ()))

@@ -22,6 +22,17 @@ from poicheck.oicp.cells import format_opening_times as format_cell
 from poicheck.oicp.from_json import Batch, Collector, Rows, Slot, batch, members, spelling
 from poicheck.oicp.wire import found_type, text_of, types_of
 from poicheck.ruleset.model import Property
+from poicheck.ruleset.reader_ids import (
+    COORDINATE_NOTATION_FORMAT,
+    DMS_MINUTES_SECONDS_BELOW_60,
+    INFO_TEXT_DUPLICATE_LANGUAGE,
+    JSON_MALFORMED_ITEM,
+    JSON_NEAR_MISS_DUPLICATE,
+    JSON_NEAR_MISS_KEY,
+    JSON_UNKNOWN_PROPERTY,
+    JSON_WIRE_TYPE,
+    ONE_COORDINATE_NOTATION,
+)
 
 SINGLE_NOTATION = {(notation,) for notation in geo.NOTATIONS}
 INFOTEXT = ("lang", "value")  # OICP 2.3 03 Data Types: InfoTextType
@@ -83,19 +94,29 @@ class Shapes:
                 named, others = _keys_meant(item, INFOTEXT) if isinstance(item, dict) else ({}, [])
                 if len(named) < 2 or not isinstance(item[named["lang"]], str):
                     hint = "an InfoText needs both 'lang' and 'value'"
-                    out.issue(row, slot, "JSN005", slot.path, at, text_of(item), {"hint": hint})
+                    out.issue(
+                        row, slot, JSON_MALFORMED_ITEM, slot.path, at, text_of(item), {"hint": hint}
+                    )
                     continue
                 _report_keys(slot, at, row, named, others, out)
                 lang, text = item[named["lang"]], item[named["value"]]
                 column = f"{slot.path}.{lang}"
                 if column in taken or (again and out.has_cell(column, row)):
-                    out.issue(row, slot, "JSN004", slot.path, at, text_of(text), {"lang": lang})
+                    out.issue(
+                        row,
+                        slot,
+                        INFO_TEXT_DUPLICATE_LANGUAGE,
+                        slot.path,
+                        at,
+                        text_of(text),
+                        {"lang": lang},
+                    )
                     continue
                 taken.add(column)
                 if not isinstance(text, str):
                     details = {"found": found_type(text), "expected": "string", "hint": ""}
                     pointer = f"{at}/{named['value']}"
-                    out.issue(row, slot, "JSN001", column, pointer, text_of(text), details)
+                    out.issue(row, slot, JSON_WIRE_TYPE, column, pointer, text_of(text), details)
                 bucket = cells.setdefault(column, ([], [], []))
                 bucket[0].append(row)
                 bucket[1].append(text_of(text))
@@ -131,7 +152,9 @@ class Shapes:
         _report_keys(slot, slot.pointer, row, named, others, out)
         if len(named) != 1:
             found = " and ".join(named) if named else "none"
-            out.issue(row, slot, "GEO006", slot.path, slot.pointer, None, {"found": found})
+            out.issue(
+                row, slot, ONE_COORDINATE_NOTATION, slot.path, slot.pointer, None, {"found": found}
+            )
             if not named:
                 return
         notation, key = next(iter(named.items()))
@@ -145,7 +168,7 @@ class Shapes:
         google = notation == "Google" and isinstance(body, str)
         hint = f'; make it an object with "Coordinates": "{text}"' if google else ""
         details = {"found": found_type(body), "expected": "object", "hint": hint}
-        out.issue(row, slot, "JSN001", f"{slot.path}.{notation}", pointer, text, details)
+        out.issue(row, slot, JSON_WIRE_TYPE, f"{slot.path}.{notation}", pointer, text, details)
         if google:  # what the record evidently means (OICP 2.3 GeoCoordinatesGoogleType)
             self._google(slot, pointer, batch([row], [body]), out)
 
@@ -186,13 +209,15 @@ class Shapes:
                     plain = notation == "DecimalDegree" and not isinstance(raw, bool)
                     hint = f'; write "{geo.format_decimal(text)}"' if plain else ""
                     details = {"found": found_type(raw), "expected": "string", "hint": hint}
-                    out.issue(row, slot, "JSN001", column, f"{at}/{key}", text, details)
+                    out.issue(row, slot, JSON_WIRE_TYPE, column, f"{at}/{key}", text, details)
                 if notation == "DegreeMinuteSeconds":
                     if text not in converted:
                         converted[text] = self._dms(text)
                     decimal, problem = converted[text]
                     if decimal is None:
-                        rule = "GEO014" if problem else "GEO007"
+                        rule = (
+                            DMS_MINUTES_SECONDS_BELOW_60 if problem else COORDINATE_NOTATION_FORMAT
+                        )
                         details = {"notation": notation, "axis": axis, "hint": problem}
                         out.issue(row, slot, rule, slot.path, f"{at}/{key}", text, details)
                         continue
@@ -223,7 +248,7 @@ class Shapes:
             pair = pairs[text]
             if pair is None:
                 details = {"notation": "Google"}
-                out.issue(row, slot, "GEO007", slot.path, pointer, text, details)
+                out.issue(row, slot, COORDINATE_NOTATION_FORMAT, slot.path, pointer, text, details)
                 continue
             rows.append(row)
             latitudes.append(pair[0])
@@ -243,7 +268,13 @@ class Shapes:
             elif not _well_formed(value := _opening_meant(slot, row, value, out)):
                 hint = "each entry needs 'on' and a non-empty 'Period' list of begin/end pairs"
                 out.issue(
-                    row, slot, "JSN005", slot.path, slot.pointer, text_of(value), {"hint": hint}
+                    row,
+                    slot,
+                    JSON_MALFORMED_ITEM,
+                    slot.path,
+                    slot.pointer,
+                    text_of(value),
+                    {"hint": hint},
                 )
                 continue
             else:
@@ -374,9 +405,9 @@ def _report_keys(
     for key, meant in others:
         field, pointer = f"{slot.path}.{meant or key}", f"{at}/{key}"
         if meant is None:
-            out.issue(row, slot, "JSN002", field, pointer, None, {"hint": ""})
+            out.issue(row, slot, JSON_UNKNOWN_PROPERTY, field, pointer, None, {"hint": ""})
             continue
-        rule = "JSN008" if named[meant] == key else "JSN009"
+        rule = JSON_NEAR_MISS_KEY if named[meant] == key else JSON_NEAR_MISS_DUPLICATE
         out.issue(row, slot, rule, field, pointer, None, {"key": key, "name": meant})
 
 
@@ -402,9 +433,11 @@ def _axes_meant(
         rows, kept = [], []
         for row, raw in zip(values.rows, values.values, strict=True):
             if meant is None:
-                out.issue(row, slot, "JSN002", field, f"{at}/{key}", None, {"hint": ""})
+                out.issue(
+                    row, slot, JSON_UNKNOWN_PROPERTY, field, f"{at}/{key}", None, {"hint": ""}
+                )
                 continue
-            rule = "JSN009" if row in taken else "JSN008"
+            rule = JSON_NEAR_MISS_DUPLICATE if row in taken else JSON_NEAR_MISS_KEY
             out.issue(row, slot, rule, field, f"{at}/{key}", None, {"key": key, "name": meant})
             if row not in taken:
                 rows.append(row)

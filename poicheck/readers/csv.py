@@ -32,6 +32,7 @@ from poicheck.readers.tabular import (
     survey,
 )
 from poicheck.ruleset.model import RuleSet
+from poicheck.ruleset.reader_ids import CELLS_BEYOND_HEADER
 from poicheck.table import CanonicalTable, Source
 
 if TYPE_CHECKING:
@@ -284,7 +285,7 @@ def _ragged(
                 if any(cell.strip() for cell in extra):
                     details = {"count": len(record), "width": width}
                     value = next(cell for cell in extra if cell.strip())[:80]
-                    notes.append(Note("TBL006", number, width, value, details))
+                    notes.append(Note(CELLS_BEYOND_HEADER, number, width, value, details))
                 rows.append(record[:width] + [""] * (width - len(record)))
                 if chunk_rows and len(rows) >= chunk_rows:
                     yield _text_frame(rows, width), notes

@@ -23,6 +23,7 @@ from poicheck.files.limits import MAX_CSV_BYTES, MiB
 from poicheck.readers import encoding as encodings
 from poicheck.readers.tabular import Note
 from poicheck.readers.xlsx.safety import sniff, wrong_content
+from poicheck.ruleset.reader_ids import INVALID_UTF8_BYTES, NOT_UTF8
 
 SAMPLE_BYTES = 64 * 1024
 HEAD_LINES = 50  # non-empty lines the delimiter is decided on
@@ -84,7 +85,7 @@ def _detected(path: Path, sample: bytes) -> tuple[str, list[Note]]:
         handle.seek(_line_start(path, found.first))
         line = handle.readline(1024).decode(encoding, errors="replace").strip()
     details = {"encoding": encodings.NAMES[encoding], "byte": f"0x{found.byte:02X}"}
-    return encoding, [Note("TBL014", value=line[:80], details={**details, "line": found.line})]
+    return encoding, [Note(NOT_UTF8, value=line[:80], details={**details, "line": found.line})]
 
 
 def _line_start(path: Path, offset: int) -> int:
@@ -104,7 +105,7 @@ def replaced_cells(body: pd.DataFrame, first_row: int) -> list[Note]:
         hits = column.str.contains("\ufffd", regex=False).fillna(False).to_numpy(dtype=bool)
         for index in np.flatnonzero(hits):
             text = str(column.iloc[index])
-            notes.append(Note("TBL015", first_row + int(index), int(position), text[:80]))
+            notes.append(Note(INVALID_UTF8_BYTES, first_row + int(index), int(position), text[:80]))
     return notes
 
 

@@ -34,6 +34,16 @@ from poicheck.checks import get_kind
 from poicheck.engine import workers as parallel
 from poicheck.readers import conventions
 from poicheck.ruleset.model import Property, RuleSet
+from poicheck.ruleset.reader_ids import (
+    BOOLEAN_SPELLING,
+    DECIMAL_COMMAS,
+    DIGITS_LOST,
+    INVISIBLE_CHARACTERS,
+    LEADING_ZERO_LOST,
+    OVERSIZED_CELL,
+    PHONE_NUMBER_AS_NUMBER,
+    VALUE_MADE_A_DATE,
+)
 from poicheck.table import Distinct, Layout
 
 MAX_CELL = 32_767  # the most characters an Excel cell holds
@@ -166,7 +176,7 @@ def _convention_issues(survey: conventions.Survey, offset: int, length: int) -> 
     for name, done in survey.decimal_comma.items():
         if offset <= done.record < offset + length:
             details = {"count": _cells(done.count), "example": done.example}
-            issues.append(Issue("TBL008", done.record - offset, name, done.written, details))
+            issues.append(Issue(DECIMAL_COMMAS, done.record - offset, name, done.written, details))
     for name, done in survey.boolean_words.items():
         if offset <= done.record < offset + length:
             words = sorted(done.spellings, key=str.casefold)
@@ -174,7 +184,9 @@ def _convention_issues(survey: conventions.Survey, offset: int, length: int) -> 
                 "spellings": "/".join(f"'{w}'" for w in words[:6]),
                 "count": _cells(done.count),
             }
-            issues.append(Issue("TBL009", done.record - offset, name, done.written, details))
+            issues.append(
+                Issue(BOOLEAN_SPELLING, done.record - offset, name, done.written, details)
+            )
     return issues
 
 
@@ -184,7 +196,9 @@ def _oversized(name: str, series: pd.Series, issues: list[Issue]) -> pd.Series:
     series = series.copy()
     for record in (int(i) for i in long):
         text = str(series.iloc[record])
-        issues.append(Issue("TBL005", record, name, text[:60] + "…", {"size": f"{len(text):,}"}))
+        issues.append(
+            Issue(OVERSIZED_CELL, record, name, text[:60] + "…", {"size": f"{len(text):,}"})
+        )
         series.iloc[record] = text[:MAX_CELL]
     return series
 
@@ -199,13 +213,13 @@ def _native_damage(name: str, prop: Property, natives: Mapping[int, Any]) -> lis
     for record, value in natives.items():
         if isinstance(value, DATE_TYPES):
             if prop.base != "datetime":
-                issues.append(Issue("XLS002", record, name, cell_text(value)))
+                issues.append(Issue(VALUE_MADE_A_DATE, record, name, cell_text(value)))
         elif numbers and _is_number(value):
             if abs(value) >= 1e15:
-                issues.append(Issue("TBL010", record, name, cell_text(value)))
+                issues.append(Issue(DIGITS_LOST, record, name, cell_text(value)))
             elif plus and float(value).is_integer() and value > 0:
                 hint = {"suggestion": f"+{int(value)}"}
-                issues.append(Issue("TBL011", record, name, cell_text(value), hint))
+                issues.append(Issue(PHONE_NUMBER_AS_NUMBER, record, name, cell_text(value), hint))
     return issues
 
 
@@ -224,7 +238,7 @@ def _scientific(
         return []
     mask = distinct.broadcast(pc.match_substring_regex(values, f"^{SCIENTIFIC.pattern}$"))
     return [
-        Issue("TBL010", int(record), name, series.iloc[record])
+        Issue(DIGITS_LOST, int(record), name, series.iloc[record])
         for record in np.flatnonzero(mask)
         if int(record) not in natives
     ]
@@ -258,7 +272,7 @@ def _cleaned(
     for record, text in zip((int(i) for i in bad), candidates, strict=True):
         if text in fixes:
             details = {"clean": fixes[text], "what": _what(text)}
-            issues.append(Issue("TBL007", record, name, text, details))
+            issues.append(Issue(INVISIBLE_CHARACTERS, record, name, text, details))
             series.iloc[record] = fixes[text]
     return series
 
@@ -308,7 +322,7 @@ def _lost_zeros(
             length = _dominant_length(peers.dropna())
             if length is not None and text.isdigit() and len(text) < length:
                 details = {"suggestion": text.zfill(length), "digits": length}
-                issues.append(Issue("TBL012", record, name, text, details))
+                issues.append(Issue(LEADING_ZERO_LOST, record, name, text, details))
     return issues
 
 

@@ -18,6 +18,7 @@ from poicheck.oicp.convert import FlatTable, Flattener, text_of
 from poicheck.oicp.pointers import escape
 from poicheck.readers import collector
 from poicheck.ruleset.model import RuleSet
+from poicheck.ruleset.reader_ids import JSON_LONE_SURROGATE
 from poicheck.table import (
     TEXT,
     CanonicalTable,
@@ -176,7 +177,7 @@ def surrogate_findings(
                 record, inside = step, path[len(base) + 1 :]
         pointer = "".join("/" + escape(str(step)) for step in inside)
         field = ".".join(str(s + 1) if isinstance(s, int) else s for s in inside) or "*"
-        out.append(RawFinding("JSN007", record, field, pointer, text[:80]))
+        out.append(RawFinding(JSON_LONE_SURROGATE, record, field, pointer, text[:80]))
     return out
 
 

@@ -48,6 +48,7 @@ from poicheck.readers.json import (
 )
 from poicheck.readers.xlsx.safety import sniff, wrong_content
 from poicheck.ruleset.model import RuleSet
+from poicheck.ruleset.reader_ids import JSONL_INVALID_LINE
 from poicheck.table import CanonicalTable, RawFinding, Source
 
 __all__ = ["CHUNK_ROWS", "MAX_BYTES", "read_jsonl", "read_jsonl_chunks"]
@@ -255,7 +256,9 @@ def _decode(line: bytes) -> tuple[Any, str | None]:
 
 def _skipped(number: int, line: bytes, reason: str) -> RawFinding:
     text = line.decode("utf-8", errors="replace").strip()
-    return RawFinding("JSN006", None, "*", "", text[:PREVIEW], {"line": number, "reason": reason})
+    return RawFinding(
+        JSONL_INVALID_LINE, None, "*", "", text[:PREVIEW], {"line": number, "reason": reason}
+    )
 
 
 class _Spill:

@@ -21,6 +21,13 @@ from poicheck.errors import InputError
 from poicheck.oicp.pointers import PointerBuilder
 from poicheck.readers import conventions, damage
 from poicheck.ruleset.model import RuleSet
+from poicheck.ruleset.reader_ids import (
+    DUPLICATE_COLUMN,
+    REPEATED_HEADER_ROW,
+    ROWS_ABOVE_HEADER,
+    SPLIT_FAILED,
+    UNKNOWN_COLUMN,
+)
 from poicheck.table import (
     TEXT,
     CanonicalTable,
@@ -121,7 +128,7 @@ def above_header(rows: Sequence[Sequence[str]], index: int, first_row: int = 1) 
     details = {"rows": ranges(skipped), "header": first_row + index}
     return [
         Note(
-            "TBL003",
+            ROWS_ABOVE_HEADER,
             value=" | ".join(c for c in rows[skipped[0] - first_row] if c)[:80],
             details=details,
         )
@@ -161,7 +168,7 @@ def plan_columns(
         if rule is not None:
             if not rule.targets:
                 notes.append(
-                    Note("TBL001", field=name, details={"hint": "; the mapping ignores it"})
+                    Note(UNKNOWN_COLUMN, field=name, details={"hint": "; the mapping ignores it"})
                 )
             targets: list[tuple[str, int, ColumnRule | None]] = [
                 (t, i, rule) for i, t in enumerate(rule.targets)
@@ -169,19 +176,21 @@ def plan_columns(
         elif not name:
             if body.iloc[:, position].replace("", None).notna().any():
                 details = {"hint": " (it has no header)"}
-                notes.append(Note("TBL001", field=f"(column {position + 1})", details=details))
+                notes.append(
+                    Note(UNKNOWN_COLUMN, field=f"(column {position + 1})", details=details)
+                )
             continue
         else:
             canonical = aliases.get(name, name)
             if ruleset.property_for_column(canonical) is None:
                 close = difflib.get_close_matches(name, known, n=1, cutoff=0.8)
                 hint = f"; did you mean {close[0]}?" if close else ""
-                notes.append(Note("TBL001", field=name, details={"hint": hint}))
+                notes.append(Note(UNKNOWN_COLUMN, field=name, details={"hint": hint}))
                 continue
             targets = [(canonical, 0, None)]
         for target, part, target_rule in targets:
             if target in taken:
-                notes.append(Note("TBL002", field=target))
+                notes.append(Note(DUPLICATE_COLUMN, field=target))
                 continue
             taken.add(target)
             columns.append(Column(target, position, target_rule, part))
@@ -280,7 +289,7 @@ def _records(sheet: Sheet, columns: list[Column], ruleset: RuleSet, inspect: boo
         keep |= distinct.codes >= 0
     if inspect:
         repeated = _repeated_headers(sheet)
-        notes.extend(Note("TBL004", row=int(rows[i])) for i in repeated)
+        notes.extend(Note(REPEATED_HEADER_ROW, row=int(rows[i])) for i in repeated)
         keep[repeated] = False
     kept_index = data.index[keep]
     if not keep.all():
@@ -327,7 +336,7 @@ def _columns(
                     row = sheet.first_row + index
                     notes.append(
                         Note(
-                            "TBL013",
+                            SPLIT_FAILED,
                             row=row,
                             position=column.position,
                             value=value,

@@ -251,3 +251,43 @@ def layout_markdown(ruleset: RuleSet) -> str:
 def _is_language(prop: Any, ruleset: RuleSet) -> bool:
     parent = prop.path.rsplit(".", 1)[0]
     return prop.path.endswith("*") and ruleset.properties[parent].shape == "infotext_list"
+
+
+def kinds_markdown(ruleset: RuleSet) -> str:
+    """docs/kinds.md: every check kind with the parameters it declares, from the registry."""
+    from poicheck.checks import kind_names
+
+    lines = [
+        "# Check kinds",
+        "",
+        "Generated from the kinds' declarations (`poicheck/checks/`) by `scripts/make_docs.py`;",
+        "do not edit by hand. A rule names its `kind` and gives the kind's parameters under",
+        "`params:`; a parameter the kind does not declare, or a value of the wrong type, is a",
+        "rule-file error (exit 2). A *required* parameter must be given unless the field's",
+        "property supplies it (its length, pattern, enumeration or digits). `type` names a type",
+        "of `types.yaml` whose pattern or enumeration the rule uses.",
+        "",
+        "| kind | runs on | parameters | shipped rules |",
+        "|---|---|---|---|",
+    ]
+    scopes = {"cell": "each value", "row": "the record", "reader": "the input, while read"}
+    for name in kind_names():
+        kind = get_kind(name)
+        params = "; ".join(_param_text(p) for p in kind.params) or "none"
+        used = sorted(r.id for r in ruleset.rules.values() if r.kind == name)
+        lines.append(
+            f"| `{name}` | {scopes[kind.scope]} | {_cell(params)} | {', '.join(used) or '-'} |"
+        )
+    return "\n".join(lines) + "\n"
+
+
+def _param_text(param: Any) -> str:
+    """`max` (a whole number, required): the most characters ..."""
+    facts = [param.type.name]
+    if param.required:
+        facts.append("required")
+    if param.default not in (None, (), {}):
+        facts.append(f"default {json.dumps(param.default)}")
+    if param.allowed:
+        facts.append("each one of " + ", ".join(map(str, param.allowed)))
+    return f"`{param.name}` ({', '.join(facts)}): {param.doc}"

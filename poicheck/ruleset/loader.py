@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from functools import cache
 from importlib import resources
 from pathlib import Path
@@ -25,6 +25,7 @@ from poicheck.ruleset.model import (
     Scope,
     wildcard_matcher,
 )
+from poicheck.ruleset.reader_ids import READER_RULES
 
 DEFAULT_RULESET = "oicp-2.3"
 CACHE_FORMAT = "1"  # bump when the cached form of a rule file changes
@@ -195,6 +196,7 @@ def _load(paths: tuple[str, ...]) -> RuleSet:
         _matchers=matchers,
     )
     ruleset = ruleset.with_rules(_rules(raw_rules, ruleset))
+    check_reader_rules(ruleset)
     for factor, spec in score.get("correctness", {}).get("factors", {}).items():
         for prefix in spec["rules"]:
             if not any(rule.startswith(prefix) for rule in ruleset.rules):
@@ -258,7 +260,9 @@ def _properties(
 
 def _rules(raw: list[tuple[Path, dict[str, Any]]], ruleset: RuleSet) -> list[Rule]:
     from poicheck.checks import get_kind, kind_names
+    from poicheck.checks.params import Context, check_params
 
+    context = Context(types=ruleset.types, properties=ruleset.properties)
     rules: dict[str, Rule] = {}
     for path, spec in raw:
         where = f"{path}: rule {spec['id']}"
@@ -269,9 +273,11 @@ def _rules(raw: list[tuple[Path, dict[str, Any]]], ruleset: RuleSet) -> list[Rul
                 f"unknown kind '{spec['kind']}' (known: {', '.join(kind_names())})", location=where
             )
         kind = get_kind(spec["kind"])
-        for key, value in spec.get("params", {}).items():
-            if "pattern" in key:
-                _check_regex(value, f"{where}: params.{key}")
+        problems = check_params(kind.name, kind.params, spec.get("params", {}), context)
+        if problems:
+            (key, problem), more = problems[0], len(problems) - 1
+            others = f" (and {more} more problem{'s' if more > 1 else ''})" if more else ""
+            raise RuleFileError(f"{key}: {problem}{others}", location=where)
         fields = (spec["field"],) if isinstance(spec["field"], str) else tuple(spec["field"])
         scope: Scope = spec.get("scope", "record")
         consequence = ruleset.consequences.get(spec["consequence"])
@@ -306,11 +312,8 @@ def _rules(raw: list[tuple[Path, dict[str, Any]]], ruleset: RuleSet) -> list[Rul
                 raise RuleFileError(
                     f"field '{field_path}' is not a property of the {scope}", location=where
                 )
-            try:
-                params = resolve_params(rule, prop, ruleset)
-            except KeyError as exc:
-                raise RuleFileError(f"parameter {exc} names no known type", location=where) from exc
-            missing = [name for name in kind.required if name not in params]
+            given = _given_params(rule, prop, ruleset)
+            missing = [name for name in kind.required if name not in given]
             if missing:
                 raise RuleFileError(
                     f"kind '{kind.name}' needs parameter(s) {', '.join(missing)} for field "
@@ -320,6 +323,26 @@ def _rules(raw: list[tuple[Path, dict[str, Any]]], ruleset: RuleSet) -> list[Rul
         rules[rule.id] = rule
     _check_references(rules)
     return list(rules.values())
+
+
+def check_reader_rules(ruleset: RuleSet, reported: Collection[str] | None = None) -> None:
+    """The rules reader code reports (poicheck.ruleset.reader_ids) are exactly the rule set's
+    rules of kind `reader`: a finding of an id no rule file defines would be dropped without
+    a word, and a reader rule no reader reports would never fire."""
+    reported = READER_RULES if reported is None else reported
+    defined = {rule.id: rule for rule in ruleset.rules.values() if rule.kind == "reader"}
+    missing = sorted(set(reported) - set(defined))
+    if missing:
+        raise RuleFileError(
+            f"the readers report rule(s) {', '.join(missing)}, which no rule file defines "
+            "with kind 'reader' (poicheck/ruleset/reader_ids.py)"
+        )
+    for rule_id in sorted(set(defined) - set(reported)):
+        raise RuleFileError(
+            "kind 'reader' is for the rules poicheck's readers report "
+            "(poicheck/ruleset/reader_ids.py); none reports this one",
+            location=f"{defined[rule_id].source}: rule {rule_id}",
+        )
 
 
 def _check_regex(pattern: Any, where: str) -> None:
@@ -372,17 +395,33 @@ def _cause_loop(start: str, rules: Mapping[str, Rule]) -> list[str]:
     return []
 
 
+def _layers(rule: Rule, prop: Property | None, ruleset: RuleSet) -> tuple[dict[str, Any], ...]:
+    """A rule's parameters for one field in two layers: the property's constraints with a
+    named type's pattern or enumeration, and the rule's own (without `type`)."""
+    from poicheck.checks import get_kind
+
+    base: dict[str, Any] = get_kind(rule.kind).defaults(prop) if prop is not None else {}
+    own = dict(rule.params)
+    type_name = own.pop("type", None)
+    if type_name is not None:
+        named = ruleset.types[type_name]
+        base.update({k: v for k, v in (("pattern", named.pattern), ("enum", named.enum)) if v})
+    return base, own
+
+
+def _given_params(rule: Rule, prop: Property | None, ruleset: RuleSet) -> dict[str, Any]:
+    """A rule's parameters for one field as its kind declares them (names of types not yet
+    resolved by the kind): what its `required` parameters are looked for in."""
+    base, own = _layers(rule, prop, ruleset)
+    return {**base, **own}
+
+
 def resolve_params(rule: Rule, prop: Property | None, ruleset: RuleSet) -> dict[str, Any]:
     """A rule's parameters for one field: the property's constraints, then the rule's own."""
     from poicheck.checks import get_kind
 
     kind = get_kind(rule.kind)
-    params: dict[str, Any] = kind.defaults(prop) if prop is not None else {}
-    own = dict(rule.params)
-    type_name = own.pop("type", None)
-    if type_name is not None:
-        named = ruleset.types[type_name]
-        params.update({k: v for k, v in (("pattern", named.pattern), ("enum", named.enum)) if v})
+    params, own = _layers(rule, prop, ruleset)
     if kind.resolve is not None:
         own = kind.resolve(own, ruleset.types)
     params.update(own)

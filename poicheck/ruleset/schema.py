@@ -9,11 +9,11 @@ payload `poicheck export` writes is validated against it first.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from poicheck.oicp.convert import WireModel, typed
+from poicheck.oicp.convert import WireModel
 from poicheck.ruleset.loader import resolve_params
 from poicheck.ruleset.model import Property, RuleSet
 from poicheck.version import __version__
@@ -29,7 +29,6 @@ GOOGLE_TYPE = "GeoCoordinatesGoogleFormatType"
 DMS_TYPE = "GeoCoordinatesDegreeMinuteSecondsFormatType"
 DAY_TYPE = "DayValueType"
 TIME_TYPE = "PeriodTimeType"
-NUMERIC_KINDS = ("integer", "decimal")
 
 
 def request_schema(ruleset: RuleSet) -> dict[str, Any]:
@@ -89,8 +88,7 @@ class _Generator:
     def __init__(self, ruleset: RuleSet) -> None:
         self.ruleset = ruleset
         self.model = WireModel(ruleset)
-        self.bounds = _numeric_bounds(ruleset)
-        self.conditions = _conditions(ruleset)
+        self.bounds, self.conditions = _rule_parts(ruleset)
 
     def record(self) -> dict[str, Any]:
         schema = self.object("")
@@ -257,60 +255,37 @@ def _string_limits(prop: Property) -> dict[str, Any]:
     return out
 
 
-def _error_rules(ruleset: RuleSet, kinds: tuple[str, ...]) -> Iterator[tuple[Any, Property]]:
+def _rule_parts(
+    ruleset: RuleSet,
+) -> tuple[dict[str, tuple[Any, Any]], dict[str, list[dict[str, Any]]]]:
+    """What the error-severity record rules add, by their kinds' `json_schema` hooks: per
+    numeric property (minimum, maximum), its digits' maximum and the tightest bounds; per
+    object, the if/then conditions on its properties (in rule order)."""
+    from poicheck.checks import get_kind
+
+    bounds: dict[str, tuple[Any, Any]] = {}
+    conditions: dict[str, list[dict[str, Any]]] = {}
     for rule in ruleset.rules.values():
-        if rule.kind not in kinds or rule.severity != "error" or rule.scope != "record":
+        hook = get_kind(rule.kind).json_schema
+        if hook is None or rule.severity != "error" or rule.scope != "record":
             continue
         for field in rule.fields:
             prop = ruleset.properties.get(field)
-            if prop is not None:
-                yield rule, prop
-
-
-def _numeric_bounds(ruleset: RuleSet) -> dict[str, tuple[Any, Any]]:
-    """Per numeric property: (minimum, maximum) from its digits and its error-severity rules."""
-    bounds: dict[str, tuple[Any, Any]] = {}
-    for rule, prop in _error_rules(ruleset, NUMERIC_KINDS):
-        if prop.json_type not in ("integer", "number"):
-            continue
-        params = resolve_params(rule, prop, ruleset)
-        low, high = bounds.get(prop.path, (None, prop.max_value))
-        if params.get("min") is not None:
-            low = params["min"] if low is None else max(low, params["min"])
-        if params.get("max") is not None:
-            high = params["max"] if high is None else min(high, params["max"])
-        bounds[prop.path] = (low, high)
-    return bounds
-
-
-def _conditions(ruleset: RuleSet) -> dict[str, list[dict[str, Any]]]:
-    """`required_if` rules as if/then, attached to the object both ends live in."""
-    out: dict[str, list[dict[str, Any]]] = {}
-    for rule, prop in _error_rules(ruleset, ("required_if",)):
-        when: Mapping[str, Any] = rule.params.get("when", {})
-        parent, name = _split(prop.path)
-        others = [(path, _split(path), ruleset.properties.get(path)) for path in when]
-        if "*" in prop.path or any(
-            other is None or split[0] != parent or "*" in path for path, split, other in others
-        ):
-            continue  # not expressible as a condition on one object
-        condition = {
-            split[1]: {"const": typed(other, str(when[path]))}
-            for path, split, other in others
-            if other is not None
-        }
-        out.setdefault(parent, []).append(
-            {
-                "if": {"properties": condition, "required": list(condition)},
-                "then": {"required": [name]},
-            }
-        )
-    return out
-
-
-def _split(path: str) -> tuple[str, str]:
-    parent, _, name = path.rpartition(".")
-    return parent, name
+            part = hook(resolve_params(rule, prop, ruleset), prop, ruleset) if prop else None
+            if part is None or prop is None:
+                continue
+            if part.condition is not None:
+                parent = prop.path.rpartition(".")[0]
+                conditions.setdefault(parent, []).append(dict(part.condition))
+            if part.minimum is None and part.maximum is None:
+                continue
+            low, high = bounds.get(prop.path, (None, prop.max_value))
+            if part.minimum is not None:
+                low = part.minimum if low is None else max(low, part.minimum)
+            if part.maximum is not None:
+                high = part.maximum if high is None else min(high, part.maximum)
+            bounds[prop.path] = (low, high)
+    return bounds, conditions
 
 
 # --- validation -----------------------------------------------------------------------------

@@ -8,7 +8,6 @@ documents every column; the hidden sheet Lists holds the values the dropdowns of
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -125,15 +124,15 @@ def template_columns(
 
 def _check_languages(ruleset: RuleSet, languages: Sequence[str]) -> None:
     """Refuse column names the rule set's language-code rules would reject."""
+    from poicheck.checks import get_kind
     from poicheck.ruleset.loader import resolve_params
 
     for rule in ruleset.rules.values():
-        if rule.kind != "language_code":
+        accepts = get_kind(rule.kind).accepts_language
+        if accepts is None:
             continue
-        pattern = resolve_params(rule, ruleset.properties.get(rule.fields[0]), ruleset).get(
-            "pattern"
-        )
-        wrong = [code for code in languages if pattern and not re.fullmatch(pattern, code)]
+        params = resolve_params(rule, ruleset.properties.get(rule.fields[0]), ruleset)
+        wrong = [code for code in languages if not accepts(code, params)]
         if wrong:
             raise UsageError(f"not a language code: {', '.join(wrong)} (rule {rule.id})")
 

@@ -12,10 +12,10 @@ from hypothesis import strategies as st
 from poicheck import validate
 from poicheck.checks import get_kind
 from poicheck.oicp.convert import Builder, Flattener
+from poicheck.ruleset.examples import concrete, value_of
 from poicheck.ruleset.loader import load_ruleset
 from tests.records import VALID_CELLS, frame_of
 from tests.strategies import valid_records
-from tests.unit.ruleset.test_rule_examples import concrete, value_of
 
 pytestmark = pytest.mark.slow  # most of this module takes seconds: not in the quick loop
 

@@ -20,9 +20,9 @@ from poicheck import validate
 from poicheck.checks import get_kind
 from poicheck.errors import InputError
 from poicheck.export import ExportOptions, build_export
+from poicheck.ruleset.examples import concrete, value_of
 from poicheck.ruleset.loader import load_ruleset
 from tests.records import VALID_CELLS, frame_of, json_record
-from tests.unit.ruleset.test_rule_examples import concrete, value_of
 
 RULESET = load_ruleset()
 OPERATOR = {"operator_id": "DE*PCK", "operator_name": "PoiCheck", "sub_operator_ids": ("DE*SUB",)}

@@ -40,6 +40,16 @@ from poicheck.readers.xlsx.celltexts import BodyTexts, body_texts, cell_text, he
 from poicheck.readers.xlsx.pieces import Piece, Pieces, temporary
 from poicheck.readers.xlsx.safety import Archive, PartScan, check_extent, check_xlsx
 from poicheck.ruleset.model import RuleSet
+from poicheck.ruleset.reader_ids import (
+    ERROR_VALUE,
+    FORMULA_WITHOUT_VALUE,
+    HIDDEN_COLUMN,
+    HIDDEN_ROWS,
+    MERGED_COLUMNS,
+    MERGED_ROWS,
+    NUMBER_SHOWN_AS_TEXT,
+    OTHER_SHEETS,
+)
 from poicheck.table import CanonicalTable, Source
 
 if TYPE_CHECKING:
@@ -177,7 +187,7 @@ def _read(
         raise InputError(f"sheet '{grid.name}' is empty", location=str(path))
     notes = above_header(head, index)
     if grid.others:
-        notes.append(Note("XLS009", details={"sheet": grid.name, "others": grid.others}))
+        notes.append(Note(OTHER_SHEETS, details={"sheet": grid.name, "others": grid.others}))
     body_rows = grid.rows[index + 1 :]
     merged, filled = _merged(grid.merged, body_rows, index)
     notes.extend(merged)
@@ -217,10 +227,10 @@ def _merged(merged: list[Merged], body: list[list[Any]], header: int) -> tuple[l
                     body[row][left] = value
                     filled = True
             span = {"rows": f"rows {top + 1}-{bottom + 1}"}
-            notes.append(Note("XLS005", row=top + 1, position=left, value=text, details=span))
+            notes.append(Note(MERGED_ROWS, row=top + 1, position=left, value=text, details=span))
         else:
             span = {"range": f"{_ref(top, left)}:{_ref(bottom, right)}"}
-            notes.append(Note("XLS006", row=top + 1, position=left, value=text, details=span))
+            notes.append(Note(MERGED_COLUMNS, row=top + 1, position=left, value=text, details=span))
     return notes, filled
 
 
@@ -257,19 +267,24 @@ def _inspect(
     for (row, column), formula in sorted(facts.formulas.items()):
         if row >= offset:
             sheet.notes.append(
-                Note("XLS003", row=row + 1, position=column, details={"formula": formula})
+                Note(
+                    FORMULA_WITHOUT_VALUE,
+                    row=row + 1,
+                    position=column,
+                    details={"formula": formula},
+                )
             )
     for (row, column), error in sorted(facts.errors.items()):
         if row >= offset:
-            sheet.notes.append(Note("XLS004", row=row + 1, position=column, value=error))
+            sheet.notes.append(Note(ERROR_VALUE, row=row + 1, position=column, value=error))
     hidden = sorted(
         r + 1 for r in facts.hidden_rows if r >= offset and r - offset < len(sheet.body)
     )
     for block in _blocks(hidden):
-        sheet.notes.append(Note("XLS007", row=block[0], details={"rows": ranges(block)}))
+        sheet.notes.append(Note(HIDDEN_ROWS, row=block[0], details={"rows": ranges(block)}))
     for column in sorted(facts.hidden_columns):
         if column < len(sheet.header) and sheet.header[column].strip():
-            sheet.notes.append(Note("XLS008", position=column))
+            sheet.notes.append(Note(HIDDEN_COLUMN, position=column))
     _apply_formats(sheet, facts.styles, formats, offset)
 
 
@@ -314,7 +329,11 @@ def _apply_formats(
         value = str(sheet.body.iat[first, column])
         sheet.notes.append(
             Note(
-                "XLS001", row=sheet.first_row + first, position=column, value=value, details=details
+                NUMBER_SHOWN_AS_TEXT,
+                row=sheet.first_row + first,
+                position=column,
+                value=value,
+                details=details,
             )
         )
 

@@ -17,8 +17,9 @@ import pytest
 
 from poicheck import validate
 from poicheck.oicp.wire import type_hint
+from poicheck.ruleset.examples import run_example
 from tests.records import json_record, write_json
-from tests.unit.ruleset.test_rule_examples import RULESET, run_example
+from tests.unit.ruleset.test_rule_examples import RULESET
 
 pytestmark = pytest.mark.slow  # its fixtures take seconds: not in the quick loop
 
@@ -37,7 +38,7 @@ def rendered(tmp_path: Path) -> list[tuple[str, Any, Any]]:
         for i, example in enumerate(rule.examples["fail"]):
             here = tmp_path / f"{rule.id}-{i}"
             here.mkdir()
-            for finding in run_example(rule, example, here, RULESET):
+            for finding in run_example(rule, example, here, RULESET).findings:
                 if finding.rule == rule.id:
                     out.append((rule.id, example, finding))
     return out

@@ -14,7 +14,7 @@ import pandas as pd
 import pyarrow as pa
 import pytest
 
-from poicheck.checks import get_kind, kind_names
+from poicheck.checks import KINDS, Kind, get_kind, kind_names
 from poicheck.checks._arrow import anchored
 from poicheck.checks.opening_times import (
     explain_entry_problem,
@@ -24,7 +24,8 @@ from poicheck.checks.values import suggest
 from poicheck.oicp.cells import format_opening_times as format_cell
 from poicheck.oicp.cells import opening_times_pattern as cell_pattern
 from poicheck.oicp.cells import parse_opening_times as parse_cell
-from poicheck.ruleset.model import RuleSet
+from poicheck.ruleset.loader import resolve_params
+from poicheck.ruleset.model import Rule, RuleSet
 from poicheck.table import Layout
 
 DAYS: tuple[str, ...] = (
@@ -116,25 +117,77 @@ def test_registry_knows_every_kind_the_rules_use(ruleset: RuleSet) -> None:
     assert get_kind("reader").func is None
 
 
-CELL_KINDS = [
-    ("length", {"max": 5}),
-    ("pattern", {"pattern": "^[0-9]+$"}),
-    ("enum", {"enum": ("a",)}),
-    ("enum_list", {"enum": ("a",)}),
-    ("boolean", {}),
-    ("integer", {"min": 0, "max": 9}),
-    ("decimal", {"min": 0, "max": 9}),
-    ("datetime", {}),
-    ("opening_times", OPENING),
-]
+# Kinds no shipped rule uses, each with the parameters its own tests here call it with.
+EXPLICITLY_TESTED: dict[str, Mapping[str, Any]] = {}
+CELL_KINDS = [name for name in kind_names() if get_kind(name).scope == "cell"]
 
 
-@pytest.mark.parametrize(("kind", "params"), CELL_KINDS, ids=[k for k, _ in CELL_KINDS])
-def test_cell_kinds_pass_empty_cells_and_handle_empty_arrays(
-    kind: str, params: Mapping[str, Any]
+def shipped_rule(kind: str, ruleset: RuleSet) -> Rule | None:
+    """The first shipped rule of a kind (by id) that has failing and passing examples."""
+    rules = sorted(ruleset.rules.values(), key=lambda r: r.id)
+    return next(
+        (r for r in rules if r.kind == kind and r.examples["fail"] and r.examples["pass"]), None
+    )
+
+
+def params_of(kind: str, ruleset: RuleSet) -> Mapping[str, Any]:
+    """The parameters to call a kind with: its first shipped rule's, for that rule's field."""
+    if kind in EXPLICITLY_TESTED:
+        return EXPLICITLY_TESTED[kind]
+    rule = shipped_rule(kind, ruleset)
+    assert rule is not None, kind
+    return resolve_params(rule, ruleset.properties.get(rule.fields[0]), ruleset)
+
+
+def uncovered(kinds: list[str], ruleset: RuleSet) -> list[str]:
+    """The kinds neither a shipped rule with examples nor an explicit test here covers."""
+    return [k for k in kinds if shipped_rule(k, ruleset) is None and k not in EXPLICITLY_TESTED]
+
+
+@pytest.mark.parametrize("kind", kind_names())
+def test_every_registered_kind_is_covered(kind: str, ruleset: RuleSet) -> None:
+    """Every kind in the registry is tested: through a shipped rule with failing and passing
+    examples (run by test_rule_examples.py), or explicitly here (EXPLICITLY_TESTED)."""
+    assert uncovered([kind], ruleset) == [], (
+        f"kind '{kind}' has no shipped rule with examples and no explicit test"
+    )
+
+
+def test_a_kind_registered_without_rule_or_test_is_caught(
+    ruleset: RuleSet, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    monkeypatch.setitem(KINDS, "zz_new", Kind("zz_new", "cell", lambda values, params: None))
+    assert uncovered(kind_names(), ruleset) == ["zz_new"]
+
+
+@pytest.mark.parametrize("kind", CELL_KINDS)
+def test_cell_kinds_pass_empty_cells_and_handle_empty_arrays(kind: str, ruleset: RuleSet) -> None:
+    params = params_of(kind, ruleset)
     assert check(kind, [None, None], params) == [True, True]
     assert check(kind, [], params) == []
+
+
+def plain_examples(rule: Rule | None) -> list[str]:
+    """A rule's examples that are a cell value (not rows, JSON or a workbook)."""
+    if rule is None:
+        return []
+    examples = [*rule.examples["fail"], *rule.examples["pass"]]
+    return [
+        e["repeat"] * e["times"] if isinstance(e, dict) and "repeat" in e else e
+        for e in examples
+        if isinstance(e, str) or (isinstance(e, dict) and "repeat" in e)
+    ]
+
+
+@pytest.mark.parametrize("kind", CELL_KINDS)
+def test_cell_kinds_judge_each_value_on_its_own(kind: str, ruleset: RuleSet) -> None:
+    """The engine runs cell kinds on a column's distinct values: a value's verdict must not
+    depend on the values beside it (nor on their order)."""
+    params = params_of(kind, ruleset)
+    values: list[str | None] = [*plain_examples(shipped_rule(kind, ruleset)), None, ""]
+    alone = [check(kind, [value], params)[0] for value in values]
+    assert check(kind, values, params) == alone
+    assert check(kind, values[::-1], params) == alone[::-1]
 
 
 # --- length -------------------------------------------------------------------------------------

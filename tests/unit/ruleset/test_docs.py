@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from poicheck.ruleset.docs import explain_rule, layout_markdown, rules_markdown
+from poicheck.ruleset.docs import explain_rule, kinds_markdown, layout_markdown, rules_markdown
 from poicheck.ruleset.model import RuleSet
 
 DOCS = Path(__file__).resolve().parents[3] / "docs"
@@ -20,6 +20,12 @@ def test_rules_md_is_generated_from_the_rule_files(ruleset: RuleSet) -> None:
 def test_layout_md_is_generated_from_the_data_model(ruleset: RuleSet) -> None:
     assert (DOCS / "layout.md").read_text(encoding="utf-8") == layout_markdown(ruleset), (
         "docs/layout.md is stale: run python scripts/make_docs.py"
+    )
+
+
+def test_kinds_md_is_generated_from_the_kinds_declarations(ruleset: RuleSet) -> None:
+    assert (DOCS / "kinds.md").read_text(encoding="utf-8") == kinds_markdown(ruleset), (
+        "docs/kinds.md is stale: run python scripts/make_docs.py"
     )
 
 
