@@ -34,6 +34,7 @@ from poicheck.engine import (
     typed_findings,
 )
 from poicheck.folding import fold
+from poicheck.mapping.origin import Origin, with_cells
 from poicheck.per_file import PerFile
 from poicheck.pointers import PointerBuilder
 from poicheck.ruleset.model import Rule, RuleSet
@@ -93,6 +94,7 @@ class Checker:
         self._pending: list[parallel.Forked[Checked]] = []
         self._per_record: list[tuple[int, pd.DataFrame]] = []
         self._per_file = PerFile()
+        self._origins: list[tuple[int, int, Origin]] = []  # mapped input: (offset, records, cells)
 
     def add(self, table: CanonicalTable, workers: int = 1) -> None:
         """Check the next chunk: its records follow the records of the chunks added before.
@@ -110,6 +112,8 @@ class Checker:
             raise ValueError(f"a chunk has columns the first chunk had not: {unseen[:5]}")
         frame = frame.reindex(columns=self._columns)
         offset = self.records
+        if table.origin is not None:
+            self._origins.append((offset, len(frame), table.origin))
         whole = dataclasses.replace(table, frame=frame, reader_findings=[])
         shares = _shares(len(frame), workers if len(frame) >= parallel.MIN_RECORDS else 1)
         if len(shares) > 1:
@@ -153,7 +157,9 @@ class Checker:
             self._collect(self._pending.pop(0).result())
         self._parts.append(pd.DataFrame(self._per_file.rows(), columns=FINDING_COLUMNS))
         self._parts.append(_envelope_findings(self.envelope, self.ruleset))
-        found = _sorted(self._parts, self.source, self.ruleset, self._columns)
+        found = with_cells(
+            _sorted(self._parts, self.source, self.ruleset, self._columns), self._origins
+        )
         found.attrs["notes"] = list(self.notes)
         return found
 
@@ -453,4 +459,4 @@ def _sorted(
     findings["_rule"] = findings["rule"].map(rule_order).astype("int64")
     findings = findings.sort_values(["_record", "_column", "_rule"], kind="stable")
     listed = [c for c in FINDING_COLUMNS if c != "related"]
-    return typed_findings(fold(findings[listed].reset_index(drop=True), ruleset))
+    return typed_findings(fold(findings.reindex(columns=listed).reset_index(drop=True), ruleset))

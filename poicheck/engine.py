@@ -27,6 +27,9 @@ FINDING_COLUMNS = [
     "file",
     "sheet",
     "row",
+    # The cell of the user's own sheet the value was read from (`K7`), for input read
+    # through a column mapping (poicheck.mapping.origin); else None.
+    "cell",
     "record",
     "evse_id",
     "field",

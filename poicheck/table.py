@@ -10,7 +10,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from dataclasses import field as dataclass_field
 from functools import cached_property
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 import pandas as pd
@@ -18,6 +18,9 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from poicheck.ruleset.model import Property, RuleSet, wildcard_matcher
+
+if TYPE_CHECKING:
+    from poicheck.mapping.origin import Origin
 
 TEXT: Literal["str"] = "str"
 
@@ -57,6 +60,8 @@ class CanonicalTable:
     # Columns the reader already encoded as distinct values (a cache: exactly the frame's
     # cells; whoever changes a column of the frame drops its entry).
     encoded: dict[str, Distinct] = dataclass_field(default_factory=dict, repr=False, compare=False)
+    # A table read through a column mapping: the cell of the user's sheet behind each value.
+    origin: Origin | None = dataclass_field(default=None, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         if len(self.rows) != len(self.frame):
@@ -76,6 +81,7 @@ class CanonicalTable:
             envelope=self.envelope,
             notations={name: values[start:stop] for name, values in self.notations.items()},
             encoded=encoded,
+            origin=self.origin.between(start, stop) if self.origin is not None else None,
         )
 
 
