@@ -20,6 +20,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
+from dataclasses import field as dataclass_field
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -92,6 +93,7 @@ class TableMapping(ColumnMapping):
     fields: tuple[Field, ...] = ()
     filter: tuple[Condition, ...] = ()
     operator_id: str | None = None
+    ruleset: RuleSet | None = dataclass_field(default=None, repr=False, compare=False)
 
     def bound(self, operator_id: str | None) -> TableMapping:
         """The mapping with the operator whose id `{operator_id}` stands for."""
@@ -134,6 +136,7 @@ def parse_edition2(document: Mapping[str, Any], ruleset: RuleSet, source: str) -
         groups=groups,
         fields=tuple(fields),
         filter=tuple(conditions),
+        ruleset=ruleset,
     )
 
 

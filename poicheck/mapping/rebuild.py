@@ -27,6 +27,7 @@ import pandas as pd
 
 from poicheck.errors import InputError
 from poicheck.mapping import fold
+from poicheck.mapping.convert import Conversion
 from poicheck.mapping.edition2 import GROUP, Field, Reading, TableMapping
 from poicheck.mapping.origin import NONE, Origin
 from poicheck.readers.tabular import Note, Sheet, _repeated_headers
@@ -62,6 +63,24 @@ class _Rebuild:
         self.numbers: tuple[str, ...] = groups.numbers if groups else ("",)
         self.notes: list[Note] = []
         self.used: set[int] = set()
+        self.canonical = self._canonical()
+
+    def _canonical(self) -> dict[int, str]:
+        """Columns the mapping does not name whose header is canonical (or an alias): read as
+        they are, as with the first edition."""
+        ruleset = self.mapping.ruleset
+        if ruleset is None:
+            return {}
+        aliases = ruleset.alias_map()
+        out = {}
+        for name, position in self.positions.items():
+            if name in self.mapping.rules:
+                continue
+            header = self.sheet.header[position].strip()
+            column = aliases.get(header, header)
+            if ruleset.property_for_column(column) is not None:
+                out[position] = column
+        return out
 
     # --- where things are -------------------------------------------------------------
 
@@ -121,7 +140,7 @@ class _Rebuild:
         return np.flatnonzero(keep)
 
     def _read_positions(self) -> set[int]:
-        found: set[int | None] = set()
+        found: set[int | None] = set(self.canonical)
         for reading in self.mapping.readings:
             if reading.conversion is not None:
                 found.add(self.find(reading.header))
@@ -322,6 +341,13 @@ def rebuild(mapping: TableMapping, sheet: Sheet) -> Sheet:
     for reading in mapping.groups.readings if mapping.groups else ():
         if reading.conversion is not None:
             built.update(work.read(reading, work.group_positions(reading.header), rows, at))
+    for position, column in work.canonical.items():
+        if column in built:
+            work.notes.append(Note("TBL002", field=column))
+            continue
+        work.used.add(position)
+        plain = Reading(column, Conversion((column,)), "")
+        built.update(work.read(plain, (position,), rows, at))
     for item in mapping.fields:
         work.field(item, built, rows, at)
     index, group = at
