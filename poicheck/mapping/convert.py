@@ -10,12 +10,14 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from decimal import Decimal
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
-from poicheck.mapping import NUMBER, fold, scaled
+from poicheck.mapping import fold, scaled
 
 SPACES = ("first space", "last space")
 
@@ -60,14 +62,25 @@ class Conversion:
         """Per target, the values of `cells` (object arrays, None for empty), and per cell
         whether it could not be split."""
         codes, uniques = pd.factorize(cells.fillna("").astype(object), sort=False)
-        done = [self.read(str(text)) for text in uniques]  # once per distinct text
-        failed = np.append(np.array([d is None for d in done], dtype=bool), False)[codes]
+        distinct = np.asarray(uniques, dtype=object)
+        if self.splits or self.values or self.items or self.factor is not None:
+            done = [self.read(str(text)) for text in distinct]  # once per distinct text
+            failed = np.array([d is None for d in done], dtype=bool)
+            parts = [
+                np.array([None if d is None else d[k] for d in done], dtype=object)
+                for k in range(len(self.targets))
+            ]
+        else:  # rounding only: no Python per value
+            failed = np.zeros(len(distinct), dtype=bool)
+            parts = [distinct]
         out = []
-        for k in range(len(self.targets)):
-            values = [None if d is None else d[k] for d in done]
-            per_value = np.array([*values, self.default], dtype=object)
-            out.append(per_value[codes])
-        return out, failed
+        for values in parts:
+            if self.places is not None:
+                values = rounded_array(values, self.places)
+            if self.default is not None:
+                values = np.where(blank(values) & ~failed, self.default, values)
+            out.append(values[codes])
+        return out, failed[codes]
 
     def read(self, text: str) -> tuple[str | None, ...] | None:
         """The targets' values of one cell (None for empty), or None when it cannot be split."""
@@ -101,7 +114,7 @@ class Conversion:
 
     def _value(self, text: str) -> str | None:
         if not text.strip():
-            return self.default
+            return None
         whole = self.values.get(fold(text))
         if whole is not None:
             return whole
@@ -112,27 +125,42 @@ class Conversion:
         return ";".join(self._number(self.values.get(fold(i), i)) for i in items if i)
 
     def _number(self, text: str) -> str:
-        if self.factor is not None:
-            text = scaled(text, self.factor)
-        if self.places is not None:
-            text = rounded(text, self.places)
-        return text
+        return scaled(text, self.factor) if self.factor is not None else text
+
+
+def blank(values: np.ndarray) -> np.ndarray:
+    """Per value, whether it is None or only spaces."""
+    return np.asarray(pd.Series(values, dtype="str").fillna("").str.strip() == "", dtype=bool)
+
+
+_PLAIN = r"^-?[0-9]{1,20}(?:[.,][0-9]{1,17})?$"
+_AMBIGUOUS = r"^-?[0-9]+,[0-9]{3}$"  # 22,000: a thousands separator or a decimal comma
+_SCALE = 17
+
+
+def rounded_array(values: np.ndarray, places: int) -> np.ndarray:
+    """Numbers rounded to at most `places` decimals (half away from zero, in exact decimal
+    arithmetic), written without trailing zeros; a decimal comma is read as a point. Other
+    text (and None) stays as it is. All values at once (pyarrow)."""
+    text = pc.utf8_trim_whitespace(pa.array(values, type=pa.large_string(), from_pandas=True))
+    plain = pc.and_(
+        pc.match_substring_regex(text, _PLAIN),
+        pc.invert(pc.match_substring_regex(text, _AMBIGUOUS)),
+    )
+    which = np.asarray(pc.fill_null(plain, False), dtype=bool)
+    if not which.any():
+        return values
+    numbers = pc.replace_substring(pc.filter(text, pa.array(which)), ",", ".")
+    exact = pc.cast(numbers, pa.decimal128(38, _SCALE))
+    done = pc.round(exact, ndigits=places, round_mode="half_towards_infinity")
+    written = pc.replace_substring_regex(pc.cast(done, pa.large_string()), r"0+$", "")
+    written = pc.replace_substring_regex(written, r"\.$", "")
+    written = pc.if_else(pc.equal(done, pa.scalar(0, done.type)), "0", written)
+    out = values.copy()
+    out[which] = np.asarray(written.to_numpy(zero_copy_only=False), dtype=object)
+    return out
 
 
 def rounded(text: str, places: int) -> str:
-    """A number rounded to at most `places` decimals (half away from zero), written without
-    exponent or trailing zeros; text that is not a plain number (or is ambiguous, like
-    22,000) stays as it is. A decimal comma is read as a decimal point."""
-    match = NUMBER.fullmatch(text.strip())
-    if match is None:
-        return text
-    whole, mark, fraction = match.groups()
-    if mark == "," and len(fraction) == 3:
-        return text  # a thousands separator or a decimal comma: not certain
-    try:
-        number = Decimal(f"{whole}.{fraction}" if fraction else whole)
-        number = number.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
-    except InvalidOperation:
-        return text
-    result = format(number.normalize(), "f")
-    return "0" if result in ("-0", "0") else result
+    """One text as `rounded_array` rounds it."""
+    return str(rounded_array(np.array([text], dtype=object), places)[0])
