@@ -19,7 +19,7 @@ foreign cell of every value (`origin`), which the findings report as `cell`.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -30,13 +30,15 @@ from poicheck.mapping import fold
 from poicheck.mapping.convert import Conversion
 from poicheck.mapping.edition2 import GROUP, Field, Reading, TableMapping
 from poicheck.mapping.origin import NONE, Origin
+from poicheck.mapping.placing import natives as carried_natives
+from poicheck.mapping.placing import placed
 from poicheck.readers.tabular import Note, Sheet, _repeated_headers
 
 Values = np.ndarray  # object array, one value per record (None: empty)
 
 
 @dataclass
-class _Target:
+class Built:
     """A canonical column being built: its values, where each group read it, and the body
     rows whose native values it keeps (an unconverted copy of one column)."""
 
@@ -193,7 +195,7 @@ class _Rebuild:
         positions: Sequence[int | None],
         rows: np.ndarray,
         at: tuple[np.ndarray, np.ndarray],
-    ) -> dict[str, _Target]:
+    ) -> dict[str, Built]:
         """The targets of one reading (per group when `positions` has one per group)."""
         conversion = reading.conversion
         assert conversion is not None
@@ -213,7 +215,7 @@ class _Rebuild:
         column = group if grouped else np.zeros(len(index), dtype=np.int64)
         places = tuple(NONE if p is None else p for p in positions)
         return {
-            target: _Target(per_target[k][index, column], places, not conversion.converts)
+            target: Built(per_target[k][index, column], places, not conversion.converts)
             for k, target in enumerate(conversion.targets)
         }
 
@@ -253,26 +255,24 @@ class _Rebuild:
     def field(
         self,
         item: Field,
-        built: dict[str, _Target],
+        built: dict[str, Built],
         rows: np.ndarray,
         at: tuple[np.ndarray, np.ndarray],
     ) -> None:
         count = len(at[0])
         if item.value is not None:
-            built[item.target] = _Target(np.full(count, item.value, dtype=object), (NONE,))
+            built[item.target] = Built(np.full(count, item.value, dtype=object), (NONE,))
         elif item.template is not None:
             built[item.target] = self._template(item, rows, at)
         elif item.source is not None:
             positions = self._source_positions(item)
             built.update(self.read(item.source, positions, rows, at))
         if item.default is not None:
-            target = built.get(item.target) or _Target(np.full(count, None, dtype=object), (NONE,))
+            target = built.get(item.target) or Built(np.full(count, None, dtype=object), (NONE,))
             target.values = _defaulted(target.values, item.default)
             built[item.target] = target
 
-    def _template(
-        self, item: Field, rows: np.ndarray, at: tuple[np.ndarray, np.ndarray]
-    ) -> _Target:
+    def _template(self, item: Field, rows: np.ndarray, at: tuple[np.ndarray, np.ndarray]) -> Built:
         assert item.template is not None
         index, group = at
         excel_rows = (self.sheet.first_row + rows[index]).astype(str).astype(object)
@@ -298,7 +298,7 @@ class _Rebuild:
         values = item.template.render(len(index), value)
         headers = item.template.headers()
         first = self.positions.get(fold(headers[0])) if headers else None
-        return _Target(values, (NONE if first is None else first,))
+        return Built(values, (NONE if first is None else first,))
 
     # --- notes ------------------------------------------------------------------------
 
@@ -334,7 +334,7 @@ def rebuild(mapping: TableMapping, sheet: Sheet) -> Sheet:
     work = _Rebuild(mapping, sheet)
     rows = work.rows()
     at = work.records(rows)
-    built: dict[str, _Target] = {}
+    built: dict[str, Built] = {}
     for reading in mapping.readings:
         if reading.conversion is not None:
             built.update(work.read(reading, (work.find(reading.header),), rows, at))
@@ -364,9 +364,9 @@ def rebuild(mapping: TableMapping, sheet: Sheet) -> Sheet:
         header_row=sheet.first_row - 1,
         headers={h.strip(): p for p, h in enumerate(sheet.header) if h.strip()},
     )
-    natives = _natives(sheet, built, names, source_rows, group)
+    natives = carried_natives(sheet, built, names, source_rows, group)
     notes = [
-        *_placed(sheet.notes, names, built, excel_rows, group, sheet),
+        *placed(sheet.notes, names, built, excel_rows, group, sheet),
         *work.notes,
         *work.unread(),
     ]
@@ -397,78 +397,3 @@ def _defaulted(values: Values, default: str) -> Values:
     out = values.copy()
     out[blank] = default
     return out
-
-
-def _natives(
-    sheet: Sheet,
-    built: dict[str, _Target],
-    names: list[str],
-    source_rows: np.ndarray,
-    group: np.ndarray,
-) -> dict[int, dict[int, Any]]:
-    """The native values (numbers, dates) of unconverted copies, by new position and record."""
-    out: dict[int, dict[int, Any]] = {}
-    for new, name in enumerate(names):
-        target = built[name]
-        if not target.copied:
-            continue
-        found: dict[int, Any] = {}
-        for g, position in enumerate(target.positions):
-            natives = sheet.natives.get(position) if position != NONE else None
-            if not natives:
-                continue
-            has = np.zeros(len(sheet.body), dtype=bool)
-            has[np.fromiter(natives, dtype=np.int64)] = True
-            mine = has[source_rows]
-            if len(target.positions) > 1:
-                mine &= group == g
-            found.update({int(r): natives[int(source_rows[r])] for r in np.flatnonzero(mine)})
-        if found:
-            out[new] = found
-    return out
-
-
-def _placed(
-    notes: list[Note],
-    names: list[str],
-    built: dict[str, _Target],
-    excel_rows: np.ndarray,
-    group: np.ndarray,
-    sheet: Sheet,
-) -> list[Note]:
-    """The reader's notes about cells of the foreign sheet, at the record and canonical
-    column the cell went to (else at the row, named by the foreign header)."""
-    # foreign position -> (new position, the group that reads it; None: every group)
-    readers: dict[int, list[tuple[int, int | None]]] = {}
-    for new, name in enumerate(names):
-        positions = built[name].positions
-        for g, position in enumerate(positions):
-            if position != NONE:
-                readers.setdefault(position, []).append((new, g if len(positions) > 1 else None))
-    out = []
-    for note in notes:
-        if note.position is None:
-            out.append(note)
-            continue
-        place = _place(note, readers.get(note.position, []), excel_rows, group)
-        if place is not None:
-            out.append(replace(note, position=place[1], record=place[0]))
-            continue
-        header = sheet.header[note.position] if note.position < len(sheet.header) else ""
-        named = header.strip() or f"(column {note.position + 1})"
-        out.append(replace(note, position=None, field=note.field or named))
-    return out
-
-
-def _place(
-    note: Note, readers: list[tuple[int, int | None]], excel_rows: np.ndarray, group: np.ndarray
-) -> tuple[int, int] | None:
-    """(record, new position) of the first record of the note's row that read its cell."""
-    if note.row is None or not readers:
-        return None
-    start, stop = np.searchsorted(excel_rows, [note.row, note.row + 1])
-    for record in range(int(start), int(stop)):
-        for new, g in readers:
-            if g is None or group[record] == g:
-                return record, new
-    return None
