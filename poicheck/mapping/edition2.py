@@ -223,6 +223,12 @@ class _Parser:
     def groups(self, spec: Mapping[str, Any]) -> Groups:
         self.grouped = True
         numbers = tuple(_text(n) for n in spec["numbers"])
+        for header in [*spec["columns"], *([spec["present"]] if "present" in spec else [])]:
+            if GROUP not in header:
+                where = "present" if header == spec.get("present") else f"columns/{header}"
+                raise self.fail(
+                    f"groups/{where}", f"{header!r} has no {{n}} where the group's number goes"
+                )
         readings = tuple(
             self.reading(header, value, f"groups/columns/{header}")
             for header, value in spec["columns"].items()
