@@ -16,8 +16,12 @@ A mapping file (YAML 1.2, validated against `mapping.schema.json`)::
         split: ','                          # '52.52, 13.41' -> two columns
       Bemerkung: null                       # not OICP data: ignored (still listed as TBL001)
 
-Headers and translated values match ignoring case and runs of spaces. `poicheck map` proposes
-a mapping from a file's headers (`poicheck.mapping.propose`).
+Headers and translated values match ignoring case and runs of spaces. This module reads the
+first edition, whose columns are renamed and converted as the sheet is read. The second
+edition (`version: 2`, `edition2`) also unpivots numbered column groups, filters rows and
+builds fields from constants and templates: the sheet is rebuilt (`rebuild`) before it is
+read. `poicheck map` proposes a mapping from a file's headers (`propose`); `origin` gives the
+findings of mapped input the cell of the user's sheet.
 """
 
 from __future__ import annotations
