@@ -644,3 +644,24 @@ def test_a_register_of_10000_stations(tmp_path: Path, ruleset: RuleSet) -> None:
     assert table.frame["EvseID"].is_unique
     assert read < 10, read  # measured: 0.5 s (2 cores shared with other jobs)
     assert total < 90, total  # measured: 8 s
+
+
+def test_map_keeps_padded_group_numbers_and_a_header_given_twice_once(
+    tmp_path: Path, ruleset: RuleSet
+) -> None:
+    rows = [
+        ["Betreiber", "Stecker01", "Leistung01", "Stecker02", "Leistung02", "Betreiber"],
+        ["X", "Typ 2", 22, "Typ 2", 11, "Y"],
+    ]
+    data = write_sheet(tmp_path / "a.xlsx", rows)
+    out = tmp_path / "m.yaml"
+    made = CliRunner().invoke(cli, ["map", str(data), "-o", str(out)], catch_exceptions=False)
+    assert made.exit_code == 0, made.output
+    document = load_yaml(out.read_text(encoding="utf-8"))
+    assert document["groups"]["numbers"] == ["01", "02"]
+    assert document["columns"] == {"Betreiber": "SubOperatorName"}
+    report = validate(data, mapping=out, operator_id="DE*X1", select=["TBL"], ruleset=ruleset)
+    assert [(f.rule, f.field, f.cell) for f in report.findings] == [("TBL002", "Betreiber", "F1")]
+    table = read_table(data, ruleset, mapping=load_mapping(out, ruleset, operator_id="DE*X1"))
+    assert table.frame["EvseID"].tolist() == ["DE*X1*E00002*01", "DE*X1*E00002*02"]
+    assert table.frame["ChargingFacilities.1.PowerType"].tolist() == ["AC_3_PHASE"] * 2

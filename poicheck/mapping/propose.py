@@ -164,9 +164,11 @@ def propose(
     ranked = []
     groups = find_groups(header, matcher)
     grouped = _propose_groups(groups, rows, taken, matcher) if groups else set()
+    seen: set[str] = set()
     for position, name in enumerate(header):
-        if position in grouped:
-            continue
+        if position in grouped or (fold(name) in seen and fold(name)):
+            continue  # a header given twice: the reader reads the first (TBL002)
+        seen.add(fold(name))
         values = [r[position] for r in rows if position < len(r) and r[position].strip()]
         if name.strip() and matcher.is_canonical(name):
             entry = _canonical_values(name.strip(), values, ruleset)

@@ -313,9 +313,10 @@ class _Rebuild:
                 ignored.update(fold(reading.header_for(n)) for n in self.numbers)
         for position, header in enumerate(self.sheet.header):
             name = fold(header)
-            if position in self.used and name in self.twice and self.positions[name] == position:
-                notes.append(Note("TBL002", field=header.strip()))
             if position in self.used:
+                continue
+            if name in self.twice and self.positions[name] in self.used:
+                notes.append(Note("TBL002", field=header.strip()))  # the first one is read
                 continue
             if not name:
                 if self.filled(position).any():

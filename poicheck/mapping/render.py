@@ -47,7 +47,7 @@ def _groups(proposal: Proposal) -> list[str]:
     groups = proposal.groups
     if groups is None:
         return []
-    numbers = ", ".join(n if n.isdigit() else q(n) for n in groups.numbers)
+    numbers = ", ".join(n if n.isdigit() and n[0] != "0" else q(n) for n in groups.numbers)
     lines = [
         "groups:  # numbered columns: each group of a row becomes an EVSE of its own",
         f"  numbers: [{numbers}]",

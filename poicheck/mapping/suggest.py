@@ -57,7 +57,7 @@ def find_groups(header: Sequence[str], matcher: Matcher) -> Groups | None:
             continue
         stem, number, rest = match.group(1), match.group(2), match.group(3) or ""
         template = f"{stem}{{n}}{rest}"
-        templates.setdefault(template, {}).setdefault(str(int(number)), position)
+        templates.setdefault(template, {}).setdefault(number, position)
     numbered = {t: n for t, n in templates.items() if len(n) >= 2}
     if not numbered:
         return None
