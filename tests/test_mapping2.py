@@ -665,3 +665,45 @@ def test_map_keeps_padded_group_numbers_and_a_header_given_twice_once(
     table = read_table(data, ruleset, mapping=load_mapping(out, ruleset, operator_id="DE*X1"))
     assert table.frame["EvseID"].tolist() == ["DE*X1*E00002*01", "DE*X1*E00002*02"]
     assert table.frame["ChargingFacilities.1.PowerType"].tolist() == ["AC_3_PHASE"] * 2
+
+
+@pytest.mark.parametrize("grouped", [False, True])
+def test_native_numbers_of_copied_columns_still_show_damage(
+    grouped: bool, tmp_path: Path, ruleset: RuleSet
+) -> None:
+    """A phone number stored as a number (its + lost): TBL011 at its cell, per EVSE."""
+    rows = [["Id", "Hotline", "Typ1", "Typ2"], ["S1", 4930123456, "Typ 2", "Typ 2"]]
+    data = write_sheet(tmp_path / "d.xlsx", rows)
+    document: dict[str, Any] = {
+        "version": 2,
+        "columns": {"Hotline": "HotlinePhoneNumber"},
+        "fields": {"EvseID": {"template": "DE*X1*E{Id}" + ("*{n}" if grouped else "")}},
+    }
+    if grouped:
+        document["groups"] = {"numbers": [1, 2], "columns": {"Typ{n}": "Plugs"}}
+    else:
+        document["columns"]["Typ1"] = "Plugs"
+    report = validate(data, mapping=write_mapping(tmp_path / "m.yaml", document), select=["TBL011"])
+    found = [(f.rule, f.evse_id, f.cell) for f in report.findings]
+    expected = ["DE*X1*ES1*1", "DE*X1*ES1*2"] if grouped else ["DE*X1*ES1"]
+    assert found == [("TBL011", evse_id, "B2") for evse_id in expected]
+
+
+def test_the_power_of_plug_vocabulary_names_real_values(ruleset: RuleSet) -> None:
+    from poicheck.mapping.propose import vocabulary
+
+    words = vocabulary()
+    plugs, powers = ruleset.types["PlugType"].enum, ruleset.types["PowerType"].enum
+    assert plugs is not None
+    assert powers is not None
+    assert set(words["power_of_plug"]) <= set(plugs)
+    assert set(words["power_of_plug"].values()) <= set(powers)
+    for item in words["combined"][1:]:  # each with a pattern or split that parses
+        document = {
+            "version": 2,
+            "columns": {
+                "X": {"to": item["to"]}
+                | ({"pattern": item["pattern"]} if "pattern" in item else {"split": item["split"]})
+            },
+        }
+        parse_mapping(document, ruleset)

@@ -26,9 +26,15 @@ def natives(
 ) -> dict[int, dict[int, Any]]:
     """The native values (numbers, dates) of unconverted copies, by new position and record."""
     out: dict[int, dict[int, Any]] = {}
+    # Every body row one record (no group, no row left out): the values are kept as they are.
+    same = len(source_rows) == len(sheet.body) and bool(np.all(np.diff(source_rows) == 1))
     for new, name in enumerate(names):
         target = built[name]
         if not target.copied:
+            continue
+        if same and len(target.positions) == 1 and target.positions[0] != NONE:
+            if sheet.natives.get(target.positions[0]):
+                out[new] = sheet.natives[target.positions[0]]
             continue
         found: dict[int, Any] = {}
         for g, position in enumerate(target.positions):
