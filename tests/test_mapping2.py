@@ -269,7 +269,7 @@ GROUPED: dict[str, Any] = {
         },
     },
     "fields": {
-        "EvseID": {"template": "{operator_id}*E{row}*{n}"},
+        "EvseID": {"template": "{operator_id}*E{row}*{group}"},
         "Address.Country": "DEU",
         "HotlinePhoneNumber": {"default": "+4930123456"},
     },

@@ -273,7 +273,7 @@ class _Parser:
         for item in fields:
             uses = item.template.names if item.template else []
             header = item.source.header if item.source else ""
-            if ("n" in uses or GROUP in header) and groups is None:
+            if ({"n", "group"} & set(uses) or GROUP in header) and groups is None:
                 raise self.fail(item.key, "{n} is the number of a group: give groups")
             for name in uses:
                 if GROUP in name:

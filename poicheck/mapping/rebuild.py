@@ -282,7 +282,7 @@ class _Rebuild:
         def value(name: str) -> Any:
             if name == "row":
                 return excel_rows
-            if name == "n":
+            if name in ("n", "group"):
                 return numbers
             if name == "operator_id":
                 if not operator_id:

@@ -1,6 +1,6 @@
 """Templates of a mapping (edition 2): values built from the row, the group and cells.
 
-`{row}` is the Excel row of the record, `{n}` its group's number, `{operator_id}` the
+`{row}` is the Excel row of the record, `{n}` (or `{group}`) its group's number, `{operator_id}` the
 operator given with --operator-id, and any other `{Header}` the cell of that column in the
 row. `{row:05}` pads with zeros to five digits (`{row:5}` with spaces); `{{` and `}}` are
 braces. A record whose referenced cell is empty gets no value (a default may then apply).
@@ -17,7 +17,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-RESERVED = ("row", "n", "operator_id")
+RESERVED = ("row", "n", "group", "operator_id")
 _FIELD = re.compile(r"\{\{|\}\}|\{([^{}]*)\}|[{}]")
 _WIDTH = re.compile(r"(.*?):(0?)([1-9][0-9]?)")
 
