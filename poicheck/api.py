@@ -89,7 +89,7 @@ def validate(
     if severities:
         base = base.with_severities(severities, "severity")
     active = base.select(select, ignore)
-    mapping = as_mapping(mapping, base)
+    mapping = as_mapping(mapping, base, operator_id=operator_id)
     single = (str, Path, pd.DataFrame, CanonicalTable)
     sources = [source] if isinstance(source, single) else list(source)
     results: list[FileResult] = []

@@ -16,6 +16,9 @@ FINDING_COLUMNS = [
     "file",
     "sheet",
     "row",
+    # The cell of the user's own sheet the value was read from (`K7`), for input read
+    # through a column mapping (poicheck.table.origin); else None.
+    "cell",
     "record",
     "evse_id",
     "field",

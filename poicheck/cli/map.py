@@ -5,6 +5,7 @@ from __future__ import annotations
 import sys
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -49,6 +50,8 @@ def run(options: MapOptions) -> int:
     )
     out = options.output or Path("MAPPING.yaml")
     command = f"poicheck validate {options.path} --mapping {out}"
+    if proposal.uses_operator:
+        command += " --operator-id 'XX*XXX'"
     text = render(proposal, command=command)
     parse_mapping(load_yaml(text), ruleset, "<proposal>")  # a proposal always loads
     if options.output is None:
@@ -60,18 +63,35 @@ def run(options: MapOptions) -> int:
             location=str(options.output),
         )
     write_text(options.output, text, inputs=read)
-    mapped = [e for e in proposal.entries if e.targets]
+    echo(f"{options.output}: {_summary(proposal)}. Review it, then run:", err=True)
+    echo(f"  {command}", err=True)
+    if proposal.missing:
+        names = ", ".join(path for path, _, _ in proposal.missing)
+        echo(
+            f"Mandatory in OICP with no source in the file (give them under fields): {names}",
+            err=True,
+        )
+    return 0
+
+
+def _summary(proposal: Any) -> str:
+    """What the proposal maps, ignores and guesses."""
+    groups = proposal.groups
+    entries = [*proposal.entries, *(groups.entries if groups else [])]
+    mapped = [e for e in entries if e.targets]
     check = sum(
         "check:" in e.note or any("check:" in why for _, why in e.values.values()) for e in mapped
-    )
-    echo(
-        f"{options.output}: {len(mapped)} column(s) mapped ({check} to check), "
-        f"{len(proposal.entries) - len(mapped)} ignored, {len(proposal.canonical)} canonical "
-        "already. Review it, then run:",
-        err=True,
-    )
-    echo(f"  {command}", err=True)
-    return 0
+    ) + sum("check:" in f.note for f in proposal.fields)
+    parts = [f"{len(mapped)} column(s) mapped"]
+    if groups is not None:
+        numbered = sum(bool(e.targets) for e in groups.entries)
+        first, last = groups.numbers[0], groups.numbers[-1]
+        parts.append(f"{numbered} of them numbered {first} to {last}, one EVSE per group")
+    parts.append(f"{len(proposal.fields)} field(s) built")
+    parts.append(f"{check} to check")
+    parts.append(f"{len(entries) - len(mapped)} ignored")
+    parts.append(f"{len(proposal.canonical)} canonical already")
+    return ", ".join(parts)
 
 
 @cli.command(name="map")

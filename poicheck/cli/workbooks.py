@@ -61,7 +61,7 @@ def _mapping(inputs: Inputs, ruleset: Any) -> Any:
         return None
     from poicheck.mapping import load_mapping
 
-    return load_mapping(inputs.mapping, ruleset)
+    return load_mapping(inputs.mapping, ruleset, operator_id=inputs.operator_id)
 
 
 def _validate(inputs: Inputs, sources: Sequence[Any], mapping: Any) -> Any:

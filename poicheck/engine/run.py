@@ -44,6 +44,7 @@ from poicheck.table import (
     ensure_columns,
     object_values,
 )
+from poicheck.table.origin import Origin, with_cells
 
 
 @dataclass(frozen=True)
@@ -91,6 +92,7 @@ class Checker:
         self._pending: list[parallel.Forked[Checked]] = []
         self._per_record: list[tuple[int, pd.DataFrame]] = []
         self._per_file = PerFile()
+        self._origins: list[tuple[int, int, Origin]] = []  # mapped input: (offset, records, cells)
 
     def add(self, table: CanonicalTable, workers: int = 1) -> None:
         """Check the next chunk: its records follow the records of the chunks added before.
@@ -108,6 +110,8 @@ class Checker:
             raise ValueError(f"a chunk has columns the first chunk had not: {unseen[:5]}")
         frame = frame.reindex(columns=self._columns)
         offset = self.records
+        if table.origin is not None:
+            self._origins.append((offset, len(frame), table.origin))
         whole = dataclasses.replace(table, frame=frame, reader_findings=[])
         shares = _shares(len(frame), workers if len(frame) >= parallel.MIN_RECORDS else 1)
         if len(shares) > 1:
@@ -151,7 +155,9 @@ class Checker:
             self._collect(self._pending.pop(0).result())
         self._parts.append(pd.DataFrame(self._per_file.rows(), columns=FINDING_COLUMNS))
         self._parts.append(_envelope_findings(self.envelope, self.ruleset))
-        found = _sorted(self._parts, self.source, self.ruleset, self._columns)
+        found = with_cells(
+            _sorted(self._parts, self.source, self.ruleset, self._columns), self._origins
+        )
         found.attrs["notes"] = list(self.notes)
         return found
 
@@ -450,4 +456,4 @@ def _sorted(
     findings["_rule"] = findings["rule"].map(rule_order).astype("int64")
     findings = findings.sort_values(["_record", "_column", "_rule"], kind="stable")
     listed = [c for c in FINDING_COLUMNS if c != "related"]
-    return typed_findings(fold(findings[listed].reset_index(drop=True), ruleset))
+    return typed_findings(fold(findings.reindex(columns=listed).reset_index(drop=True), ruleset))

@@ -74,7 +74,7 @@ def collect(
     record_validator: SchemaValidator,
 ) -> Collected:
     """Read, validate and build every input record; decide which go out."""
-    mapping = as_mapping(options.mapping, ruleset)
+    mapping = as_mapping(options.mapping, ruleset, operator_id=options.operator_id)
     tables = [
         read_input(source, ruleset, sheet=options.sheet, encoding=options.encoding, mapping=mapping)
         for source in sources

@@ -16,8 +16,12 @@ A mapping file (YAML 1.2, validated against `mapping.schema.json`)::
         split: ','                          # '52.52, 13.41' -> two columns
       Bemerkung: null                       # not OICP data: ignored (still listed as TBL001)
 
-Headers and translated values match ignoring case and runs of spaces. `poicheck map` proposes
-a mapping from a file's headers (`poicheck.mapping.propose`).
+Headers and translated values match ignoring case and runs of spaces. This module reads the
+first edition, whose columns are renamed and converted as the sheet is read. The second
+edition (`version: 2`, `edition2`) also unpivots numbered column groups, filters rows and
+builds fields from constants and templates: the sheet is rebuilt (`rebuild`) before it is
+read. `poicheck map` proposes a mapping from a file's headers (`propose`); `origin` gives the
+findings of mapped input the cell of the user's sheet.
 """
 
 from __future__ import annotations
@@ -31,13 +35,16 @@ from decimal import Decimal, InvalidOperation
 from functools import cache
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import pandas as pd
 
 from poicheck.errors import UsageError
 from poicheck.files.yaml_loader import load_yaml
 from poicheck.ruleset.model import Property, RuleSet
+
+if TYPE_CHECKING:
+    from poicheck.readers.tabular import Sheet
 
 # Unit -> (quantity, size in the quantity's base unit): conversions within a quantity only.
 UNITS: dict[str, tuple[str, Decimal]] = {
@@ -142,13 +149,25 @@ def scaled(text: str, factor: Decimal) -> str:
 
 @dataclass(frozen=True)
 class ColumnMapping:
-    """A loaded mapping: rules by folded header."""
+    """A loaded mapping: rules by folded header. A first-edition mapping renames and converts
+    columns as the sheet is read; a second-edition one (`edition2.TableMapping`) `rebuilds`
+    the sheet before it is read."""
 
+    rebuilds: ClassVar[bool] = False
     source: str
     rules: Mapping[str, ColumnRule]
 
     def rule_for(self, header: str) -> ColumnRule | None:
         return self.rules.get(fold(header)) if header.strip() else None
+
+    def bound(self, operator_id: str | None) -> ColumnMapping:
+        """The mapping for a run with this operator (templates may name it)."""
+        return self
+
+    def rebuild(self, sheet: Sheet) -> Sheet:
+        """The sheet in the canonical layout: a second-edition mapping rebuilds it; the first
+        edition reads it as it is (renaming and converting columns on the way)."""
+        return sheet
 
 
 @cache
@@ -164,30 +183,48 @@ def mapping_schema() -> dict[str, Any]:
     return dict(_validator().schema)
 
 
-def load_mapping(path: str | Path, ruleset: RuleSet) -> ColumnMapping:
-    """Load and check a mapping file; raise UsageError naming the file and key at fault."""
+def load_mapping(
+    path: str | Path, ruleset: RuleSet, *, operator_id: str | None = None
+) -> ColumnMapping:
+    """Load and check a mapping file; raise UsageError naming the file, the key at fault and
+    its line. `operator_id` is what a template's {operator_id} stands for."""
+    from poicheck.mapping.lines import with_line
+
     path = Path(path)
     if not path.is_file():
         raise UsageError("no such mapping file", location=str(path))
     document = _stringify_keys(load_yaml(path, error=UsageError))
-    return parse_mapping(document, ruleset, str(path))
+    try:
+        return parse_mapping(document, ruleset, str(path)).bound(operator_id)
+    except UsageError as exc:
+        raise with_line(exc, path) from exc
 
 
 def as_mapping(
-    mapping: str | Path | ColumnMapping | None, ruleset: RuleSet
+    mapping: str | Path | ColumnMapping | None,
+    ruleset: RuleSet,
+    *,
+    operator_id: str | None = None,
 ) -> ColumnMapping | None:
-    """A mapping given as a file (loaded and checked) or already loaded; None stays None."""
-    return load_mapping(mapping, ruleset) if isinstance(mapping, str | Path) else mapping
+    """A mapping given as a file (loaded and checked) or already loaded, for a run with this
+    operator; None stays None."""
+    if isinstance(mapping, str | Path):
+        return load_mapping(mapping, ruleset, operator_id=operator_id)
+    return mapping.bound(operator_id) if mapping is not None else None
 
 
 def parse_mapping(document: Any, ruleset: RuleSet, source: str = "<mapping>") -> ColumnMapping:
-    """A mapping from its loaded YAML document."""
+    """A mapping (either edition) from its loaded YAML document."""
     from jsonschema.exceptions import best_match
 
     error = best_match(_validator().iter_errors(document))
     if error is not None:
         key = "/".join(str(p) for p in error.absolute_path) or "(top level)"
         raise UsageError(f"at key '{key}': {error.message}", location=source)
+    if document["version"] == 2:
+        from poicheck.mapping.edition2 import parse_edition2
+
+        return parse_edition2(document, ruleset, source)
     rules: dict[str, ColumnRule] = {}
     for header, spec in document["columns"].items():
         folded = fold(header)

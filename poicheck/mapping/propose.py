@@ -11,7 +11,6 @@ or the closest allowed value; a column of "lat, lon" pairs a split; a unit in th
 from __future__ import annotations
 
 import difflib
-import json
 import re
 import statistics
 from collections.abc import Sequence
@@ -22,6 +21,19 @@ from typing import Any
 
 from poicheck.files.yaml_loader import load_yaml
 from poicheck.mapping import UNITS, fold
+from poicheck.mapping.render import render as render  # the proposal as YAML
+from poicheck.mapping.suggest import (
+    FieldProposal,
+    Groups,
+    combined,
+    evse_id_template,
+    find_groups,
+    list_separator,
+    missing,
+    power_type,
+    rounding,
+    stem_of,
+)
 from poicheck.ruleset.model import Property, RuleSet
 
 CLOSE = 0.82  # similarity of folded names from which a header is proposed (marked "check")
@@ -44,6 +56,9 @@ class Entry:
     allowed: tuple[str, ...] = ()
     unit: tuple[str, str] | None = None
     split: str | None = None
+    pattern: str | None = None
+    items: str | None = None  # separator of the items in a cell
+    places: int | None = None  # round to
 
 
 @dataclass
@@ -54,6 +69,15 @@ class Proposal:
     header_row: int
     entries: list[Entry]
     canonical: list[str]
+    groups: Groups | None = None
+    fields: list[FieldProposal] = field(default_factory=list)
+    # Mandatory properties without a source: (column, example, description).
+    missing: list[tuple[str, str | None, str]] = field(default_factory=list)
+
+    @property
+    def uses_operator(self) -> bool:
+        """Whether a template names {operator_id} (the run needs --operator-id)."""
+        return any("{operator_id}" in str(f.spec.get("template", "")) for f in self.fields)
 
 
 @cache
@@ -92,6 +116,7 @@ class Matcher:
             for alias in aliases:
                 names.setdefault(key(alias), "known name")
         self.combined = {key(h) for item in vocabulary()["combined"] for h in item["headers"]}
+        self.coordinates = {key(h) for h in vocabulary()["combined"][0]["headers"]}
 
     def is_canonical(self, header: str) -> bool:
         name = header.strip()
@@ -114,6 +139,8 @@ class Matcher:
         return sorted(out, key=lambda item: (-item[0], item[1]))
 
     def known(self, header: str) -> bool:
+        if key(header) in self.combined:
+            return True
         return self.is_canonical(header) or bool(self.candidates(header))
 
 
@@ -135,7 +162,13 @@ def propose(
     taken = {ruleset.alias_map().get(h.strip(), h.strip()) for h in canonical}
     entries: list[Entry] = []
     ranked = []
+    groups = find_groups(header, matcher)
+    grouped = _propose_groups(groups, rows, taken, matcher) if groups else set()
+    seen: set[str] = set()
     for position, name in enumerate(header):
+        if position in grouped or (fold(name) in seen and fold(name)):
+            continue  # a header given twice: the reader reads the first (TBL002)
+        seen.add(fold(name))
         values = [r[position] for r in rows if position < len(r) and r[position].strip()]
         if name.strip() and matcher.is_canonical(name):
             entry = _canonical_values(name.strip(), values, ruleset)
@@ -151,7 +184,59 @@ def propose(
         taken.update(entry.targets)
     order = {name: i for i, name in enumerate(header)}
     entries.sort(key=lambda e: order.get(e.header, 0))
-    return Proposal(source, row, entries, canonical)
+    proposal = Proposal(source, row, entries, canonical, groups)
+    _propose_fields(proposal, rows, header, taken, ruleset)
+    return proposal
+
+
+def _propose_groups(
+    groups: Groups, rows: Sequence[Sequence[str]], taken: set[str], matcher: Matcher
+) -> set[int]:
+    """The entries of numbered column groups (values of every group's column together);
+    the positions they cover."""
+    covered: set[int] = set()
+    for template, positions in groups.columns.items():
+        values = [r[p] for p in positions for r in rows if p < len(r) and r[p].strip()]
+        entry = _entry(template, values, matcher.candidates(stem_of(template)), taken, matcher)
+        groups.entries.append(entry)
+        taken.update(entry.targets)
+        covered.update(positions)
+    for wanted in ("Plugs", "EvseID", "ChargingFacilities.1.Power"):
+        found = next((e for e in groups.entries if wanted in e.targets), None)
+        if found is not None:
+            groups.present = found.header
+            break
+    return covered
+
+
+def _propose_fields(
+    proposal: Proposal,
+    rows: Sequence[Sequence[str]],
+    header: Sequence[str],
+    taken: set[str],
+    ruleset: RuleSet,
+) -> None:
+    """Fields for what the file has no column for, and the mandatory properties left."""
+    entries = [*proposal.entries, *(proposal.groups.entries if proposal.groups else [])]
+    if "EvseID" not in taken:
+        proposal.fields.append(evse_id_template(proposal.groups))
+    plugs = next((e for e in entries if "Plugs" in e.targets), None)
+    if plugs is not None and "ChargingFacilities.1.PowerType" not in taken:
+        positions = [i for i, h in enumerate(header) if h.strip() == plugs.header.strip()]
+        if proposal.groups is not None and plugs.header in proposal.groups.columns:
+            positions = proposal.groups.columns[plugs.header]
+        cells = [r[p] for p in positions for r in rows if p < len(r) and r[p].strip()]
+        items = [i.strip() for c in cells for i in (c.split(plugs.items) if plugs.items else [c])]
+        found = power_type(plugs, [i for i in items if i])
+        if found is not None:
+            proposal.fields.append(found)
+    given = taken | {f.target for f in proposal.fields}
+    for prop in missing(ruleset, given):
+        path, example = prop.path, prop.example
+        if prop.is_container:  # a list of texts: its first language
+            path = _concrete(prop.path + ".*", ruleset)
+            example = ruleset.properties[prop.path + ".*"].example
+        proposal.missing.append((path, example, prop.description))
 
 
 def _entry(
@@ -162,19 +247,29 @@ def _entry(
     matcher: Matcher,
 ) -> Entry:
     split = _split(values)
-    if split is not None and (key(header) in matcher.combined or not candidates):
+    if split is not None and (key(header) in matcher.coordinates or not candidates):
         pair = tuple(vocabulary()["combined"][0]["to"])
         if not taken & set(pair):
             sample = values[0] if values else ""
             return Entry(header, pair, f'values look like "{sample}"', split=split)
+    two = combined(header, values)
+    if two is not None and not taken & set(two[0]):
+        targets, how, note = two
+        return Entry(header, targets, note, split=how.get("split"), pattern=how.get("pattern"))
     for _, column, reason in candidates:
         if column in taken:
             continue
         entry = Entry(header, (column,), reason)
         prop = matcher.ruleset.property_for_column(column)
         assert prop is not None
+        if prop.shape == "list":
+            entry.items = list_separator(values, _known_values(prop))
         _values(entry, prop, values)
         _unit(entry, prop, header, values)
+        places = rounding(prop, values)
+        if places is not None:
+            entry.places = places[0]
+            entry.note += f"; {places[1]}"
         return entry
     return Entry(header, (), "no match: ignored (poicheck reports it once, as TBL001)")
 
@@ -214,7 +309,8 @@ def _values(entry: Entry, prop: Property, values: list[str]) -> None:
     entry.allowed = allowed
     known = {fold(k): str(v) for k, v in spellings.items()}
     folded_allowed = {fold(a): a for a in allowed}
-    items = [i.strip() for v in values for i in (v.split(";") if prop.shape == "list" else [v])]
+    separator = entry.items or (";" if prop.shape == "list" else None)
+    items = [i.strip() for v in values for i in (v.split(separator) if separator else [v])]
     for item in dict.fromkeys(i for i in items if i):
         if item in allowed or (prop.base == "boolean" and item.lower() in allowed):
             continue
@@ -226,6 +322,12 @@ def _values(entry: Entry, prop: Property, values: list[str]) -> None:
             entry.values[item] = (folded_allowed[close[0]], "check: closest allowed value")
         else:
             entry.unresolved.append(item)
+
+
+def _known_values(prop: Property) -> set[str]:
+    """The folded values and known spellings of an enumeration."""
+    spellings = vocabulary()["values"].get(prop.type_name or "", {})
+    return {fold(v) for v in (*(prop.enum or ()), *spellings)}
 
 
 def _unit(entry: Entry, prop: Property, header: str, values: list[str]) -> None:
@@ -244,53 +346,6 @@ def _unit(entry: Entry, prop: Property, header: str, values: list[str]) -> None:
     if given is None and wanted == "kW" and numbers and statistics.median(numbers) >= 1000:
         entry.unit = ("W", "kW")
         entry.note += "; check: the values look like watts, OICP wants kW"
-
-
-def render(proposal: Proposal, *, command: str = "") -> str:
-    """The proposal as a commented YAML mapping file."""
-    q = json.dumps  # a JSON string is a YAML 1.2 double-quoted scalar
-    lines = [
-        f"# poicheck column mapping proposed by `poicheck map` for {proposal.source},",
-        f"# header in row {proposal.header_row}. Review every entry, above all those marked "
-        '"check".',
-        "# Keys are the file's headers (case and spaces do not matter), values canonical",
-        "# columns (docs/layout.md); null ignores a column. Then run:",
-    ]
-    if command:
-        lines.append(f"#   {command}")
-    if proposal.canonical:
-        lines.append("# Already canonical: " + ", ".join(h.strip() for h in proposal.canonical))
-    lines += ["version: 1", "columns:" + ("" if proposal.entries else " {}")]
-    for entry in proposal.entries:
-        lines += _render_entry(entry, q)
-    return "\n".join(lines) + "\n"
-
-
-def _render_entry(entry: Entry, q: Any) -> list[str]:
-    head = f"  {q(entry.header, ensure_ascii=False)}:"
-    comment = f"  # {entry.note}" if entry.note else ""
-    if not entry.targets:
-        return [f"{head} null{comment}"]
-    if len(entry.targets) == 1 and not (entry.values or entry.unit or entry.unresolved):
-        return [f"{head} {q(entry.targets[0])}{comment}"]
-    lines = [f"{head}{comment}"]
-    to = q(entry.targets[0]) if len(entry.targets) == 1 else q(list(entry.targets))
-    lines.append(f"    to: {to}")
-    if entry.split is not None:
-        lines.append(f"    split: {q(entry.split)}")
-    if entry.unit is not None:
-        lines.append(f"    unit: {{from: {q(entry.unit[0])}, to: {q(entry.unit[1])}}}")
-    if entry.values:
-        lines.append("    values:")
-        for spelling, (value, why) in entry.values.items():
-            lines.append(f"      {q(spelling, ensure_ascii=False)}: {q(value)}  # {why}")
-    for spelling in entry.unresolved:
-        allowed = ", ".join(entry.allowed)
-        lines.append(
-            f"    # {q(spelling, ensure_ascii=False)} has no match: add it under values "
-            f"with one of {allowed}"
-        )
-    return lines
 
 
 def propose_file(

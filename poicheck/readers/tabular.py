@@ -40,6 +40,7 @@ from poicheck.table import (
 
 if TYPE_CHECKING:
     from poicheck.mapping import ColumnMapping, ColumnRule
+    from poicheck.table.origin import Origin
 
 HEAD_ROWS = 10  # the header is looked for among the first non-empty rows
 
@@ -54,6 +55,7 @@ class Note:
     value: str | None = None
     details: Mapping[str, Any] = dataclass_field(default_factory=dict)
     field: str | None = None
+    record: int | None = None  # a rebuilt sheet's body row (rows do not name records there)
 
 
 @dataclass
@@ -62,7 +64,9 @@ class Sheet:
 
     `body` has positional columns 0..n-1 of text ('' or missing for empty cells); `natives`
     holds, per position, the native values of cells that were not text (xlsx numbers, dates)
-    by body row; `notes` what the reader saw on the way.
+    by body row; `notes` what the reader saw on the way. A sheet a mapping rebuilt
+    (poicheck.mapping.rebuild) has the Excel row of each body row in `rows` (several records
+    may share one) and the foreign cell of each value in `origin`.
     """
 
     header: list[str]
@@ -71,6 +75,8 @@ class Sheet:
     first_row: int = 2
     natives: dict[int, dict[int, Any]] = dataclass_field(default_factory=dict)
     notes: list[Note] = dataclass_field(default_factory=list)
+    rows: np.ndarray | None = None
+    origin: Origin | None = None
 
 
 @dataclass(frozen=True)
@@ -230,12 +236,15 @@ def finish(
     A chunk of a file (`survey` given: the conventions of the whole file; `offset`: the
     record of the chunk's first row) may have no record left; a whole sheet must have one.
     """
+    mapped = mapping is not None
+    if mapping is not None and mapping.rebuilds:
+        sheet, mapping = mapping.rebuild(sheet), None
     columns, notes = plan_columns(sheet.header, sheet.body, ruleset, mapping)
     if inspect:
         _require_columns(sheet, columns, mapping)
     found = _records(sheet, columns, ruleset, inspect)
     data, rows, origin, encoded = found.data, found.rows, found.origin, found.encoded
-    notes = [*sheet.notes, *notes, *found.notes]
+    notes = _by_record([*sheet.notes, *notes, *found.notes], found.kept)
     issues: list[damage.Issue] = []
     if inspect and survey is None and not len(data):
         raise InputError(
@@ -253,13 +262,41 @@ def finish(
     findings = _findings(data, rows, notes, issues, origin, sheet, ruleset)
     table = CanonicalTable(frame=data, source=sheet.source, rows=rows, reader_findings=findings)
     table.encoded = encoded
+    if mapped:
+        table.origin = _origin(sheet, origin, found.kept)
     return table
+
+
+def _by_record(notes: list[Note], kept: pd.Index) -> list[Note]:
+    """Notes placed at a body row (`record`) placed at the record it became."""
+    if all(note.record is None for note in notes):
+        return notes
+    record_of = {int(body): record for record, body in enumerate(kept)}
+    return [
+        note if note.record is None else replace_finding(note, record=record_of.get(note.record))
+        for note in notes
+    ]
+
+
+def _origin(sheet: Sheet, origin: Mapping[str, int], kept: pd.Index) -> Origin:
+    """Where the values of a mapped sheet came from (the cell each finding reports)."""
+    from poicheck.table.origin import Origin
+
+    if sheet.origin is not None:
+        keep = np.zeros(len(sheet.body), dtype=bool)
+        keep[np.asarray(kept, dtype=np.int64)] = True
+        return sheet.origin.filter(keep)
+    headers = {h.strip(): p for p, h in enumerate(sheet.header) if h.strip()}
+    columns = {name: (position,) for name, position in origin.items()}
+    return Origin(columns, header_row=sheet.first_row - 1, headers=headers)
 
 
 def survey(
     sheet: Sheet, ruleset: RuleSet, mapping: ColumnMapping | None, offset: int
 ) -> tuple[conventions.Survey, int]:
     """The conventions survey of a chunk of a file and how many records it has."""
+    if mapping is not None and mapping.rebuilds:
+        sheet, mapping = mapping.rebuild(sheet), None
     columns, _ = plan_columns(sheet.header, sheet.body, ruleset, mapping)
     found = _records(sheet, columns, ruleset, inspect=True)
     data, encoded = damage.cleaned(found.data, ruleset, found.encoded)
@@ -282,6 +319,7 @@ class Records:
 
 def _records(sheet: Sheet, columns: list[Column], ruleset: RuleSet, inspect: bool) -> Records:
     rows = np.arange(sheet.first_row, sheet.first_row + len(sheet.body), dtype=np.int64)
+    rows = rows if sheet.rows is None else sheet.rows
     data, origin, notes = _columns(sheet, columns)
     data, encoded = _missing(data)
     keep = np.zeros(len(data), dtype=bool) if encoded else np.ones(len(data), dtype=bool)
@@ -446,6 +484,7 @@ def _findings(
     for note in notes:
         field_name = note.field or _field_of(note.position, name_of, sheet)
         record = record_of.get(note.row) if note.row is not None else None
+        record = note.record if note.record is not None else record
         where = f" (row {note.row})" if note.row is not None and record is None else ""
         details = {"where": where, "row": note.row or "", **note.details}
         raw = RawFinding(note.rule, record, field_name, "", note.value, details)

@@ -85,7 +85,8 @@ def _findings(report: Report, color: bool) -> list[str]:
 
 def _line(finding: Finding, color: bool) -> str:
     severity = _paint(f"{finding.severity:<7}", finding.severity, color)
-    said = printable(f"{finding.rule}  {finding.field}: {finding.message}{_causes(finding)}")
+    cell = f"{finding.cell}  " if finding.cell else ""  # the user's own cell (a mapping)
+    said = printable(f"{finding.rule}  {cell}{finding.field}: {finding.message}{_causes(finding)}")
     return f"    {severity} {said}"
 
 

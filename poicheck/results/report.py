@@ -36,6 +36,8 @@ class Finding:
     message: str
     # The findings folded into this one (same cell, one cause): {rule, field, message}.
     related: list[dict[str, Any]] | None = None
+    # The cell of the user's own sheet, for input read through a column mapping (`K7`).
+    cell: str | None = None
 
     def as_dict(self) -> dict[str, Any]:
         found = {name: getattr(self, name) for name in FINDING_COLUMNS}

@@ -2,6 +2,8 @@
 
 Where a finding goes:
 
+- a finding of input read through a column mapping: the cell of the user's own layout its
+  value came from (the finding's `cell`), when it has one;
 - a finding about a column of a record: that cell;
 - a finding about a record but no cell of its own (a container such as ChargingStationNames,
   or a column the sheet does not have): the first column of that container in the sheet,
@@ -23,6 +25,7 @@ from typing import TYPE_CHECKING
 import pandas as pd
 from openpyxl import Workbook
 from openpyxl.utils import get_column_letter
+from openpyxl.utils.cell import coordinate_to_tuple
 from openpyxl.worksheet.worksheet import Worksheet
 
 from poicheck.errors import InputError
@@ -99,8 +102,12 @@ def _locate(frame: pd.DataFrame, header: Header) -> list[Place | None]:
     first_column = min(c for c, _ in header.raw)
     fallback = header.canonical.get("EvseID", first_column)
     out: list[Place | None] = []
-    for row, name in zip(frame["row"], frame["field"], strict=True):
+    sources = frame["cell"] if "cell" in frame.columns else [None] * len(frame)
+    for row, name, source in zip(frame["row"], frame["field"], sources, strict=True):
         name = "" if name is None else str(name)
+        if source:  # read through a mapping: the cell of the user's own layout
+            out.append((*coordinate_to_tuple(str(source)), True))
+            continue
         if pd.isna(row):
             column = header.header_column(name) if name else None
             out.append((header.row, column, True) if column else None)
@@ -116,6 +123,14 @@ def _locate(frame: pd.DataFrame, header: Header) -> list[Place | None]:
 
 def _comment_text(items: Iterable[tuple[str, str, str]]) -> str:
     return "\n".join(f"{rule} ({severity}): {message}" for rule, severity, message in items)
+
+
+def _counted(items: list[tuple[str, str, str]]) -> list[tuple[str, str, str]]:
+    """Each distinct (rule, severity, text) once, with how many EVSEs have it when several."""
+    counts = dict.fromkeys(items, 0)
+    for item in items:
+        counts[item] += 1
+    return [(r, s, t if n == 1 else f"{t} ({n} EVSEs)") for (r, s, t), n in counts.items()]
 
 
 def _mark(sheet: Worksheet, frame: pd.DataFrame, places: list[Place | None]) -> int:
@@ -136,7 +151,10 @@ def _mark(sheet: Worksheet, frame: pd.DataFrame, places: list[Place | None]) -> 
     for (row, column), items in notes.items():
         cell = sheet.cell(row=row, column=column)
         cell.fill = cells.fill(cells.SEVERITY_STYLES[worst[(row, column)]][0])
-        text = _comment_text(sorted(items, key=lambda i: (SEVERITY_RANK[i[1]], i[0])))
+        # The EVSEs of one row (a mapping's column groups) share its station cells: a finding
+        # they all have is said once.
+        said = _counted(items)
+        text = _comment_text(sorted(said, key=lambda i: (SEVERITY_RANK[i[1]], i[0])))
         if cell.comment is not None and cell.comment.text:
             text = f"{cell.comment.text}\n\npoicheck:\n{text}"
         cell.comment = cells.note(text)

@@ -10,7 +10,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from dataclasses import field as dataclass_field
 from functools import cached_property
-from typing import Any, Literal, TypeVar
+from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
 import numpy as np
 import pandas as pd
@@ -20,6 +20,9 @@ import pyarrow.compute as pc
 from poicheck.ruleset.model import Property, RuleSet, wildcard_matcher
 
 T = TypeVar("T")
+
+if TYPE_CHECKING:
+    from poicheck.table.origin import Origin
 
 TEXT: Literal["str"] = "str"
 
@@ -59,6 +62,8 @@ class CanonicalTable:
     # Columns the reader already encoded as distinct values (a cache: exactly the frame's
     # cells; whoever changes a column of the frame drops its entry).
     encoded: dict[str, Distinct] = dataclass_field(default_factory=dict, repr=False, compare=False)
+    # A table read through a column mapping: the cell of the user's sheet behind each value.
+    origin: Origin | None = dataclass_field(default=None, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         if len(self.rows) != len(self.frame):
@@ -78,6 +83,7 @@ class CanonicalTable:
             envelope=self.envelope,
             notations={name: values[start:stop] for name, values in self.notations.items()},
             encoded=encoded,
+            origin=self.origin.between(start, stop) if self.origin is not None else None,
         )
 
 
