@@ -6,7 +6,7 @@ Every reader produces a CanonicalTable; every check and renderer works from it. 
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from dataclasses import field as dataclass_field
 from functools import cached_property
@@ -57,6 +57,11 @@ class CanonicalTable:
     # Columns the reader already encoded as distinct values (a cache: exactly the frame's
     # cells; whoever changes a column of the frame drops its entry).
     encoded: dict[str, Distinct] = dataclass_field(default_factory=dict, repr=False, compare=False)
+    # The findings of the input with their pointers turned into pointers into its own document,
+    # when that is no OICP JSON (OCPI Locations: poicheck.ocpi.locate).
+    locate: Callable[[pd.DataFrame], pd.DataFrame] | None = dataclass_field(
+        default=None, repr=False, compare=False
+    )
 
     def __post_init__(self) -> None:
         if len(self.rows) != len(self.frame):

@@ -1,4 +1,5 @@
-"""Write docs/rules.md and docs/layout.md from the rule files (the one source of truth).
+"""Write docs/rules.md, docs/layout.md and docs/ocpi.md from the rule files and the OCPI
+mapping (the one source of truth).
 
 python scripts/make_docs.py
 """
@@ -8,6 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from poicheck.docs import layout_markdown, rules_markdown
+from poicheck.ocpi.docs import ocpi_markdown
 from poicheck.ruleset.loader import load_ruleset
 
 DOCS = Path(__file__).resolve().parents[1] / "docs"
@@ -18,6 +20,7 @@ def main() -> None:
     DOCS.mkdir(exist_ok=True)
     (DOCS / "rules.md").write_text(rules_markdown(ruleset), encoding="utf-8")
     (DOCS / "layout.md").write_text(layout_markdown(ruleset), encoding="utf-8")
+    (DOCS / "ocpi.md").write_text(ocpi_markdown(ruleset), encoding="utf-8")
 
 
 if __name__ == "__main__":

@@ -63,6 +63,9 @@ def run_example(rule: Rule, example: Any, tmp_path: Path, ruleset: RuleSet) -> l
         record = {**json_record(ruleset), **example["json"]}
         path = write_json(tmp_path / "records.json", [record])
         return validate(path, select=select).findings
+    if isinstance(example, dict) and "ocpi" in example:
+        path = write_json(tmp_path / "locations.json", example["ocpi"])
+        return validate(path, select=select).findings
     if isinstance(example, dict) and "jsonl" in example:
         path = tmp_path / "records.jsonl"
         path.write_text(str(example["jsonl"]), encoding="utf-8")
