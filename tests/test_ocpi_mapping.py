@@ -98,7 +98,7 @@ def test_every_connector_type_maps_to_a_plug_type_the_rules_know() -> None:
         assert set(entry.modes) <= set(RULESET_TYPES["ChargingModeType"].enum or ()), name
 
 
-def test_a_plug_oicp_cannot_name_beside_one_it_can_is_dropped(tmp_path: Path) -> None:
+def test_e029_a_plug_oicp_cannot_name_beside_one_it_can_is_dropped(tmp_path: Path) -> None:
     document = location([evse([connector(), connector(id="2", standard="NEMA_14_50")])])
     assert record(document)["Plugs"] == ["Type 2 Outlet", "NEMA 14-50"]
     found = findings(tmp_path, document)
@@ -106,7 +106,7 @@ def test_a_plug_oicp_cannot_name_beside_one_it_can_is_dropped(tmp_path: Path) ->
     assert found[0].consequence == "dropped"
 
 
-def test_only_plugs_oicp_cannot_name_is_refused(tmp_path: Path) -> None:
+def test_e029_only_plugs_oicp_cannot_name_is_refused(tmp_path: Path) -> None:
     document = location([evse([connector(standard="GBT_AC")])])
     found = findings(tmp_path, document, select=["STD"])
     assert rules_at(found) == {("STD006", "/evses/0/connectors/0")}
@@ -167,7 +167,7 @@ def test_without_max_electric_power_power_is_phases_voltage_current(
     )
 
 
-def test_max_voltage_passes_through_and_400_v_is_pwr014_at_max_voltage(tmp_path: Path) -> None:
+def test_e028_max_voltage_passes_through_and_400_v_is_pwr014_at_max_voltage(tmp_path: Path) -> None:
     document = location([evse([connector(max_voltage=400)])])
     got = facility(document)
     assert (got["Voltage"], got["Power"]) == (400, 22)  # 22 kW: 3 x 230 V x 32 A, as meant
