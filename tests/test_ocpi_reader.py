@@ -486,3 +486,11 @@ def test_what_export_sends_from_ocpi_fits_the_oicp_schema(
     for record in sent:
         assert validator.errors(record) == []
         assert set(record["Plugs"]) <= OICP_PLUGS
+
+
+def test_json_lines_of_locations_are_refused_with_advice(tmp_path: Path) -> None:
+    path = tmp_path / "locations.jsonl"
+    path.write_text(json.dumps(location()) + "\n", encoding="utf-8")
+    report = validate(path)
+    assert report.exit_code() == 2
+    assert "line 1 is an OCPI Location" in (report.files[0].error or "")

@@ -123,13 +123,17 @@ def _text(value: Any) -> str:
 
 
 def _tables(mapping: Mapping) -> str:
-    doc = mapping.document
+    return "\n".join(["## Tables\n", *_enum_tables(mapping), *_other_tables(mapping)])
+
+
+def _enum_tables(mapping: Mapping) -> list[str]:
     connectors = [
         (name, c.plug or c.by_format.get("SOCKET"), c.plug or c.by_format.get("CABLE"), c.modes)
         for name, c in mapping.connectors.items()
     ]
-    parts = [
-        "## Tables\n",
+    lists = ("AuthenticationModes", "PaymentOptions", "ValueAddedServices")
+    parking = ("AccessibilityLocation", "ParkingFacility", "ValueAddedServices")
+    return [
         _table(
             "connectors: ConnectorType -> Plugs",
             ("standard", "SOCKET", "CABLE", "ChargingModes"),
@@ -142,35 +146,19 @@ def _tables(mapping: Mapping) -> str:
         ),
         _table(
             "capabilities: Capability -> lists",
-            ("capability", "AuthenticationModes", "PaymentOptions", "ValueAddedServices"),
-            [
-                (
-                    k,
-                    v.get("AuthenticationModes"),
-                    v.get("PaymentOptions"),
-                    v.get("ValueAddedServices"),
-                )
-                for k, v in mapping.capabilities.items()
-            ],
+            ("capability", *lists),
+            [(k, *(v.get(name) for name in lists)) for k, v in mapping.capabilities.items()],
         ),
         _table(
             "parking_types: ParkingType",
-            (
-                "parking_type",
-                "AccessibilityLocation",
-                "Address.ParkingFacility",
-                "ValueAddedServices",
-            ),
-            [
-                (
-                    k,
-                    v.get("AccessibilityLocation"),
-                    v.get("ParkingFacility"),
-                    v.get("ValueAddedServices"),
-                )
-                for k, v in mapping.parking_types.items()
-            ],
+            ("parking_type", "AccessibilityLocation", "Address.ParkingFacility", lists[2]),
+            [(k, *(v.get(name) for name in parking)) for k, v in mapping.parking_types.items()],
         ),
+    ]
+
+
+def _other_tables(mapping: Mapping) -> list[str]:
+    return [
         _table(
             "parking_restrictions: ParkingRestriction -> Accessibility",
             ("restriction", "Accessibility"),
@@ -195,10 +183,9 @@ def _tables(mapping: Mapping) -> str:
         _table(
             "address: Location.address -> Street, HouseNum",
             ("pattern", "regular expression"),
-            [(k, v) for k, v in doc["address"].items()],
+            list(mapping.document["address"].items()),
         ),
     ]
-    return "\n".join(parts)
 
 
 def _rules(ruleset: RuleSet) -> str:
