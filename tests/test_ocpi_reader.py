@@ -494,3 +494,10 @@ def test_json_lines_of_locations_are_refused_with_advice(tmp_path: Path) -> None
     report = validate(path)
     assert report.exit_code() == 2
     assert "line 1 is an OCPI Location" in (report.files[0].error or "")
+
+
+def test_other_json_with_address_words_is_no_ocpi(tmp_path: Path) -> None:
+    document = {"city": "Berlin", "country": "DEU", "postal_code": "10178", "name": "x"}
+    assert not is_ocpi(document)
+    report = validate(write(tmp_path / "x.json", document))
+    assert "not OICP EVSE data" in (report.files[0].error or "")

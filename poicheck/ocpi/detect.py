@@ -28,10 +28,13 @@ SUCCESS = range(1000, 2000)  # OCPI status codes 1xxx: success (status_codes.asc
 
 
 def is_location(value: Any) -> bool:
-    """An object with the keys of an OCPI Location (`evses`, or three others)."""
+    """An object with the keys of an OCPI Location: `evses`, the owning party
+    (`country_code` and `party_id`), or five of its other keys."""
     if not isinstance(value, dict) or "EvseID" in value:
         return False
-    return "evses" in value or len(LOCATION_KEYS.intersection(value)) >= 3
+    if "evses" in value or ("country_code" in value and "party_id" in value):
+        return True
+    return len(LOCATION_KEYS.intersection(value)) >= 5
 
 
 def is_ocpi(document: Any) -> bool:
