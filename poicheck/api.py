@@ -7,6 +7,7 @@ import itertools
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -20,6 +21,7 @@ from poicheck.errors import InputError, UsageError
 from poicheck.files.user import check_encoding
 from poicheck.findings import empty_findings
 from poicheck.mapping import ColumnMapping, as_mapping
+from poicheck.ocpi import defaults
 from poicheck.readers import read_table, read_tables
 from poicheck.readers.tabular import build_table
 from poicheck.results.report import FileResult, Report
@@ -49,6 +51,7 @@ def validate(
     chunk_rows: int | None = None,
     workers: int | None = None,
     severities: Mapping[str, str] | None = None,
+    ocpi_defaults: Mapping[str, Any] | None = None,
 ) -> Report:
     """Validate one or more inputs (paths or canonical DataFrames) and return a Report.
 
@@ -77,6 +80,9 @@ def validate(
             one per available CPU; the findings do not depend on it).
         severities: rule id (or id prefix) -> severity, overriding the rule files' (the
             configuration's `severity:`); an unknown id is a UsageError.
+        ocpi_defaults: OICP property -> value for the EVSEs of OCPI inputs that give none
+            (the configuration's `ocpi.defaults`: HotlinePhoneNumber and the other values OCPI
+            has no field for); an unknown property is a UsageError.
 
     A file that cannot be read does not stop the run: it is listed in `Report.files` with the
     reason, and `Report.exit_code()` is 2.
@@ -90,6 +96,8 @@ def validate(
         base = base.with_severities(severities, "severity")
     active = base.select(select, ignore)
     mapping = as_mapping(mapping, base, operator_id=operator_id)
+    if ocpi_defaults:
+        defaults.cells(ocpi_defaults, base)  # a typo: a usage error, before anything is read
     single = (str, Path, pd.DataFrame, CanonicalTable)
     sources = [source] if isinstance(source, single) else list(source)
     results: list[FileResult] = []
@@ -102,7 +110,9 @@ def validate(
         step("read", done)
         try:
             result, found, parts = _check(
-                _tables(item, base, sheet, encoding, mapping, chunk_rows),
+                _with_defaults(
+                    _tables(item, base, sheet, encoding, mapping, chunk_rows), ocpi_defaults, base
+                ),
                 active,
                 Operator(operator_id, operator_name, tuple(sub_operator_ids)),
                 engine,
@@ -178,6 +188,8 @@ def _check(
         checking(checker.records + len(table.frame))
         checker.add(table, workers)
     found = checker.findings()
+    if first.locate is not None:  # pointers into the input's own document (OCPI)
+        found = first.locate(found)
     parts = checker.record_frames() or [_record_frame(first, 0, ruleset=ruleset)]
     origin = first.source
     result = FileResult(
@@ -199,6 +211,13 @@ def _tables(
             item, ruleset, sheet=sheet, encoding=encoding, mapping=mapping, chunk_rows=chunk_rows
         )
     return iter([_read(item, ruleset, sheet=sheet, encoding=encoding, mapping=mapping)])
+
+
+def _with_defaults(
+    tables: Iterator[CanonicalTable], values: Mapping[str, Any] | None, ruleset: RuleSet
+) -> Iterator[CanonicalTable]:
+    """The tables, those read from OCPI with `ocpi_defaults` filled in."""
+    return (defaults.with_defaults(table, values, ruleset) for table in tables)
 
 
 def _record_frame(table: CanonicalTable, offset: int = 0, *, ruleset: RuleSet) -> pd.DataFrame:

@@ -1,5 +1,5 @@
-"""Write docs/rules.md and docs/layout.md from the rule files (the one source of truth), and
-docs/kinds.md from the kinds' declarations.
+"""Write docs/rules.md, docs/layout.md and docs/ocpi.md from the rule files and the OCPI
+mapping (the one source of truth), and docs/kinds.md from the kinds' declarations.
 
 python scripts/make_docs.py
 """
@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from poicheck.ocpi.docs import ocpi_markdown
 from poicheck.ruleset.docs import kinds_markdown, layout_markdown, rules_markdown
 from poicheck.ruleset.loader import load_ruleset
 
@@ -20,6 +21,7 @@ def main() -> None:
     (DOCS / "rules.md").write_text(rules_markdown(ruleset), encoding="utf-8")
     (DOCS / "layout.md").write_text(layout_markdown(ruleset), encoding="utf-8")
     (DOCS / "kinds.md").write_text(kinds_markdown(ruleset), encoding="utf-8")
+    (DOCS / "ocpi.md").write_text(ocpi_markdown(ruleset), encoding="utf-8")
 
 
 if __name__ == "__main__":

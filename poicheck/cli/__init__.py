@@ -237,6 +237,8 @@ class Inputs:
     quiet: bool = False
     # Only from the configuration (`severity:`): rule id or prefix -> severity.
     severities: Mapping[str, str] = field(default_factory=dict)
+    # Only from the configuration (`ocpi.defaults`): OICP values OCPI Locations do not give.
+    ocpi_defaults: Mapping[str, Any] = field(default_factory=dict)
 
     @classmethod
     def of(cls, paths: Sequence[Path], values: Mapping[str, Any]) -> Inputs:
@@ -274,6 +276,7 @@ class Inputs:
             operator_name=self.operator_name or config.operator_name,
             sub_operator_ids=self.sub_operator_ids or config.sub_operator_ids,
             severities=self.severities or config.severity,
+            ocpi_defaults=self.ocpi_defaults or config.ocpi_defaults,
         )
         return done, config
 
@@ -294,6 +297,7 @@ class Inputs:
             "operator_name": self.operator_name,
             "sub_operator_ids": self.sub_operator_ids,
             "severities": self.severities,
+            "ocpi_defaults": self.ocpi_defaults,
         }
 
 

@@ -37,6 +37,8 @@ class Config:
     mapping: str | None = None
     severity: dict[str, str] = field(default_factory=dict)
     max_deletions: float | None = None
+    # `ocpi.defaults`: OICP values for what OCPI Locations have no field for (poicheck.ocpi).
+    ocpi_defaults: dict[str, Any] = field(default_factory=dict)
     extra: dict[str, Any] = field(default_factory=dict)
 
     def files(self) -> tuple[str, ...]:
@@ -104,6 +106,7 @@ def load_config(path: Path) -> Config:
         mapping=str((base / data["mapping"]).resolve()) if data.get("mapping") else None,
         severity=dict(data.get("severity", {})),
         max_deletions=data.get("max_deletions"),
+        ocpi_defaults=dict(data.get("ocpi", {}).get("defaults", {})),
     )
 
 

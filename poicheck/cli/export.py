@@ -65,6 +65,7 @@ def run(command: ExportCommand) -> int:
         sheet=inputs.sheet,
         encoding=inputs.encoding,
         mapping=inputs.mapping,
+        ocpi_defaults=inputs.ocpi_defaults,
     )
     export = build_export(list(inputs.paths), options, rules=list(inputs.rules))
     write_export(export, command.out_dir, inputs=read)

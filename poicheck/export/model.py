@@ -88,6 +88,8 @@ class ExportOptions:
         mapping: a column mapping (file or loaded) for spreadsheets in a foreign layout.
         select: rule ids or prefixes to run (all when empty); the others do not leave
             records out.
+        ocpi_defaults: OICP property -> value for the EVSEs of OCPI inputs that give none
+            (the configuration's `ocpi.defaults`).
     """
 
     operator_id: str | None = None
@@ -106,6 +108,7 @@ class ExportOptions:
     severities: Mapping[str, str] = field(default_factory=dict)
     mapping: str | Path | ColumnMapping | None = None
     select: tuple[str, ...] = ()
+    ocpi_defaults: Mapping[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

@@ -32,6 +32,7 @@ from poicheck.export.model import (
     hubject_assigned,
 )
 from poicheck.mapping import as_mapping
+from poicheck.ocpi.defaults import with_defaults
 from poicheck.oicp.convert import Builder
 from poicheck.oicp.identifiers import belongs_to, normalise_id, normalise_operator_id, operator_part
 from poicheck.oicp.wire import LIST_SEPARATOR
@@ -76,7 +77,13 @@ def collect(
     """Read, validate and build every input record; decide which go out."""
     mapping = as_mapping(options.mapping, ruleset, operator_id=options.operator_id)
     tables = [
-        read_input(source, ruleset, sheet=options.sheet, encoding=options.encoding, mapping=mapping)
+        with_defaults(
+            read_input(
+                source, ruleset, sheet=options.sheet, encoding=options.encoding, mapping=mapping
+            ),
+            options.ocpi_defaults,
+            ruleset,
+        )
         for source in sources
     ]
     operator_id, operator_name, notes = resolve_operator(tables, options)

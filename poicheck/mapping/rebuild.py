@@ -32,6 +32,12 @@ from poicheck.mapping.edition2 import GROUP, Field, Reading, TableMapping
 from poicheck.mapping.placing import natives as carried_natives
 from poicheck.mapping.placing import placed
 from poicheck.readers.tabular import Note, Sheet, _repeated_headers
+from poicheck.ruleset.reader_ids import (
+    DUPLICATE_COLUMN,
+    REPEATED_HEADER_ROW,
+    SPLIT_FAILED,
+    UNKNOWN_COLUMN,
+)
 from poicheck.table.origin import NONE, Origin
 
 Values = np.ndarray  # object array, one value per record (None: empty)
@@ -128,7 +134,7 @@ class _Rebuild:
         for position in reads:
             keep |= self.filled(position)
         repeated = _repeated_headers(self.sheet)
-        self.notes.extend(Note("TBL004", row=self.sheet.first_row + i) for i in repeated)
+        self.notes.extend(Note(REPEATED_HEADER_ROW, row=self.sheet.first_row + i) for i in repeated)
         keep[repeated] = False
         before = int(keep.sum())
         for condition in self.mapping.filter:
@@ -240,7 +246,7 @@ class _Rebuild:
         for record in hits:
             self.notes.append(
                 Note(
-                    "TBL013",
+                    SPLIT_FAILED,
                     row=self.sheet.first_row + int(rows[index[record]]),
                     value=str(values[index[record]]),
                     details={
@@ -316,17 +322,19 @@ class _Rebuild:
             if position in self.used:
                 continue
             if name in self.twice and self.positions[name] in self.used:
-                notes.append(Note("TBL002", field=header.strip()))  # the first one is read
+                notes.append(Note(DUPLICATE_COLUMN, field=header.strip()))  # the first one is read
                 continue
             if not name:
                 if self.filled(position).any():
                     details = {"hint": " (it has no header)"}
-                    notes.append(Note("TBL001", field=f"(column {position + 1})", details=details))
+                    notes.append(
+                        Note(UNKNOWN_COLUMN, field=f"(column {position + 1})", details=details)
+                    )
                 continue
             hint = (
                 "; the mapping ignores it" if name in ignored else " (the mapping does not name it)"
             )
-            notes.append(Note("TBL001", field=header.strip(), details={"hint": hint}))
+            notes.append(Note(UNKNOWN_COLUMN, field=header.strip(), details={"hint": hint}))
         return notes
 
 
@@ -344,7 +352,7 @@ def rebuild(mapping: TableMapping, sheet: Sheet) -> Sheet:
             built.update(work.read(reading, work.group_positions(reading.header), rows, at))
     for position, column in work.canonical.items():
         if column in built:
-            work.notes.append(Note("TBL002", field=column))
+            work.notes.append(Note(DUPLICATE_COLUMN, field=column))
             continue
         work.used.add(position)
         plain = Reading(column, Conversion((column,)), "")

@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 
 from poicheck.errors import InputError
+from poicheck.ocpi.detect import is_ocpi
 from poicheck.oicp.convert import FlatTable, Flattener, text_of
 from poicheck.oicp.pointers import escape
 from poicheck.readers import collector
@@ -78,6 +79,11 @@ def read_json(path: Path, ruleset: RuleSet) -> CanonicalTable:
     """Read an OICP JSON file: all records are flattened at once, column by column."""
     with collector.paused():
         document, repairs = _parse(path)
+        # Other roaming protocols' shapes, converted to EvseDataRecords by their own package.
+        if is_ocpi(document):  # OCPI 2.2.1 Locations
+            from poicheck.ocpi.reader import read_ocpi
+
+            return read_ocpi(document, path, ruleset, repairs)
         records, envelope, prefix = _unwrap(document, path)
         single = isinstance(document, dict) and not prefix
         base: list[str | int] | None = None if single else list(prefix.split("/")[1:])

@@ -31,6 +31,7 @@ import pyarrow as pa
 
 from poicheck.errors import InputError
 from poicheck.files.limits import CHUNK_ROWS, MAX_CSV_BYTES, MiB
+from poicheck.ocpi.detect import is_location
 from poicheck.oicp.convert import FlatTable, Flattener
 from poicheck.oicp.wire import found_type
 from poicheck.readers import collector
@@ -227,6 +228,12 @@ def _check_first(path: Path, number: int, line: bytes, value: Any, reason: str |
         )
     if reason is None and isinstance(value, list):
         raise InputError(f"line {number} is a JSON array; {advice}", location=str(path))
+    if is_location(value):  # OCPI: a .json file holds Locations (poicheck.ocpi)
+        raise InputError(
+            f"line {number} is an OCPI Location, not an EvseDataRecord; OCPI Locations are read "
+            "from a .json file: an array of Locations or a Locations response",
+            location=str(path),
+        )
     if isinstance(value, dict) and ("OperatorEvseData" in value or "EvseDataRecord" in value):
         raise InputError(
             f"line {number} is an eRoamingPushEvseData request, not an EvseDataRecord; {advice}",

@@ -13,6 +13,7 @@ LEVELS = {"error": "error", "warning": "warning", "info": "note"}
 # Formats whose `row` is a line (CSV) or a sheet row (XLSX); for JSON it is the position of
 # the record in its array, which is no place in the text.
 ROW_FORMATS = frozenset({"csv", "xlsx", "jsonl"})  # a row is a line or a sheet row
+POINTER_FORMATS = frozenset({"json", "jsonl", "ocpi"})  # a finding's pointer helps find it
 ENVELOPE_PREFIXES = ("/ActionType", "/OperatorEvseData/Operator")
 
 
@@ -56,6 +57,8 @@ def where(finding: Finding, formats: dict[str, str | None]) -> str:
         return f"record {finding.row}"
     if formats.get(finding.file) == "jsonl":
         return f"line {finding.row}"
+    if formats.get(finding.file) == "ocpi":  # an EVSE of OCPI Locations, by its number
+        return f"EVSE {finding.row}"
     sheet = f" of sheet '{finding.sheet}'" if finding.sheet else ""
     return f"row {finding.row}{sheet}"
 
@@ -65,7 +68,7 @@ def context(finding: Finding, formats: dict[str, str | None]) -> str:
     parts = [where(finding, formats)]
     if finding.evse_id:
         parts.append(f"EvseID {finding.evse_id}")
-    if finding.pointer and formats.get(finding.file) in ("json", "jsonl"):
+    if finding.pointer and formats.get(finding.file) in POINTER_FORMATS:
         parts.append(finding.pointer)
     return ", ".join(parts)
 

@@ -31,6 +31,7 @@ MIME_TYPES = {
     "csv": "text/csv",
     "json": "application/json",
     "jsonl": "application/jsonl",
+    "ocpi": "application/json",
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
 }
 

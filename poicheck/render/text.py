@@ -33,7 +33,7 @@ def _location(finding: Finding, formats: dict[str, str | None]) -> str:
             if finding.pointer.startswith(("/ActionType", "/OperatorEvseData/Operator"))
             else "file"
         )
-    noun = "line" if formats.get(finding.file) == "jsonl" else "row"
+    noun = {"jsonl": "line", "ocpi": "EVSE"}.get(formats.get(finding.file) or "", "row")
     where = f"{noun} {finding.row}"
     return f"{where}  {printable(finding.evse_id)}" if finding.evse_id else where
 
@@ -75,18 +75,20 @@ def _findings(report: Report, color: bool) -> list[str]:
             elif key not in told:
                 told.add(key)
                 lines.append(f"  every record ({counts[key]:,})")
-                lines.append(_line(finding, color))
+                lines.append(_line(finding, color, formats))
         for where, at_row in groupby(rest, key=lambda f: _location(f, formats)):
             lines.append(f"  {where}")
-            lines.extend(_line(finding, color) for finding in at_row)
+            lines.extend(_line(finding, color, formats) for finding in at_row)
         lines.append("")
     return lines
 
 
-def _line(finding: Finding, color: bool) -> str:
+def _line(finding: Finding, color: bool, formats: dict[str, str | None]) -> str:
     severity = _paint(f"{finding.severity:<7}", finding.severity, color)
     cell = f"{finding.cell}  " if finding.cell else ""  # the user's own cell (a mapping)
     said = printable(f"{finding.rule}  {cell}{finding.field}: {finding.message}{_causes(finding)}")
+    if finding.pointer and formats.get(finding.file) == "ocpi":  # where in the user's OCPI
+        said += printable(f" [at {finding.pointer}]")
     return f"    {severity} {said}"
 
 

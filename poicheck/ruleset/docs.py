@@ -36,6 +36,8 @@ def example_text(example: Any) -> str:
             elif "encoding" in example:
                 text += f" (in {example['encoding']})"
             return text
+        if "ocpi" in example:
+            return "OCPI " + json.dumps(example["ocpi"], ensure_ascii=False)
         if "jsonl" in example:
             return "JSON Lines " + " | ".join(str(example["jsonl"]).splitlines()[:4])
         if "sheet" in example:

@@ -3,8 +3,8 @@ passing one must not (`poicheck rules test FILE`; tests/unit/ruleset/test_rule_e
 the shipped rules' examples with the same functions).
 
 An example is set in one valid record (EXAMPLE_RECORD) and validated with its rule alone
-selected; its form (a value, cells, rows, OICP JSON, a CSV or a workbook: rulefile.schema.json)
-says how.
+selected; its form (a value, cells, rows, OICP JSON, OCPI Locations, a CSV or a workbook:
+rulefile.schema.json) says how.
 """
 
 from __future__ import annotations
@@ -146,6 +146,8 @@ def run_example(rule: Rule, example: Any, directory: Path, ruleset: RuleSet) -> 
         return check(written("request.json", _request(rule, example, ruleset)))
     if "json" in form:
         return check(written("records.json", [{**json_record(ruleset), **form["json"]}]))
+    if "ocpi" in form:  # OCPI Locations (poicheck.ocpi)
+        return check(written("locations.json", form["ocpi"]))
     if "jsonl" in form:
         path = directory / "records.jsonl"
         path.write_text(str(form["jsonl"]), encoding="utf-8")

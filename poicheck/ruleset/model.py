@@ -21,6 +21,8 @@ INPUT_FAMILIES = {
     "dataframe": "table",
     "json": "wire",
     "jsonl": "wire",
+    # OCPI Locations: poicheck writes them as OICP JSON, as it writes a spreadsheet's cells.
+    "ocpi": "table",
 }
 # The consequence whose findings `poicheck export` acts on by leaving the value out (real
 # hardware OICP cannot express); its meaning is declared in the rule files (`consequences`).

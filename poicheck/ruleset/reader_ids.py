@@ -56,6 +56,18 @@ HIDDEN_ROWS: Final = "XLS007"
 HIDDEN_COLUMN: Final = "XLS008"
 OTHER_SHEETS: Final = "XLS009"
 
+# OCPI Locations read as OICP records (rules-ocpi.yaml).
+OCPI_EVSE_WITHOUT_EVSE_ID: Final = "OCP001"
+OCPI_EVSE_REMOVED: Final = "OCP002"
+OCPI_LOCATION_WITHOUT_EVSES: Final = "OCP003"
+OCPI_LOCATION_NOT_PUBLISHED: Final = "OCP004"
+OCPI_DATED_OPENING_EXCEPTIONS: Final = "OCP005"
+OCPI_ENERGY_SOURCE_WITHOUT_OICP_TYPE: Final = "OCP006"
+OCPI_TIME_ZONE_UNKNOWN: Final = "OCP007"
+OCPI_MALFORMED: Final = "OCP008"
+OCPI_WIRE_TYPE: Final = "OCP009"
+
+
 READER_RULES: Final = frozenset(
     value for name, value in dict(globals()).items() if name.isupper() and isinstance(value, str)
 )

@@ -64,6 +64,11 @@ class CanonicalTable:
     encoded: dict[str, Distinct] = dataclass_field(default_factory=dict, repr=False, compare=False)
     # A table read through a column mapping: the cell of the user's sheet behind each value.
     origin: Origin | None = dataclass_field(default=None, repr=False, compare=False)
+    # The findings of the input with their pointers turned into pointers into its own document,
+    # when that is no OICP JSON (OCPI Locations: poicheck.ocpi.locate).
+    locate: Callable[[pd.DataFrame], pd.DataFrame] | None = dataclass_field(
+        default=None, repr=False, compare=False
+    )
 
     def __post_init__(self) -> None:
         if len(self.rows) != len(self.frame):

@@ -265,7 +265,7 @@ def _evse_rows(
     for i, record in enumerate(subset.to_dict(orient="records")):
         position = int(positions[i])
         row = None if _missing(record["row"]) else int(record["row"])
-        noun = {"json": "record", "jsonl": "line"}.get(
+        noun = {"json": "record", "jsonl": "line", "ocpi": "EVSE"}.get(
             formats.get(str(record["file"])) or "", "row"
         )
         latitude, longitude = record.get("latitude"), record.get("longitude")

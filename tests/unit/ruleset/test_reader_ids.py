@@ -29,7 +29,7 @@ CONSTANTS = {
 def test_the_reader_rules_are_exactly_the_rule_sets_reader_rules(ruleset: RuleSet) -> None:
     defined = {rule.id for rule in ruleset.rules.values() if rule.kind == "reader"}
     assert set(READER_RULES) == defined
-    assert len(READER_RULES) == len(CONSTANTS) == 36
+    assert len(READER_RULES) == len(CONSTANTS) == 45
 
 
 def test_each_constant_is_named_after_its_rule(ruleset: RuleSet) -> None:
