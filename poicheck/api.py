@@ -12,10 +12,12 @@ import numpy as np
 import pandas as pd
 
 from poicheck import parallel
+from poicheck.blocks import check_blocks
 from poicheck.checker import Checker
 from poicheck.checks._frame import numbers
 from poicheck.engine import ENGINES, empty_findings
 from poicheck.errors import InputError, UsageError
+from poicheck.identity import normalise_operator_id
 from poicheck.mapping import ColumnMapping, as_mapping
 from poicheck.progress import ProgressCallback, ProgressEvent
 from poicheck.readers import read_table, read_tables
@@ -139,12 +141,23 @@ class Operator:
     name: str | None
     sub_operator_ids: tuple[str, ...]
 
-    def envelope(self, table: CanonicalTable) -> dict[str, str | None] | None:
-        """The input's envelope, completed by the operator given: an explicit OperatorID in
-        a request wins (and is checked)."""
+    def within(self, envelope: dict[str, str | None] | None) -> Operator:
+        """The operator given as it applies to one operator block of a document: wholly to
+        a block of its own OperatorID or of none; not to another operator's block (its name
+        and its sub-operators are not that operator's)."""
+        block = (envelope or {}).get("OperatorID")
+        if not block or (
+            self.id and normalise_operator_id(self.id) == normalise_operator_id(block)
+        ):
+            return self
+        return Operator(None, None, () if self.id else self.sub_operator_ids)
+
+    def complete(self, given: dict[str, str | None] | None) -> dict[str, str | None] | None:
+        """An input's envelope (None: it has none) completed by the operator given: an
+        explicit OperatorID in a request wins (and is checked)."""
         if not (self.id or self.name):
-            return table.envelope
-        envelope = dict(table.envelope or {})
+            return given
+        envelope = dict(given or {})
         if self.id and not envelope.get("OperatorID"):
             envelope["OperatorID"] = self.id
         if self.name and not envelope.get("OperatorName"):
@@ -162,15 +175,23 @@ def _check(
 ) -> tuple[FileResult, pd.DataFrame, list[pd.DataFrame]]:
     """One input's result, findings and record frames, from its table or its chunks."""
     first = next(tables)
-    envelope = operator.envelope(first)
-    owner = (envelope or {}).get("OperatorID")
-    owners = tuple(i for i in (owner, *operator.sub_operator_ids) if i) if owner else ()
-    checker = Checker(
+    origin = first.source
+    if first.origins is not None:  # a document of operator blocks (poicheck.blocks)
+        checking(len(first.frame))
+
+        def new(envelope: dict[str, str | None] | None) -> Checker:
+            block = operator.within(envelope)
+            return _checker(ruleset, block, engine, origin, envelope, per_record=None)
+
+        found = check_blocks(first, new, workers)
+        result = FileResult(origin.path, origin.format, origin.sheet, records=len(first.frame))
+        return result, found, [_record_frame(first, 0, ruleset=ruleset)]
+    checker = _checker(
         ruleset,
-        first.source,
-        operator_ids=owners,
-        engine=engine,
-        envelope=envelope,
+        operator,
+        engine,
+        origin,
+        first.envelope,
         per_record=functools.partial(_record_frame, ruleset=ruleset),
     )
     for table in itertools.chain([first], tables):
@@ -178,11 +199,34 @@ def _check(
         checker.add(table, workers)
     found = checker.findings()
     parts = checker.record_frames() or [_record_frame(first, 0, ruleset=ruleset)]
-    origin = first.source
     result = FileResult(
         file=origin.path, format=origin.format, sheet=origin.sheet, records=checker.records
     )
     return result, found, parts
+
+
+def _checker(
+    ruleset: RuleSet,
+    operator: Operator,
+    engine: str,
+    source: Source,
+    envelope: dict[str, str | None] | None,
+    *,
+    per_record: Callable[..., pd.DataFrame] | None,
+) -> Checker:
+    """The checker of one input (or one operator block of it) under `envelope`, completed by
+    the operator given: EvseIDs may belong to its OperatorID and the sub-operators."""
+    envelope = operator.complete(envelope)
+    owner = (envelope or {}).get("OperatorID")
+    owners = tuple(i for i in (owner, *operator.sub_operator_ids) if i) if owner else ()
+    return Checker(
+        ruleset,
+        source,
+        operator_ids=owners,
+        engine=engine,
+        envelope=envelope,
+        per_record=per_record,
+    )
 
 
 def _tables(

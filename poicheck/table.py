@@ -43,6 +43,16 @@ class RawFinding:
     details: Mapping[str, Any] = dataclass_field(default_factory=dict)
 
 
+@dataclass(frozen=True, eq=False)
+class Block:
+    """One operator's records in a document that holds several operators' (an OICP pull
+    response, a national dump): they are checked as that operator's own push would be."""
+
+    records: np.ndarray  # indices of the table's records, ascending
+    envelope: dict[str, str | None]
+    pointer: str  # JSON pointer of the object holding the block's OperatorID and OperatorName
+
+
 @dataclass
 class CanonicalTable:
     """The canonical table of one input, with provenance for every row."""
@@ -57,6 +67,13 @@ class CanonicalTable:
     # Columns the reader already encoded as distinct values (a cache: exactly the frame's
     # cells; whoever changes a column of the frame drops its entry).
     encoded: dict[str, Distinct] = dataclass_field(default_factory=dict, repr=False, compare=False)
+    # JSON documents of other shapes than a push request (poicheck.blocks): per record, the
+    # JSON pointer of the record in its document (findings' pointers are made relative to the
+    # record, then prefixed with it); the operators' blocks, when the document has them (else
+    # `envelope` is the one operator's); and notes about the whole document, one line each.
+    origins: np.ndarray | None = None
+    blocks: list[Block] | None = None
+    notes: list[str] = dataclass_field(default_factory=list)
 
     def __post_init__(self) -> None:
         if len(self.rows) != len(self.frame):
