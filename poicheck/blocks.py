@@ -22,7 +22,8 @@ from poicheck.checker import Checker
 from poicheck.engine import ENVELOPE_POINTERS, empty_findings, typed_findings
 from poicheck.errors import UsageError
 from poicheck.identity import normalise_operator_id
-from poicheck.table import Block, CanonicalTable
+from poicheck.ruleset.model import RuleSet
+from poicheck.table import Block, CanonicalTable, canonical_order
 
 Envelope = dict[str, str | None]
 
@@ -111,25 +112,36 @@ def _check_block(
     """One block's findings, located in the document, and the notes of its checks."""
     checker = new_checker(block.envelope or None)
     if len(block.records):
-        checker.add(take(table, block.records, block.envelope, unplaced=unplaced), workers)
+        part = take(table, block.records, block.envelope, unplaced=unplaced, columns=block.columns)
+        checker.add(part, workers)
     found = checker.findings()
     return _located(found, block, table.origins), list(found.attrs.get("notes", []))
 
 
 def take(
-    table: CanonicalTable, records: np.ndarray, envelope: Envelope | None, *, unplaced: bool
+    table: CanonicalTable,
+    records: np.ndarray,
+    envelope: Envelope | None,
+    *,
+    unplaced: bool,
+    columns: Sequence[str] | None = None,
 ) -> CanonicalTable:
     """The records at `records` (ascending indices) as a table of their own, with
-    `envelope`: their reader findings renumbered, and (`unplaced`) the reader's findings
-    placed at no record."""
+    `envelope` and `columns` (None: all): their reader findings renumbered, and
+    (`unplaced`) the reader's findings placed at no record.
+
+    NOTE: a column that none of the records has stays out. A rule on a list item's member
+    (PWR013 on ChargingFacilities.1.Amperage) runs where the table has the column: a block
+    with a column only other blocks have would get findings its own push would not."""
     local = {int(r): i for i, r in enumerate(records)}
     findings = [
         f if f.record is None else replace(f, record=local[f.record])
         for f in table.reader_findings
         if (f.record is None and unplaced) or (f.record is not None and f.record in local)
     ]
+    frame = table.frame if columns is None else table.frame[list(columns)]
     return CanonicalTable(
-        frame=table.frame.iloc[records].reset_index(drop=True),
+        frame=frame.iloc[records].reset_index(drop=True),
         source=table.source,
         rows=table.rows[records],
         envelope=envelope,
@@ -160,7 +172,9 @@ def _located(found: pd.DataFrame, block: Block, origins: np.ndarray | None) -> p
     return found
 
 
-def for_operator(table: CanonicalTable, operator_id: str | None) -> tuple[CanonicalTable, str]:
+def for_operator(
+    table: CanonicalTable, operator_id: str | None, ruleset: RuleSet
+) -> tuple[CanonicalTable, str]:
     """The records of one operator of a document with several operators' blocks (a push
     carries one operator's records), and a note on the blocks left out ("" when none).
 
@@ -190,7 +204,11 @@ def for_operator(table: CanonicalTable, operator_id: str | None) -> tuple[Canoni
             )
     kept = by_operator[chosen]
     records = np.sort(np.concatenate([b.records for b in kept]))
-    part = take(table, records, dict(kept[0].envelope), unplaced=True)
+    # The columns in the order a push of these records would have them: each block's, in
+    # document order, then sorted as the canonical table is.
+    seen = (c for b in kept for c in (table.frame.columns if b.columns is None else b.columns))
+    columns = canonical_order(list(dict.fromkeys(seen)), ruleset)
+    part = take(table, records, dict(kept[0].envelope), unplaced=True, columns=columns)
     others = [b for b in table.blocks if b not in kept]  # Block: compared by identity
     note = ""
     if others:

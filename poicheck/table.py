@@ -51,6 +51,8 @@ class Block:
     records: np.ndarray  # indices of the table's records, ascending
     envelope: dict[str, str | None]
     pointer: str  # JSON pointer of the object holding the block's OperatorID and OperatorName
+    # The columns the block's records have (None: all): a push of them would have no other.
+    columns: tuple[str, ...] | None = None
 
 
 @dataclass

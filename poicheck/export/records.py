@@ -81,7 +81,7 @@ def collect(
         for source in sources
     ]
     # A pull response or national dump holds several operators' blocks; a push, one's.
-    picked = [for_operator(table, options.operator_id) for table in tables]
+    picked = [for_operator(table, options.operator_id, ruleset) for table in tables]
     tables = [table for table, _ in picked]
     operator_id, operator_name, notes = resolve_operator(tables, options)
     notes = [note for _, note in picked if note] + notes

@@ -23,18 +23,19 @@ the rules about it do not apply.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 import numpy as np
+import pyarrow as pa
 
 from poicheck.errors import InputError
-from poicheck.oicp import Flattener, text_of
+from poicheck.oicp import FlatTable, Flattener, text_of
 from poicheck.pointers import escape
 from poicheck.readers.json import _frame
 from poicheck.ruleset.model import RuleSet
-from poicheck.table import Block, CanonicalTable, RawFinding, Source
+from poicheck.table import Block, CanonicalTable, RawFinding, Source, canonical_order
 
 Path_ = list[str | int]
 
@@ -219,11 +220,15 @@ def _record_notes(records: list[Any]) -> list[str]:
 def _table(
     doc: _Document, repairs: list[tuple[Path_, str]], path: Path, ruleset: RuleSet
 ) -> CanonicalTable:
-    flat = Flattener(ruleset).flatten_all(doc.records)
-    origins = np.array([_pointer(p) for p in doc.paths], dtype=object)
+    """The canonical table: each block flattened on its own (its columns, in the order its
+    records show them, are those of its push), the blocks' cells then in document order."""
+    flattener = Flattener(ruleset)
+    at = [np.array(records, dtype=np.int64) for _, _, records in doc.blocks]
+    flats = [flattener.flatten_all([doc.records[i] for i in records]) for records in at]
+    flat = _merged(flats, at, len(doc.records))
     blocks = [
-        Block(np.array(records, dtype=np.int64), envelope, _pointer(here))
-        for envelope, here, records in doc.blocks
+        Block(records, envelope, _pointer(here), tuple(canonical_order(list(f.columns), ruleset)))
+        for (envelope, here, _), records, f in zip(doc.blocks, at, flats, strict=True)
     ]
     if len(blocks) > 1:
         listed = "; ".join(_block_line(b, doc.by_record) for b in blocks[:SHOWN])
@@ -240,10 +245,37 @@ def _table(
         envelope=dict(blocks[0].envelope) if len(blocks) == 1 else None,
         reader_findings=_repairs(repairs, doc.paths) + flat.issues,
         notations=flat.notations,
-        origins=origins,
+        origins=np.array([_pointer(p) for p in doc.paths], dtype=object),
         blocks=blocks,
         notes=doc.notes,
     )
+
+
+def _merged(flats: list[FlatTable], at: list[np.ndarray], size: int) -> FlatTable:
+    """The blocks' flattened records as one FlatTable in document order (block `i`'s records
+    are the document's records `at[i]`)."""
+    if len(flats) == 1 and np.array_equal(at[0], np.arange(size)):
+        return flats[0]
+    order = np.concatenate(at) if at else np.zeros(0, dtype=np.int64)
+    back = np.empty(size, dtype=np.int64)
+    back[order] = np.arange(size)  # where each document record is among the blocks' records
+    taken = pa.array(back)
+    columns = {}
+    for name in dict.fromkeys(name for f in flats for name in f.columns):
+        pieces = [f.columns.get(name, pa.nulls(f.size, pa.large_string())) for f in flats]
+        columns[name] = pa.concat_arrays(pieces).take(taken)
+    notations = {}
+    for name in dict.fromkeys(name for f in flats for name in f.notations):
+        blank = np.full(0, "", dtype=object)
+        pieces = [f.notations.get(name, np.full(f.size, "", dtype=object)) for f in flats]
+        notations[name] = np.concatenate([blank, *pieces])[back]
+    issues = [
+        replace(issue, record=int(records[issue.record])) if issue.record is not None else issue
+        for f, records in zip(flats, at, strict=True)
+        for issue in f.issues
+    ]
+    issues.sort(key=lambda issue: -1 if issue.record is None else issue.record)
+    return FlatTable(size, columns, issues, notations)
 
 
 def _block_line(block: Block, by_record: bool) -> str:
