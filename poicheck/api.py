@@ -179,8 +179,13 @@ def _check(
     if first.origins is not None:  # a document of operator blocks (poicheck.blocks)
         checking(len(first.frame))
 
+        ids = {
+            normalise_operator_id(b.envelope.get("OperatorID") or "") for b in first.blocks or []
+        }
+
         def new(envelope: dict[str, str | None] | None) -> Checker:
-            block = operator.within(envelope)
+            # One operator's document is its push request: the operator given applies as there.
+            block = operator.within(envelope) if len(ids) > 1 else operator
             return _checker(ruleset, block, engine, origin, envelope, per_record=None)
 
         found = check_blocks(first, new, workers)

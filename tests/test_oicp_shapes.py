@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import copy
 import json
-import re
 import subprocess
 import sys
 import tempfile
@@ -22,56 +21,21 @@ from poicheck import parallel, validate
 from poicheck.cli import cli, main  # noqa: F401  (main registers the commands)
 from poicheck.cli import export as _export  # noqa: F401
 from poicheck.cli import validate as _validate  # noqa: F401
-from poicheck.errors import UsageError
-from poicheck.export import ExportOptions, build_export
 from poicheck.readers.oicp_shapes import shape_of
 from poicheck.report import Finding, Report
-from poicheck.ruleset.loader import load_ruleset
-from poicheck.schema import request_schema, validator_for
-
-ROOT = Path(__file__).resolve().parents[1]
-FIXTURES = Path(__file__).parent / "fixtures" / "pull"
-SAMPLE = json.loads((ROOT / "samples/invalid/evse-invalid.json").read_text(encoding="utf-8"))
-# Records with every kind of mistake the samples plant (data not made for these tests).
-POOL: list[dict[str, Any]] = SAMPLE["OperatorEvseData"]["EvseDataRecord"]
-HUB = ("DE*PCK", "PoiCheck Demo Hub")
-SUBS = ("AT*VLT", "FR*ELC", "NL*GRN", "CH*ALP", "IT*COR")
-OPERATORS = [HUB, ("DE*MUC", "Stadtwerke Demo München"), ("AT*VLT", "Volt Demo Wien")]
-
-
-def write(path: Path, document: Any) -> Path:
-    path.write_text(json.dumps(document, ensure_ascii=False), encoding="utf-8")
-    return path
-
-
-def push_request(operator: tuple[str, str], records: list[Any]) -> dict[str, Any]:
-    operator_id, name = operator
-    data = {"OperatorID": operator_id, "OperatorName": name, "EvseDataRecord": records}
-    return {"ActionType": "fullLoad", "OperatorEvseData": data}
-
-
-def national(blocks: list[tuple[tuple[str, str], list[Any]]]) -> dict[str, Any]:
-    return {
-        "EVSEData": [
-            {"OperatorID": o, "OperatorName": n, "EVSEDataRecord": records}
-            for (o, n), records in blocks
-        ]
-    }
-
-
-def pull_22(blocks: list[tuple[tuple[str, str], list[Any]]]) -> dict[str, Any]:
-    data = [
-        {"OperatorID": o, "OperatorName": n, "EvseDataRecord": records}
-        for (o, n), records in blocks
-    ]
-    return {"EvseData": {"OperatorEvseData": data}, "StatusCode": {"Code": "000"}}
-
-
-def page(content: list[tuple[tuple[str, str], Any]], **meta: Any) -> dict[str, Any]:
-    records = [{**r, "OperatorID": o, "OperatorName": n} for (o, n), r in content]
-    fields = {"number": 0, "size": 20, "totalElements": len(records), "first": True}
-    fields |= {"last": True, "totalPages": 1, "numberOfElements": len(records)}
-    return {"content": records, **fields, **meta}
+from tests.pull_documents import (
+    FIXTURES,
+    HUB,
+    OPERATORS,
+    POOL,
+    ROOT,
+    finding_key,
+    national,
+    page,
+    pull_22,
+    push_request,
+    write,
+)
 
 
 def rules_of(report: Report) -> set[str]:
@@ -176,12 +140,6 @@ def test_the_text_output_places_an_envelope_finding_at_its_block() -> None:
 # --- each block is checked as its operator's own push ----------------------------------------
 
 
-def _key(finding: Finding) -> tuple[Any, ...]:
-    # Row numbers in messages are the document's (IDN003 "in rows 6, 7"), not the push's.
-    message = re.sub(r"\brows? [0-9][0-9, ]*(and [0-9]+ more)?", "rows #", finding.message)
-    return (finding.rule, finding.severity, finding.field, finding.value, finding.evse_id, message)
-
-
 Placed = list[tuple[tuple[str, str], list[int], str]]
 
 
@@ -196,7 +154,7 @@ def _same_as_pushes(
         pushed = [records[i] for i in indices]
         push = validate(write(folder / f"push-{number}.json", push_request(operator, pushed)))
         expected = sorted(
-            (_key(f), indices[f.record] if f.record is not None else None, f.pointer)
+            (finding_key(f), indices[f.record] if f.record is not None else None, f.pointer)
             for f in push.findings
         )
         mine = [
@@ -208,11 +166,11 @@ def _same_as_pushes(
         for f in mine:
             if f.record is None:
                 assert f.pointer == f"{pointer}/{f.field}"
-                got.append((_key(f), None, "/OperatorEvseData/" + f.field))
+                got.append((finding_key(f), None, "/OperatorEvseData/" + f.field))
             else:
                 origin = origins[f.record]
                 assert f.pointer.startswith(origin)
-                got.append((_key(f), f.record, f.pointer[len(origin) :]))
+                got.append((finding_key(f), f.record, f.pointer[len(origin) :]))
         assert sorted(got) == expected
 
 
@@ -382,68 +340,6 @@ def test_many_blocks_in_workers_give_the_same_findings(tmp_path: Path) -> None:
     shared = validate(path, workers=3)
     assert shared.frame.equals(alone.frame)
     assert shared.notes == alone.notes
-
-
-# --- export ------------------------------------------------------------------------------------
-
-OPTIONS = ExportOptions(sub_operator_ids=SUBS, allow_deletions=True)
-
-
-def _equivalents(tmp_path: Path) -> dict[str, Path]:
-    """The sample request, and the same records as each other shape."""
-    two = [(HUB, POOL[:25]), (HUB, POOL[25:])]
-    return {
-        "push": write(tmp_path / "push.json", SAMPLE),
-        "national": write(tmp_path / "national.json", national(two)),
-        "pull-2.2": write(tmp_path / "pull22.json", pull_22(two)),
-        "page": write(tmp_path / "page.json", page([(HUB, r) for r in POOL])),
-    }
-
-
-def test_every_shape_exports_what_its_push_request_exports(tmp_path: Path) -> None:
-    paths = _equivalents(tmp_path)
-    exports = {name: build_export(path, OPTIONS) for name, path in paths.items()}
-    push = exports.pop("push")
-    schema = validator_for(request_schema(load_ruleset()))
-    for name, export in exports.items():
-        assert [f.data for f in export.files] == [f.data for f in push.files], name
-        assert export.snapshot == push.snapshot
-        assert len(export.left_out) == len(push.left_out)
-        assert [(e.row, e.evse_id) for e in export.left_out] == [
-            (e.row, e.evse_id) for e in push.left_out
-        ]
-        renamed = export.manifest.replace(paths[name].name.encode(), b"push.json")
-        assert renamed == push.manifest
-        for file in export.files:
-            assert schema.errors(json.loads(file.data)) == []
-
-
-def test_validation_of_every_shape_equals_the_push_requests(tmp_path: Path) -> None:
-    paths = _equivalents(tmp_path)
-    push = validate(paths.pop("push"), sub_operator_ids=SUBS)
-    for path in paths.values():
-        report = validate(path, sub_operator_ids=SUBS)
-        assert sorted(map(_key, report.findings)) == sorted(map(_key, push.findings))
-
-
-def test_an_export_takes_the_operator_given_from_several(tmp_path: Path) -> None:
-    path = FIXTURES / "pull-2.2.json"
-    with pytest.raises(UsageError) as told:
-        build_export(path, ExportOptions())
-    assert "holds the records of 2 operators" in told.value.message
-    assert any("DE*MUC 'Stadtwerke Demo München': 3 records" in d for d in told.value.details)
-    export = build_export(path, ExportOptions(operator_id="DE*PCK", allow_deletions=True))
-    assert export.operator_name == "PoiCheck Demo Hub"
-    assert [f.records for f in export.files] == [3]
-    body = json.loads(export.files[0].data)
-    assert [r["EvseID"] for r in body["OperatorEvseData"]["EvseDataRecord"]] == [
-        "DE*PCK*E1001*1",
-        "DE*PCK*E1001*2",
-        "DE*PCK*E1002*1",
-    ]
-    assert any("1 other operator blocks are left out" in n for n in export.notes)
-    with pytest.raises(UsageError, match="holds no records of operator DE\\*ABC"):
-        build_export(path, ExportOptions(operator_id="DE*ABC"))
 
 
 # --- the command line ----------------------------------------------------------------------------
