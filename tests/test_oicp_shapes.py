@@ -56,7 +56,10 @@ def at(report: Report, rule: str) -> list[Finding]:
         ({"EVSEData": []}, "national"),
         ({"evseData": [{"operatorId": "CH*CCC", "evseDataRecord": []}]}, "national"),
         ({"content": [], "last": True}, "page"),
-        ([{"content": []}, {"content": []}], "pages"),
+        ({"content": [{"EvseID": "DE*PCK*E1"}]}, "page"),
+        ({"content": ["some", "text"], "title": "not EVSE data"}, None),
+        ([{"content": [], "number": 0}, {"content": [], "number": 1}], "pages"),
+        ([{"content": []}, {"content": []}], None),
         ({"OperatorEvseData": []}, "operator-blocks"),
         ({"ActionType": "fullLoad", "OperatorEvseData": {"EvseDataRecord": []}}, None),
         ({"ActionType": "fullLoad", "OperatorEvseData": []}, None),  # a push gone wrong

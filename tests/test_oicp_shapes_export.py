@@ -93,6 +93,6 @@ def test_an_export_takes_the_operator_given_from_several(tmp_path: Path) -> None
         "DE*PCK*E1001*2",
         "DE*PCK*E1002*1",
     ]
-    assert any("1 other operator blocks are left out" in n for n in export.notes)
+    assert any("the records of 1 other operator block are left out" in n for n in export.notes)
     with pytest.raises(UsageError, match="holds no records of operator DE\\*ABC"):
         build_export(path, ExportOptions(operator_id="DE*ABC"))

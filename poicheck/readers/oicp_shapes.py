@@ -50,10 +50,7 @@ def shape_of(document: Any) -> str | None:
     """Which of the shapes this module reads `document` has, or None (a push request, an
     OperatorEvseData object, records: the OICP JSON reader's own)."""
     if isinstance(document, list):
-        pages = bool(document) and all(
-            isinstance(item, dict) and isinstance(item.get("content"), list) for item in document
-        )
-        return "pages" if pages else None
+        return "pages" if document and all(_is_page(item) for item in document) else None
     if not isinstance(document, dict):
         return None
     data = _value(document, "EvseData")
@@ -61,11 +58,22 @@ def shape_of(document: Any) -> str | None:
         return "pull-2.2"
     if isinstance(data, list):
         return "national"
-    if isinstance(document.get("content"), list):
+    if _is_page(document):
         return "page"
     if "ActionType" not in document and isinstance(_value(document, "OperatorEvseData"), list):
         return "operator-blocks"
     return None
+
+
+def _is_page(document: Any) -> bool:
+    """A page: a `content` array, with a page's counts or EVSE records in it (any other
+    document's `content` is not EVSE data)."""
+    if not isinstance(document, dict) or not isinstance(document.get("content"), list):
+        return False
+    first = document["content"][:1]
+    return any(k in document for k in PAGE_KEYS) or any(
+        isinstance(r, dict) and _key(r, "EvseID") is not None for r in first
+    )
 
 
 @dataclass
