@@ -387,3 +387,16 @@ def test_a_real_run_reads_a_23_page() -> None:
     assert report["summary"]["total"]["records"] == 4
     assert any("incomplete" in note for note in report["summary"]["notes"])
     assert "Traceback" not in done.stderr
+
+
+def test_e028_a_pulled_record_is_checked_as_a_pushed_one(tmp_path: Path) -> None:
+    # PullEvseDataRecordType leaves GeoCoordinates optional, and Hubject sends null for an
+    # OICP 2.2 Unspecified; a push of the record needs both (errata E028).
+    record = {**POOL[0], "Accessibility": None}
+    del record["GeoCoordinates"]
+    pushed = validate(write(tmp_path / "push.json", push_request(HUB, [record])))
+    pulled = validate(write(tmp_path / "page.json", page([(HUB, record)])))
+    assert sorted(map(finding_key, pulled.findings)) == sorted(map(finding_key, pushed.findings))
+    fields = {f.field for f in pulled.findings}
+    assert {"GeoCoordinates.Latitude", "Accessibility"} <= fields
+    assert "JSN002" not in rules_of(pulled)
