@@ -178,17 +178,7 @@ def _check(
     origin = first.source
     if first.origins is not None:  # a document of operator blocks (poicheck.blocks)
         checking(len(first.frame))
-
-        ids = {
-            normalise_operator_id(b.envelope.get("OperatorID") or "") for b in first.blocks or []
-        }
-
-        def new(envelope: dict[str, str | None] | None) -> Checker:
-            # One operator's document is its push request: the operator given applies as there.
-            block = operator.within(envelope) if len(ids) > 1 else operator
-            return _checker(ruleset, block, engine, origin, envelope, per_record=None)
-
-        found = check_blocks(first, new, workers)
+        found = _check_document(first, ruleset, operator, engine, workers)
         result = FileResult(origin.path, origin.format, origin.sheet, records=len(first.frame))
         return result, found, [_record_frame(first, 0, ruleset=ruleset)]
     checker = _checker(
@@ -208,6 +198,20 @@ def _check(
         file=origin.path, format=origin.format, sheet=origin.sheet, records=checker.records
     )
     return result, found, parts
+
+
+def _check_document(
+    table: CanonicalTable, ruleset: RuleSet, operator: Operator, engine: str, workers: int
+) -> pd.DataFrame:
+    """The findings of a document of operator blocks, each checked as its own push."""
+    ids = {normalise_operator_id(b.envelope.get("OperatorID") or "") for b in table.blocks or []}
+
+    def new(envelope: dict[str, str | None] | None) -> Checker:
+        # A document of one operator is its push request: the operator given applies as there.
+        block = operator.within(envelope) if len(ids) > 1 else operator
+        return _checker(ruleset, block, engine, table.source, envelope, per_record=None)
+
+    return check_blocks(table, new, workers)
 
 
 def _checker(
