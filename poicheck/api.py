@@ -15,6 +15,7 @@ import pandas as pd
 from poicheck.checks.frame import numbers
 from poicheck.engine import workers as parallel
 from poicheck.engine.binding import ENGINES
+from poicheck.engine.blocks import check_blocks
 from poicheck.engine.progress import ProgressCallback, ProgressEvent
 from poicheck.engine.run import Checker
 from poicheck.errors import InputError, UsageError
@@ -22,6 +23,7 @@ from poicheck.files.user import check_encoding
 from poicheck.findings import empty_findings
 from poicheck.mapping import ColumnMapping, as_mapping
 from poicheck.ocpi import defaults
+from poicheck.oicp.identifiers import normalise_operator_id
 from poicheck.readers import read_table, read_tables
 from poicheck.readers.tabular import build_table
 from poicheck.results.report import FileResult, Report
@@ -150,12 +152,23 @@ class Operator:
     name: str | None
     sub_operator_ids: tuple[str, ...]
 
-    def envelope(self, table: CanonicalTable) -> dict[str, str | None] | None:
-        """The input's envelope, completed by the operator given: an explicit OperatorID in
-        a request wins (and is checked)."""
+    def within(self, envelope: dict[str, str | None] | None) -> Operator:
+        """The operator given as it applies to one operator block of a document: wholly to
+        a block of its own OperatorID or of none; not to another operator's block (its name
+        and its sub-operators are not that operator's)."""
+        block = (envelope or {}).get("OperatorID")
+        if not block or (
+            self.id and normalise_operator_id(self.id) == normalise_operator_id(block)
+        ):
+            return self
+        return Operator(None, None, () if self.id else self.sub_operator_ids)
+
+    def complete(self, given: dict[str, str | None] | None) -> dict[str, str | None] | None:
+        """An input's envelope (None: it has none) completed by the operator given: an
+        explicit OperatorID in a request wins (and is checked)."""
         if not (self.id or self.name):
-            return table.envelope
-        envelope = dict(table.envelope or {})
+            return given
+        envelope = dict(given or {})
         if self.id and not envelope.get("OperatorID"):
             envelope["OperatorID"] = self.id
         if self.name and not envelope.get("OperatorName"):
@@ -173,15 +186,18 @@ def _check(
 ) -> tuple[FileResult, pd.DataFrame, list[pd.DataFrame]]:
     """One input's result, findings and record frames, from its table or its chunks."""
     first = next(tables)
-    envelope = operator.envelope(first)
-    owner = (envelope or {}).get("OperatorID")
-    owners = tuple(i for i in (owner, *operator.sub_operator_ids) if i) if owner else ()
-    checker = Checker(
+    origin = first.source
+    if first.origins is not None:  # a document of operator blocks (poicheck.engine.blocks)
+        checking(len(first.frame))
+        found = _check_document(first, ruleset, operator, engine, workers)
+        result = FileResult(origin.path, origin.format, origin.sheet, records=len(first.frame))
+        return result, found, [_record_frame(first, 0, ruleset=ruleset)]
+    checker = _checker(
         ruleset,
-        first.source,
-        operator_ids=owners,
-        engine=engine,
-        envelope=envelope,
+        operator,
+        engine,
+        origin,
+        first.envelope,
         per_record=functools.partial(_record_frame, ruleset=ruleset),
     )
     for table in itertools.chain([first], tables):
@@ -191,11 +207,48 @@ def _check(
     if first.locate is not None:  # pointers into the input's own document (OCPI)
         found = first.locate(found)
     parts = checker.record_frames() or [_record_frame(first, 0, ruleset=ruleset)]
-    origin = first.source
     result = FileResult(
         file=origin.path, format=origin.format, sheet=origin.sheet, records=checker.records
     )
     return result, found, parts
+
+
+def _check_document(
+    table: CanonicalTable, ruleset: RuleSet, operator: Operator, engine: str, workers: int
+) -> pd.DataFrame:
+    """The findings of a document of operator blocks, each checked as its own push."""
+    ids = {normalise_operator_id(b.envelope.get("OperatorID") or "") for b in table.blocks or []}
+
+    def new(envelope: dict[str, str | None] | None) -> Checker:
+        # A document of one operator is its push request: the operator given applies as there.
+        block = operator.within(envelope) if len(ids) > 1 else operator
+        return _checker(ruleset, block, engine, table.source, envelope, per_record=None)
+
+    return check_blocks(table, new, workers)
+
+
+def _checker(
+    ruleset: RuleSet,
+    operator: Operator,
+    engine: str,
+    source: Source,
+    envelope: dict[str, str | None] | None,
+    *,
+    per_record: Callable[..., pd.DataFrame] | None,
+) -> Checker:
+    """The checker of one input (or one operator block of it) under `envelope`, completed by
+    the operator given: EvseIDs may belong to its OperatorID and the sub-operators."""
+    envelope = operator.complete(envelope)
+    owner = (envelope or {}).get("OperatorID")
+    owners = tuple(i for i in (owner, *operator.sub_operator_ids) if i) if owner else ()
+    return Checker(
+        ruleset,
+        source,
+        operator_ids=owners,
+        engine=engine,
+        envelope=envelope,
+        per_record=per_record,
+    )
 
 
 def _tables(

@@ -204,6 +204,12 @@ def input_options(func: F) -> F:
                 help="A sub-operator configured at Hubject whose EvseIDs the operator may push "
                 "(repeatable).",
             ),
+            click.option(
+                "--recursive",
+                "-r",
+                is_flag=True,
+                help="Read the folders inside a folder given as PATH too.",
+            ),
         ],
     )
 
@@ -242,9 +248,15 @@ class Inputs:
 
     @classmethod
     def of(cls, paths: Sequence[Path], values: Mapping[str, Any]) -> Inputs:
-        """From a command's option values (by their parameter names)."""
+        """From a command's option values (by their parameter names). A folder stands for
+        the data files in it (poicheck.readers.folders); what it leaves out is said in a note."""
+        from poicheck.readers.folders import expand
+
+        files, notes = expand(paths, recursive=bool(values.get("recursive")))
+        for note in notes:
+            say("note", note)
         return cls(
-            paths=tuple(paths),
+            paths=tuple(files),
             rules=tuple(values.get("extra_rules", ())),
             select=values.get("select", ()),
             ignore=values.get("ignore", ()),

@@ -15,11 +15,9 @@ from typing import Any
 
 from poicheck.errors import UsageError
 from poicheck.files.limits import MAX_YAML_BYTES
-from poicheck.files.user import read_regular
+from poicheck.files.user import CONFIG_NAMES, read_regular
 from poicheck.files.yaml_loader import load_yaml
 from poicheck.ruleset.model import RuleIds
-
-CONFIG_NAMES = (".poicheck.yaml", ".poicheck.yml")
 
 
 @dataclass(frozen=True)

@@ -154,7 +154,8 @@ def fail_on_option(func: F) -> F:
 @quiet_option
 @guarded
 def validate(paths: tuple[Path, ...], **values: Any) -> None:
-    """Validate EVSE data in .xlsx, .csv, OICP .json or JSON Lines (.jsonl) files."""
+    """Validate EVSE data in .xlsx, .csv, OICP .json or JSON Lines (.jsonl) files, or in the
+    data files of a folder."""
     options = ValidateOptions(
         inputs=Inputs.of(paths, values),
         **{f.name: values[f.name] for f in dataclass_fields(ValidateOptions) if f.name in values},

@@ -22,6 +22,7 @@ import pandas as pd
 
 from poicheck.api import Input, validate
 from poicheck.api import _read as read_input
+from poicheck.engine.blocks import for_operator
 from poicheck.errors import InputError, UsageError
 from poicheck.export.model import (
     Candidate,
@@ -86,7 +87,11 @@ def collect(
         )
         for source in sources
     ]
+    # A pull response or national dump holds several operators' blocks; a push, one's.
+    picked = [for_operator(table, options.operator_id, ruleset) for table in tables]
+    tables = [table for table, _ in picked]
     operator_id, operator_name, notes = resolve_operator(tables, options)
+    notes = [note for _, note in picked if note] + notes
     out = Collected(operator_id, operator_name, notes=notes)
     blocked = {
         **check_ownership(tables, operator_id, options.sub_operator_ids),

@@ -14,6 +14,9 @@ from pathlib import Path
 from poicheck.errors import PoicheckError, UsageError
 from poicheck.files.limits import MiB
 
+# The project configuration files poicheck looks for (poicheck.cli.config), by name.
+CONFIG_NAMES = (".poicheck.yaml", ".poicheck.yml")
+
 
 def read_regular(
     path: str | Path, limit: int, *, error: type[PoicheckError] = PoicheckError

@@ -56,7 +56,8 @@ def _unwrap(document: Any, path: Path) -> tuple[list[Any], dict[str, str | None]
         return [document], None, ""
     raise InputError(
         "not OICP EVSE data: expected an eRoamingPushEvseData request, an OperatorEvseData "
-        "object or an array of EvseDataRecords",
+        "object, an array of EvseDataRecords, an eRoamingPullEvseData response (OICP 2.2 "
+        "EvseData, OICP 2.3 pages) or national data of operator blocks (EVSEData)",
         location=str(path),
     )
 
@@ -84,6 +85,11 @@ def read_json(path: Path, ruleset: RuleSet) -> CanonicalTable:
             from poicheck.ocpi.reader import read_ocpi
 
             return read_ocpi(document, path, ruleset, repairs)
+        # Pull responses and national dumps: several operators' blocks (oicp_shapes).
+        from poicheck.readers import oicp_shapes
+
+        if oicp_shapes.shape_of(document) is not None:
+            return oicp_shapes.read(document, repairs, path, ruleset)
         records, envelope, prefix = _unwrap(document, path)
         single = isinstance(document, dict) and not prefix
         base: list[str | int] | None = None if single else list(prefix.split("/")[1:])

@@ -15,6 +15,7 @@ LEVELS = {"error": "error", "warning": "warning", "info": "note"}
 ROW_FORMATS = frozenset({"csv", "xlsx", "jsonl"})  # a row is a line or a sheet row
 POINTER_FORMATS = frozenset({"json", "jsonl", "ocpi"})  # a finding's pointer helps find it
 ENVELOPE_PREFIXES = ("/ActionType", "/OperatorEvseData/Operator")
+ENVELOPE_NAMES = ("ActionType", "OperatorID", "OperatorName")
 
 
 def relative_path(path: str, cwd: Path | None = None) -> str:
@@ -52,7 +53,7 @@ def where(finding: Finding, formats: dict[str, str | None]) -> str:
     """Where a finding is, in the words of the text output: "row 34", "record 4", "line 7",
     "envelope"."""
     if finding.row is None:
-        return "envelope" if finding.pointer.startswith(ENVELOPE_PREFIXES) else "file"
+        return envelope_place(finding) or "file"
     if formats.get(finding.file) == "json":
         return f"record {finding.row}"
     if formats.get(finding.file) == "jsonl":
@@ -61,6 +62,18 @@ def where(finding: Finding, formats: dict[str, str | None]) -> str:
         return f"EVSE {finding.row}"
     sheet = f" of sheet '{finding.sheet}'" if finding.sheet else ""
     return f"row {finding.row}{sheet}"
+
+
+def envelope_place(finding: Finding) -> str | None:
+    """ "envelope" for a finding about a push request's envelope, "envelope at /EVSEData/1"
+    for one about an operator block of a pull response or national dump (poicheck.engine.blocks),
+    None for any other finding."""
+    if finding.pointer.startswith(ENVELOPE_PREFIXES):
+        return "envelope"
+    parent, _, name = finding.pointer.rpartition("/")
+    if finding.record is None and name in ENVELOPE_NAMES and finding.field == name:
+        return f"envelope at {parent}" if parent else "envelope"
+    return None
 
 
 def context(finding: Finding, formats: dict[str, str | None]) -> str:

@@ -10,7 +10,7 @@ from itertools import groupby
 from typing import Any
 
 from poicheck.escape import printable
-from poicheck.render._common import file_formats, score_line
+from poicheck.render._common import envelope_place, file_formats, score_line
 from poicheck.render.statistics import everywhere, statistics_lines
 from poicheck.results.report import Finding, Report
 
@@ -28,11 +28,7 @@ def _plural(count: int, word: str) -> str:
 
 def _location(finding: Finding, formats: dict[str, str | None]) -> str:
     if finding.row is None:
-        return (
-            "envelope"
-            if finding.pointer.startswith(("/ActionType", "/OperatorEvseData/Operator"))
-            else "file"
-        )
+        return envelope_place(finding) or "file"
     noun = {"jsonl": "line", "ocpi": "EVSE"}.get(formats.get(finding.file) or "", "row")
     where = f"{noun} {finding.row}"
     return f"{where}  {printable(finding.evse_id)}" if finding.evse_id else where

@@ -48,6 +48,18 @@ class RawFinding:
     details: Mapping[str, Any] = dataclass_field(default_factory=dict)
 
 
+@dataclass(frozen=True, eq=False)
+class Block:
+    """One operator's records in a document that holds several operators' (an OICP pull
+    response, a national dump): they are checked as that operator's own push would be."""
+
+    records: np.ndarray  # indices of the table's records, ascending
+    envelope: dict[str, str | None]
+    pointer: str  # JSON pointer of the object holding the block's OperatorID and OperatorName
+    # The columns the block's records have (None: all): a push of them would have no other.
+    columns: tuple[str, ...] | None = None
+
+
 @dataclass
 class CanonicalTable:
     """The canonical table of one input, with provenance for every row."""
@@ -69,6 +81,13 @@ class CanonicalTable:
     locate: Callable[[pd.DataFrame], pd.DataFrame] | None = dataclass_field(
         default=None, repr=False, compare=False
     )
+    # JSON documents of other shapes than a push request (poicheck.engine.blocks): per record, the
+    # JSON pointer of the record in its document (findings' pointers are made relative to the
+    # record, then prefixed with it); the operators' blocks, when the document has them (else
+    # `envelope` is the one operator's); and notes about the whole document, one line each.
+    origins: np.ndarray | None = None
+    blocks: list[Block] | None = None
+    notes: list[str] = dataclass_field(default_factory=list)
 
     def __post_init__(self) -> None:
         if len(self.rows) != len(self.frame):

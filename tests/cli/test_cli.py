@@ -123,7 +123,7 @@ def test_output_file_is_written_and_stdout_stays_empty(runner: CliRunner, tmp_pa
     ("args", "message"),
     [
         (["validate", "no/such/file.csv"], "no/such/file.csv: no such file"),
-        (["validate", "samples"], "samples: is a directory"),
+        (["validate", "samples"], "samples: no data files in this folder"),
         (["validate", "README.md"], "unknown file type '.md'"),
         (["validate", VALID, "--rules", "no/such/rules.yaml"], "no such rule file"),
         (["validate", VALID, "--output", "no/such/dir/out.txt"], "the directory does not exist"),
