@@ -33,6 +33,7 @@ from poicheck.engine import (
     render_message,
     typed_findings,
 )
+from poicheck.fix.propose import marks as fix_marks
 from poicheck.folding import fold
 from poicheck.per_file import PerFile
 from poicheck.pointers import PointerBuilder
@@ -231,7 +232,8 @@ class Checker:
             else:
                 rows.append(_reader_row(rule, raw, table, evse_ids, offset))
         self._unplaced |= seen
-        return pd.DataFrame(rows, columns=FINDING_COLUMNS)
+        found = pd.DataFrame(rows, columns=FINDING_COLUMNS)
+        return found.assign(fix=fix_marks(found, frame, self.ruleset, table.source.format, offset))
 
 
 def _flagged(parts: list[pd.DataFrame]) -> dict[str, np.ndarray]:
@@ -365,7 +367,8 @@ def _record_findings(
                 }
             )
         )
-    return pd.concat(parts, ignore_index=True)
+    found = pd.concat(parts, ignore_index=True)
+    return found.assign(fix=fix_marks(found, frame, layout.ruleset, table.source.format, offset))
 
 
 def _messages(binding: Binding, values: np.ndarray, details: dict[str, np.ndarray]) -> np.ndarray:

@@ -33,6 +33,8 @@ FINDING_COLUMNS = [
     "pointer",
     "value",
     "message",
+    # `safe` or `unsafe` when `poicheck fix` has a fix for the finding (poicheck.fix), else None.
+    "fix",
     # The findings folded into this one, as {rule, field, message} (poicheck.folding).
     "related",
 ]

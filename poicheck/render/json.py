@@ -14,7 +14,7 @@ from poicheck import __version__
 from poicheck.engine import FINDING_COLUMNS
 from poicheck.report import Report
 
-SCHEMA_VERSION = "1.2"
+SCHEMA_VERSION = "1.3"  # 1.3: findings[].fix
 # Findings are written at depth 2 of the document (top level -> "findings" -> item).
 _ITEM_INDENT, _KEY_INDENT = " " * 4, " " * 6
 _NA = {"row", "record"}

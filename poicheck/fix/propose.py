@@ -1,0 +1,248 @@
+"""What the declared fixes propose for findings: vectorised, once per distinct value.
+
+`propose` turns findings and the canonical cells they are about into proposed cell changes;
+`marks` says per finding whether a fix exists and how safe it is (the `fix` column of the
+findings table). Both run the same code, so `poicheck validate` marks exactly the findings
+`poicheck fix` has a fix for.
+
+Findings are grouped by rule and field; a fix kind then runs once per distinct failing value
+(cell kinds) or distinct combination of the cells it reads (row kinds), and its answers are
+broadcast back to the findings. A finding takes the first of its rule's fixes that proposes
+something.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from poicheck.ruleset.model import INPUT_FAMILIES, FixSpec, Rule, RuleSet, wildcard_matcher
+
+PROPOSAL_COLUMNS = [
+    "finding",  # position of the finding in the findings table
+    "record",
+    "column",
+    "before",
+    "after",
+    "rule",
+    "applicability",
+    "wire",
+]
+
+
+@dataclass(frozen=True)
+class _Group:
+    """The fixable findings of one rule on one field."""
+
+    rule: Rule
+    field: str
+    at: np.ndarray  # positions in the findings table
+    records: np.ndarray  # rows of the frame
+    values: np.ndarray  # the findings' values (what the file holds, for `raw` kinds)
+
+
+def fixable_rules(ruleset: RuleSet) -> frozenset[str]:
+    return frozenset(rule.id for rule in ruleset.rules.values() if rule.fixes)
+
+
+def propose(
+    findings: pd.DataFrame,
+    frame: pd.DataFrame,
+    ruleset: RuleSet,
+    input_format: str | None,
+    offset: int = 0,
+) -> pd.DataFrame:
+    """Proposed cell changes (PROPOSAL_COLUMNS) for the findings about records of `frame`,
+    whose first row is record `offset`; `record` in the result is the finding's record."""
+    parts: list[dict[str, Any]] = []
+    for group in _groups(findings, frame, ruleset, offset):
+        done = np.zeros(len(group.at), dtype=bool)
+        for spec in group.rule.fixes:
+            if done.all():
+                break
+            if not _applies(spec, group, ruleset, input_format):
+                continue
+            for index, changes in _run(spec, group, frame, ruleset, ~done):
+                done[index] = True
+                for column, (before, after) in changes.items():
+                    parts.append(
+                        {
+                            "finding": int(group.at[index]),
+                            "record": int(group.records[index]) + offset,
+                            "column": column,
+                            "before": before,
+                            "after": after,
+                            "rule": group.rule.id,
+                            "applicability": spec.applicability,
+                            "wire": _kind(spec).wire,
+                        }
+                    )
+    out = pd.DataFrame(parts, columns=PROPOSAL_COLUMNS)
+    return out.sort_values(["finding", "column"], kind="stable").reset_index(drop=True)
+
+
+def marks(
+    findings: pd.DataFrame,
+    frame: pd.DataFrame,
+    ruleset: RuleSet,
+    input_format: str | None,
+    offset: int = 0,
+) -> np.ndarray:
+    """Per finding, the applicability of the fix `poicheck fix` has for it (`safe`,
+    `unsafe`) or None."""
+    out = np.full(len(findings), None, dtype=object)
+    if not len(findings) or not fixable_rules(ruleset):
+        return out
+    proposed = propose(findings, frame, ruleset, input_format, offset)
+    if len(proposed):
+        first = proposed.drop_duplicates("finding")
+        out[first["finding"].to_numpy(dtype=np.int64)] = first["applicability"].to_numpy()
+    return out
+
+
+def _groups(
+    findings: pd.DataFrame, frame: pd.DataFrame, ruleset: RuleSet, offset: int
+) -> Iterator[_Group]:
+    rules = fixable_rules(ruleset)
+    if not rules or findings.empty:
+        return
+    records = pd.to_numeric(findings["record"], errors="coerce").to_numpy(dtype=float)
+    wanted = findings["rule"].isin(rules).to_numpy() & ~np.isnan(records)
+    wanted &= (records >= offset) & (records < offset + len(frame))
+    at = np.flatnonzero(wanted)
+    if not len(at):
+        return
+    part = pd.DataFrame(
+        {
+            "at": at,
+            "rule": findings["rule"].to_numpy(dtype=object)[at],
+            "field": findings["field"].to_numpy(dtype=object)[at],
+            "record": records[at].astype(np.int64) - offset,
+            "value": findings["value"].to_numpy(dtype=object)[at],
+        }
+    )
+    for (rule_id, field), group in part.groupby(["rule", "field"], sort=False):
+        yield _Group(
+            rule=ruleset.rules[str(rule_id)],
+            field=str(field),
+            at=group["at"].to_numpy(),
+            records=group["record"].to_numpy(),
+            values=group["value"].to_numpy(dtype=object),
+        )
+
+
+def _kind(spec: FixSpec) -> Any:
+    from poicheck.fix.kinds import get_fix_kind
+
+    return get_fix_kind(spec.kind)
+
+
+def _applies(spec: FixSpec, group: _Group, ruleset: RuleSet, input_format: str | None) -> bool:
+    kind = _kind(spec)
+    if kind.wire and INPUT_FAMILIES.get(input_format or "") != "wire":
+        return False
+    if not spec.fields:
+        return True
+    return any(_matches(path, group.field, ruleset) for path in spec.fields)
+
+
+def _matches(path: str, column: str, ruleset: RuleSet) -> bool:
+    if "*" not in path:
+        return path == column
+    return wildcard_matcher(path, ruleset.properties).fullmatch(column) is not None
+
+
+def _params(spec: FixSpec, group: _Group, ruleset: RuleSet) -> dict[str, Any]:
+    """The check's parameters for the field (its enumeration, country column...), the fix's
+    own over them, and the field's property."""
+    from poicheck.ruleset.loader import resolve_params
+
+    rule = group.rule
+    declared = next(
+        (f for f in rule.fields if f != "*" and _matches(f, group.field, ruleset)), None
+    )
+    prop = ruleset.properties.get(declared) if declared else None
+    try:
+        params = resolve_params(rule, prop, ruleset) if prop is not None else dict(rule.params)
+    except KeyError:
+        params = dict(rule.params)
+    params.update(spec.params)
+    params["property"] = ruleset.property_for_column(group.field) or prop
+    return params
+
+
+def _run(
+    spec: FixSpec, group: _Group, frame: pd.DataFrame, ruleset: RuleSet, open_: np.ndarray
+) -> Iterator[tuple[int, dict[str, tuple[str | None, str]]]]:
+    """(index into the group, {column: (before, after)}) for each open finding the fix
+    has an answer for."""
+    kind = _kind(spec)
+    params = _params(spec, group, ruleset)
+    indexes = np.flatnonzero(open_)
+    if kind.scope == "cell":
+        yield from _run_cells(kind, params, group, frame, indexes)
+    else:
+        yield from _run_rows(kind, params, group, frame, indexes)
+
+
+def _cells_of(frame: pd.DataFrame, column: str, records: np.ndarray) -> np.ndarray:
+    if column not in frame.columns:
+        return np.full(len(records), None, dtype=object)
+    values = frame[column].to_numpy(dtype=object)[records].copy()
+    values[pd.isna(values)] = None
+    return values
+
+
+def _run_cells(
+    kind: Any, params: Mapping[str, Any], group: _Group, frame: pd.DataFrame, indexes: np.ndarray
+) -> Iterator[tuple[int, dict[str, tuple[str | None, str]]]]:
+    if group.field not in frame.columns:
+        return
+    cells = _cells_of(frame, group.field, group.records[indexes])
+    if kind.raw:  # the file holds the finding's value; write the cell as read
+        held = group.values[indexes]
+        for i, index in enumerate(indexes):
+            before, after = held[i], cells[i]
+            if before is not None and after is not None and str(before) != str(after):
+                yield int(index), {group.field: (str(before), str(after))}
+        return
+    answers: dict[str, str | None] = {}
+    for i, index in enumerate(indexes):
+        value = cells[i]
+        if value is None:
+            continue
+        text = str(value)
+        if text not in answers:
+            answers[text] = kind.func(text, params)
+        fixed = answers[text]
+        if fixed is not None:
+            yield int(index), {group.field: (text, fixed)}
+
+
+def _run_rows(
+    kind: Any, params: Mapping[str, Any], group: _Group, frame: pd.DataFrame, indexes: np.ndarray
+) -> Iterator[tuple[int, dict[str, tuple[str | None, str]]]]:
+    reads = list(dict.fromkeys(kind.reads(group.field, params)))
+    records = group.records[indexes]
+    columns = {c: _cells_of(frame, c, records) for c in reads}
+    answers: dict[tuple[Any, ...], dict[str, str] | None] = {}
+    for i, index in enumerate(indexes):
+        key = tuple(columns[c][i] for c in reads)
+        if key not in answers:
+            cells = {c: (None if v is None else str(v)) for c, v in zip(reads, key, strict=True)}
+            answers[key] = kind.func(cells, group.field, params)
+        fixed = answers[key]
+        if fixed:
+            row = int(group.records[index])
+            yield int(index), {c: (_text(frame, c, row), after) for c, after in fixed.items()}
+
+
+def _text(frame: pd.DataFrame, column: str, row: int) -> str | None:
+    if column not in frame.columns:
+        return None
+    value = frame[column].iloc[row]
+    return None if pd.isna(value) else str(value)
