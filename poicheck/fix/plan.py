@@ -142,35 +142,36 @@ def _independent(proposed: pd.DataFrame, ruleset: RuleSet) -> pd.DataFrame:
     another proposal of its record writes (it waits for the next pass)."""
     if proposed.empty:
         return proposed
-    proposed = proposed.drop_duplicates(["record", "column"])
-    writes: dict[int, set[str]] = {}
-    for record, column in zip(proposed["record"], proposed["column"], strict=True):
-        writes.setdefault(int(record), set()).add(str(column))
-    reads = _reads(proposed, ruleset)
-    keep = []
-    for i, (record, finding) in enumerate(
-        zip(proposed["record"], proposed["finding"], strict=True)
-    ):
-        own = set(proposed["column"][proposed["finding"] == finding])
-        others = writes[int(record)] - own
-        keep.append(not (reads[i] & others))
-    return proposed[np.asarray(keep, dtype=bool)].reset_index(drop=True)
+    proposed = proposed.drop_duplicates(["record", "column"]).reset_index(drop=True)
+    asked = _reads(proposed, ruleset)
+    if asked.empty:
+        return proposed
+    writes = proposed[["record", "column", "finding"]]
+    clash = asked.merge(writes, on=["record", "column"], suffixes=("", "_writer"))
+    waiting = clash.loc[clash["finding"] != clash["finding_writer"], "at"].to_numpy()
+    keep = np.ones(len(proposed), dtype=bool)
+    keep[waiting.astype(np.int64)] = False
+    return proposed[keep].reset_index(drop=True)
 
 
-def _reads(proposed: pd.DataFrame, ruleset: RuleSet) -> list[set[str]]:
-    """The cells each proposal's fix kind read to make it (row kinds: country, position)."""
+def _reads(proposed: pd.DataFrame, ruleset: RuleSet) -> pd.DataFrame:
+    """(at, record, finding, column): the cells each proposal's fix kind read to make it
+    (row kinds: the country, the position), worked out once per rule and field."""
     from poicheck.fix.kinds import get_fix_kind
 
-    out = []
-    for rule_id, field_name in zip(proposed["rule"], proposed["field"], strict=True):
+    read: dict[tuple[str, str], list[str]] = {}
+    for rule_id, field_name in set(zip(proposed["rule"], proposed["field"], strict=True)):
         rule = ruleset.rules[str(rule_id)]
-        read: set[str] = set()
+        columns: set[str] = set()
         for spec in rule.fixes:
-            kind = get_fix_kind(spec.kind)
             params = {**rule.params, **spec.params}
-            read.update(kind.reads(str(field_name), params))
-        out.append(read)
-    return out
+            columns.update(get_fix_kind(spec.kind).reads(str(field_name), params))
+        read[(str(rule_id), str(field_name))] = sorted(columns)
+    pairs = list(zip(proposed["rule"].astype(str), proposed["field"].astype(str), strict=True))
+    lists = pd.Series([read[p] for p in pairs], index=proposed.index, dtype=object)
+    asked = proposed.assign(at=np.arange(len(proposed)), column=lists)
+    asked = asked.explode("column").dropna(subset=["column"])
+    return asked[["at", "record", "finding", "column"]]
 
 
 class _Judge:
@@ -198,7 +199,7 @@ class _Judge:
             fixed = applied(current, allowed, self.ruleset)
             report = self.validate(fixed)
             after = keys(report.frame)
-            new = after - self.base - self._fixable(report, fixed, after - self.base)
+            new = _by_record(after - self.base - self._fixable(report, fixed, after - self.base))
             reasons = [self._reason(change, after, new) for change in records_of(allowed)]
             bad = np.array([bool(r) for r in reasons], dtype=bool)
             if not bad.any():
@@ -224,16 +225,12 @@ class _Judge:
         back). A new finding no change of its record explains (a rule across rows, moved by
         another record's change) stays, and the summary counts it."""
         for _ in range(MAX_PASSES):
-            new = keys(found.frame) - self.base
-            blamed = [
-                where
-                for where in accepted
-                if self._blamed(where[1], {key for key in new if key[0] == where[0]})
-            ]
+            new = _by_record(keys(found.frame) - self.base)
+            blamed = [w for w in accepted if self._blamed(w[1], new.get(w[0], set()))]
             if not blamed:
                 break
             for where in blamed:
-                self.hold(accepted.pop(where), _introduces(where[0], new))
+                self.hold(accepted.pop(where), _introduces(where[0], new[where[0]]))
             kept = pd.DataFrame(list(accepted.values()), columns=[*PROPOSAL_COLUMNS, "field"])
             current = applied(table, kept, self.ruleset)
             found = self.validate(current)
@@ -243,11 +240,11 @@ class _Judge:
         self.held.append({**change, "reason": reason})
         self.blocked.add((int(str(change["record"])), str(change["column"]), str(change["rule"])))
 
-    def _reason(self, change: dict[str, Any], after: set[Key], new: set[Key]) -> str:
+    def _reason(self, change: dict[str, Any], after: set[Key], new: dict[int, set[Key]]) -> str:
         record = int(str(change["record"]))
         if (record, str(change["rule"]), str(change["field"])) in after:
             return f"does not resolve {change['rule']}"
-        mine = {key for key in new if key[0] == record}
+        mine = new.get(record, set())
         if mine and self._blamed(str(change["column"]), mine):
             return _introduces(record, mine)
         return ""
@@ -311,6 +308,13 @@ def _within(column: str, path: str, ruleset: RuleSet) -> bool:
     return "." not in path and column.endswith("." + path)
 
 
+def _by_record(found: set[Key]) -> dict[int, set[Key]]:
+    out: dict[int, set[Key]] = {}
+    for key in found:
+        out.setdefault(key[0], set()).add(key)
+    return out
+
+
 def _introduces(record: int, new: set[Key]) -> str:
     caused = sorted(f"{rule} ({name})" for r, rule, name in new if r == record)
     return "would introduce " + ", ".join(caused)
@@ -360,13 +364,10 @@ def _changes(
         if "EvseID" in table.frame.columns
         else np.full(len(records), None, dtype=object)
     )
-    pointers = PointerBuilder(table.frame, Layout(table.frame.columns, ruleset), table.notations)
-    frame = frame.assign(
-        row=table.rows[records],
-        evse_id=evse_ids,
-        pointer=[
-            str(pointers.pointers(str(c), np.array([r]))[0]) if c in table.frame.columns else ""
-            for c, r in zip(frame["column"], records, strict=True)
-        ],
-    )
+    builder = PointerBuilder(table.frame, Layout(table.frame.columns, ruleset), table.notations)
+    pointers = np.full(len(frame), "", dtype=object)
+    for column, at in frame.groupby("column", sort=False).indices.items():
+        if column in table.frame.columns:
+            pointers[at] = builder.pointers(str(column), records[at])
+    frame = frame.assign(row=table.rows[records], evse_id=evse_ids, pointer=pointers)
     return frame.sort_values(["record", "column"], kind="stable")[columns].reset_index(drop=True)

@@ -58,7 +58,7 @@ def propose(
 ) -> pd.DataFrame:
     """Proposed cell changes (PROPOSAL_COLUMNS) for the findings about records of `frame`,
     whose first row is record `offset`; `record` in the result is the finding's record."""
-    parts: list[dict[str, Any]] = []
+    parts: list[pd.DataFrame] = []
     for group in _groups(findings, frame, ruleset, offset):
         done = np.zeros(len(group.at), dtype=bool)
         for spec in group.rule.fixes:
@@ -66,22 +66,26 @@ def propose(
                 break
             if not _applies(spec, group, ruleset, input_format):
                 continue
-            for index, changes in _run(spec, group, frame, ruleset, ~done):
-                done[index] = True
-                for column, (before, after) in changes.items():
-                    parts.append(
+            for at, column, before, after in _run(spec, group, frame, ruleset, ~done):
+                done[at] = True
+                parts.append(
+                    pd.DataFrame(
                         {
-                            "finding": int(group.at[index]),
-                            "record": int(group.records[index]) + offset,
+                            "finding": group.at[at],
+                            "record": group.records[at] + offset,
                             "column": column,
                             "before": before,
                             "after": after,
                             "rule": group.rule.id,
                             "applicability": spec.applicability,
                             "wire": _kind(spec).wire,
-                        }
+                        },
+                        columns=PROPOSAL_COLUMNS,
                     )
-    out = pd.DataFrame(parts, columns=PROPOSAL_COLUMNS)
+                )
+    if not parts:
+        return pd.DataFrame(columns=PROPOSAL_COLUMNS)
+    out = pd.concat(parts, ignore_index=True)
     return out.sort_values(["finding", "column"], kind="stable").reset_index(drop=True)
 
 
@@ -175,11 +179,14 @@ def _params(spec: FixSpec, group: _Group, ruleset: RuleSet) -> dict[str, Any]:
     return params
 
 
+# (positions in the group, the column changed, its cells before, after), per column changed.
+Answer = tuple[np.ndarray, str, np.ndarray, np.ndarray]
+
+
 def _run(
     spec: FixSpec, group: _Group, frame: pd.DataFrame, ruleset: RuleSet, open_: np.ndarray
-) -> Iterator[tuple[int, dict[str, tuple[str | None, str]]]]:
-    """(index into the group, {column: (before, after)}) for each open finding the fix
-    has an answer for."""
+) -> Iterator[Answer]:
+    """The changes the fix proposes for the group's open findings (those without one yet)."""
     kind = _kind(spec)
     params = _params(spec, group, ruleset)
     indexes = np.flatnonzero(open_)
@@ -199,50 +206,50 @@ def _cells_of(frame: pd.DataFrame, column: str, records: np.ndarray) -> np.ndarr
 
 def _run_cells(
     kind: Any, params: Mapping[str, Any], group: _Group, frame: pd.DataFrame, indexes: np.ndarray
-) -> Iterator[tuple[int, dict[str, tuple[str | None, str]]]]:
-    if group.field not in frame.columns:
+) -> Iterator[Answer]:
+    if group.field not in frame.columns or not len(indexes):
         return
     cells = _cells_of(frame, group.field, group.records[indexes])
-    if kind.raw:  # the file holds the finding's value; write the cell as read
+    if kind.raw:  # the file holds the finding's value; the fix writes the cell as read
         held = group.values[indexes]
-        for i, index in enumerate(indexes):
-            before, after = held[i], cells[i]
-            if before is not None and after is not None and str(before) != str(after):
-                yield int(index), {group.field: (str(before), str(after))}
+        differ = np.array(
+            [
+                b is not None and a is not None and str(b) != str(a)
+                for b, a in zip(held, cells, strict=True)
+            ],
+            dtype=bool,
+        )
+        yield indexes[differ], group.field, held[differ], cells[differ]
         return
-    answers: dict[str, str | None] = {}
-    for i, index in enumerate(indexes):
-        value = cells[i]
-        if value is None:
-            continue
-        text = str(value)
-        if text not in answers:
-            answers[text] = kind.func(text, params)
-        fixed = answers[text]
-        if fixed is not None:
-            yield int(index), {group.field: (text, fixed)}
+    codes, uniques = pd.factorize(cells, use_na_sentinel=True)
+    answers = np.array([*(kind.func(str(v), params) for v in uniques), None], dtype=object)
+    fixed = answers[codes]  # an empty cell (-1) picks the None at the end
+    hit = pd.notna(fixed)
+    yield indexes[hit], group.field, cells[hit], fixed[hit]
 
 
 def _run_rows(
     kind: Any, params: Mapping[str, Any], group: _Group, frame: pd.DataFrame, indexes: np.ndarray
-) -> Iterator[tuple[int, dict[str, tuple[str | None, str]]]]:
+) -> Iterator[Answer]:
+    """A row kind once per distinct combination of the cells it reads."""
     reads = list(dict.fromkeys(kind.reads(group.field, params)))
     records = group.records[indexes]
-    columns = {c: _cells_of(frame, c, records) for c in reads}
-    answers: dict[tuple[Any, ...], dict[str, str] | None] = {}
-    for i, index in enumerate(indexes):
-        key = tuple(columns[c][i] for c in reads)
-        if key not in answers:
-            cells = {c: (None if v is None else str(v)) for c, v in zip(reads, key, strict=True)}
-            answers[key] = kind.func(cells, group.field, params)
-        fixed = answers[key]
-        if fixed:
-            row = int(group.records[index])
-            yield int(index), {c: (_text(frame, c, row), after) for c, after in fixed.items()}
-
-
-def _text(frame: pd.DataFrame, column: str, row: int) -> str | None:
-    if column not in frame.columns:
-        return None
-    value = frame[column].iloc[row]
-    return None if pd.isna(value) else str(value)
+    if not len(indexes):
+        return
+    read = pd.DataFrame({c: _cells_of(frame, c, records) for c in reads})
+    combination = read.groupby(reads, dropna=False, sort=False).ngroup().to_numpy()
+    firsts = pd.Series(np.arange(len(read))).groupby(combination).first().to_numpy()
+    rows = read.to_numpy(dtype=object)
+    answers = [
+        kind.func(
+            {c: (None if pd.isna(v) else str(v)) for c, v in zip(reads, rows[i], strict=True)},
+            group.field,
+            params,
+        )
+        for i in firsts
+    ]
+    changed = dict.fromkeys(c for answer in answers if answer for c in answer)
+    for column in changed:
+        per = np.array([*((a or {}).get(column) for a in answers)], dtype=object)[combination]
+        hit = pd.notna(per)
+        yield indexes[hit], column, _cells_of(frame, column, records[hit]), per[hit]

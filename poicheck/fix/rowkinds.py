@@ -91,7 +91,8 @@ register(
         "phone_plus",
         "row",
         _phone_plus,
-        "the '+' restored before digits that are a valid international number",
+        "the '+' restored before digits that are a valid international number "
+        "(safe: only a number of the record's Address.Country)",
         reads=_reads_country,
     )
 )
