@@ -58,7 +58,7 @@ def propose(
 ) -> pd.DataFrame:
     """Proposed cell changes (PROPOSAL_COLUMNS) for the findings about records of `frame`,
     whose first row is record `offset`; `record` in the result is the finding's record."""
-    parts: list[pd.DataFrame] = []
+    parts: dict[str, list[np.ndarray]] = {name: [] for name in PROPOSAL_COLUMNS}
     for group in _groups(findings, frame, ruleset, offset):
         done = np.zeros(len(group.at), dtype=bool)
         for spec in group.rule.fixes:
@@ -68,24 +68,21 @@ def propose(
                 continue
             for at, column, before, after in _run(spec, group, frame, ruleset, ~done):
                 done[at] = True
-                parts.append(
-                    pd.DataFrame(
-                        {
-                            "finding": group.at[at],
-                            "record": group.records[at] + offset,
-                            "column": column,
-                            "before": before,
-                            "after": after,
-                            "rule": group.rule.id,
-                            "applicability": spec.applicability,
-                            "wire": _kind(spec).wire,
-                        },
-                        columns=PROPOSAL_COLUMNS,
-                    )
-                )
-    if not parts:
+                count = len(at)
+                for name, values in (
+                    ("finding", group.at[at]),
+                    ("record", group.records[at] + offset),
+                    ("column", np.full(count, column, dtype=object)),
+                    ("before", before),
+                    ("after", after),
+                    ("rule", np.full(count, group.rule.id, dtype=object)),
+                    ("applicability", np.full(count, spec.applicability, dtype=object)),
+                    ("wire", np.full(count, _kind(spec).wire, dtype=bool)),
+                ):
+                    parts[name].append(values)
+    if not parts["finding"]:
         return pd.DataFrame(columns=PROPOSAL_COLUMNS)
-    out = pd.concat(parts, ignore_index=True)
+    out = pd.DataFrame({name: np.concatenate(values) for name, values in parts.items()})
     return out.sort_values(["finding", "column"], kind="stable").reset_index(drop=True)
 
 
@@ -199,7 +196,8 @@ def _run(
 def _cells_of(frame: pd.DataFrame, column: str, records: np.ndarray) -> np.ndarray:
     if column not in frame.columns:
         return np.full(len(records), None, dtype=object)
-    values = frame[column].to_numpy(dtype=object)[records].copy()
+    # Only the failing rows are taken out of the (pyarrow) column, not all of it.
+    values = frame[column].iloc[records].to_numpy(dtype=object)
     values[pd.isna(values)] = None
     return values
 

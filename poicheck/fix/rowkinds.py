@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from functools import cache
 
 from poicheck.fix.kinds import (
     Cells,
@@ -134,6 +135,7 @@ def _point(cells: Cells, container: str) -> tuple[float, float] | None:
     return (lat, lon) if abs(lat) <= 90 and abs(lon) <= 180 else None
 
 
+@cache
 def standard_offset(zone: str) -> str | None:
     """A zone's standard time (without daylight saving) as OICP writes it (`UTC+01:00`)."""
     from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
