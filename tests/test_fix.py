@@ -122,6 +122,8 @@ def test_cell_kinds(kind: str, value: str, params: dict[str, Any], expected: str
         ({"P": "185", "C": "ITA"}, "P", "postal_code_zero", {"country": "C"}, "00185"),
         ({"P": "4109", "C": "AUT"}, "P", "postal_code_zero", {"country": "C"}, None),  # valid
         ({"P": "4109", "C": ""}, "P", "postal_code_zero", {"country": "C"}, None),
+        ({"P": "１０１７８", "C": "DEU"}, "P", "postal_code_zero", {"country": "C"}, "10178"),
+        ({"P": "１０６７", "C": "DEU"}, "P", "postal_code_zero", {"country": "C"}, "01067"),
         ({"T": "4930123456", "C": "DEU"}, "T", "phone_plus", {"country": "C"}, "+4930123456"),
         (
             {"T": "30123456", "C": "DEU"},

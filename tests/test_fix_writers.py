@@ -353,3 +353,36 @@ def test_coordinates_in_dms_are_listed_as_not_written(tmp_path: Path) -> None:
         "coordinates in DegreeMinuteSeconds notation are not rewritten"
     }
     assert "GEO009" in set(result.after.frame["rule"])
+
+
+def test_a_mapped_layout_is_fixed_in_its_own_columns(tmp_path: Path) -> None:
+    mapping = tmp_path / "mapping.yaml"
+    mapping.write_text(
+        "version: 1\n"
+        "columns:\n"
+        "  Land: Address.Country\n"
+        "  Eichrecht:\n"
+        "    to: CalibrationLawDataAvailability\n"
+        "    values: {lokal: Local, extern: External}\n",
+        encoding="utf-8",
+    )
+    names = {"Address.Country": "Land", "CalibrationLawDataAvailability": "Eichrecht"}
+    values = {**VALID_CELLS, "Address.Country": "DE", "CalibrationLawDataAvailability": "local"}
+    source = tmp_path / "backend.csv"
+    source.write_text(
+        ";".join(names.get(c, c) for c in values) + "\n" + ";".join(values.values()) + "\n",
+        encoding="utf-8",
+    )
+    result = fix_file(
+        source, FixOptions(output=tmp_path / "out.csv", checks={**OPERATOR, "mapping": mapping})
+    )
+    assert result.changes[["column", "after"]].values.tolist() == [["Address.Country", "DEU"]]
+    assert result.not_written[["column", "reason"]].values.tolist() == [
+        [
+            "CalibrationLawDataAvailability",
+            "column 'Eichrecht' is converted by the mapping; fix it there",
+        ]
+    ]
+    assert (tmp_path / "out.csv").read_text(encoding="utf-8") == source.read_text(
+        encoding="utf-8"
+    ).replace(";DE;", ";DEU;")

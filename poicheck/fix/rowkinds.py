@@ -33,16 +33,20 @@ def _country(cells: Cells, params: Params) -> str | None:
 def _postal_code_zero(cells: Cells, field: str, params: Params) -> dict[str, str] | None:
     """`4109` in Germany -> `04109`: a postal code of digits that lost its leading zeros (a
     spreadsheet made a number of it), where exactly one zero-padded length fits the
-    country's postal code format (Google's i18n address data)."""
+    country's postal code format (Google's i18n address data); full-width digits as ASCII
+    (`１０１７８` -> `10178`)."""
     from poicheck import geodata
 
-    value = (cells.get(field) or "").strip()
+    given = cells.get(field) or ""
+    value = narrow(given).strip()  # full-width digits as ASCII
     country = _country(cells, params)
     if not value.isdigit() or not value.isascii() or country is None:
         return None
     patterns = geodata.postal_code_rule(country)
-    if not patterns or any(p.fullmatch(value) for p in patterns):
+    if not patterns:
         return None
+    if any(p.fullmatch(value) for p in patterns):
+        return {field: value} if value != given else None
     fitting = [
         padded
         for padded in (value.zfill(len(value) + n) for n in (1, 2, 3))
