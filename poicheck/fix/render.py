@@ -120,6 +120,20 @@ def _per_rule(result: FixResult, frame: pd.DataFrame) -> list[str]:
     return lines
 
 
+def _per_reason(result: FixResult, frame: pd.DataFrame, title: str) -> list[str]:
+    """Held back or not written changes counted per rule and reason (--diff lists them)."""
+    if frame.empty:
+        return []
+    ruleset = result.before.ruleset
+    lines = [title]
+    for key, count in frame.groupby(["rule", "reason"], sort=False).size().items():
+        rule_id, reason = cast(tuple[str, str], key)
+        rule = ruleset.rules.get(str(rule_id))
+        name = rule.name if rule else ""
+        lines.append(printable(f"  {rule_id} {name}: {_plural(int(count), 'cell')}: {reason}"))
+    return lines
+
+
 def render_text(result: FixResult, *, diff: bool = False) -> str:
     """The change list (every change with `diff`, else per rule) and the summary."""
     summary = result.summary()
@@ -129,12 +143,9 @@ def render_text(result: FixResult, *, diff: bool = False) -> str:
         lines += _listed(result, result.changes, "changes:")
     else:
         lines += _per_rule(result, result.changes)
-    lines += _listed(
-        result,
-        result.plan.held_back,
-        "held back (the fix would not help or would make something else wrong):",
-    )
-    lines += _listed(result, result.not_written, "not written:")
+    held = "held back (the fix would not help or would make something else wrong):"
+    for frame, title in ((result.plan.held_back, held), (result.not_written, "not written:")):
+        lines += _listed(result, frame, title) if diff else _per_reason(result, frame, title)
     left = result.plan.unsafe_left
     if not left.empty:
         rules = ", ".join(f"{r} ({n})" for r, n in left.groupby("rule", sort=False).size().items())

@@ -32,7 +32,6 @@ _BOMS = (
     (codecs.BOM_UTF16_LE, "utf-16-le"),
     (codecs.BOM_UTF16_BE, "utf-16-be"),
 )
-_LINE_END = re.compile(r"[\r\n]")
 _DECIMAL = re.compile(r"-?[0-9]+\.[0-9]+", re.ASCII)
 Span = tuple[int, int, bool]  # start, end, quoted
 
@@ -120,23 +119,30 @@ def _field(value: str, delimiter: str, quoted: bool) -> str:
     return value
 
 
+def _field_pattern(delimiter: str) -> str:
+    """A field as the reader reads it: quoted only when a quote opens it (`""` is a quote
+    inside; text after the closing quote belongs to the field), else up to the delimiter."""
+    d = re.escape(delimiter)
+    return f'(?:"[^"]*(?:""[^"]*)*"[^{d}\\r\\n]*|(?:[^{d}"\\r\\n][^{d}\\r\\n]*)?)'
+
+
 def _records(text: str, delimiter: str, wanted: set[int]) -> Iterator[tuple[int, list[Span]]]:
     """(row number, field spans) of the wanted records, rows counted from 1 as the reader
-    counts them (a quoted line break stays inside its record; a blank line is a record)."""
+    counts them (a quoted line break stays inside its record; a blank line is a record).
+    The other records are skipped whole, by one regular expression each."""
+    one = _field_pattern(delimiter)
+    field = re.compile(one)
+    record = re.compile(f"{one}(?:{re.escape(delimiter)}{one})*")
     position, number, size = 0, 0, len(text)
     last = max(wanted, default=0)
     while position < size and number < last:
         number += 1
-        end = _LINE_END.search(text, position)
-        stop = end.start() if end else size
-        if '"' not in text[position:stop]:
-            if number in wanted:
-                yield number, _plain(text, position, stop, delimiter)
-            position = _after_line_end(text, stop)
-            continue
-        fields, position = _quoted(text, position, delimiter)
         if number in wanted:
-            yield number, fields
+            spans, position = _spans(text, position, delimiter, field)
+            yield number, spans
+            continue
+        end = record.match(text, position)
+        position = _after_line_end(text, end.end() if end else position)
 
 
 def _after_line_end(text: str, at: int) -> int:
@@ -145,37 +151,16 @@ def _after_line_end(text: str, at: int) -> int:
     return at + 2 if text.startswith("\r\n", at) else at + 1
 
 
-def _plain(text: str, start: int, stop: int, delimiter: str) -> list[Span]:
-    spans = []
-    for part in text[start:stop].split(delimiter):
-        spans.append((start, start + len(part), False))
-        start += len(part) + len(delimiter)
-    return spans
-
-
-def _quoted(text: str, position: int, delimiter: str) -> tuple[list[Span], int]:
-    """The fields of a record with quotes, from `position`; and where the next one starts.
-    A quote opens a quoted field only at the field's start; `""` inside is a quote."""
+def _spans(
+    text: str, position: int, delimiter: str, field: re.Pattern[str]
+) -> tuple[list[Span], int]:
+    """The fields of the record at `position`, and where the next record starts."""
     spans: list[Span] = []
-    size = len(text)
-    start = position
     while True:
-        quoted = position < size and text[position] == '"'
-        if quoted:
-            position += 1
-            while position < size:
-                if text[position] == '"':
-                    if text.startswith('""', position):
-                        position += 2
-                        continue
-                    position += 1
-                    break
-                position += 1
-        while position < size and text[position] not in (delimiter, "\r", "\n"):
-            position += 1
-        spans.append((start, position, quoted))
-        if position < size and text[position] == delimiter:
-            position += 1
-            start = position
+        match = field.match(text, position)
+        end = match.end() if match else position
+        spans.append((position, end, text.startswith('"', position)))
+        if text.startswith(delimiter, end):
+            position = end + len(delimiter)
             continue
-        return spans, _after_line_end(text, position)
+        return spans, _after_line_end(text, end)
