@@ -179,6 +179,8 @@ def _write(
     from poicheck.fix.write_xlsx import write_xlsx
 
     edits: list[Edit] = edits_of(plan.changes, ruleset)
+    if not edits:  # nothing to change: the copy is the input, byte for byte
+        return Written(path.read_bytes())
     if fmt == "csv":
         commas = plan.report.frame.loc[plan.report.frame["rule"] == "TBL008", "field"]
         return write_csv(
