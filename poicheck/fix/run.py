@@ -19,6 +19,7 @@ import pandas as pd
 from poicheck.errors import InputError, UsageError
 from poicheck.fix.edits import Edit, Written, edits_of
 from poicheck.fix.plan import CHANGE_COLUMNS, Plan, keys, plan_fixes
+from poicheck.limits import MAX_CSV_BYTES, MiB
 from poicheck.report import Report
 from poicheck.ruleset.model import SEVERITIES, RuleSet
 from poicheck.table import CanonicalTable
@@ -114,6 +115,12 @@ def fix_file(path: str | Path, options: FixOptions, *, inputs: Sequence[Path] = 
     path = Path(path)
     fmt = check_file(path)
     _check_output(path, fmt, options, inputs)
+    if path.stat().st_size > MAX_CSV_BYTES:
+        raise InputError(
+            f"the file has {path.stat().st_size // MiB} MiB, more than the "
+            f"{MAX_CSV_BYTES // MiB} MiB poicheck fix reads at once; split it",
+            location=str(path),
+        )
     checks = dict(options.checks)
     base = load_ruleset(checks.pop("rules", ()))
     mapping = as_mapping(checks.pop("mapping", None), base)
