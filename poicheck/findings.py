@@ -25,6 +25,8 @@ FINDING_COLUMNS = [
     "pointer",
     "value",
     "message",
+    # `safe` or `unsafe` when `poicheck fix` has a fix for the finding (poicheck.fix), else None.
+    "fix",
     # The findings folded into this one, as {rule, field, message} (poicheck.engine.folding).
     "related",
 ]

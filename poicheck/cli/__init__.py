@@ -436,6 +436,7 @@ def main() -> None:
     # numpy is first imported. A user's own setting wins.
     os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
     from poicheck.cli import export as _export  # noqa: F401  (registers commands)
+    from poicheck.cli import fix as _fix  # noqa: F401
     from poicheck.cli import map as _map  # noqa: F401
     from poicheck.cli import push as _push  # noqa: F401
     from poicheck.cli import report as _report  # noqa: F401

@@ -33,6 +33,7 @@ from poicheck.engine.binding import (
 from poicheck.engine.folding import fold
 from poicheck.engine.per_file import PerFile
 from poicheck.findings import FINDING_COLUMNS, empty_findings, typed_findings
+from poicheck.fix.propose import marks as fix_marks
 from poicheck.oicp.pointers import PointerBuilder
 from poicheck.ruleset.model import Rule, RuleSet
 from poicheck.table import (
@@ -235,7 +236,8 @@ class Checker:
             else:
                 rows.append(_reader_row(rule, raw, table, evse_ids, offset))
         self._unplaced |= seen
-        return pd.DataFrame(rows, columns=FINDING_COLUMNS)
+        found = pd.DataFrame(rows, columns=FINDING_COLUMNS)
+        return found.assign(fix=fix_marks(found, frame, self.ruleset, table.source.format, offset))
 
 
 def _flagged(parts: list[pd.DataFrame]) -> dict[str, np.ndarray]:
@@ -368,7 +370,8 @@ def _record_findings(
                 }
             )
         )
-    return pd.concat(parts, ignore_index=True)
+    found = pd.concat(parts, ignore_index=True)
+    return found.assign(fix=fix_marks(found, frame, layout.ruleset, table.source.format, offset))
 
 
 def _messages(binding: Binding, values: np.ndarray, details: dict[str, np.ndarray]) -> np.ndarray:

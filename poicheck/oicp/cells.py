@@ -27,6 +27,31 @@ DECIMAL = re.compile(DECIMAL_PATTERN, re.ASCII)
 ENDS = " \t\n\r\f\v"
 DOUBLED = " {2,}"
 
+# Boolean spellings of spreadsheet programs and their users, by language. A column written
+# only in these (no true/false at all) follows a convention and is read as true/false.
+BOOLEAN_WORDS = {
+    "1": "true",
+    "0": "false",
+    "yes": "true",
+    "no": "false",
+    "ja": "true",
+    "nein": "false",
+    "wahr": "true",
+    "falsch": "false",
+    "oui": "true",
+    "non": "false",
+    "vrai": "true",
+    "faux": "false",
+    "si": "true",
+    "sí": "true",
+    "sì": "true",
+    "vero": "true",
+    "falso": "false",
+    "waar": "true",
+    "onwaar": "false",
+    "nee": "false",
+}
+
 REGEX_META = set("\\.^$|?*+()[]{}")
 
 

@@ -24,35 +24,12 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from poicheck.oicp.cells import BOOLEAN_WORDS
 from poicheck.ruleset.model import Property
 from poicheck.table import Distinct, Layout
 
 COMMA_DECIMAL = re.compile(r"(-?)([0-9]+),([0-9]+)")
 DOT_DECIMAL = re.compile(r"-?[0-9]+\.[0-9]+")
-# Boolean spellings of spreadsheet programs and their users, by language. A column written
-# only in these (no true/false at all) follows a convention and is read as true/false.
-BOOLEAN_WORDS = {
-    "1": "true",
-    "0": "false",
-    "yes": "true",
-    "no": "false",
-    "ja": "true",
-    "nein": "false",
-    "wahr": "true",
-    "falsch": "false",
-    "oui": "true",
-    "non": "false",
-    "vrai": "true",
-    "faux": "false",
-    "si": "true",
-    "sí": "true",
-    "sì": "true",
-    "vero": "true",
-    "falso": "false",
-    "waar": "true",
-    "onwaar": "false",
-    "nee": "false",
-}
 
 
 @dataclass(frozen=True)

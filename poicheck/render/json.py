@@ -14,7 +14,7 @@ from poicheck.findings import FINDING_COLUMNS
 from poicheck.results.report import Report
 from poicheck.version import __version__
 
-SCHEMA_VERSION = "1.3"
+SCHEMA_VERSION = "1.3"  # 1.3: findings[].cell and findings[].fix
 # Findings are written at depth 2 of the document (top level -> "findings" -> item).
 _ITEM_INDENT, _KEY_INDENT = " " * 4, " " * 6
 _NA = {"row", "record"}

@@ -54,6 +54,11 @@ def rule_descriptor(rule: Rule, ruleset: RuleSet) -> dict[str, Any]:
             "tags": [rule.category, rule.consequence, ruleset.name],
             "fields": list(rule.fields),
             "kind": rule.kind,
+            **(
+                {"fixes": [{"kind": f.kind, "applicability": f.applicability} for f in rule.fixes]}
+                if rule.fixes
+                else {}
+            ),
         },
     }
 
@@ -123,6 +128,7 @@ def _result(finding: Finding, indexes: _Indexes) -> dict[str, Any]:
                     "value": finding.value,
                     "record": finding.record,
                     "sheet": finding.sheet,
+                    "fix": finding.fix,  # poicheck fix has one: safe or unsafe
                 }.items()
                 if value not in (None, "")
             },

@@ -34,6 +34,8 @@ class Finding:
     pointer: str
     value: str | None
     message: str
+    # `safe` or `unsafe` when `poicheck fix` has a fix for it (its applicability), else None.
+    fix: str | None = None
     # The findings folded into this one (same cell, one cause): {rule, field, message}.
     related: list[dict[str, Any]] | None = None
     # The cell of the user's own sheet, for input read through a column mapping (`K7`).

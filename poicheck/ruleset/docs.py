@@ -84,6 +84,7 @@ def rule_summary(rule: Rule, ruleset: RuleSet) -> dict[str, Any]:
         "fields": list(rule.fields),
         "description": describe(rule, ruleset),
         "spec": rule.spec or _spec(rule, ruleset),
+        "fixes": [{"kind": f.kind, "applicability": f.applicability} for f in rule.fixes],
     }
 
 
@@ -120,8 +121,28 @@ def explain_rule(rule: Rule, ruleset: RuleSet) -> str:
         ]
     lines += ["", "Fails:"] + [f"  {example_text(e)}" for e in rule.examples["fail"]]
     lines += ["", "Passes:"] + [f"  {example_text(e)}" for e in rule.examples["pass"]]
+    if rule.fixes:
+        lines += ["", "Fixes (poicheck fix; unsafe ones with --unsafe-fixes):"]
+        lines += [f"  {text}" for text in fix_texts(rule)]
     lines += ["", f"Defined in {rule.source}"]
     return "\n".join(lines)
+
+
+def fix_texts(rule: Rule) -> list[str]:
+    """One line per fix declared on a rule: kind, applicability, what it does, examples."""
+    from poicheck.fix.kinds import get_fix_kind
+
+    out = []
+    for fix in rule.fixes:
+        done = get_fix_kind(fix.kind).describe.format(**{"max": rule.params.get("max")})
+        shown = [
+            f"{_fix_example(e['before'])} -> {_fix_example(e['after'])}"
+            for e in fix.examples
+            if e["after"] is not None
+        ]
+        examples = f" ({'; '.join(shown)})" if shown else ""
+        out.append(f"{fix.kind} ({fix.applicability}): {done}{examples}")
+    return out
 
 
 def ratings(rule: Rule) -> list[tuple[str, str, str]]:
@@ -137,6 +158,12 @@ def ratings(rule: Rule) -> list[tuple[str, str, str]]:
             )
         out.append((plug, "; ".join(parts), str(rating["source"])))
     return out
+
+
+def _fix_example(value: Any) -> str:
+    if isinstance(value, dict):
+        return ", ".join(f"{k} = {v!r}" for k, v in value.items())
+    return repr(str(value))
 
 
 def _cell(text: str) -> str:
@@ -174,6 +201,20 @@ def rules_markdown(ruleset: RuleSet) -> str:
             f"{_cell(', '.join(rule.fields))} | "
             f"{_cell((row['description'] or explain_kind(rule)) + only)} | {_cell(row['spec'])} |"
         )
+    lines += [
+        "",
+        "## Fixes",
+        "",
+        "What `poicheck fix` does about a finding of the rule (declared in the rule files next",
+        "to the rule; safe fixes keep the meaning certain, unsafe ones are guesses applied with",
+        "`--unsafe-fixes`), tried in this order.",
+        "",
+        "| id | fix |",
+        "|---|---|",
+    ]
+    for rule in sorted(ruleset.rules.values(), key=lambda r: r.id):
+        for text in fix_texts(rule):
+            lines.append(f"| {rule.id} | {_cell(text)} |")
     for rule in (r for r in ruleset.rules.values() if r.params.get("ratings")):
         lines += [
             "",

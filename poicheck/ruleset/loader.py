@@ -19,6 +19,7 @@ from poicheck.ruleset.model import (
     Consequence,
     DataType,
     Erratum,
+    FixSpec,
     Property,
     Rule,
     RuleSet,
@@ -303,6 +304,7 @@ def _rules(raw: list[tuple[Path, dict[str, Any]]], ruleset: RuleSet) -> list[Rul
             consequence=consequence.name,
             applies_to=spec.get("applies_to"),
             caused_by=tuple(spec.get("caused_by", ())),
+            fixes=_fixes(spec, fields, kind.across_rows or scope != "record", where),
         )
         for field_path in fields:
             if field_path == "*" and kind.scope == "reader":
@@ -343,6 +345,44 @@ def check_reader_rules(ruleset: RuleSet, reported: Collection[str] | None = None
             "(poicheck/ruleset/reader_ids.py); none reports this one",
             location=f"{defined[rule_id].source}: rule {rule_id}",
         )
+
+
+def _fixes(
+    spec: Mapping[str, Any], fields: tuple[str, ...], unfixable: bool, where: str
+) -> tuple[FixSpec, ...]:
+    """The rule's `fix` entries, checked: known fix kinds, fields of the rule, and only on
+    rules that judge one record (a fix changes cells of the record its finding is about)."""
+    from poicheck.fix.kinds import fix_kind_names
+
+    given = spec.get("fix", [])
+    entries = [given] if isinstance(given, dict) else list(given)
+    if entries and unfixable:
+        raise RuleFileError(
+            "a fix is declared on a rule about the envelope or across rows; fixes change the "
+            "cells of one record",
+            location=where,
+        )
+    out = []
+    for entry in entries:
+        if entry["kind"] not in fix_kind_names():
+            known = ", ".join(fix_kind_names())
+            raise RuleFileError(
+                f"unknown fix kind '{entry['kind']}' (known: {known})", location=where
+            )
+        only = tuple(entry.get("fields", ()))
+        stray = [f for f in only if f not in fields and "*" not in fields]
+        if stray:
+            raise RuleFileError(f"fix names fields the rule has not: {stray}", location=where)
+        out.append(
+            FixSpec(
+                kind=entry["kind"],
+                applicability=entry["applicability"],
+                params=dict(entry.get("params", {})),
+                fields=only,
+                examples=tuple(entry.get("examples", ())),
+            )
+        )
+    return tuple(out)
 
 
 def _check_regex(pattern: Any, where: str) -> None:

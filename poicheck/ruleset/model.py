@@ -123,6 +123,25 @@ class Consequence:
     export: str
 
 
+Applicability = Literal["safe", "unsafe"]
+
+
+@dataclass(frozen=True)
+class FixSpec:
+    """A fix declared on a rule: a fix kind with parameters and how certain it is.
+
+    `safe`: the meaning is certain (case, separators, a unit in a number cell); `unsafe`: a
+    guess a person must confirm (swapped coordinates); `poicheck fix` applies unsafe fixes
+    only with --unsafe-fixes. `fields` limits the fix to some of the rule's fields.
+    """
+
+    kind: str
+    applicability: Applicability
+    params: Mapping[str, Any] = field(default_factory=dict)
+    fields: tuple[str, ...] = ()
+    examples: tuple[Mapping[str, Any], ...] = ()
+
+
 @dataclass(frozen=True)
 class Rule:
     """A check with a stable id: which kind of check runs on which fields with which parameters."""
@@ -144,6 +163,8 @@ class Rule:
     applies_to: str | None = None
     # Rules whose finding on the same cell causes this rule's finding (folded into it).
     caused_by: tuple[str, ...] = ()
+    # The fixes `poicheck fix` may apply to a finding of the rule, tried in order.
+    fixes: tuple[FixSpec, ...] = ()
 
     def applies(self, input_format: str) -> bool:
         """Whether the rule runs on an input of this format (csv, xlsx, json, ...)."""

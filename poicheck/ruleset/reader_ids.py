@@ -5,7 +5,7 @@ findings of these rules; they use the constants, never the ids as text. The load
 them against the rule set when it loads (poicheck.ruleset.loader): an id here that no rule
 file defines as a `reader` rule, or a `reader` rule that is not here, is a RuleFileError, so
 a misspelt id can no longer be dropped without a word. Each constant is named after its
-rule's `name` (tests/test_reader_ids.py holds them to it).
+rule's `name` (tests/unit/ruleset/test_reader_ids.py holds them to it).
 """
 
 from __future__ import annotations

@@ -139,14 +139,21 @@ def _issues(found: pd.DataFrame) -> pd.Series:
     """Per form row, `RULE (severity): n records` for every rule that found something."""
     if found.empty:
         return pd.Series(dtype=object)
+    fixes = found["fix"] if "fix" in found.columns else pd.Series(None, index=found.index)
+    found = found.assign(fixable=found["record_key"].where(fixes.notna().to_numpy()))
     counted = found.groupby(["target", "rule", "severity", "consequence"], as_index=False).agg(
-        records=("record_key", "nunique"), rowless=("record", lambda s: int(s.isna().sum()))
+        records=("record_key", "nunique"),
+        rowless=("record", lambda s: int(s.isna().sum())),
+        fixable=("fixable", "nunique"),
     )
     counted["rank"] = counted["severity"].map(SEVERITY_RANK)
     counted = counted.sort_values(["target", "rank", "rule"])
     noun = np.where(counted["records"] == 1, "record", "records")
     label = counted["rule"] + " (" + counted["severity"] + ", " + counted["consequence"] + ")"
     text: pd.Series = label + ": " + counted["records"].astype(str) + " " + noun
+    # `poicheck fix` repairs some of them (a fix declared on the rule applies to the value).
+    fixable = " (" + counted["fixable"].astype(str) + " with a fix: poicheck fix)"
+    text = text + fixable.where(counted["fixable"] > 0, "")
     text = text.where(counted["rowless"] == 0, label)
     return counted.assign(text=text).groupby("target")["text"].agg("; ".join)
 

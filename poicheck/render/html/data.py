@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from poicheck.findings import SEVERITY_RANK
+from poicheck.fix.gains import fixing_gains
 from poicheck.render._common import file_formats, relative_path, where
 from poicheck.render.html import CARD_LIMIT, LIMIT
 from poicheck.results.report import FileResult, Finding, Report
@@ -43,6 +44,7 @@ class FindingRow:
     field: str
     value: str
     message: str
+    fix: str = ""  # safe / unsafe: `poicheck fix` has a fix for it
 
 
 @dataclass(frozen=True)
@@ -98,6 +100,8 @@ class ReportData:
     notes: list[str]
     unreadable: list[FileResult]
     limit: int
+    # What `poicheck fix` would change, per rule, most points of the score first.
+    fixing: list[dict[str, Any]] = field(default_factory=list)
 
 
 def generated_at() -> str:
@@ -163,6 +167,7 @@ def _finding_row(
         field=finding.field,
         value="" if finding.value is None else str(finding.value),
         message=finding.message,
+        fix=finding.fix or "",
     )
 
 
@@ -400,4 +405,5 @@ def build(report: Report, *, title: str | None = None, limit: int = LIMIT) -> Re
         notes=list(report.notes),
         unreadable=report.unreadable,
         limit=limit,
+        fixing=fixing_gains(report),
     )
