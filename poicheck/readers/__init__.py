@@ -15,22 +15,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from poicheck.errors import InputError
+from poicheck.readers.formats import FORMATS, READERS, ReadOptions
 from poicheck.ruleset.model import RuleSet
 from poicheck.table import CanonicalTable
 
 if TYPE_CHECKING:
     from poicheck.mapping import ColumnMapping
-
-FORMATS = {
-    ".csv": "csv",
-    ".txt": "csv",
-    ".tsv": "csv",
-    ".xlsx": "xlsx",
-    ".xlsm": "xlsx",
-    ".json": "json",
-    ".jsonl": "jsonl",
-    ".ndjson": "jsonl",
-}
 
 
 def check_file(path: Path) -> str:
@@ -80,21 +70,7 @@ def read_table(
     path = Path(path)
     with _translated(path):
         fmt = check_file(path)
-        if fmt == "csv":
-            from poicheck.readers.csv import read_csv
-
-            return read_csv(path, ruleset, encoding=encoding, mapping=mapping)
-        if fmt == "xlsx":
-            from poicheck.readers.xlsx.reader import read_xlsx
-
-            return read_xlsx(path, ruleset, sheet=sheet, mapping=mapping)
-        if fmt == "jsonl":
-            from poicheck.readers.jsonl import read_jsonl
-
-            return read_jsonl(path, ruleset)
-        from poicheck.readers.json import read_json
-
-        return read_json(path, ruleset)
+        return READERS[fmt].read(path, ruleset, ReadOptions(sheet, encoding, mapping))
 
 
 def read_tables(
@@ -127,24 +103,12 @@ def _chunks(
     chunk_rows: int | None,
 ) -> Iterator[CanonicalTable] | None:
     """The chunks of a file read in chunks, or None for a file read at once."""
-    fmt = check_file(path)
-    if fmt == "csv":
-        from poicheck.readers.csv import CHUNK_ROWS, MAX_BYTES, read_csv_chunks
-
-        if chunk_rows or path.stat().st_size > MAX_BYTES:
-            return read_csv_chunks(
-                path,
-                ruleset,
-                encoding=encoding,
-                mapping=mapping,
-                chunk_rows=chunk_rows or CHUNK_ROWS,
-            )
-    if fmt == "jsonl":
-        from poicheck.readers import jsonl
-
-        if chunk_rows or path.stat().st_size > jsonl.MAX_BYTES:
-            return jsonl.read_jsonl_chunks(path, ruleset, chunk_rows=chunk_rows or jsonl.CHUNK_ROWS)
-    return None
+    chunks = READERS[check_file(path)].chunks
+    return (
+        None
+        if chunks is None
+        else chunks(path, ruleset, ReadOptions(None, encoding, mapping), chunk_rows)
+    )
 
 
 @contextmanager
@@ -187,22 +151,12 @@ def preview(
     """The first `limit` rows of a CSV file or worksheet, as the user sees them."""
     path = Path(path)
     try:
-        fmt = check_file(path)
-        if fmt in ("json", "jsonl"):
+        read_preview = READERS[check_file(path)].preview
+        if read_preview is None:
             raise InputError(
                 "OICP JSON needs no mapping: it is read by its property names", location=str(path)
             )
-        if fmt == "csv":
-            from poicheck.readers.csv import preview_csv
-
-            return Preview(str(path), preview_csv(path, encoding, limit))
-        from poicheck.readers.xlsx.celltexts import cell_text
-        from poicheck.readers.xlsx.reader import damaged, load_grid
-
-        with damaged(path):
-            grid, _ = load_grid(path, sheet=sheet)
-        rows = [[cell_text(v) for v in row] for row in grid.rows[:limit]]
-        return Preview(f"{path} (sheet '{grid.name}')", rows)
+        return Preview(*read_preview(path, ReadOptions(sheet, encoding), limit))
     except PermissionError as exc:
         raise InputError("permission denied", location=str(path)) from exc
     except OSError as exc:
