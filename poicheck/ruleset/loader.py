@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import hashlib
 import json
-import os
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from functools import cache
 from importlib import resources
@@ -12,9 +10,8 @@ from pathlib import Path
 from typing import Any
 
 from poicheck.errors import RuleFileError
-from poicheck.files.limits import MAX_YAML_BYTES
-from poicheck.files.user import read_regular
 from poicheck.files.yaml_loader import load_yaml
+from poicheck.ruleset.cache import cached_document, store_document
 from poicheck.ruleset.model import (
     Consequence,
     DataType,
@@ -29,7 +26,6 @@ from poicheck.ruleset.model import (
 from poicheck.ruleset.reader_ids import READER_RULES
 
 DEFAULT_RULESET = "oicp-2.3"
-CACHE_FORMAT = "1"  # bump when the cached form of a rule file changes
 
 
 def default_rules_dir() -> Path:
@@ -69,7 +65,7 @@ def _files(paths: Iterable[Path]) -> list[Path]:
 
 
 def _read(path: Path) -> dict[str, Any]:
-    cached, cache_file = _cached_document(path)
+    cached, cache_file = cached_document(path)
     if cached is not None:
         return cached
     shipped = path.resolve().is_relative_to(default_rules_dir().resolve())
@@ -82,55 +78,8 @@ def _read(path: Path) -> dict[str, Any]:
         raise RuleFileError(f"at key '{key}': {first.message}{more}", location=str(path))
     assert isinstance(document, dict)
     if cache_file is not None:
-        _store_document(cache_file, document)
+        store_document(cache_file, document)
     return document
-
-
-def _cache_dir() -> Path | None:
-    """Where parsed rule files are kept (None: no cache, POICHECK_NO_CACHE set)."""
-    if os.environ.get("POICHECK_NO_CACHE"):
-        return None
-    base = os.environ.get("POICHECK_CACHE_DIR") or os.environ.get("XDG_CACHE_HOME")
-    return Path(base) / "poicheck" if base else Path.home() / ".cache" / "poicheck"
-
-
-def _cached_document(path: Path) -> tuple[dict[str, Any] | None, Path | None]:
-    """The validated document of a rule file from the cache, and the cache file to use.
-
-    Parsing YAML with the pure-Python loader and validating it against the rule-file schema
-    cost about a second per run; the cache key is the file's content, the schema's text and
-    poicheck's version, so any change to one of them reads the file anew.
-    """
-    from poicheck.version import __version__
-
-    directory = _cache_dir()
-    if directory is None:
-        return None, None
-    content = read_regular(path, MAX_YAML_BYTES, error=RuleFileError)
-    schema = resources.files("poicheck.ruleset").joinpath("rulefile.schema.json").read_bytes()
-    digest = hashlib.sha256(f"{CACHE_FORMAT}|{__version__}|".encode())
-    digest.update(hashlib.sha256(schema).digest())
-    digest.update(content)
-    cache_file = directory / "rules" / f"{digest.hexdigest()}.json"
-    try:
-        document = json.loads(cache_file.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return None, cache_file
-    return (document if isinstance(document, dict) else None), cache_file
-
-
-def _store_document(cache_file: Path, document: dict[str, Any]) -> None:
-    """Keep a validated document for the next run; a cache that cannot be written is skipped."""
-    try:
-        text = json.dumps(document, ensure_ascii=False)
-        if json.loads(text) != document:  # only plain JSON values round-trip exactly
-            return
-        cache_file.parent.mkdir(parents=True, exist_ok=True)
-        partial = cache_file.with_name(f".{cache_file.name}.{os.getpid()}.partial")
-        partial.write_text(text, encoding="utf-8")
-        partial.replace(cache_file)
-    except (OSError, TypeError, ValueError):
-        return
 
 
 def load_ruleset(extra: Sequence[str | Path] = (), *, base: str | Path | None = None) -> RuleSet:

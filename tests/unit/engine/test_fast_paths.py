@@ -136,7 +136,7 @@ def test_rule_file_cache_never_hides_an_invalid_file(
         with pytest.raises(RuleFileError):
             loader._read(broken)
     monkeypatch.setenv("POICHECK_NO_CACHE", "1")
-    assert loader._cache_dir() is None
+    assert cache.cache_dir() is None
 
 
 def _group_findings(ruleset: RuleSet, stations: list[tuple[str, str]]) -> list[int]:
