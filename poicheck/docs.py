@@ -68,6 +68,13 @@ def describe(rule: Rule, ruleset: RuleSet) -> str:
         *first, last = rule.caused_by
         causes = f"{', '.join(first)} or {last}" if first else last
         sentences.append(f"On a cell that has a {causes} finding it is folded into that finding.")
+    for link in rule.caused_by_record:
+        *first, last = link.rules
+        causes = f"{', '.join(first)} or {last}" if first else last
+        when = f" when its message matches '{link.when}'" if link.when else ""
+        sentences.append(
+            f"On a record that has a {causes} finding it is folded into that finding{when}."
+        )
     return " ".join(dict.fromkeys(sentences))
 
 

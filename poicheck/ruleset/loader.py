@@ -19,6 +19,7 @@ from poicheck.ruleset.model import (
     DataType,
     Erratum,
     Property,
+    RecordCause,
     Rule,
     RuleSet,
     Scope,
@@ -297,7 +298,13 @@ def _rules(raw: list[tuple[Path, dict[str, Any]]], ruleset: RuleSet) -> list[Rul
             consequence=consequence.name,
             applies_to=spec.get("applies_to"),
             caused_by=tuple(spec.get("caused_by", ())),
+            caused_by_record=tuple(
+                RecordCause(tuple(link["rules"]), link.get("when"), tuple(link.get("fields", ())))
+                for link in spec.get("caused_by_record", ())
+            ),
         )
+        for link in rule.caused_by_record:
+            _check_regex(link.when, f"{where}: caused_by_record")
         for field_path in fields:
             if field_path == "*" and kind.scope == "reader":
                 continue
@@ -337,7 +344,10 @@ def _check_references(rules: Mapping[str, Rule]) -> None:
     """Rule ids named by other rules (`caused_by`, the `evidence` parameter) must exist; a
     rule is not its own cause."""
     for rule in rules.values():
-        named = {"caused_by": rule.caused_by, "evidence": tuple(rule.params.get("evidence", ()))}
+        named = {
+            "caused_by": rule.causes,
+            "evidence": tuple(rule.params.get("evidence", ())),
+        }
         for key, ids in named.items():
             unknown = [i for i in ids if i not in rules]
             if unknown:
@@ -345,7 +355,7 @@ def _check_references(rules: Mapping[str, Rule]) -> None:
                     f"{key} names unknown rule(s) {', '.join(unknown)}",
                     location=f"{rule.source}: rule {rule.id}",
                 )
-        if rule.id in rule.caused_by:
+        if rule.id in rule.causes:
             raise RuleFileError(
                 "caused_by names the rule itself", location=f"{rule.source}: rule {rule.id}"
             )
@@ -363,7 +373,7 @@ def _cause_loop(start: str, rules: Mapping[str, Rule]) -> list[str]:
     seen: set[str] = set()
     while stack:
         rule_id, path = stack.pop()
-        for cause in rules[rule_id].caused_by:
+        for cause in rules[rule_id].causes:
             if cause == start:
                 return [*path, cause]
             if cause not in seen and cause in rules:
