@@ -55,6 +55,9 @@ TABLE: dict[str, Callable[[Cells], Cells]] = {
     "amperage with a unit": lambda c: {F + "Amperage": "32A"},
     "power type not a value": lambda c: {F + "PowerType": c[F + "PowerType"].split("_")[0]},
     "power type empty": lambda c: {F + "PowerType": ""},
+    "power type DC on an AC facility": lambda c: (
+        {F + "PowerType": "DC"} if c[F + "PowerType"].startswith("AC") else {}
+    ),
     "plug misspelt": lambda c: {"Plugs": c["Plugs"].split(" (")[0].replace(" Outlet", "")},
     "plug OICP cannot name": lambda c: {"Plugs": "NACS"},
     "charging mode misspelt": lambda c: {F + "ChargingModes": "Mode 3"},
@@ -103,6 +106,7 @@ TABLE: dict[str, Callable[[Cells], Cells]] = {
     "EvseID not an EvseID": lambda c: {"EvseID": "hello"},
     "pool ID of another operator": lambda c: {"ChargingPoolID": "FR*XYZ*P1001"},
     "station name a placeholder": lambda c: {"ChargingStationNames.en": "n/a"},
+    "station name only digits": lambda c: {"ChargingStationNames.en": "4711"},
     "phone without country code": lambda c: {"HotlinePhoneNumber": "03012084567"},
     "phone too short": lambda c: {"HotlinePhoneNumber": "+4930"},
     "phone with spaces": lambda c: {"HotlinePhoneNumber": "+49 30 1208 4567"},
