@@ -82,6 +82,13 @@ def test_a_town_named_otherwise_is_checked_and_found_far_from_wrong_coordinates(
     assert place_rules(country, postal, city, 52.521918, 13.413215) == ["GEO015"]
 
 
+def test_a_town_and_district_of_another_town_is_the_wrong_city() -> None:
+    # "Hamburg-Harburg" at a Munich postal code and position: the town named is Hamburg.
+    assert place_rules("DEU", "80331", "Hamburg-Harburg", 48.137200, 11.575600) == ["GEO017"]
+    # A double-barrelled name the places know as a whole is not cut (Neustadt-Glewe).
+    assert place_rules("DEU", "19374", "Neustadt-Glewe", 53.379000, 11.592000) == []
+
+
 def test_an_exonym_of_another_town_is_the_wrong_city() -> None:
     # A Munich postal code and position, the city written in English as another town.
     assert place_rules("DEU", "80331", "Cologne", 48.137200, 11.575600) == ["GEO017"]
