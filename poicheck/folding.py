@@ -57,7 +57,7 @@ def fold(findings: pd.DataFrame, ruleset: RuleSet) -> pd.DataFrame:
     )
     if matched.empty:
         return out
-    inside = _same_cell(matched)
+    inside = _linked(matched)
     severe = matched["rank_cause"].to_numpy() <= matched["rank"].to_numpy()
     matched = matched[inside & severe & (matched["at"] != matched["at_cause"])]
     # Each consequence goes to its first cause (report order).
@@ -102,9 +102,10 @@ def _links(ruleset: RuleSet) -> list[Link]:
     return links
 
 
-def _same_cell(matched: pd.DataFrame) -> np.ndarray:
-    """The consequence's field is the cause's, or lies inside the cause's container; for a
-    cause on the same record, the consequence's message matches the link's pattern."""
+def _linked(matched: pd.DataFrame) -> np.ndarray:
+    """Per candidate pair: for a cause on the same cell, the consequence's field is the
+    cause's or lies inside the cause's container; for a cause on the same record, the
+    consequence's message matches the link's pattern and the cause lies in its fields."""
     field, cause, when = matched["field"], matched["field_cause"], matched["when"]
     same = field.to_numpy() == cause.to_numpy()
     inside = np.array(

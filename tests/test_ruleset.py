@@ -301,6 +301,23 @@ BROKEN = {
         ),
         ["XYZ001", "evidence names unknown rule(s) GEO999"],
     ),
+    "caused-by-record-unknown-rule": (
+        rule_text(extra="    caused_by_record: [{rules: [XYZ999]}]\n"),
+        ["XYZ001", "caused_by names unknown rule(s) XYZ999"],
+    ),
+    "caused-by-record-loop": (
+        rule_text(extra="    caused_by_record: [{rules: [XYZ002], when: 'x'}]\n")
+        + rule_text(rule_id="XYZ002", extra="    caused_by: [XYZ001]\n").removeprefix("rules:\n"),
+        ["caused_by makes a loop: XYZ001 -> XYZ002 -> XYZ001"],
+    ),
+    "caused-by-record-bad-pattern": (
+        rule_text(extra="    caused_by_record: [{rules: [XYZ001], when: '(unclosed'}]\n"),
+        ["XYZ001", "caused_by_record", "invalid regular expression"],
+    ),
+    "caused-by-record-unknown-key": (
+        rule_text(extra="    caused_by_record: [{rules: [ADR003], on: record}]\n"),
+        ["caused_by_record"],
+    ),
 }
 
 
