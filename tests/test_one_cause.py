@@ -320,3 +320,16 @@ def test_a_json_string_22kw_is_one_finding(tmp_path: Path) -> None:
     assert sorted(f.rule for f in findings) == ["JSN001", "PWR005"]
     (jsn,) = [f for f in findings if f.rule == "JSN001"]
     assert related(jsn) == ["PWR007"]
+
+
+def test_rules_explain_names_the_causes_on_the_record() -> None:
+    from click.testing import CliRunner
+
+    from poicheck.cli import cli, main  # noqa: F401  (main registers the commands)
+    from poicheck.cli import rules as _rules  # noqa: F401
+
+    result = CliRunner().invoke(cli, ["rules", "explain", "IDN004"])
+    assert result.exit_code == 0
+    text = " ".join(result.stdout.split())
+    assert "It is folded into a finding of GEO002" in text
+    assert "on GeoCoordinates of the same record when its message matches ' stands? '" in text

