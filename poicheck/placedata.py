@@ -335,3 +335,15 @@ def load() -> None:
     """Read the places once per process (before workers fork); countries are indexed when
     first asked for."""
     _cities()
+
+
+def town_of(country: str, city: str) -> str:
+    """A city written as town and district ("Hamburg-Harburg", "München-Pasing") is judged
+    as its town, when that is a town's name and the whole is not (Neustadt-Glewe is)."""
+    head, dash, _ = city.partition("-")
+    if not dash:
+        return city
+    towns = accusing(country)
+    if fold(city) in towns or fold(head) not in towns:
+        return city
+    return head.strip()

@@ -60,7 +60,7 @@ def address(country: str, postal: str, city: str) -> Address:
     found = [places.named(n) for n in names]
     none = np.zeros(0, dtype=np.int64)
     at_postal = np.unique(np.concatenate([none, *(f[0] for f in found)]))
-    city = _town_of(country, city)
+    city = placedata.town_of(country, city)
     at_city, city_known = places.named(city) if city else (none, False)
     own = placedata.postal_points(country, postal) if postal else np.zeros((0, 2))
     postal_xy = np.vstack((own, np.column_stack((places.lat[at_postal], places.lon[at_postal]))))
@@ -79,18 +79,6 @@ def address(country: str, postal: str, city: str) -> Address:
     # ("Lindau" in Schleswig-Holstein) is missing from the places, not elsewhere.
     city_known = city_known and placedata.fold(city) in placedata.accusing(country)
     return Address(postal_xy, city_xy, postal_known, city_known, apart, names[0] if names else "")
-
-
-def _town_of(country: str, city: str) -> str:
-    """A city written as town and district ("Hamburg-Harburg", "München-Pasing") is judged
-    as its town, when that is a town's name and the whole is not (Neustadt-Glewe is)."""
-    head, dash, _ = city.partition("-")
-    if not dash:
-        return city
-    towns = placedata.accusing(country)
-    if placedata.fold(city) in towns or placedata.fold(head) not in towns:
-        return city
-    return head.strip()
 
 
 @dataclass(frozen=True)
