@@ -122,3 +122,66 @@ def valid_records(draw: st.DrawFn, ruleset: RuleSet) -> dict[str, str]:
 
 def any_of(cells: dict[str, Any]) -> dict[str, str]:
     return {k: str(v) for k, v in cells.items()}
+
+
+# Real German places (postal code, locality, latitude, longitude) for records whose address
+# and coordinates agree, from Berlin to a border town and a small one.
+PLACES = (
+    ("10178", "Berlin", 52.521918, 13.413215),
+    ("20095", "Hamburg", 53.550300, 10.000600),
+    ("80331", "München", 48.137200, 11.575600),
+    ("50667", "Köln", 50.938400, 6.959900),
+    ("01067", "Dresden", 51.050400, 13.737300),
+    ("70173", "Stuttgart", 48.778400, 9.180000),
+    ("71638", "Ludwigsburg", 48.897500, 9.191600),
+    ("99084", "Erfurt", 50.978700, 11.032800),
+    ("47623", "Kevelaer", 51.583300, 6.246700),
+    ("79576", "Weil am Rhein", 47.593100, 7.620800),
+    ("15230", "Frankfurt (Oder)", 52.341200, 14.549400),
+    ("24103", "Kiel", 54.323300, 10.139400),
+)
+# (PowerType, Voltage, Amperage, Power, Plugs, ChargingModes) of facilities as they are sold.
+FACILITIES = (
+    ("AC_3_PHASE", "230", "32", "22", "Type 2 Outlet", "Mode_3"),
+    ("AC_3_PHASE", "230", "16", "11", "Type 2 Connector (Cable Attached)", "Mode_3"),
+    ("AC_1_PHASE", "230", "16", "4", "Type F Schuko", "Mode_3"),
+    ("DC", "", "", "50", "CCS Combo 2 Plug (Cable Attached)", "Mode_4"),
+    ("DC", "", "", "150", "CCS Combo 2 Plug (Cable Attached);CHAdeMO", "Mode_4"),
+)
+OPTIONAL = ("AdditionalInfo.en", "HardwareManufacturer", "EnergySource", "ChargingPoolID")
+
+
+@st.composite
+def german_evse(draw: st.DrawFn) -> dict[str, str]:
+    """A correct German EVSE of operator DE*PCK: a real place (a few hundred metres of
+    jitter), a facility as sold, optional properties sometimes left out."""
+    from tests.records import VALID_CELLS
+
+    postal, city, lat, lon = draw(st.sampled_from(PLACES))
+    kind, volts, amps, power, plugs, modes = draw(st.sampled_from(FACILITIES))
+    jitter = st.integers(-3000, 3000).map(lambda n: n / 1_000_000)
+    number = draw(st.integers(1, 9999))
+    cells = {
+        **VALID_CELLS,
+        "EvseID": f"DE*PCK*E{number}*1",
+        "ChargingStationId": f"ST-{number}",
+        "ChargingPoolID": f"DE*PCK*P{number}",
+        "Address.PostalCode": postal,
+        "Address.City": city,
+        "Address.Street": draw(st.sampled_from(["Hauptstraße", "Am Markt", "Bahnhofstr."])),
+        "Address.HouseNum": str(draw(st.integers(1, 200))),
+        "GeoCoordinates.Latitude": f"{lat + draw(jitter):.6f}",
+        "GeoCoordinates.Longitude": f"{lon + draw(jitter):.6f}",
+        "Plugs": plugs,
+        "ChargingFacilities.1.PowerType": kind,
+        "ChargingFacilities.1.Voltage": volts,
+        "ChargingFacilities.1.Amperage": amps,
+        "ChargingFacilities.1.Power": power,
+        "ChargingFacilities.1.ChargingModes": modes,
+    }
+    del cells["Address.Region"]
+    for prefix in draw(st.sets(st.sampled_from(OPTIONAL))):
+        cells = {k: v for k, v in cells.items() if not k.startswith(prefix)}
+    if "EnergySource.1.Energy" not in cells:
+        cells["RenewableEnergy"] = "false"
+    return cells

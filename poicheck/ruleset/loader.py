@@ -18,6 +18,7 @@ from poicheck.ruleset.model import (
     Erratum,
     FixSpec,
     Property,
+    RecordCause,
     Rule,
     RuleSet,
     Scope,
@@ -254,7 +255,13 @@ def _rules(raw: list[tuple[Path, dict[str, Any]]], ruleset: RuleSet) -> list[Rul
             applies_to=spec.get("applies_to"),
             caused_by=tuple(spec.get("caused_by", ())),
             fixes=_fixes(spec, fields, kind.across_rows or scope != "record", where),
+            caused_by_record=tuple(
+                RecordCause(tuple(link["rules"]), link.get("when"), tuple(link.get("fields", ())))
+                for link in spec.get("caused_by_record", ())
+            ),
         )
+        for link in rule.caused_by_record:
+            _check_regex(link.when, f"{where}: caused_by_record")
         for field_path in fields:
             if field_path == "*" and kind.scope == "reader":
                 continue
@@ -349,7 +356,10 @@ def _check_references(rules: Mapping[str, Rule]) -> None:
     """Rule ids named by other rules (`caused_by`, the `evidence` parameter) must exist; a
     rule is not its own cause."""
     for rule in rules.values():
-        named = {"caused_by": rule.caused_by, "evidence": tuple(rule.params.get("evidence", ()))}
+        named = {
+            "caused_by": rule.causes,
+            "evidence": tuple(rule.params.get("evidence", ())),
+        }
         for key, ids in named.items():
             unknown = [i for i in ids if i not in rules]
             if unknown:
@@ -357,7 +367,7 @@ def _check_references(rules: Mapping[str, Rule]) -> None:
                     f"{key} names unknown rule(s) {', '.join(unknown)}",
                     location=f"{rule.source}: rule {rule.id}",
                 )
-        if rule.id in rule.caused_by:
+        if rule.id in rule.causes:
             raise RuleFileError(
                 "caused_by names the rule itself", location=f"{rule.source}: rule {rule.id}"
             )
@@ -375,7 +385,7 @@ def _cause_loop(start: str, rules: Mapping[str, Rule]) -> list[str]:
     seen: set[str] = set()
     while stack:
         rule_id, path = stack.pop()
-        for cause in rules[rule_id].caused_by:
+        for cause in rules[rule_id].causes:
             if cause == start:
                 return [*path, cause]
             if cause not in seen and cause in rules:

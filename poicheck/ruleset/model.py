@@ -143,6 +143,17 @@ class FixSpec:
 
 
 @dataclass(frozen=True)
+class RecordCause:
+    """Rules whose finding on the same record causes a rule's finding: on one of `fields`
+    (or inside it; any field when empty), when that finding's message matches `when` (a
+    regular expression; None: always)."""
+
+    rules: tuple[str, ...]
+    when: str | None = None
+    fields: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
 class Rule:
     """A check with a stable id: which kind of check runs on which fields with which parameters."""
 
@@ -165,6 +176,14 @@ class Rule:
     caused_by: tuple[str, ...] = ()
     # The fixes `poicheck fix` may apply to a finding of the rule, tried in order.
     fixes: tuple[FixSpec, ...] = ()
+    # Rules whose finding on another field of the same record causes it (issue 15).
+    caused_by_record: tuple[RecordCause, ...] = ()
+
+    @property
+    def causes(self) -> tuple[str, ...]:
+        """Every rule named as a cause, on the same cell or on the same record."""
+        named = [*self.caused_by, *(r for link in self.caused_by_record for r in link.rules)]
+        return tuple(dict.fromkeys(named))
 
     def applies(self, input_format: str) -> bool:
         """Whether the rule runs on an input of this format (csv, xlsx, json, ...)."""

@@ -29,12 +29,18 @@ def member(i: int, **cells: str) -> dict[str, str]:
 
 
 def group_findings(*records: dict[str, Any]) -> dict[str, dict[int, str]]:
-    """Per group rule, the records it reports and their messages."""
-    report = validate(frame_of(*records), **OPERATOR)
+    """Per group rule, the records it reports and their messages: as findings, or folded
+    into the culprit's own finding that causes them (`related`, issue 15)."""
+    return blamed(validate(frame_of(*records), **OPERATOR).findings)
+
+
+def blamed(findings: list[Any]) -> dict[str, dict[int, str]]:
     found: dict[str, dict[int, str]] = {rule: {} for rule in GROUP_RULES}
-    for finding in report.findings:
-        if finding.rule in GROUP_RULES and finding.record is not None:
-            found[finding.rule][finding.record] = finding.message
+    for finding in findings:
+        items = [{"rule": finding.rule, "message": finding.message}, *(finding.related or [])]
+        for item in items:
+            if item["rule"] in GROUP_RULES and finding.record is not None:
+                found[item["rule"]][finding.record] = item["message"]
     return found
 
 
@@ -115,9 +121,9 @@ def test_the_culprit_is_found_when_the_records_are_checked_in_chunks(tmp_path: A
     frame_of(*records).to_csv(path, index=False)
     at_once = validate(path, **OPERATOR)
     chunked = validate(path, chunk_rows=2, **OPERATOR)
-    blamed = {f.record for f in at_once.findings if f.rule == "IDN004"}
-    assert blamed == {5}
-    assert blamed == {f.record for f in chunked.findings if f.rule == "IDN004"}
+    culprits = set(blamed(at_once.findings)["IDN004"])
+    assert culprits == {5}
+    assert culprits == set(blamed(chunked.findings)["IDN004"])
 
 
 def test_a_reader_finding_is_evidence_too() -> None:

@@ -20,7 +20,7 @@ from poicheck.errors import UsageError
 from poicheck.findings import SEVERITY_RANK
 from poicheck.render.json import document, render
 from poicheck.results.score import record_positions
-from poicheck.ruleset import loader
+from poicheck.ruleset import cache, loader
 from poicheck.ruleset.model import RuleSet
 from tests.records import VALID_CELLS, frame_of
 

@@ -19,7 +19,7 @@ from poicheck.findings import FINDING_COLUMNS
 from poicheck.render.json import document, render
 from poicheck.render.text import render as render_text
 from poicheck.ruleset.loader import load_ruleset
-from poicheck.ruleset.model import RuleSet
+from poicheck.ruleset.model import RecordCause, RuleSet
 from tests.corpus import write_sheet
 from tests.records import VALID_CELLS, frame_of, json_record, write_json
 
@@ -189,5 +189,86 @@ def test_folding_never_changes_which_records_have_an_error(
         return set(frame.loc[frame["severity"] == "error", "record"])
 
     assert erroneous(folded) == erroneous(found)
+    kept = sum(len(items) for items in folded["related"] if items)
+    assert len(folded) + kept == len(found)
+
+
+def with_record_causes(links: dict[str, tuple[RecordCause, ...]]) -> RuleSet:
+    return RULESET.with_rules(
+        dataclasses.replace(rule, caused_by=(), caused_by_record=links.get(rule.id, ()))
+        for rule in RULESET.rules.values()
+    )
+
+
+def test_a_cause_on_another_field_of_the_record_folds_only_the_messages_it_explains() -> None:
+    ruleset = with_record_causes(
+        {"IDN004": (RecordCause(("GEO015",), " stands ", ("GeoCoordinates",)),)}
+    )
+    found = findings_frame(
+        [
+            (0, "GEO015", "GeoCoordinates", "warning"),
+            (0, "IDN004", "ChargingStationId", "warning"),
+            (1, "GEO015", "GeoCoordinates", "warning"),
+            (1, "IDN004", "ChargingStationId", "warning"),
+            (2, "IDN004", "ChargingStationId", "warning"),  # no cause on its record
+        ]
+    )
+    found.loc[1, "message"] = "IDN004: it stands 60891 m from the other EVSEs"
+    found.loc[3, "message"] = "IDN004: its address differs from that of the other EVSEs"
+    found.loc[4, "message"] = "IDN004: it stands 1112 m from the other EVSEs"
+    folded = fold(found, ruleset)
+    assert list(zip(folded["record"], folded["rule"], strict=True)) == [
+        (0, "GEO015"),
+        (1, "GEO015"),
+        (1, "IDN004"),
+        (2, "IDN004"),
+    ]
+    assert folded["related"][0][0]["message"].endswith("60891 m from the other EVSEs")
+
+
+def test_a_cause_on_another_field_counts_only_on_the_fields_named() -> None:
+    ruleset = with_record_causes({"IDN004": (RecordCause(("GEO010",), None, ("GeoCoordinates",)),)})
+    found = findings_frame(
+        [
+            (0, "GEO010", "GeoChargingPointEntrance", "warning"),  # the entrance, not the EVSE
+            (0, "IDN004", "ChargingStationId", "warning"),
+            (1, "GEO010", "GeoCoordinates", "warning"),
+            (1, "IDN004", "ChargingStationId", "warning"),
+        ]
+    )
+    folded = fold(found, ruleset)
+    assert list(zip(folded["record"], folded["rule"], strict=True)) == [
+        (0, "GEO010"),
+        (0, "IDN004"),
+        (1, "GEO010"),
+    ]
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    st.lists(
+        st.tuples(
+            st.integers(0, 4),
+            st.sampled_from(RULES),
+            st.sampled_from(FIELDS),
+            st.sampled_from(SEVERITIES),
+        ),
+        max_size=25,
+    ),
+    st.dictionaries(
+        st.sampled_from(RULES),
+        st.lists(st.sampled_from(RULES), min_size=1, max_size=3, unique=True).map(
+            lambda causes: (RecordCause(tuple(causes), None, ()),)
+        ),
+        max_size=5,
+    ),
+)
+def test_folding_on_the_record_never_changes_which_records_have_an_error(
+    rows: list[tuple[int, str, str, str]], links: dict[str, tuple[RecordCause, ...]]
+) -> None:
+    found = findings_frame(sorted(rows, key=lambda row: row[0]))
+    folded = fold(found, with_record_causes(links))
+    errors = found.loc[found["severity"] == "error", "record"]
+    assert set(folded.loc[folded["severity"] == "error", "record"]) == set(errors)
     kept = sum(len(items) for items in folded["related"] if items)
     assert len(folded) + kept == len(found)

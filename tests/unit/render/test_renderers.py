@@ -230,10 +230,10 @@ def normalised(text: str) -> str:
 def test_markdown_summary_matches_golden(invalid: Report) -> None:
     text = render("markdown", invalid)
     check_golden("render/invalid-csv.md", normalised(text))
-    assert text.startswith("## ❌ poicheck: 33 errors, 72 warnings, 1 info")
-    assert "**Data score 88/100**" in text
-    assert "### Findings (the first 50 of 106)" in text
-    assert "*Truncated: 56 more findings not shown (55 warnings, 1 info)." in text
+    assert text.startswith("## ❌ poicheck: 33 errors, 47 warnings, 1 info")
+    assert "**Data score 88.7/100**" in text
+    assert "### Findings (the first 50 of 81)" in text
+    assert "*Truncated: 31 more findings not shown (30 warnings, 1 info)." in text
 
 
 def test_markdown_stays_within_a_pull_request_comment(invalid: Report) -> None:

@@ -142,10 +142,13 @@ def test_every_chart_is_inline_svg_with_its_data(report: Report, html: str) -> N
         assert "<svg" in block, chart
         assert 'role="img"' in block
     rules = section(html, "chart-rules")
-    top = report.frame["rule"].value_counts().index[:5]
+    counts = report.frame["rule"].value_counts()
+    # Rules with more findings than the last of the 25 bars are surely shown (ties are not).
+    top = counts[counts > counts.iloc[min(len(counts), 25) - 1]].index
+    assert len(top)
     assert all(f"{rule} " in rules for rule in top)  # the labels are text, not paths
     fields = section(html, "chart-fields")
-    assert "ChargingStationId" in fields
+    assert "GeoCoordinates" in fields
     assert report.records is not None
     completeness = section(html, "chart-completeness")
     for path in completeness_shares(report.records):
@@ -262,7 +265,7 @@ def test_report_command_writes_html_and_markdown(runner: CliRunner, tmp_path: Pa
         catch_exceptions=False,
     )
     assert result.exit_code == 1  # errors remain, as with validate
-    assert result.stdout.splitlines()[0] == "33 errors, 72 warnings, 1 info in 1 file (60 records)."
+    assert result.stdout.splitlines()[0] == "33 errors, 47 warnings, 1 info in 1 file (60 records)."
     assert f"Wrote {html}" in result.stdout
     assert html.read_text(encoding="utf-8").startswith("<!DOCTYPE html>")
     assert markdown.read_text(encoding="utf-8").startswith("## ❌ poicheck:")
