@@ -25,6 +25,7 @@ from poicheck.mapping import ColumnMapping, as_mapping
 from poicheck.ocpi import defaults
 from poicheck.oicp.identifiers import normalise_operator_id
 from poicheck.readers import read_table, read_tables
+from poicheck.readers.formats import ReadOptions
 from poicheck.readers.tabular import build_table
 from poicheck.results.report import FileResult, Report
 from poicheck.results.score import FILLED_PREFIX, completeness, filled
@@ -101,47 +102,80 @@ def validate(
     if ocpi_defaults:
         defaults.cells(ocpi_defaults, base)  # a typo: a usage error, before anything is read
     single = (str, Path, pd.DataFrame, CanonicalTable)
-    sources = [source] if isinstance(source, single) else list(source)
-    results: list[FileResult] = []
-    frames = []
-    records: list[pd.DataFrame] = []
-    notes: list[str] = []
-    done = 0
-    for index, item in enumerate(sources):
-        step = ProgressEvent.callback(progress, index, len(sources), item)
-        step("read", done)
-        try:
-            result, found, parts = _check(
-                _with_defaults(
-                    _tables(item, base, sheet, encoding, mapping, chunk_rows), ocpi_defaults, base
-                ),
-                active,
-                Operator(operator_id, operator_name, tuple(sub_operator_ids)),
-                engine,
-                functools.partial(step, "check", done),
-                parallel.available_workers() if workers is None else max(1, workers),
-            )
-        except InputError as exc:
-            results.append(
-                FileResult(file=exc.location or str(item), format=None, error=exc.message)
-            )
-            step("done", done)
-            continue
-        results.append(result)
-        notes.extend(f"{result.file}: {note}" for note in found.attrs.get("notes", []))
-        frames.append(found)
-        records.extend(parts)
-        done += result.records
-        step("done", done, result.records)
-    frames = [f for f in frames if len(f)]
-    frame = pd.concat(frames, ignore_index=True) if frames else empty_findings()
-    return Report(
-        ruleset=active,
-        files=results,
-        frame=frame,
-        notes=notes,
-        records=pd.concat(records, ignore_index=True) if records else None,
+    run = _Run(
+        base,
+        active,
+        ReadOptions(sheet, encoding, mapping),
+        chunk_rows,
+        Operator(operator_id, operator_name, tuple(sub_operator_ids)),
+        engine,
+        parallel.available_workers() if workers is None else max(1, workers),
+        ocpi_defaults,
     )
+    return run.report([source] if isinstance(source, single) else list(source), progress)
+
+
+@dataclass(frozen=True)
+class _Run:
+    """The settings of one `validate` call, applied to each of its inputs in turn."""
+
+    base: RuleSet
+    active: RuleSet
+    options: ReadOptions
+    chunk_rows: int | None
+    operator: Operator
+    engine: str
+    workers: int
+    ocpi_defaults: Mapping[str, Any] | None
+
+    def report(self, sources: list[Input], progress: ProgressCallback | None) -> Report:
+        """Every input read and checked; an unreadable one listed with its reason."""
+        results: list[FileResult] = []
+        frames: list[pd.DataFrame] = []
+        records: list[pd.DataFrame] = []
+        notes: list[str] = []
+        done = 0
+        for index, item in enumerate(sources):
+            step = ProgressEvent.callback(progress, index, len(sources), item)
+            step("read", done)
+            options = self.options
+            try:
+                tables = _tables(
+                    item,
+                    self.base,
+                    options.sheet,
+                    options.encoding,
+                    options.mapping,
+                    self.chunk_rows,
+                )
+                result, found, parts = _check(
+                    _with_defaults(tables, self.ocpi_defaults, self.base),
+                    self.active,
+                    self.operator,
+                    self.engine,
+                    functools.partial(step, "check", done),
+                    self.workers,
+                )
+            except InputError as exc:
+                results.append(
+                    FileResult(file=exc.location or str(item), format=None, error=exc.message)
+                )
+                step("done", done)
+                continue
+            results.append(result)
+            notes.extend(f"{result.file}: {note}" for note in found.attrs.get("notes", []))
+            frames.append(found)
+            records.extend(parts)
+            done += result.records
+            step("done", done, result.records)
+        kept = [f for f in frames if len(f)]
+        return Report(
+            ruleset=self.active,
+            files=results,
+            frame=pd.concat(kept, ignore_index=True) if kept else empty_findings(),
+            notes=notes,
+            records=pd.concat(records, ignore_index=True) if records else None,
+        )
 
 
 @dataclass(frozen=True)

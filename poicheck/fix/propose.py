@@ -13,7 +13,7 @@ something.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Collection, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -112,11 +112,8 @@ def _groups(
     if not rules or findings.empty:
         return
     records = pd.to_numeric(findings["record"], errors="coerce").to_numpy(dtype=float)
-    wanted = findings["rule"].isin(rules).to_numpy() & ~np.isnan(records)
-    wanted &= (records >= offset) & (records < offset + len(frame))
-    at = np.flatnonzero(wanted)
-    if not len(at):
-        return
+    inside = ~np.isnan(records) & (records >= offset) & (records < offset + len(frame))
+    at = np.flatnonzero(findings["rule"].isin(rules).to_numpy() & inside)
     part = pd.DataFrame(
         {
             "at": at,
@@ -126,6 +123,13 @@ def _groups(
             "value": findings["value"].to_numpy(dtype=object)[at],
         }
     )
+    folded = _folded(findings, frame, records, rules, offset)
+    if len(folded):
+        part = pd.concat([part, folded], ignore_index=True).astype(
+            {"at": np.int64, "record": np.int64}
+        )
+    if part.empty:
+        return
     for (rule_id, field), group in part.groupby(["rule", "field"], sort=False):
         yield _Group(
             rule=ruleset.rules[str(rule_id)],
@@ -134,6 +138,34 @@ def _groups(
             records=group["record"].to_numpy(),
             values=group["value"].to_numpy(dtype=object),
         )
+
+
+def _folded(
+    findings: pd.DataFrame,
+    frame: pd.DataFrame,
+    records: np.ndarray,
+    rules: Collection[str],
+    offset: int,
+) -> pd.DataFrame:
+    """The fixable findings folded into another (`related`, issue 15), on the cells of the
+    finding's own record: one cause is said once, yet its consequences are still repaired
+    (`"22kW"` sent as a JSON string: JSN001 names it, PWR007's fix writes 22). Their changes
+    are the finding's they are folded into."""
+    rows: list[tuple[int, str, str, int, object]] = []
+    if "related" not in findings.columns:
+        return pd.DataFrame(rows, columns=["at", "rule", "field", "record", "value"])
+    related = findings["related"].to_numpy(dtype=object)
+    for index in np.flatnonzero(findings["related"].notna().to_numpy()):
+        record = records[index]
+        if np.isnan(record) or not offset <= record < offset + len(frame):
+            continue
+        items: list[dict[str, Any]] = list(related[index] or ())
+        for item in items:
+            field = str(item.get("field") or "")
+            if item.get("rule") in rules and field in frame.columns:
+                value = frame[field].iat[int(record) - offset]
+                rows.append((int(index), str(item["rule"]), field, int(record) - offset, value))
+    return pd.DataFrame(rows, columns=["at", "rule", "field", "record", "value"])
 
 
 def _kind(spec: FixSpec) -> Any:

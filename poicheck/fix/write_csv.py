@@ -48,7 +48,7 @@ def write_csv(
     """The bytes of `path` with `edits` made. `comma_columns` write decimals with a comma
     (the file's convention for them, TBL008)."""
     from poicheck.readers.csvsniff import sniff_csv
-    from poicheck.readers.tabular import choose_header, known_header
+    from poicheck.readers.sheet import choose_header, known_header
 
     sniffed = sniff_csv(path, encoding, None)
     heads = [cells for cells, _ in sniffed.head]

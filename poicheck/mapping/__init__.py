@@ -44,7 +44,7 @@ from poicheck.files.yaml_loader import load_yaml
 from poicheck.ruleset.model import Property, RuleSet
 
 if TYPE_CHECKING:
-    from poicheck.readers.tabular import Sheet
+    from poicheck.readers.sheet import Sheet
 
 # Unit -> (quantity, size in the quantity's base unit): conversions within a quantity only.
 UNITS: dict[str, tuple[str, Decimal]] = {

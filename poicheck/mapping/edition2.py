@@ -31,7 +31,7 @@ from poicheck.mapping.template import RESERVED, Template, TemplateError
 from poicheck.ruleset.model import RuleSet
 
 if TYPE_CHECKING:
-    from poicheck.readers.tabular import Sheet
+    from poicheck.readers.sheet import Sheet
 
 GROUP = "{n}"
 

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from poicheck.readers.tabular import Note, Sheet
+from poicheck.readers.sheet import Note, Sheet
 from poicheck.table.origin import NONE
 
 if TYPE_CHECKING:

@@ -354,7 +354,7 @@ def propose_file(
     """A mapping proposal for a spreadsheet: its header row found, its values sampled."""
     from poicheck.errors import InputError
     from poicheck.readers import preview
-    from poicheck.readers.tabular import choose_header
+    from poicheck.readers.sheet import choose_header
 
     view = preview(path, sheet=sheet, encoding=encoding)
     matcher = Matcher(ruleset)

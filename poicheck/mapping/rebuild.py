@@ -31,7 +31,8 @@ from poicheck.mapping.convert import Conversion
 from poicheck.mapping.edition2 import GROUP, Field, Reading, TableMapping
 from poicheck.mapping.placing import natives as carried_natives
 from poicheck.mapping.placing import placed
-from poicheck.readers.tabular import Note, Sheet, _repeated_headers
+from poicheck.readers.sheet import Note, Sheet
+from poicheck.readers.tabular import repeated_headers
 from poicheck.ruleset.reader_ids import (
     DUPLICATE_COLUMN,
     REPEATED_HEADER_ROW,
@@ -133,7 +134,7 @@ class _Rebuild:
         keep = np.zeros(len(body), dtype=bool)
         for position in reads:
             keep |= self.filled(position)
-        repeated = _repeated_headers(self.sheet)
+        repeated = repeated_headers(self.sheet)
         self.notes.extend(Note(REPEATED_HEADER_ROW, row=self.sheet.first_row + i) for i in repeated)
         keep[repeated] = False
         before = int(keep.sum())

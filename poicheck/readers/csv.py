@@ -22,15 +22,8 @@ from poicheck.files.limits import CHUNK_ROWS, MiB
 from poicheck.readers import encoding as encodings
 from poicheck.readers.conventions import Survey
 from poicheck.readers.csvsniff import BLOCK_BYTES, MAX_BYTES, replaced_cells, sniff_csv
-from poicheck.readers.tabular import (
-    Note,
-    Sheet,
-    above_header,
-    choose_header,
-    finish,
-    known_header,
-    survey,
-)
+from poicheck.readers.sheet import Note, Sheet, above_header, choose_header, known_header
+from poicheck.readers.tabular import finish, survey
 from poicheck.ruleset.model import RuleSet
 from poicheck.ruleset.reader_ids import CELLS_BEYOND_HEADER
 from poicheck.table import CanonicalTable, Source

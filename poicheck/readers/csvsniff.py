@@ -21,7 +21,7 @@ import pandas as pd
 from poicheck.errors import InputError
 from poicheck.files.limits import MAX_CSV_BYTES, MiB
 from poicheck.readers import encoding as encodings
-from poicheck.readers.tabular import Note
+from poicheck.readers.sheet import Note
 from poicheck.readers.xlsx.safety import sniff, wrong_content
 from poicheck.ruleset.reader_ids import INVALID_UTF8_BYTES, NOT_UTF8
 

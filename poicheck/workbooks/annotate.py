@@ -30,7 +30,8 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from poicheck.errors import InputError
 from poicheck.findings import SEVERITY_RANK
-from poicheck.readers.tabular import HEAD_ROWS, choose_header, known_header, plan_columns
+from poicheck.readers.sheet import HEAD_ROWS, choose_header, known_header
+from poicheck.readers.tabular import plan_columns
 from poicheck.results.report import Report
 from poicheck.ruleset.model import RuleSet
 from poicheck.workbooks import cells

@@ -101,10 +101,10 @@ def test_unsafe_fixes_and_the_text_summary(samples: Path) -> None:
     lines = result.stdout.splitlines()
     assert lines[0].endswith(f"-> {out}")
     assert "  GEO009 coordinates-swapped: 2 cells (unsafe)" in lines
-    assert "13 cell changes (8 safe, 5 unsafe) raise the data score from 88.0 to 89.6." in lines
+    assert "13 cell changes (8 safe, 5 unsafe) raise the data score from 88.7 to 90.6." in lines
     assert (
         lines[-1]
-        == "Fixed: 7 errors, 7 warnings, 1 info. Remaining: 26 errors, 65 warnings, 0 infos."
+        == "Fixed: 7 errors, 4 warnings, 1 info. Remaining: 26 errors, 43 warnings, 0 infos."
     )
 
 
@@ -114,7 +114,7 @@ def test_diff_lists_every_change_and_writes_nothing(samples: Path) -> None:
     assert result.stdout.startswith(f"{samples / 'evse-invalid.xlsx'}  nothing written (--diff)")
     assert "    ADR002  Address.Country: 'DE' -> 'DEU' (safe)" in result.stdout
     assert "  row 14  DE*PCK*E1005*4" in result.stdout
-    assert "5 more cell changes with --unsafe-fixes" in result.stdout
+    assert "6 more cell changes with --unsafe-fixes" in result.stdout
     assert sorted(p.name for p in samples.iterdir() if p.name.startswith("fixed")) == []
 
 
@@ -186,7 +186,7 @@ def test_real_subprocess(samples: Path) -> None:
         check=False,
     )
     assert done.returncode == 1, done.stderr
-    assert "8 cell changes (8 safe) raise the data score from 87.8 to 89.1." in done.stdout
+    assert "8 cell changes (8 safe) raise the data score from 88.7 to 90.1." in done.stdout
     record = json.loads(out.read_text(encoding="utf-8"))["OperatorEvseData"]["EvseDataRecord"][38]
     assert record["RenewableEnergy"] is True  # "yes" became the JSON Boolean true
     refused = subprocess.run(

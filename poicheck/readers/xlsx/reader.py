@@ -24,17 +24,16 @@ import pandas as pd
 
 from poicheck.errors import InputError
 from poicheck.readers import collector
-from poicheck.readers.tabular import (
+from poicheck.readers.sheet import (
     Note,
     Sheet,
     above_header,
     choose_header,
-    finish,
     known_header,
     names_evse_id,
-    plan_columns,
     ranges,
 )
+from poicheck.readers.tabular import finish, plan_columns
 from poicheck.readers.xlsx import sheetxml
 from poicheck.readers.xlsx.celltexts import BodyTexts, body_texts, cell_text, head_texts, padded
 from poicheck.readers.xlsx.pieces import Piece, Pieces, temporary

@@ -598,7 +598,7 @@ def test_one_evse_per_group_present_and_one_per_empty_row(
     import pandas as pd
 
     from poicheck.mapping.edition2 import TableMapping
-    from poicheck.readers.tabular import Sheet
+    from poicheck.readers.sheet import Sheet
     from poicheck.table import Source
 
     document = {
