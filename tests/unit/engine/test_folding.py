@@ -159,20 +159,22 @@ def test_only_the_same_cell_or_a_field_inside_the_causes_container_is_folded() -
 RULES = ["TBL011", "ACC013", "ACC024", "GEO007", "GEO001", "PWR014", "PWR015"]
 FIELDS = ["HotlinePhoneNumber", "GeoCoordinates", "GeoCoordinates.Latitude"]
 SEVERITIES = ["error", "warning", "info"]
+# Findings as (record, rule, field, severity), for the properties of folding.
+FINDING_SPECS = st.lists(
+    st.tuples(
+        st.integers(0, 4),
+        st.sampled_from(RULES),
+        st.sampled_from(FIELDS),
+        st.sampled_from(SEVERITIES),
+    ),
+    max_size=25,
+)
 
 
 @pytest.mark.slow
 @settings(max_examples=200, deadline=None)
 @given(
-    st.lists(
-        st.tuples(
-            st.integers(0, 4),
-            st.sampled_from(RULES),
-            st.sampled_from(FIELDS),
-            st.sampled_from(SEVERITIES),
-        ),
-        max_size=25,
-    ),
+    FINDING_SPECS,
     st.dictionaries(
         st.sampled_from(RULES),
         st.lists(st.sampled_from(RULES), min_size=1, max_size=3, unique=True).map(tuple),
@@ -246,15 +248,7 @@ def test_a_cause_on_another_field_counts_only_on_the_fields_named() -> None:
 
 @settings(max_examples=150, deadline=None)
 @given(
-    st.lists(
-        st.tuples(
-            st.integers(0, 4),
-            st.sampled_from(RULES),
-            st.sampled_from(FIELDS),
-            st.sampled_from(SEVERITIES),
-        ),
-        max_size=25,
-    ),
+    FINDING_SPECS,
     st.dictionaries(
         st.sampled_from(RULES),
         st.lists(st.sampled_from(RULES), min_size=1, max_size=3, unique=True).map(
