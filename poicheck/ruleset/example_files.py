@@ -19,6 +19,8 @@ from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+from poicheck.table.origin import cell_reference
+
 Cell = Any
 
 
@@ -68,7 +70,7 @@ def write_sheet(
         more.sheet_state = extra.get("state", "visible")
     book.save(path)
     cached = {
-        _ref(r, c): cell["value"]
+        cell_reference(r, c): cell["value"]
         for r, row in enumerate(rows)
         for c, cell in enumerate(row)
         if isinstance(cell, Mapping) and "formula" in cell and "value" in cell
@@ -76,15 +78,6 @@ def write_sheet(
     if cached:
         cache_formula_values(path, cached)
     return path
-
-
-def _ref(row: int, column: int) -> str:
-    letters = ""
-    column += 1
-    while column:
-        column, rest = divmod(column - 1, 26)
-        letters = chr(65 + rest) + letters
-    return f"{letters}{row + 1}"
 
 
 def cache_formula_values(path: Path, values: Mapping[str, Any]) -> None:

@@ -27,6 +27,11 @@ def column_letter(position: int) -> str:
     return letters
 
 
+def cell_reference(row: int, column: int) -> str:
+    """The A1 reference of a 0-based row and column: (0, 0) -> A1, (9, 27) -> AB10."""
+    return f"{column_letter(column)}{row + 1}"
+
+
 @dataclass(frozen=True)
 class Origin:
     """Per canonical column the 0-based sheet column of each group (NONE: no cell), each

@@ -50,6 +50,7 @@ from poicheck.ruleset.reader_ids import (
     OTHER_SHEETS,
 )
 from poicheck.table import CanonicalTable, Source
+from poicheck.table.origin import cell_reference
 
 if TYPE_CHECKING:
     from poicheck.mapping import ColumnMapping
@@ -228,18 +229,9 @@ def _merged(merged: list[Merged], body: list[list[Any]], header: int) -> tuple[l
             span = {"rows": f"rows {top + 1}-{bottom + 1}"}
             notes.append(Note(MERGED_ROWS, row=top + 1, position=left, value=text, details=span))
         else:
-            span = {"range": f"{_ref(top, left)}:{_ref(bottom, right)}"}
+            span = {"range": f"{cell_reference(top, left)}:{cell_reference(bottom, right)}"}
             notes.append(Note(MERGED_COLUMNS, row=top + 1, position=left, value=text, details=span))
     return notes, filled
-
-
-def _ref(row: int, column: int) -> str:
-    letters = ""
-    column += 1
-    while column:
-        column, rest = divmod(column - 1, 26)
-        letters = chr(65 + rest) + letters
-    return f"{letters}{row + 1}"
 
 
 def _inspect(
