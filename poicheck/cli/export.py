@@ -66,7 +66,10 @@ def run(command: ExportCommand) -> int:
         encoding=inputs.encoding,
         mapping=inputs.mapping,
     )
-    export = build_export(list(inputs.paths), options, rules=list(inputs.rules))
+    # Spooled beside the output, so that writing it links the large files rather than
+    # copying them (issue 22).
+    workdir = command.out_dir.resolve().parent
+    export = build_export(list(inputs.paths), options, rules=list(inputs.rules), workdir=workdir)
     write_export(export, command.out_dir, inputs=read)
     if not inputs.quiet:
         click.echo(summary(export, command.out_dir), nl=False)

@@ -13,16 +13,22 @@ sub-operator is declared, and are left out once the allowed operators are declar
 from __future__ import annotations
 
 from collections.abc import Sequence
+import json
 from dataclasses import dataclass, field
 from itertools import repeat
 from typing import Any
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from poicheck.api import Input, validate
 from poicheck.api import _read as read_input
 from poicheck.errors import InputError, UsageError
+from poicheck.export.check import RecordCheck
+from poicheck.export.columns import ColumnBuild, Sent, Sink, line_hashes, schema_reasons
+from poicheck.export.fixed import FixedPoints
+from poicheck.export.lines import LinePlan
 from poicheck.export.model import (
     Candidate,
     DroppedValue,
@@ -36,7 +42,7 @@ from poicheck.mapping import as_mapping
 from poicheck.oicp import Builder
 from poicheck.ruleset.model import DROPPED, RuleSet
 from poicheck.schema import SchemaValidator
-from poicheck.table import CanonicalTable
+from poicheck.table import CanonicalTable, Distinct
 from poicheck.wire import LIST_SEPARATOR
 
 ENVELOPE_FIELDS = ("OperatorID", "OperatorName")
@@ -52,11 +58,11 @@ class Collected:
 
     operator_id: str
     operator_name: str
-    candidates: list[Candidate] = field(default_factory=list)
     left_out: list[Excluded] = field(default_factory=list)
     included_invalid: list[Excluded] = field(default_factory=list)
     left_out_keys: set[str] = field(default_factory=set)
     dropped: list[DroppedValue] = field(default_factory=list)
+    sent: Sent = field(default_factory=Sent)
     sources: list[dict[str, Any]] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     records_read: int = 0
@@ -72,20 +78,26 @@ def collect(
     options: ExportOptions,
     ruleset: RuleSet,
     record_validator: SchemaValidator,
+    sink: Sink,
+    points: FixedPoints | None = None,
 ) -> Collected:
-    """Read, validate and build every input record; decide which go out."""
+    """Read, validate and build every input record; decide which go out, and write the lines
+    of those to `sink` (with their hashes, and whether they read back as themselves, when
+    `points` is given: for the delta planner)."""
     mapping = as_mapping(options.mapping, ruleset)
     tables = [
         read_input(source, ruleset, sheet=options.sheet, encoding=options.encoding, mapping=mapping)
         for source in sources
     ]
     operator_id, operator_name, notes = resolve_operator(tables, options)
+    sink.operator = (operator_id, operator_name)
     out = Collected(operator_id, operator_name, notes=notes)
     blocked = {
         **check_ownership(tables, operator_id, options.sub_operator_ids),
         **_duplicates(tables),
     }
     builder = Builder(ruleset, geo_format=options.geo_format)
+    check = RecordCheck.of(record_validator.schema)
     assigned = 0
     active = set(ruleset.select(options.select, options.ignore).rules)
     for index, table in enumerate(tables):
@@ -98,14 +110,35 @@ def collect(
         errors = found[(found["severity"] == "error") & found["rule"].isin(active)]
         _stop_on_general_errors(errors, options.include_invalid)
         out.sources.append({"file": table.source.path, "records": len(table.frame)})
+        out.sent.files.append(table.source.path)
         out.records_read += len(table.frame)
         assigned += int(table.frame.columns.isin(hubject_assigned(ruleset)).any())
         drops = _drops(report.frame)
-        build = _Build(table, index, blocked, builder, record_validator, options, out)
-        build.records(_reasons(errors), drops)
+        del report, found
+        cells = _cells(table, ruleset)
+        plan = LinePlan.of(builder.model, list(cells)) if check is not None else None
+        if check is not None and plan is not None:
+            build = ColumnBuild(table, index, builder, record_validator, check, plan, cells, sink)
+            build.points = points
+            build.records(_reasons(errors), drops, blocked, options.include_invalid, out)
+            continue
+        slow = _Build(table, index, blocked, builder, record_validator, options, out)
+        slow.records(_reasons(errors), drops)
+        slow.flush(sink, points)
     if assigned:
         out.notes.append("deltaType and lastUpdate are assigned by Hubject and were not exported")
     return out
+
+
+def _cells(table: CanonicalTable, ruleset: RuleSet) -> dict[str, Distinct]:
+    """The table's columns as distinct values (those the reader encoded already, or now),
+    without the properties Hubject assigns."""
+    assigned = set(hubject_assigned(ruleset))
+    return {
+        str(c): table.encoded.get(c) or Distinct.of(table.frame[c])
+        for c in table.frame.columns
+        if c not in assigned
+    }
 
 
 def resolve_operator(
@@ -292,6 +325,7 @@ class _Build:
     validator: SchemaValidator
     options: ExportOptions
     out: Collected
+    pending: list[Candidate] = field(default_factory=list)
 
     def records(
         self, by_record: dict[int, list[Reason]], drops: dict[int, list[tuple[str, str]]]
@@ -319,7 +353,7 @@ class _Build:
                 if not problems:
                     self._send(record, key, evse_id, reasons, payload, dropped)
                     continue
-                reasons.extend(_schema_reasons(problems))
+                reasons.extend(schema_reasons(problems))
             self.out.left_out.append(_excluded(self.table, record, evse_id, reasons))
             if key:
                 self.out.left_out_keys.add(key)
@@ -337,40 +371,59 @@ class _Build:
         if reasons:
             self.out.included_invalid.append(_excluded(self.table, record, evse_id, reasons))
         self.out.dropped.extend(dropped)
-        self.out.candidates.append(
+        self.pending.append(
             Candidate(key, str(evse_id), self.table.source.path, row_number, payload)
         )
+
+    def flush(self, sink: Sink, points: FixedPoints | None) -> None:
+        """Write the records built one by one (`pending`) to the sink."""
+        if not self.pending:
+            return
+        texts = [json.dumps(c.payload, ensure_ascii=False, allow_nan=False) for c in self.pending]
+        lines = pa.array(texts, type=pa.large_string())
+        numbers, offsets, lengths = sink.add(lines)
+        part: dict[str, Any] = {
+            "table": np.full(len(texts), self.index, dtype=np.int32),
+            "row": np.array([c.row for c in self.pending], dtype=np.int64),
+            "key": pa.array([c.key for c in self.pending], type=pa.large_string()),
+            "evse_id": pa.array([c.evse_id for c in self.pending], type=pa.large_string()),
+            "body": numbers,
+            "offset": offsets,
+            "length": lengths,
+        }
+        if points is not None:
+            part["hash"] = line_hashes(lines)
+            part["fixed"] = np.zeros(len(texts), dtype=bool)  # compared the long way
+        self.out.sent.add(**part)
+        self.pending = []
 
     def _drop(
         self, cells: dict[str, str], record: int, found: Sequence[tuple[str, str]]
     ) -> list[DroppedValue]:
-        """Leave the values OICP cannot express out of `cells`: a list keeps the items its
-        enumeration names (a plug type beyond OICP goes, the others stay); any other value
-        goes whole."""
-        dropped: list[DroppedValue] = []
-        ruleset = self.builder.model.ruleset
-        for rule, column in found:
-            value = cells.pop(column, None)
-            if value is None:
-                continue
-            prop = ruleset.property_for_column(column)
-            if prop is not None and prop.shape == "list" and prop.enum:
-                items = [i for i in LIST_SEPARATOR.split(value.strip()) if i]
-                kept = [i for i in items if i in prop.enum]
-                if kept:
-                    cells[column] = ";".join(kept)
-                value = ";".join(i for i in items if i not in prop.enum)
-            dropped.append(
-                DroppedValue(
-                    self.table.source.path,
-                    int(self.table.rows[record]),
-                    cells.get("EvseID"),
-                    rule,
-                    column,
-                    value,
-                )
-            )
-        return dropped
+        row = int(self.table.rows[record])
+        return drop_values(self.builder.model.ruleset, cells, self.table.source.path, row, found)
+
+
+def drop_values(
+    ruleset: RuleSet, cells: dict[str, str], file: str, row: int, found: Sequence[tuple[str, str]]
+) -> list[DroppedValue]:
+    """Leave the values OICP cannot express out of `cells`: a list keeps the items its
+    enumeration names (a plug type beyond OICP goes, the others stay); any other value goes
+    whole."""
+    dropped: list[DroppedValue] = []
+    for rule, column in found:
+        value = cells.pop(column, None)
+        if value is None:
+            continue
+        prop = ruleset.property_for_column(column)
+        if prop is not None and prop.shape == "list" and prop.enum:
+            items = [i for i in LIST_SEPARATOR.split(value.strip()) if i]
+            kept = [i for i in items if i in prop.enum]
+            if kept:
+                cells[column] = ";".join(kept)
+            value = ";".join(i for i in items if i not in prop.enum)
+        dropped.append(DroppedValue(file, row, cells.get("EvseID"), rule, column, value))
+    return dropped
 
 
 def _excluded(
@@ -383,13 +436,3 @@ def _excluded(
         evse_id=evse_id,
         reasons=tuple(reasons),
     )
-
-
-def _schema_reasons(problems: list[str]) -> list[Reason]:
-    reasons = []
-    for problem in problems:
-        pointer, _, message = problem.partition(": ")
-        reasons.append(
-            Reason(None, pointer, f"does not fit the eRoamingPushEvseData schema: {message}")
-        )
-    return reasons

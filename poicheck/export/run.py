@@ -1,19 +1,28 @@
-"""The export, start to end: collect the records, plan the requests, serialise, write."""
+"""The export, start to end: collect the records, plan the requests, serialise, write.
+
+The records that go out are written as they are built (`columns.Sink`): a fullLoad straight
+into its request, insert / update batches without a previous state straight into theirs, a
+delta into a spool the planner picks the changed records from (issue 22).
+"""
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from poicheck import geo
 from poicheck.api import Input
 from poicheck.errors import InputError, UsageError
-from poicheck.export import delta, payload
+from poicheck.export import delta, payload, plan_lines
+from poicheck.export.body import Body, Spool, write_records
+from poicheck.export.columns import Sink
+from poicheck.export.fixed import FixedPoints
 from poicheck.export.model import (
     ACTIONS,
     DEFAULT_BATCH_SIZE,
@@ -33,8 +42,9 @@ from poicheck.export.model import (
     Review,
     check_actions,
 )
+from poicheck.export.previous import LinesReader, StateLines
+from poicheck.export.snapshot import PreviousReader
 from poicheck.export.records import Collected, Operator018Error, collect, display_operator
-from poicheck.export.snapshot import PreviousReader, PreviousState
 from poicheck.identity import belongs_to, normalise_operator_id, operator_part
 from poicheck.oicp import Builder
 from poicheck.ruleset.loader import load_ruleset
@@ -44,16 +54,18 @@ from poicheck.table import CanonicalTable
 from poicheck.userfiles import check_encoding
 
 Record = dict[str, Any]
-Parts = list[tuple[str, list[Record]]]
+SPOOL = "delta"  # the ActionType of the spool a delta's records are written to (never sent)
 
 
 @dataclass
 class _Planned:
     mode: str
-    parts: Parts
-    snapshot: list[Record] | None
+    files: list[PayloadFile]
+    snapshot: Body | None
+    snapshot_records: int
     changes: Changes | None
-    plan: delta.Plan | None = None
+    plan: plan_lines.LinesPlan | None = None
+    lines: plan_lines.Lines | None = None
 
 
 def build_export(
@@ -62,14 +74,18 @@ def build_export(
     *,
     ruleset: RuleSet | None = None,
     rules: Sequence[str | Path] = (),
+    workdir: str | Path | None = None,
 ) -> Export:
-    """Build the payload files, manifest and snapshot of an export in memory.
+    """Build the payload files, manifest and snapshot of an export.
 
     Args:
         sources: paths (.xlsx, .csv, .json) or canonical DataFrames, one or a list.
         options: what to export and how (ExportOptions()).
         ruleset: a rule set already loaded (overrides `rules`).
         rules: extra rule files or directories.
+        workdir: where large bodies are spooled (a private directory in it, removed with
+            the export; default: the system's temporary directory). On the file system of
+            the output directory, `write_export` links the files instead of copying them.
 
     Raises:
         UsageError: options that do not fit together, no operator, an invalid envelope, or
@@ -85,25 +101,27 @@ def build_export(
     single = (str, Path, pd.DataFrame, CanonicalTable)
     items = [sources] if isinstance(sources, single) else list(sources)
     record_validator = validator_for(record_schema(base))
-    collected = collect(items, options, base, record_validator)
+    builder = Builder(base, geo_format=options.geo_format)
+    spool = Spool(workdir)
+    sink = _sink(options, spool)
+    points = FixedPoints(builder) if options.previous else None
+    collected = collect(items, options, base, record_validator, sink, points)
     request_validator = validator_for(request_schema(base))
     operator = (collected.operator_id, collected.operator_name)
     # The envelope alone (rules about it may have been ignored): a bad one spoils every file.
     problems = request_validator.errors(payload.request(FULL_LOAD, *operator, []))
     if problems:
         raise UsageError("the push envelope does not fit the schema: " + "; ".join(problems))
-    builder = Builder(base, geo_format=options.geo_format)
-    previous = PreviousReader(builder).read(options.previous) if options.previous else None
+    previous = LinesReader(builder).read(options.previous) if options.previous else None
     notes = list(collected.notes)
     if previous is not None:
         _check_previous_operator(previous, collected.operator_id)
         notes.extend(previous.notes)
     left_out = list(collected.left_out)
     planner = _Planner(options, collected, delta.Semantics(base), record_validator, left_out, notes)
-    planned = planner.plan(previous)
+    planned = planner.plan(sink.close(), spool, previous)
     review = planner.review(planned, previous)
-    files = payload.payload_files(planned.parts, operator, request_validator, _sources(collected))
-    snapshot = _snapshot(planned, files, operator)
+    files = planned.files
     counts = {
         "read": collected.records_read,
         "sent": sum(f.records for f in files),
@@ -117,8 +135,8 @@ def build_export(
         geo_format=options.geo_format,
         mode=planned.mode,
         files=files,
-        snapshot=snapshot,
-        snapshot_records=len(planned.snapshot or ()),
+        snapshot=planned.snapshot,
+        snapshot_records=planned.snapshot_records,
         counts=counts,
         changes=planned.changes,
         sources=collected.sources,
@@ -132,32 +150,31 @@ def build_export(
         operator_id=collected.operator_id,
         operator_name=collected.operator_name,
         mode=planned.mode,
-        files=files,
+        files=tuple(files),
         manifest=manifest,
-        snapshot=snapshot,
+        snapshot_body=planned.snapshot,
         records_read=collected.records_read,
         left_out=tuple(left_out),
         included_invalid=tuple(collected.included_invalid),
         changes=planned.changes,
         notes=tuple(notes),
         review=review,
+        spool=spool,
     )
 
 
-def _sources(collected: Collected) -> Callable[[Record], tuple[str, int | None]]:
-    """Where a record in a request came from (manifest files[].record_sources).
+def _full_load(options: ExportOptions) -> bool:
+    return options.action == FULL_LOAD or (options.action is None and not options.previous)
 
-    The requests hold the candidates' own payload dicts (the planner never copies them), so
-    the dict's identity finds its candidate; any other record is a delete planned from the
-    previous state.
-    """
-    where = {id(c.payload): c for c in collected.candidates}
 
-    def source_of(record: Record) -> tuple[str, int | None]:
-        found = where.get(id(record))
-        return ("(previous)", None) if found is None else (found.file, found.row)
-
-    return source_of
+def _sink(options: ExportOptions, spool: Spool) -> Sink:
+    """Where the records that go out are written as they are built."""
+    if _full_load(options):
+        return Sink(spool, FULL_LOAD)
+    if not options.previous:
+        size = options.batch_size or DEFAULT_BATCH_SIZE
+        return Sink(spool, str(options.action), size=size)
+    return Sink(spool, SPOOL)
 
 
 def _check_options(options: ExportOptions, ruleset: RuleSet) -> None:
@@ -172,8 +189,7 @@ def _check_options(options: ExportOptions, ruleset: RuleSet) -> None:
         check_encoding(options.encoding)
     if options.batch_size is not None and options.batch_size < 1:
         raise UsageError("--batch-size must be at least 1")
-    full_load = options.action == FULL_LOAD or (options.action is None and not options.previous)
-    if options.batch_size is not None and full_load:
+    if options.batch_size is not None and _full_load(options):
         implied = "" if options.action else " (the default without --action and --previous)"
         raise UsageError(
             f"--batch-size cannot split a fullLoad{implied}: every fullLoad replaces everything "
@@ -189,7 +205,7 @@ def _check_options(options: ExportOptions, ruleset: RuleSet) -> None:
             )
 
 
-def _check_previous_operator(previous: PreviousState, operator_id: str) -> None:
+def _check_previous_operator(previous: StateLines, operator_id: str) -> None:
     known = previous.operator_id
     if known and normalise_operator_id(known) != normalise_operator_id(operator_id):
         raise UsageError(
@@ -213,18 +229,30 @@ class _Planner:
     def operator(self) -> str:
         return self.collected.operator_id
 
-    def plan(self, previous: PreviousState | None) -> _Planned:
-        action = self.options.action
-        if action == FULL_LOAD or (action is None and previous is None):
-            return self.full_load(previous)
-        assert action is not None or previous is not None
-        if previous is None:
-            return self.batches(str(action))
-        return self.delta(previous)
+    @property
+    def envelope(self) -> tuple[str, str]:
+        return self.collected.operator_id, self.collected.operator_name
 
-    def full_load(self, previous: PreviousState | None) -> _Planned:
-        records = [c.payload for c in self.collected.candidates]
-        if not records:
+    def plan(
+        self, bodies: list[tuple[Body, int]], spool: Spool, previous: StateLines | None
+    ) -> _Planned:
+        lines = None
+        if previous is not None:
+            builder = Builder(self.semantics.ruleset, geo_format=self.options.geo_format)
+            rebuild = PreviousReader(builder)
+            sent = self.collected.sent
+            lines = plan_lines.Lines(sent, [body for body, _ in bodies], previous, rebuild)
+        if _full_load(self.options):
+            return self.full_load(bodies, lines)
+        if lines is None:
+            return self.batches(str(self.options.action), bodies)
+        return self.delta(lines, spool)
+
+    def full_load(
+        self, bodies: list[tuple[Body, int]], lines: plan_lines.Lines | None
+    ) -> _Planned:
+        sent = self.collected.sent
+        if not len(sent):
             raise InputError(
                 f"no record to export ({len(self.left_out)} left out): a fullLoad without "
                 f"records would delete every EVSE Hubject holds for {self.operator}; "
@@ -236,19 +264,21 @@ class _Planner:
                 f"Hubject holds for {self.operator}"
             )
         changes = plan = None
-        if previous is not None:
-            candidates = self.collected.candidates
-            plan = delta.plan(previous.records, candidates, self.semantics)
+        if lines is not None:
+            plan = plan_lines.plan(lines, self.semantics)
             changes = plan.changes
-        self._guard_full_load(changes, previous)
+        self._guard_full_load(changes, lines.previous if lines else None)
         if self.left_out:
             self.notes.append(
                 f"the fullLoad leaves out {len(self.left_out)} record(s) (--allow-deletions): "
                 "Hubject will not hold them after this push, and deletes those it had"
             )
-        return _Planned(FULL_LOAD, [(FULL_LOAD, records)], records, changes, plan)
+        ((body, count),) = bodies
+        runs = payload.runs(sent.files, sent.column("table"), sent.column("row"))
+        files = [PayloadFile(_name(1, 1, FULL_LOAD), FULL_LOAD, count, body, runs)]
+        return _Planned(FULL_LOAD, files, body, count, changes, plan, lines)
 
-    def _guard_full_load(self, changes: Changes | None, previous: PreviousState | None) -> None:
+    def _guard_full_load(self, changes: Changes | None, previous: StateLines | None) -> None:
         """A fullLoad replaces everything Hubject holds for the operator: refuse one that
         leaves records out, or deletes more than max_deletions % of the previous state,
         unless the user allowed deletions."""
@@ -260,11 +290,11 @@ class _Planner:
                 f"{len(self.left_out)} of {self.collected.records_read} records are left out "
                 f"({_top_reasons(self.left_out)}); see `poicheck validate` for every finding"
             )
-        if changes is not None and previous is not None and previous.records:
-            share = 100.0 * changes.delete / len(previous.records)
+        if changes is not None and previous is not None and len(previous):
+            share = 100.0 * changes.delete / len(previous)
             if share > self.options.max_deletions:
                 problems.append(
-                    f"{changes.delete} of the {len(previous.records)} EVSEs of the previous "
+                    f"{changes.delete} of the {len(previous)} EVSEs of the previous "
                     f"state ({share:.1f} %, more than the {self.options.max_deletions:g} % "
                     "allowed) are not in this data"
                 )
@@ -276,40 +306,44 @@ class _Planner:
                 "confirm the deletions with --allow-deletions"
             )
 
-    def review(self, planned: _Planned, previous: PreviousState | None) -> Review:
+    def review(self, planned: _Planned, previous: StateLines | None) -> Review:
         """Values left out of sent records, many deletions and far moves, for a person."""
         dropped = tuple(self.collected.dropped)
         limit = self.options.max_deletions
-        plan = planned.plan
-        if previous is None or plan is None:
+        plan, lines = planned.plan, planned.lines
+        if previous is None or plan is None or lines is None:
             return Review(dropped=dropped, max_deletions=limit)
-        deleted = tuple(str(record.get("EvseID")) for _, record in plan.deletes)
-        moved = tuple(_moves(previous.records, plan.updates))
-        return Review(dropped, len(deleted), len(previous.records), deleted, moved, limit)
+        records = plan_lines.delete_records(lines, plan)
+        deleted = tuple(str(record.get("EvseID")) for _, record in records)
+        moved = tuple(_moves(plan, self.collected.sent))
+        return Review(dropped, len(deleted), len(previous), deleted, moved, limit)
 
-    def batches(self, action: str) -> _Planned:
+    def batches(self, action: str, bodies: list[tuple[Body, int]]) -> _Planned:
         self.notes.append(
             "without --previous the state at Hubject is unknown, so no snapshot is written; "
             "next time give the files pushed so far (a fullLoad first) as --previous"
         )
-        records = [c.payload for c in self.collected.candidates]
-        return _Planned(action, _chunks(action, records, self.size), None, None)
+        sent = self.collected.sent
+        body_of, table, rows = sent.column("body"), sent.column("table"), sent.column("row")
+        files = []
+        for number, (body, count) in enumerate(bodies, start=1):
+            mine = body_of == number - 1
+            runs = payload.runs(sent.files, table[mine], rows[mine])
+            files.append(PayloadFile(_name(number, len(bodies), action), action, count, body, runs))
+        return _Planned(action, files, None, 0, None)
 
-    def delta(self, previous: PreviousState) -> _Planned:
-        plan = delta.plan(
-            previous.records,
-            self.collected.candidates,
-            self.semantics,
-            keep=self.collected.left_out_keys,
-        )
+    def delta(self, lines: plan_lines.Lines, spool: Spool) -> _Planned:
+        plan = plan_lines.plan(lines, self.semantics, keep=self.collected.left_out_keys)
         owners = (self.operator, *self.options.sub_operator_ids)
-        plan = _sendable_deletes(plan, self.validator, self.left_out, owners)
+        plan = self._sendable_deletes(lines, plan, owners)
         whole_plan = plan
         action = self.options.action
         if action is not None:
             whole = plan.changes
             plan = plan.only(action)
-            rest = whole.insert + whole.update + whole.delete - len(plan.records)
+            rest = whole.insert + whole.update + whole.delete - len(plan.inserts) - len(
+                plan.updates
+            ) - len(plan.deletes)
             if rest:
                 self.notes.append(f"--action {action}: {rest} other change(s) are not sent")
         if plan.kept:
@@ -317,72 +351,73 @@ class _Planner:
                 f"{plan.kept} record(s) left out for errors stay at Hubject as they were "
                 "(neither updated nor deleted)"
             )
-        parts = (
-            _chunks(INSERT, [c.payload for c in plan.inserts], self.size)
-            + _chunks(UPDATE, [c.payload for c in plan.updates], self.size)
-            + _chunks(DELETE, [record for _, record in plan.deletes], self.size)
-        )
-        if not parts:
+        files = self._delta_files(lines, plan, spool)
+        if not files:
             self.notes.append("no request to send: nothing to change since the previous state")
-        snapshot = list(delta.apply(previous.records, plan).values())
-        return _Planned(action or "delta", parts, snapshot, plan.changes, whole_plan)
+        snapshot, count = plan_lines.snapshot(lines, plan, spool, self.envelope)
+        return _Planned(action or "delta", files, snapshot, count, plan.changes, whole_plan, lines)
 
-    @property
-    def size(self) -> int:
-        return self.options.batch_size or DEFAULT_BATCH_SIZE
+    def _delta_files(
+        self, lines: plan_lines.Lines, plan: plan_lines.LinesPlan, spool: Spool
+    ) -> list[PayloadFile]:
+        """Inserts, then updates, then deletes, in requests of at most the batch size."""
+        size = self.options.batch_size or DEFAULT_BATCH_SIZE
+        sent = self.collected.sent
+        parts: list[tuple[str, Any, tuple[dict[str, Any], ...], int]] = []
+        for action, numbers in ((INSERT, plan.inserts), (UPDATE, plan.updates)):
+            for start in range(0, len(numbers), size):
+                chunk = numbers[start : start + size]
+                runs = payload.runs(sent.files, sent.column("table")[chunk], sent.column("row")[chunk])
+                parts.append((action, (bytes(r) for r in lines.new(chunk)), runs, len(chunk)))
+        records = plan_lines.delete_records(lines, plan)
+        for start in range(0, len(records), size):
+            chunk = records[start : start + size]
+            texts = (payload.record_text(record).encode() for _, record in chunk)
+            parts.append((DELETE, texts, payload.previous_runs(len(chunk)), len(chunk)))
+        files = []
+        for number, (action, texts, runs, _) in enumerate(parts, start=1):
+            body, count = write_records(spool, action, self.envelope, texts)
+            files.append(PayloadFile(_name(number, len(parts), action), action, count, body, runs))
+        return files
 
-
-def _chunks(action: str, records: list[Record], size: int) -> Parts:
-    return [(action, list(chunk)) for chunk in payload.batches(records, size)]
-
-
-def _sendable_deletes(
-    plan: delta.Plan,
-    validator: SchemaValidator,
-    left_out: list[Excluded],
-    owners: tuple[str, ...],
-) -> delta.Plan:
-    """Deletes must pass the 018 check and the schema like any request; a previous record
-    that does not fit the schema cannot be deleted by a valid request and stays listed."""
-    ids = pd.Series([record.get("EvseID") for _, record in plan.deletes], dtype="str")
-    foreign = ~belongs_to(ids, owners) & ids.notna().to_numpy()
-    if foreign.any():
-        parts = sorted({display_operator(str(p)) for p in operator_part(ids[foreign])})
-        raise Operator018Error(
-            f"the plan deletes EvseIDs of {', '.join(parts)}, which belong to neither "
-            f"{', '.join(owners)}; Hubject would refuse the push with status 018. Declare "
-            "the sub-operators with --sub-operator-id"
-        )
-    sendable = []
-    for key, record in plan.deletes:
-        problems = validator.errors(record, limit=5)
-        if not problems:
-            sendable.append((key, record))
-            continue
-        reasons = tuple(
-            Reason(
-                None,
-                p.partition(": ")[0],
-                "cannot be deleted: the previous record does "
-                f"not fit the eRoamingPushEvseData schema: {p.partition(': ')[2]}",
+    def _sendable_deletes(
+        self, lines: plan_lines.Lines, plan: plan_lines.LinesPlan, owners: tuple[str, ...]
+    ) -> plan_lines.LinesPlan:
+        """Deletes must pass the 018 check and the schema like any request; a previous record
+        that does not fit the schema cannot be deleted by a valid request and stays listed."""
+        records = plan_lines.delete_records(lines, plan)
+        ids = pd.Series([record.get("EvseID") for _, record in records], dtype="str")
+        foreign = ~belongs_to(ids, owners) & ids.notna().to_numpy()
+        if foreign.any():
+            parts = sorted({display_operator(str(p)) for p in operator_part(ids[foreign])})
+            raise Operator018Error(
+                f"the plan deletes EvseIDs of {', '.join(parts)}, which belong to neither "
+                f"{', '.join(owners)}; Hubject would refuse the push with status 018. Declare "
+                "the sub-operators with --sub-operator-id"
             )
-            for p in problems
-        )
-        left_out.append(Excluded("(previous)", None, None, record.get("EvseID"), reasons))
-    return delta.Plan(plan.inserts, plan.updates, tuple(sendable), plan.unchanged, plan.kept)
+        sendable = []
+        for number, (_, record) in zip(plan.deletes.tolist(), records, strict=True):
+            problems = self.validator.errors(record, limit=5)
+            if not problems:
+                sendable.append(number)
+                continue
+            reasons = tuple(
+                Reason(
+                    None,
+                    p.partition(": ")[0],
+                    "cannot be deleted: the previous record does "
+                    f"not fit the eRoamingPushEvseData schema: {p.partition(': ')[2]}",
+                )
+                for p in problems
+            )
+            self.left_out.append(Excluded("(previous)", None, None, record.get("EvseID"), reasons))
+        plan.deletes = np.array(sendable, dtype=np.int64)
+        return plan
 
 
-def _snapshot(
-    planned: _Planned, files: Sequence[PayloadFile], operator: tuple[str, str]
-) -> bytes | None:
-    """The state after the push; a fullLoad's is its own request, whose bytes are written
-    already (serialising 100,000 records a second time took ~3.6 s)."""
-    if planned.snapshot is None:
-        return None
-    for (action, records), file in zip(planned.parts, files, strict=True):
-        if action == FULL_LOAD and records is planned.snapshot:
-            return file.data
-    return payload.snapshot_bytes(operator, planned.snapshot)
+def _name(number: int, count: int, action: str) -> str:
+    width = max(4, len(str(count)))
+    return f"{number:0{width}d}-{action}.json"
 
 
 def _top_reasons(left_out: Sequence[Excluded]) -> str:
@@ -396,15 +431,16 @@ def _top_reasons(left_out: Sequence[Excluded]) -> str:
     return shown + (", ..." if len(ranked) > 5 else "")
 
 
-def _moves(previous: dict[str, Record], updates: Sequence[Any]) -> list[Moved]:
+def _moves(plan: plan_lines.LinesPlan, sent: Any) -> list[Moved]:
     """Updated EVSEs whose position moves by more than REVIEW_MOVE_KM."""
     out = []
-    for candidate in updates:
-        before = geo.position(previous.get(candidate.key, {}).get("GeoCoordinates"))
-        after = geo.position(candidate.payload.get("GeoCoordinates"))
+    evse_ids = sent.texts("evse_id")
+    for new, old in zip(plan.updates.tolist(), plan.updated.tolist(), strict=True):
+        before = geo.position(plan.rebuilt.get(old, {}).get("GeoCoordinates"))
+        after = geo.position(plan.after[new].get("GeoCoordinates"))
         if before is None or after is None:
             continue
         km = geo.distance_km(before, after)
         if km > REVIEW_MOVE_KM:
-            out.append(Moved(candidate.evse_id, before, after, km))
+            out.append(Moved(str(evse_ids[new].as_py()), before, after, km))
     return out

@@ -30,7 +30,7 @@ def write_export(export: Export, out_dir: str | Path, *, inputs: Iterable[str | 
     stale payload file of an earlier run can be pushed by mistake). A directory holding
     anything else, or one of the `inputs`, is refused.
     """
-    outputs = export.outputs()
+    outputs = export.sources()  # spooled bodies are linked or copied, never read into memory
     log = Path(out_dir) / PUSH_LOG
     if log.is_file() and not log.is_symlink():  # what was pushed from here stays on record
         outputs[PUSH_LOG] = log.read_bytes()

@@ -1,0 +1,247 @@
+"""Request bodies written as a stream, with their sha256, into a spool (issue 22).
+
+A fullLoad of a million records is some 2 GB of JSON: it is written record line by record line
+as the records are built, never held whole. The bytes are those of
+`poicheck.export.payload.request_bytes` (the envelope indented, one EvseDataRecord per line).
+Each record's place in its file is kept (`Lines`), so that a record can be read back (a delta
+compares the few records that changed) and a file assembled from records of others.
+
+Bodies live in a spool directory that goes away with the export that holds it; a small body is
+kept in memory instead. `poicheck.outdir` links (or copies) a spooled body into the output.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import tempfile
+import weakref
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from poicheck.export.values import TEXT
+
+IN_MEMORY = 8 << 20  # bodies up to this size stay in memory
+_RECORD_INDENT = b"      "
+_SEPARATOR = b",\n" + _RECORD_INDENT
+
+
+class Spool:
+    """A private directory for bodies too large to keep in memory; removed with this object
+    (or at exit)."""
+
+    def __init__(self, directory: str | Path | None = None) -> None:
+        self._directory = directory
+        self._path: Path | None = None
+        self._count = 0
+
+    def new_file(self) -> Path:
+        if self._path is None:
+            self._path = Path(tempfile.mkdtemp(prefix=".poicheck-export-", dir=self._directory))
+            weakref.finalize(self, shutil.rmtree, self._path, ignore_errors=True)
+        self._count += 1
+        return self._path / f"{self._count:06d}.json"
+
+
+@dataclass(eq=False)
+class Body:
+    """The bytes of one written file: in memory, or in a spool file (kept alive by `spool`)."""
+
+    size: int
+    sha256: str
+    data_: bytes | None = None
+    path: Path | None = None
+    spool: Spool | None = field(default=None, repr=False)
+
+    def read(self) -> bytes:
+        if self.data_ is not None:
+            return self.data_
+        assert self.path is not None
+        return self.path.read_bytes()
+
+    def read_range(self, offset: int, length: int) -> bytes:
+        if self.data_ is not None:
+            return self.data_[offset : offset + length]
+        assert self.path is not None
+        with self.path.open("rb") as stream:
+            stream.seek(offset)
+            return stream.read(length)
+
+    def source(self) -> bytes | Path:
+        """What poicheck.outdir writes: the bytes, or the spool file to link or copy."""
+        if self.data_ is not None:
+            return self.data_
+        assert self.path is not None
+        return self.path
+
+    @classmethod
+    def of(cls, data: bytes) -> Body:
+        return cls(len(data), hashlib.sha256(data).hexdigest(), data)
+
+
+class _Writer:
+    """Bytes to a spool file (or memory, while they are few), hashed on the way."""
+
+    def __init__(self, spool: Spool) -> None:
+        self.spool = spool
+        self.hash = hashlib.sha256()
+        self.size = 0
+        self._memory: list[bytes] | None = []
+        self._file = None
+        self._path: Path | None = None
+
+    def write(self, data: bytes | memoryview) -> None:
+        if not data:
+            return
+        self.hash.update(data)
+        self.size += len(data)
+        if self._memory is not None:
+            self._memory.append(bytes(data))
+            if self.size <= IN_MEMORY:
+                return
+            self._path = self.spool.new_file()
+            self._file = self._path.open("wb")
+            for part in self._memory:
+                self._file.write(part)
+            self._memory = None
+            return
+        assert self._file is not None
+        self._file.write(data)
+
+    def close(self) -> Body:
+        if self._memory is not None:
+            return Body(self.size, self.hash.hexdigest(), b"".join(self._memory))
+        assert self._file is not None
+        self._file.close()
+        return Body(self.size, self.hash.hexdigest(), None, self._path, self.spool)
+
+
+def envelope(action: str, operator_id: str, operator_name: str) -> bytes:
+    """The start of a request body, up to the record list (as request_bytes writes it)."""
+    from poicheck.export.payload import _scalar
+
+    lines = [
+        "{",
+        f'  "ActionType": {_scalar(action)},',
+        '  "OperatorEvseData": {',
+        f'    "OperatorID": {_scalar(operator_id)},',
+        f'    "OperatorName": {_scalar(operator_name)},',
+        '    "EvseDataRecord": ',
+    ]
+    return "\n".join(lines).encode()
+
+
+@dataclass
+class Lines:
+    """Where records are: per record its body (a number into `bodies`), offset and length."""
+
+    bodies: list[Body] = field(default_factory=list)
+    body: list[np.ndarray] = field(default_factory=list)
+    offset: list[np.ndarray] = field(default_factory=list)
+    length: list[np.ndarray] = field(default_factory=list)
+
+    def arrays(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        def whole(parts: list[np.ndarray], dtype: type) -> np.ndarray:
+            return np.concatenate(parts) if parts else np.zeros(0, dtype=dtype)
+
+        return whole(self.body, np.int32), whole(self.offset, np.int64), whole(self.length, np.int64)
+
+
+class RequestWriter:
+    """One eRoamingPushEvseData request body, written as its records come."""
+
+    def __init__(self, spool: Spool, action: str, operator: tuple[str, str]) -> None:
+        self.writer = _Writer(spool)
+        self.writer.write(envelope(action, *operator))
+        self.records = 0
+
+    def add(self, lines: pa.Array) -> tuple[np.ndarray, np.ndarray]:
+        """Append records (their JSON texts); their offsets and lengths in the body."""
+        if not len(lines):
+            return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+        framed = pc.binary_join_element_wise(
+            pa.scalar(_SEPARATOR.decode(), TEXT), lines, pa.scalar("", TEXT)
+        )
+        data, starts = _buffer(framed)
+        if self.records == 0:  # "[\n      " before the first record, ",\n      " after others
+            data = b"[" + data[1:]
+        at = self.writer.size + starts + len(_SEPARATOR)
+        lengths = np.diff(starts, append=len(data)) - len(_SEPARATOR)
+        self.writer.write(data)
+        self.records += len(lines)
+        return at, lengths
+
+    def add_bytes(self, records: Sequence[bytes]) -> None:
+        """Append records given as bytes (read back from other bodies)."""
+        for record in records:
+            self.writer.write(b"[\n      " if self.records == 0 else _SEPARATOR)
+            self.writer.write(record)
+            self.records += 1
+
+    def close(self) -> Body:
+        end = b"[]\n  }\n}\n" if self.records == 0 else b"\n    ]\n  }\n}\n"
+        self.writer.write(end)
+        return self.writer.close()
+
+
+def _buffer(array: pa.Array) -> tuple[bytes | memoryview, np.ndarray]:
+    """The bytes of all values of a string array one after another, and where each starts."""
+    array = array.combine_chunks() if isinstance(array, pa.ChunkedArray) else array
+    offsets = np.frombuffer(array.buffers()[1], dtype=np.int64)[
+        array.offset : array.offset + len(array) + 1
+    ]
+    start, end = int(offsets[0]), int(offsets[-1])
+    data = memoryview(array.buffers()[2])[start:end]  # type: ignore[arg-type]
+    return data, offsets[:-1] - start
+
+
+def read_lines(
+    bodies: Sequence[Body], body: np.ndarray, offset: np.ndarray, length: np.ndarray
+) -> Iterator[bytes]:
+    """The records at these places, in this order; a run of records that follow each other
+    in one body is read at once."""
+    if not len(body):
+        return
+    breaks = np.flatnonzero(
+        (body[1:] != body[:-1]) | (offset[1:] != offset[:-1] + length[:-1] + len(_SEPARATOR))
+    )
+    starts = np.concatenate([[0], breaks + 1])
+    stops = np.concatenate([breaks + 1, [len(body)]])
+    for first, stop in zip(starts.tolist(), stops.tolist(), strict=True):
+        source = bodies[int(body[first])]
+        base = int(offset[first])
+        last = stop - 1
+        chunk = source.read_range(base, int(offset[last] + length[last]) - base)
+        for k in range(first, stop):
+            at = int(offset[k]) - base
+            yield chunk[at : at + int(length[k])]
+
+
+def write_records(
+    spool: Spool, action: str, operator: tuple[str, str], records: Iterable[bytes]
+) -> tuple[Body, int]:
+    """A request of records given as bytes; the body and how many records it has."""
+    writer = RequestWriter(spool, action, operator)
+    batch: list[bytes] = []
+    for record in records:
+        batch.append(record)
+        if len(batch) >= 4096:
+            writer.add_bytes(batch)
+            batch = []
+    writer.add_bytes(batch)
+    return writer.close(), writer.records
+
+
+def link_or_copy(source: Path, target: Path) -> None:
+    """`target` with the bytes of `source`: a hard link where the file system has one for
+    it, a copy otherwise."""
+    try:
+        os.link(source, target)
+    except OSError:
+        shutil.copyfile(source, target)

@@ -1,0 +1,432 @@
+"""EvseDataRecords as JSON text, built column by column from the canonical table (issue 22).
+
+For the rows of a table, `TableLines` gives exactly the text that
+`json.dumps(Builder.build(cells), ensure_ascii=False, allow_nan=False)` gives record by record
+(the line `poicheck export` writes), without a dict per record. Each distinct value of a
+column is turned into its JSON once (`poicheck.export.values`); a record is then the pieces
+of its properties in Builder's order, with the keys, separators and brackets each row needs,
+joined by pyarrow in one pass. json.dumps separates items with ", " and keys with ": " at
+every depth; Builder leaves out a property without a value and an object or list without
+members, and so do the pieces (all of them "" in such a row).
+
+A layout Builder reads in a way a plan cannot follow (two item numbers of one list that are
+the same number, 1 and 01) has no plan (`LinePlan.of` gives None): the caller builds record by
+record then.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import NamedTuple
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from poicheck.build import Builder
+from poicheck.export.fixed import FixedPoints
+from poicheck.export.values import ENCODE, TEXT, Column, ValueJSON
+from poicheck.ruleset.model import Property
+from poicheck.table import Distinct
+from poicheck.wire import WireModel
+
+
+@dataclass(frozen=True)
+class Leaf:
+    """A property held in one cell: scalar, list or opening times."""
+
+    prop: Property
+    column: str
+
+
+@dataclass(frozen=True)
+class Geo:
+    """Coordinates from the cells `column.Latitude` and `column.Longitude`."""
+
+    column: str
+
+
+@dataclass(frozen=True)
+class Obj:
+    """An object: its members by wire name."""
+
+    members: tuple[tuple[str, Node], ...]
+
+
+@dataclass(frozen=True)
+class Items:
+    """A list of objects, one per item number found among the columns."""
+
+    items: tuple[Obj, ...]
+
+
+@dataclass(frozen=True)
+class Texts:
+    """An InfoText list: (language, column) in column order."""
+
+    prop: Property
+    languages: tuple[tuple[str, str], ...]
+
+
+Node = Leaf | Geo | Obj | Items | Texts
+
+
+class _Unsupported(Exception):
+    pass
+
+
+@dataclass(frozen=True)
+class LinePlan:
+    """Which columns make which property of a record, in Builder's order."""
+
+    members: tuple[tuple[str, Node], ...]
+
+    @classmethod
+    def of(cls, model: WireModel, columns: Sequence[str]) -> LinePlan | None:
+        """The plan for a table of `columns` (in their order), or None when Builder reads
+        the layout in a way a plan cannot follow."""
+        try:
+            return cls(_members(model, "", "", list(columns)))
+        except _Unsupported:
+            return None
+
+
+def _members(
+    model: WireModel, model_parent: str, parent: str, columns: list[str]
+) -> tuple[tuple[str, Node], ...]:
+    out = []
+    for prop in model.below(model_parent):
+        name = WireModel.name(prop)
+        path = f"{parent}.{name}" if parent else name
+        node = _node(model, prop, path, columns)
+        if node is not None:
+            out.append((name, node))
+    return tuple(out)
+
+
+def _node(model: WireModel, prop: Property, path: str, columns: list[str]) -> Node | None:
+    shape = prop.shape
+    if shape in ("scalar", "list", "opening_times"):
+        return Leaf(prop, path) if path in columns else None
+    if shape == "object":
+        members = _members(model, prop.path, path, columns)
+        return Obj(members) if members else None
+    if shape == "geo":
+        axes = (f"{path}.Latitude", f"{path}.Longitude")
+        return Geo(path) if any(a in columns for a in axes) else None
+    keys = _next_parts(path, columns)
+    if shape == "object_list":
+        numbers = sorted((k for k in keys if k.isdigit()), key=int)
+        if len({int(k) for k in numbers}) < len(numbers):
+            raise _Unsupported(path)  # 1 and 01: Builder's order among them is per record
+        items = [Obj(_members(model, prop.path, f"{path}.{k}", columns)) for k in numbers]
+        kept = tuple(item for item in items if item.members)
+        return Items(kept) if kept else None
+    if shape == "infotext_list":
+        languages = tuple((k, f"{path}.{k}") for k in keys if f"{path}.{k}" in columns)
+        return Texts(prop, languages) if languages else None
+    return None
+
+
+def _next_parts(path: str, columns: list[str]) -> list[str]:
+    """The names right below `path` among the columns, in first-seen order (Builder's
+    `_item_keys` over a record's filled columns keeps the same order)."""
+    prefix = path + "."
+    found: dict[str, None] = {}
+    for column in columns:
+        if column.startswith(prefix):
+            found.setdefault(column[len(prefix) :].split(".", 1)[0], None)
+    return list(found)
+
+
+def _leaves(node: Node) -> list[Leaf]:
+    if isinstance(node, Leaf):
+        return [node]
+    if isinstance(node, Obj):
+        return [leaf for _, child in node.members for leaf in _leaves(child)]
+    if isinstance(node, Items):
+        return [leaf for item in node.items for leaf in _leaves(item)]
+    return []  # InfoTexts are texts; coordinates are tried whole (FixedPoints.coordinates)
+
+
+def columns_of(node: Node) -> list[str]:
+    """Every cell column a node reads."""
+    if isinstance(node, Leaf):
+        return [node.column]
+    if isinstance(node, Geo):
+        return [f"{node.column}.Latitude", f"{node.column}.Longitude"]
+    if isinstance(node, Obj):
+        return [c for _, child in node.members for c in columns_of(child)]
+    if isinstance(node, Items):
+        return [c for item in node.items for c in columns_of(item)]
+    return [column for _, column in node.languages]
+
+
+class Part(NamedTuple):
+    """A property's JSON for each row as pieces to join ("" in each where it is absent).
+
+    A part of one cell keeps its column and numbers (`cell`): a group then picks its key
+    and separator with the value, in one piece."""
+
+    pieces: list[pa.Array | pa.Scalar]
+    present: np.ndarray
+    cell: tuple[Column, np.ndarray] | None = None
+
+
+def literal(text: str) -> pa.Scalar:
+    return pa.scalar(text, type=TEXT)
+
+
+def _choice(variants: Sequence[str], index: np.ndarray) -> pa.Array | pa.Scalar:
+    """variants[index] for each row (one scalar when every row takes the same)."""
+    if not len(index) or (index == index[0]).all():
+        return literal(variants[int(index[0]) if len(index) else 0])
+    return pa.array(variants, type=TEXT).take(pa.array(index))
+
+
+def _masked(part: Part, keep: np.ndarray) -> Part:
+    """The part where `keep`, nothing elsewhere."""
+    flags = pa.array(keep)
+    pieces = [
+        pc.if_else(flags, piece, literal(""))
+        if isinstance(piece, (pa.Array, pa.ChunkedArray))
+        else _choice(["", piece.as_py()], keep.astype(np.int8))
+        for piece in part.pieces
+    ]
+    return Part(pieces, part.present & keep)
+
+
+def _group(
+    parts: Sequence[tuple[str | None, Part]],
+    opening: str,
+    closing: str,
+    size: int,
+    *,
+    always: bool = False,
+) -> Part:
+    """An object (named parts) or a list: brackets where a part is there (or `always`),
+    each present part after ", " unless it is the first."""
+    pieces: list[pa.Array | pa.Scalar] = []
+    seen = np.zeros(size, dtype=bool)
+    for name, part in parts:
+        key = "" if name is None else ENCODE(name) + ": "
+        if part.cell is not None:
+            pieces.append(_keyed(*part.cell, key, seen))
+        else:
+            index = part.present.astype(np.int8) * (1 + seen.astype(np.int8))
+            pieces.append(_choice(["", key, ", " + key], index))
+            pieces.extend(part.pieces)
+        seen |= part.present
+    there = np.ones(size, dtype=np.int8) if always else seen.astype(np.int8)
+    return Part([_choice(["", opening], there), *pieces, _choice(["", closing], there)], seen)
+
+
+def _keyed(column: Column, at: np.ndarray, key: str, seen: np.ndarray) -> pa.Array:
+    """A cell's value with its key, after ", " where an earlier member is there."""
+    if not seen.any():
+        return column.keyed(key).take(pa.array(at))
+    later = column.keyed(", " + key)
+    if seen.all():
+        return later.take(pa.array(at))
+    both = pa.concat_arrays([column.keyed(key), later])
+    return both.take(pa.array(at + seen * len(later)))
+
+
+def join(pieces: Sequence[pa.Array | pa.Scalar], size: int) -> pa.Array:
+    """The pieces of each row joined, in one pass of pyarrow (whose time goes by rows times
+    pieces more than by bytes: neighbouring constant pieces are joined first)."""
+    merged: list[pa.Array | str] = []
+    for piece in pieces:
+        if isinstance(piece, pa.Scalar):
+            text = piece.as_py()
+            if merged and isinstance(merged[-1], str):
+                merged[-1] += text
+            elif text:
+                merged.append(text)
+        else:
+            merged.append(piece)
+    if not any(not isinstance(p, str) for p in merged):
+        return pa.array(["".join(str(p) for p in merged)] * size, type=TEXT)
+    arrays = [literal(p) if isinstance(p, str) else p for p in merged]
+    return pc.binary_join_element_wise(*arrays, literal(""), null_handling="emit_null")
+
+
+@dataclass(frozen=True)
+class Member:
+    """A top-level property of the records of a table: its JSON per distinct value (for a
+    property made of several cells, per distinct combination of them) and each record's
+    number into it (`Column.index`)."""
+
+    name: str
+    node: Node
+    column: Column
+    codes: np.ndarray
+
+    def at(self, rows: np.ndarray) -> np.ndarray:
+        return self.column.index(self.codes[rows])
+
+
+class TableLines:
+    """The JSON text of any rows of one table.
+
+    Per-value work runs once per table: each cell column's distinct values, and each
+    top-level object or list per distinct combination of its cells (a few thousand
+    addresses among a million records), rendered from one record that has it. A batch of
+    records is then one piece per top-level property, taken by number and joined."""
+
+    def __init__(self, plan: LinePlan, builder: Builder, cells: Mapping[str, Distinct]) -> None:
+        self.plan = plan
+        self.cells = cells
+        self.notation = builder.geo_format
+        convert = ValueJSON(builder)
+        self.columns: dict[str, Column] = {}
+        self._axes: dict[str, tuple[Column, np.ndarray, Column | None]] = {}
+        self._first: dict[str, np.ndarray] = {}
+        for _, node in plan.members:
+            self._prepare(node, convert)
+        size = len(next(iter(cells.values())).codes) if cells else 0
+        self.members = [self._member(name, node, size) for name, node in plan.members]
+
+    def _prepare(self, node: Node, convert: ValueJSON) -> None:
+        if isinstance(node, Leaf):
+            self.columns[node.column] = convert.leaf(node.prop, self.cells[node.column].values)
+        elif isinstance(node, Texts):
+            for language, column in node.languages:
+                text = convert.info_text(node.prop, self.cells[column].values)
+                opening = '{"lang": ' + ENCODE(language) + ', "value": '
+                self.columns[column] = text.framed(opening, "}")
+        elif isinstance(node, Geo):
+            for column in columns_of(node):
+                if column in self.cells:
+                    self._axes[column] = convert.axis(self.cells[column].values)
+        else:
+            children = node.members if isinstance(node, Obj) else [("", i) for i in node.items]
+            for _, child in children:
+                self._prepare(child, convert)
+
+    def _member(self, name: str, node: Node, size: int) -> Member:
+        if isinstance(node, Leaf):
+            return Member(name, node, self.columns[node.column], self.cells[node.column].codes)
+        every = np.arange(size)
+        indexes = [self.index(c, every) for c in columns_of(node) if c in self.cells]
+        codes, first = combinations(indexes)
+        self._first[name] = first
+        part = self.part(node, first)
+        texts = join(part.pieces, len(first))
+        texts = pc.if_else(pa.array(part.present), texts, pa.scalar(None, type=TEXT))
+        return Member(name, node, Column(None, texts, None), codes)
+
+    def fixed(self, rows: np.ndarray, points: FixedPoints) -> np.ndarray:
+        """Per row: is its record a fixed point of reading back and building again?"""
+        ok = np.ones(len(rows), dtype=bool)
+        for member in self.members:
+            if member.column.fixed is None:
+                member.column.fixed = self._fixed(member, points)
+            ok &= member.column.fixed[member.at(rows)]
+        return ok
+
+    def _fixed(self, member: Member, points: FixedPoints) -> np.ndarray:
+        """Per distinct value (combination) of a top-level property."""
+        if isinstance(member.node, Leaf):
+            return points.leaf(member.node.prop, member.node.column, member.column)
+        first = self._first[member.name]
+        fixed = np.ones(len(member.column.filled), dtype=bool)
+        for leaf in _leaves(member.node):
+            column = self.columns[leaf.column]
+            fixed[: len(first)] &= points.leaf(leaf.prop, leaf.column, column)[
+                self.index(leaf.column, first)
+            ]
+        if isinstance(member.node, Geo):
+            texts = member.column.json.to_pylist()[:-1]
+            fixed[:-1] &= points.coordinates(member.node.column, [t or None for t in texts])
+        return fixed
+
+    def index(self, column: str, rows: np.ndarray) -> np.ndarray:
+        """Each row's number into the column's JSON (`Column.index`)."""
+        codes = self.cells[column].codes[rows]
+        return np.where(codes < 0, len(self.cells[column].values), codes)
+
+    def build(self, rows: np.ndarray) -> pa.Array:
+        """The records of `rows` (numbers into the table) as JSON text."""
+        parts = []
+        for member in self.members:
+            at = member.at(rows)
+            parts.append((member.name, Part([], member.column.filled[at], (member.column, at))))
+        record = _group(parts, "{", "}", len(rows), always=True)
+        return join(record.pieces, len(rows))
+
+    def part(self, node: Node, rows: np.ndarray) -> Part:
+        size = len(rows)
+        if isinstance(node, Leaf):
+            column = self.columns[node.column]
+            at = self.index(node.column, rows)
+            return Part([], column.filled[at], (column, at))
+        if isinstance(node, Obj):
+            members = [(name, self.part(child, rows)) for name, child in node.members]
+            return _group(members, "{", "}", size)
+        if isinstance(node, Items):
+            return _group([(None, self.part(i, rows)) for i in node.items], "[", "]", size)
+        if isinstance(node, Texts):
+            return self._texts(node, rows)
+        return self._coordinates(node, rows)
+
+    def _texts(self, node: Texts, rows: np.ndarray) -> Part:
+        items: list[tuple[str | None, Part]] = []
+        for language, column in node.languages:
+            text = self.columns[column]  # each value framed as its InfoText object
+            at = self.index(column, rows)
+            items.append((None, Part([], text.filled[at], (text, at))))
+        return _group(items, "[", "]", len(rows))
+
+    def _coordinates(self, node: Geo, rows: np.ndarray) -> Part:
+        size = len(rows)
+        axes = []
+        for axis in ("Latitude", "Longitude"):
+            column = f"{node.column}.{axis}"
+            if column in self._axes:
+                axes.append((axis, column, self.index(column, rows)))
+        members = []
+        for axis, column, at in axes:
+            decimal_column = self._axes[column][0]
+            members.append((axis, Part([], decimal_column.filled[at], (decimal_column, at))))
+        decimal = _group(members, '{"DecimalDegree": {', "}}", size)
+        if self.notation == "DecimalDegree" or len(axes) < 2:
+            return decimal
+        (_, lat, lat_at), (_, lon, lon_at) = axes
+        convertible = self._axes[lat][1][lat_at] & self._axes[lon][1][lon_at]
+        if not convertible.any():
+            return decimal
+        first, second = self._axes[lat][2], self._axes[lon][2]
+        assert first is not None and second is not None
+        if self.notation == "Google":
+            frame = ('{"Google": {"Coordinates": "', " ", '"}}')
+        else:
+            frame = ('{"DegreeMinuteSeconds": {"Latitude": ', ', "Longitude": ', "}}")
+        other = Part(
+            [
+                literal(frame[0]),
+                first.json.take(pa.array(lat_at)),
+                literal(frame[1]),
+                second.json.take(pa.array(lon_at)),
+                literal(frame[2]),
+            ],
+            convertible,
+        )
+        rest = _masked(decimal, ~convertible)
+        converted = _masked(other, convertible)
+        return Part(rest.pieces + converted.pieces, rest.present | converted.present)
+
+
+
+def combinations(indexes: Sequence[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+    """Each row's number among the distinct combinations of `indexes` (rows alike in all of
+    them share it), and the first row of each combination."""
+    size = len(indexes[0]) if indexes else 0
+    key = np.zeros(size, dtype=np.int64)
+    for index in indexes:
+        key = key * (int(index.max(initial=0)) + 1) + index
+        key = pd.factorize(key)[0].astype(np.int64)
+    _, first = np.unique(key, return_index=True)
+    return key.astype(np.int32), first

@@ -1,0 +1,192 @@
+"""The delta planner on record lines (issue 22): `delta.plan` without a dict per record.
+
+New and previous records are matched by key (the normalised EvseID). A matched pair whose
+lines have the same hash is unchanged, without reading either, when the previous line is the
+record as rebuilt, or the new line reads back as itself (`poicheck.export.fixed`): then both
+are the same record, to the letter. Every other pair is read, the previous record rebuilt,
+and compared as `delta.plan` compares (`_identical`, then `Semantics.key`). Previous records
+that are deleted or kept (left out of the new data for errors) are rebuilt as well; unchanged
+records keep their line in the new snapshot.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from poicheck.export.body import Body, Spool, read_lines, write_records
+from poicheck.export.columns import Sent
+from poicheck.export.delta import Semantics, _identical
+from poicheck.export.model import DELETE, FULL_LOAD, INSERT, UPDATE, Changes
+from poicheck.export.previous import MemoryLines, StateLines
+from poicheck.export.snapshot import PreviousReader
+from poicheck.readers.json import loads
+
+Record = dict[str, Any]
+
+
+@dataclass
+class LinesPlan:
+    """What to send: inserts and updates (numbers into the new records), deletes (numbers
+    into the previous state), and the previous records rebuilt on the way."""
+
+    inserts: np.ndarray
+    updates: np.ndarray
+    updated: np.ndarray  # the previous record of each update
+    deletes: np.ndarray
+    unchanged: int
+    kept: int
+    rebuilt: dict[int, Record] = field(default_factory=dict)  # previous number -> record
+    after: dict[int, Record] = field(default_factory=dict)  # new number -> record (updates)
+
+    @property
+    def changes(self) -> Changes:
+        return Changes(
+            insert=len(self.inserts),
+            update=len(self.updates),
+            delete=len(self.deletes),
+            unchanged=self.unchanged,
+            kept=self.kept,
+        )
+
+    def only(self, action: str) -> LinesPlan:
+        """The part of the plan for one ActionType (the rest is not sent)."""
+        empty = np.zeros(0, dtype=np.int64)
+        return replace(
+            self,
+            inserts=self.inserts if action == INSERT else empty,
+            updates=self.updates if action == UPDATE else empty,
+            updated=self.updated if action == UPDATE else empty,
+            deletes=self.deletes if action == DELETE else empty,
+        )
+
+
+@dataclass
+class Lines:
+    """The new records' lines (where `Sent` says) and the previous state's."""
+
+    sent: Sent
+    bodies: Sequence[Body]
+    previous: StateLines
+    reader: PreviousReader
+
+    def new(self, numbers: np.ndarray) -> Iterator[bytes]:
+        sent = self.sent
+        yield from read_lines(
+            self.bodies,
+            sent.column("body")[numbers],
+            sent.column("offset")[numbers],
+            sent.column("length")[numbers],
+        )
+
+    def old(self, numbers: np.ndarray) -> Iterator[bytes]:
+        entries = self.previous.entries
+        yield from read_lines(
+            self.previous.sources,
+            entries.source[numbers],
+            entries.offset[numbers],
+            entries.length[numbers],
+        )
+
+    def rebuild(self, numbers: np.ndarray) -> dict[int, Record]:
+        """Previous records as PreviousReader rebuilds them."""
+        out: dict[int, Record] = {}
+        rebuilt = self.previous.entries.rebuilt
+        for number, line in zip(numbers.tolist(), self.old(numbers), strict=True):
+            record = loads(bytes(line).decode("utf-8"))
+            if not rebuilt[number]:  # as it was read: rebuilt now (its key is read already)
+                record = next(iter(self.reader._rebuild(Path("(previous)"), [record]).values()))
+            out[number] = record
+        return out
+
+
+def plan(lines: Lines, semantics: Semantics, *, keep: set[str] | None = None) -> LinesPlan:
+    """The minimal changes that turn the previous state into the new records."""
+    new_keys = np.asarray(lines.sent.texts("key").to_numpy(zero_copy_only=False), dtype=object)
+    entries = lines.previous.entries
+    at = pd.Index(entries.keys).get_indexer(new_keys)
+    inserts = np.flatnonzero(at < 0)
+    matched = np.flatnonzero(at >= 0)
+    previous = at[matched]
+    same = (lines.sent.column("hash").reshape(-1, 2)[matched] == entries.hashes[previous]).all(1)
+    quick = same & (lines.sent.column("fixed").astype(bool)[matched] | entries.rebuilt[previous])
+    slow, slow_previous = matched[~quick], previous[~quick]
+    rebuilt = lines.rebuild(slow_previous)
+    after: dict[int, Record] = {}
+    updates, updated = [], []
+    for new, old, line in zip(slow.tolist(), slow_previous.tolist(), lines.new(slow), strict=True):
+        before, record = rebuilt[old], json.loads(bytes(line))
+        if _identical(before, record) or semantics.key(before) == semantics.key(record):
+            continue
+        updates.append(new)
+        updated.append(old)
+        after[new] = record
+    unchanged = len(matched) - len(updates)
+    unseen = np.ones(len(entries), dtype=bool)
+    unseen[previous] = False
+    kept_mask = unseen & pd.Index(entries.keys).isin(list(keep or ()))
+    deletes = np.flatnonzero(unseen & ~kept_mask)
+    kept = np.flatnonzero(kept_mask)
+    rebuilt.update(lines.rebuild(np.concatenate([deletes, kept])))
+    return LinesPlan(
+        inserts.astype(np.int64),
+        np.array(updates, dtype=np.int64),
+        np.array(updated, dtype=np.int64),
+        deletes.astype(np.int64),
+        unchanged,
+        len(kept),
+        rebuilt,
+        after,
+    )
+
+
+def snapshot(
+    lines: Lines, chosen: LinesPlan, spool: Spool, operator: tuple[str, str]
+) -> tuple[Body, int]:
+    """The state after pushing `chosen` (as `delta.apply`: updates in place, deletes removed,
+    inserts last), as the fullLoad request that would produce it."""
+    entries = lines.previous.entries
+    replaced = dict(zip(chosen.updated.tolist(), chosen.updates.tolist(), strict=True))
+    gone = np.zeros(len(entries), dtype=bool)
+    gone[chosen.deletes] = True
+    memory = MemoryLines()
+    stores = [*lines.previous.sources, *lines.bodies]
+    base = len(lines.previous.sources)
+    sent = lines.sent
+    new_body, new_offset = sent.column("body"), sent.column("offset")
+    new_length = sent.column("length")
+    store = entries.source.astype(np.int64).copy()
+    offset, length = entries.offset.copy(), entries.length.copy()
+    for old, record in chosen.rebuilt.items():
+        if not entries.rebuilt[old]:
+            text = json.dumps(record, ensure_ascii=False, allow_nan=False).encode()
+            offset[old], length[old] = memory.add(text)
+            store[old] = -1
+    for old, new in replaced.items():
+        store[old] = base + int(new_body[new])
+        offset[old], length[old] = new_offset[new], new_length[new]
+    keep = np.flatnonzero(~gone)
+    memory_store = len(stores)
+    stores.append(memory.body())
+    store = np.where(store < 0, memory_store, store)
+    inserts = chosen.inserts
+    order_store = np.concatenate([store[keep], base + new_body[inserts].astype(np.int64)])
+    order_offset = np.concatenate([offset[keep], new_offset[inserts]])
+    order_length = np.concatenate([length[keep], new_length[inserts]])
+    records = read_lines(stores, order_store, order_offset, order_length)
+    return write_records(spool, FULL_LOAD, operator, (bytes(r) for r in records))
+
+
+def delete_records(lines: Lines, chosen: LinesPlan) -> list[tuple[str, Record]]:
+    """The records of the deletes, rebuilt, with their keys."""
+    keys = lines.previous.entries.keys
+    return [(str(keys[n]), chosen.rebuilt[n]) for n in chosen.deletes.tolist()]
+
+
+__all__ = ["Lines", "LinesPlan", "delete_records", "plan", "snapshot", "UPDATE"]
