@@ -14,22 +14,24 @@ from __future__ import annotations
 
 import hashlib
 import os
+import queue
 import shutil
 import tempfile
+import threading
 import weakref
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from poicheck.export.values import TEXT
+from poicheck.export.values import SEPARATOR, TEXT
 
 IN_MEMORY = 8 << 20  # bodies up to this size stay in memory
-_RECORD_INDENT = b"      "
-_SEPARATOR = b",\n" + _RECORD_INDENT
+_SEPARATOR = SEPARATOR
 
 
 class Spool:
@@ -86,39 +88,66 @@ class Body:
 
 
 class _Writer:
-    """Bytes to a spool file (or memory, while they are few), hashed on the way."""
+    """Bytes to a spool file (or memory, while they are few), hashed on the way.
+
+    Once in a file, hashing and writing run in a thread of their own (both release the
+    interpreter lock), beside the building of the next records."""
 
     def __init__(self, spool: Spool) -> None:
         self.spool = spool
         self.hash = hashlib.sha256()
         self.size = 0
         self._memory: list[bytes] | None = []
-        self._file = None
         self._path: Path | None = None
+        self._queue: queue.Queue[bytes | memoryview | None] = queue.Queue(maxsize=4)
+        self._thread: threading.Thread | None = None
+        self._failed: BaseException | None = None
 
     def write(self, data: bytes | memoryview) -> None:
         if not data:
             return
-        self.hash.update(data)
         self.size += len(data)
         if self._memory is not None:
+            self.hash.update(data)
             self._memory.append(bytes(data))
-            if self.size <= IN_MEMORY:
-                return
-            self._path = self.spool.new_file()
-            self._file = self._path.open("wb")
-            for part in self._memory:
-                self._file.write(part)
-            self._memory = None
+            if self.size > IN_MEMORY:
+                self._spill()
             return
-        assert self._file is not None
-        self._file.write(data)
+        self._check()
+        self._queue.put(data)
+
+    def _spill(self) -> None:
+        assert self._memory is not None
+        self._path = self.spool.new_file()
+        stream = self._path.open("wb")
+        stream.write(b"".join(self._memory))
+        self._memory = None
+        self._thread = threading.Thread(target=self._run, args=(stream,), daemon=True)
+        self._thread.start()
+
+    def _run(self, stream: Any) -> None:
+        try:
+            with stream:
+                while (data := self._queue.get()) is not None:
+                    if self._failed is None:
+                        self.hash.update(data)
+                        stream.write(data)
+        except BaseException as exc:  # re-raised in the writing thread
+            self._failed = exc
+            while self._queue.get() is not None:
+                pass
+
+    def _check(self) -> None:
+        if self._failed is not None:
+            raise self._failed
 
     def close(self) -> Body:
         if self._memory is not None:
             return Body(self.size, self.hash.hexdigest(), b"".join(self._memory))
-        assert self._file is not None
-        self._file.close()
+        assert self._thread is not None
+        self._queue.put(None)
+        self._thread.join()
+        self._check()
         return Body(self.size, self.hash.hexdigest(), None, self._path, self.spool)
 
 
@@ -161,14 +190,16 @@ class RequestWriter:
         self.writer.write(envelope(action, *operator))
         self.records = 0
 
-    def add(self, lines: pa.Array) -> tuple[np.ndarray, np.ndarray]:
-        """Append records (their JSON texts); their offsets and lengths in the body."""
+    def add(self, lines: pa.Array, *, framed: bool = False) -> tuple[np.ndarray, np.ndarray]:
+        """Append records (their JSON texts, each after SEPARATOR if `framed`); their
+        offsets and lengths in the body."""
         if not len(lines):
             return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
-        framed = pc.binary_join_element_wise(
-            pa.scalar(_SEPARATOR.decode(), TEXT), lines, pa.scalar("", TEXT)
-        )
-        data, starts = _buffer(framed)
+        if not framed:
+            lines = pc.binary_join_element_wise(
+                pa.scalar(_SEPARATOR.decode(), TEXT), lines, pa.scalar("", TEXT)
+            )
+        data, starts = _buffer(lines)
         if self.records == 0:  # "[\n      " before the first record, ",\n      " after others
             data = b"[" + data[1:]
         at = self.writer.size + starts + len(_SEPARATOR)

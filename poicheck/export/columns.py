@@ -23,6 +23,7 @@ from poicheck.export.check import RecordCheck
 from poicheck.export.fixed import FixedPoints
 from poicheck.export.lines import LinePlan, TableLines
 from poicheck.export.model import DroppedValue, Excluded, Reason
+from poicheck.export.values import SEPARATOR
 
 if TYPE_CHECKING:
     from poicheck.export.records import Collected
@@ -30,7 +31,8 @@ from poicheck.identity import normalise_ids
 from poicheck.schema import SchemaValidator
 from poicheck.table import CanonicalTable, Distinct
 
-BATCH = 4096  # records joined at once: pyarrow's joins are fastest while a batch fits caches
+BATCH = 8192  # records built at once
+CHECKED = 65536  # records checked at once
 
 
 class Sink:
@@ -48,8 +50,11 @@ class Sink:
         self.bodies: list[tuple[Body, int]] = []
         self._writer: RequestWriter | None = None
 
-    def add(self, lines: pa.Array) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """Write records; per record its body number, offset and length."""
+    def add(
+        self, lines: pa.Array, *, framed: bool = False
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Write records (`framed`: each after body.SEPARATOR); per record its body
+        number, offset and length."""
         numbers, offsets, lengths = [], [], []
         start = 0
         while start < len(lines):
@@ -58,7 +63,7 @@ class Sink:
             room = len(lines) - start
             if self.size is not None:
                 room = min(room, self.size - self._writer.records)
-            at, length = self._writer.add(lines.slice(start, room))
+            at, length = self._writer.add(lines.slice(start, room), framed=framed)
             numbers.append(np.full(room, len(self.bodies), dtype=np.int32))
             offsets.append(at)
             lengths.append(length)
@@ -110,12 +115,14 @@ class Sent:
         return sum(len(p["row"]) for p in self.parts)
 
 
-def line_hashes(lines: pa.Array) -> np.ndarray:
-    """A 128-bit hash of each line (xxh3), as two uint64 per line."""
+def line_hashes(lines: pa.Array, skip: int = 0) -> np.ndarray:
+    """A 128-bit hash of each line (xxh3; without its first `skip` bytes), as two uint64
+    per line."""
     if not len(lines):
         return np.zeros((0, 2), dtype=np.uint64)
     data, starts = _buffer(lines)
     ends = np.append(starts[1:], len(data))
+    starts = starts + skip
     view = memoryview(data)
     digest = xxhash.xxh3_128_digest
     joined = b"".join([digest(view[a:b]) for a, b in zip(starts.tolist(), ends.tolist(), strict=True)])
@@ -137,6 +144,9 @@ class ColumnBuild:
     sink: Sink
     points: FixedPoints | None = None
 
+    def __post_init__(self) -> None:
+        self.read = self.cells  # the cells as read (`cells` then without dropped values)
+
     def records(
         self,
         by_record: dict[int, list[Reason]],
@@ -145,7 +155,7 @@ class ColumnBuild:
         include_invalid: bool,
         out: Collected,
     ) -> None:
-        size = len(self.table.frame)
+        size = len(self.table.rows)
         stopped = np.zeros(size, dtype=bool)
         stopped[[r for (t, r) in blocked if t == self.index]] = True
         erroneous = np.zeros(size, dtype=bool)
@@ -160,8 +170,8 @@ class ColumnBuild:
             for column in set(before) | set(cells):
                 if cells.get(column) != before.get(column):
                     changes.setdefault(column, {})[record] = cells.get(column)
-        original = self.cells
-        self.cells = {c: with_overrides(d, changes.get(c, {})) for c, d in self.cells.items()}
+        original = self.read
+        self.cells = {c: with_overrides(d, changes.get(c, {})) for c, d in self.read.items()}
         failed = dict(self._write(np.flatnonzero(candidate), drops, out.sent))
         exceptional = np.flatnonzero(stopped | erroneous)
         exceptional = np.array(sorted({*exceptional.tolist(), *failed, *dropped}), dtype=np.int64)
@@ -186,11 +196,13 @@ class ColumnBuild:
                 out.left_out_keys.add(key)
 
     def _cells(self, record: int, columns: Sequence[str] | None = None) -> dict[str, str]:
-        """The text cells of one record (of some columns), in the frame's column order."""
-        frame = self.table.frame
-        names = [c for c in self.cells if columns is None or c in columns]
-        row = frame.iloc[record]
-        return {c: row[c] for c in names if isinstance(row[c], str)}
+        """The text cells of one record as read (of some columns), in the frame's order."""
+        out = {}
+        for name, column in self.read.items():
+            code = int(column.codes[record])
+            if code >= 0 and (columns is None or name in columns):
+                out[name] = column.values[code].as_py()
+        return out
 
     def _drop(
         self, cells: dict[str, str], record: int, found: Sequence[tuple[str, str]]
@@ -201,6 +213,26 @@ class ColumnBuild:
         ruleset = self.builder.model.ruleset
         return drop_values(ruleset, cells, self.table.source.path, row, found)
 
+    def _send(
+        self, lines_of: TableLines, rows: np.ndarray, keys: pa.Array, evse: Distinct | None, sent: Sent
+    ) -> None:
+        """Build and write the records of `rows`, and note where they are."""
+        lines = lines_of.build(rows, framed=True)
+        numbers, offsets, lengths = self.sink.add(lines, framed=True)
+        part: dict[str, np.ndarray | pa.Array] = {
+            "table": np.full(len(rows), self.index, dtype=np.int32),
+            "row": np.asarray(self.table.rows)[rows].astype(np.int64),
+            "key": keys.take(pa.array(rows)),
+            "evse_id": _texts_at(evse, rows),
+            "body": numbers,
+            "offset": offsets,
+            "length": lengths,
+        }
+        if self.points is not None:
+            part["hash"] = line_hashes(lines, len(SEPARATOR))
+            part["fixed"] = lines_of.fixed(rows, self.points)
+        sent.add(**part)
+
     def _write(
         self, candidates: np.ndarray, drops: dict[int, list[tuple[str, str]]], sent: Sent
     ) -> list[tuple[int, list[str]]]:
@@ -208,34 +240,19 @@ class ColumnBuild:
         schema problems) are returned."""
         lines_of = TableLines(self.plan, self.builder, self.cells)
         evse = self.cells.get("EvseID")
-        keys = _keys(evse, len(self.table.frame))
+        keys = _keys(evse, len(self.table.rows))
         failed: list[tuple[int, list[str]]] = []
-        for start in range(0, len(candidates), BATCH):
-            rows = candidates[start : start + BATCH]
-            fits = self.check.fits(lines_of, rows)
-            for record in rows[~fits].tolist():
+        for start in range(0, len(candidates), CHECKED):
+            chunk = candidates[start : start + CHECKED]
+            fits = self.check.fits(lines_of, chunk)
+            for record in chunk[~fits].tolist():
                 cells = self._cells(record)
                 self._drop(cells, record, drops.get(record, ()))
                 payload = self.builder.build(cells)
                 failed.append((record, self.validator.errors(payload, limit=5)))
-            rows = rows[fits]
-            if not len(rows):
-                continue
-            lines = lines_of.build(rows)
-            numbers, offsets, lengths = self.sink.add(lines)
-            part: dict[str, np.ndarray | pa.Array] = {
-                "table": np.full(len(rows), self.index, dtype=np.int32),
-                "row": np.asarray(self.table.rows)[rows].astype(np.int64),
-                "key": keys.take(pa.array(rows)),
-                "evse_id": _texts_at(evse, rows),
-                "body": numbers,
-                "offset": offsets,
-                "length": lengths,
-            }
-            if self.points is not None:
-                part["hash"] = line_hashes(lines)
-                part["fixed"] = lines_of.fixed(rows, self.points)
-            sent.add(**part)
+            chunk = chunk[fits]
+            for at in range(0, len(chunk), BATCH):
+                self._send(lines_of, chunk[at : at + BATCH], keys, evse, sent)
         return failed
 
 

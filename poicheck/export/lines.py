@@ -27,6 +27,7 @@ import pyarrow.compute as pc
 
 from poicheck.build import Builder
 from poicheck.export.fixed import FixedPoints
+from poicheck.export.values import SEPARATOR
 from poicheck.export.values import ENCODE, TEXT, Column, ValueJSON
 from poicheck.ruleset.model import Property
 from poicheck.table import Distinct
@@ -288,6 +289,8 @@ class TableLines:
             self._prepare(node, convert)
         size = len(next(iter(cells.values())).codes) if cells else 0
         self.members = [self._member(name, node, size) for name, node in plan.members]
+        self._pieces = pa.array(["{", "}", SEPARATOR.decode() + "{"], type=TEXT)
+        self._starts: dict[tuple[str, str], int] = {}
 
     def _prepare(self, node: Node, convert: ValueJSON) -> None:
         if isinstance(node, Leaf):
@@ -348,14 +351,61 @@ class TableLines:
         codes = self.cells[column].codes[rows]
         return np.where(codes < 0, len(self.cells[column].values), codes)
 
-    def build(self, rows: np.ndarray) -> pa.Array:
-        """The records of `rows` (numbers into the table) as JSON text."""
-        parts = []
+    def build(self, rows: np.ndarray, *, framed: bool = False) -> pa.Array:
+        """The records of `rows` (numbers into the table) as JSON text (`framed`: each after
+        the ",\\n" and indentation of a record line in a request, see body.SEPARATOR).
+
+        Every piece of every record is one entry of one array (`_pieces`: each property's
+        JSON with its key, once as the first property and once after a ", "); a batch is
+        one `take` of all its pieces in order, whose bytes are then the records' texts one
+        after another (no join: the pieces are read once and written once)."""
+        size = len(rows)
+        seen = np.zeros(size, dtype=bool)
+        numbers = [np.full(size, 2 if framed else 0, dtype=np.int64)]  # the "{" to start
+        wanted = []
         for member in self.members:
             at = member.at(rows)
-            parts.append((member.name, Part([], member.column.filled[at], (member.column, at))))
-        record = _group(parts, "{", "}", len(rows), always=True)
-        return join(record.pieces, len(rows))
+            there = member.column.filled[at]
+            wanted.append((member, bool((there & ~seen).any()), bool((there & seen).any())))
+            numbers.append(at)
+            seen |= there
+        blocks = self._blocks(wanted)
+        seen[:] = False
+        for k, member in enumerate(self.members, start=1):
+            at = numbers[k]
+            first, later = blocks[member.name]
+            numbers[k] = np.where(seen, later, first) + at
+            seen |= member.column.filled[at]
+        numbers.append(np.ones(size, dtype=np.int64))  # the "}" at the end
+        flat = np.stack(numbers, axis=1).ravel()
+        taken = self._pieces.take(pa.array(flat))
+        offsets = np.frombuffer(taken.buffers()[1], dtype=np.int64)[: len(flat) + 1]
+        ends = np.ascontiguousarray(offsets[:: len(numbers)])
+        return pa.LargeStringArray.from_buffers(size, pa.py_buffer(ends), taken.buffers()[2])
+
+    def _blocks(self, wanted: list[tuple[Member, bool, bool]]) -> dict[str, tuple[int, int]]:
+        """Where each member's pieces start in `_pieces` (as the first property, after
+        another): made when a batch first needs them."""
+        missing = [
+            (member, variant)
+            for member, first, later in wanted
+            for variant, needed in (("first", first), ("later", later))
+            if needed and (member.name, variant) not in self._starts
+        ]
+        if missing:
+            blocks = [self._pieces]
+            size = len(self._pieces)
+            for member, variant in missing:
+                key = ENCODE(member.name) + ": "
+                block = member.column.keyed(key if variant == "first" else ", " + key, cache=False)
+                self._starts[(member.name, variant)] = size
+                blocks.append(block)
+                size += len(block)
+            self._pieces = pa.concat_arrays(blocks)
+        return {
+            m.name: (self._starts.get((m.name, "first"), 0), self._starts.get((m.name, "later"), 0))
+            for m, _, _ in wanted
+        }
 
     def part(self, node: Node, rows: np.ndarray) -> Part:
         size = len(rows)
@@ -422,10 +472,18 @@ class TableLines:
 
 def combinations(indexes: Sequence[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
     """Each row's number among the distinct combinations of `indexes` (rows alike in all of
-    them share it), and the first row of each combination."""
-    size = len(indexes[0]) if indexes else 0
+    them share it), and the first row of each combination. Flags (boolean arrays) are
+    packed into bits first."""
+    size = len(indexes[0]) if len(indexes) else 0
+    flags = [i for i in indexes if i.dtype == bool]
+    numbers = [i for i in indexes if i.dtype != bool]
+    for start in range(0, len(flags), 62):
+        packed = np.zeros(size, dtype=np.int64)
+        for bit, flag in enumerate(flags[start : start + 62]):
+            packed |= flag.astype(np.int64) << bit
+        numbers.append(packed)
     key = np.zeros(size, dtype=np.int64)
-    for index in indexes:
+    for index in numbers:
         key = key * (int(index.max(initial=0)) + 1) + index
         key = pd.factorize(key)[0].astype(np.int64)
     _, first = np.unique(key, return_index=True)

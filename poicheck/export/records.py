@@ -118,6 +118,10 @@ def collect(
         cells = _cells(table, ruleset)
         plan = LinePlan.of(builder.model, list(cells)) if check is not None else None
         if check is not None and plan is not None:
+            if table is not sources[index]:
+                # The cells are all in `cells` now: the frame's memory goes back (a million
+                # records: a gigabyte) before the records are built.
+                table.frame = table.frame[[]]
             build = ColumnBuild(table, index, builder, record_validator, check, plan, cells, sink)
             build.points = points
             build.records(_reasons(errors), drops, blocked, options.include_invalid, out)
@@ -246,21 +250,20 @@ def _duplicates(tables: Sequence[CanonicalTable]) -> dict[tuple[int, int], Reaso
     for index, table in enumerate(tables):
         if "EvseID" not in table.frame.columns:
             continue
-        parts.append(
-            pd.DataFrame(
-                {
-                    "key": normalise_id(table.frame["EvseID"]),
-                    "table": index,
-                    "record": np.arange(len(table.frame)),
-                    "where": [f"{table.source.path} row {r}" for r in table.rows],
-                    "evse_id": table.frame["EvseID"],
-                }
-            )
-        )
+        key = normalise_id(table.frame["EvseID"])
+        parts.append(pd.DataFrame({"key": key, "table": index, "record": np.arange(len(key))}))
     if not parts:
         return {}
     frame = pd.concat(parts, ignore_index=True)
     frame = frame[frame["key"].notna() & frame["key"].duplicated(keep=False)]
+    # Where each is, and its EvseID as written: for the few records that share one.
+    frame["where"] = [
+        f"{tables[t].source.path} row {tables[t].rows[r]}"
+        for t, r in zip(frame["table"], frame["record"], strict=True)
+    ]
+    frame["evse_id"] = [
+        tables[t].frame["EvseID"].iloc[r] for t, r in zip(frame["table"], frame["record"], strict=True)
+    ]
     out: dict[tuple[int, int], Reason] = {}
     for _, group in frame.groupby("key", sort=False):
         places = list(group["where"])

@@ -37,6 +37,7 @@ BLANK_TEXT = f"^{_SPACE}$"  # a text str.strip makes empty
 # build.DEGREES on the stripped text, and such a number with more than six decimals.
 _DEGREES = f"^{_SPACE}-?[0-9]{{1,3}}(\\.[0-9]+)?{_SPACE}$"
 _SEVEN_DECIMALS = "\\.[0-9]{7,}"
+SEPARATOR = b",\n      "  # before each record line of a request but the first
 PLAIN_BASES = frozenset({"boolean", "integer", "decimal"})  # the bases `typed` converts
 
 
@@ -70,12 +71,15 @@ class Column:
 
         self._keyed: dict[str, pa.Array] = {}
 
-    def keyed(self, prefix: str) -> pa.Array:
+    def keyed(self, prefix: str, *, cache: bool = True) -> pa.Array:
         """`json` with `prefix` before each value ("" stays "")."""
-        if prefix not in self._keyed:
+        found = self._keyed.get(prefix)
+        if found is None:
             joined = pc.binary_join_element_wise(_literal(prefix), self.json, _literal(""))
-            self._keyed[prefix] = pc.if_else(pa.array(self.filled), joined, _literal(""))
-        return self._keyed[prefix]
+            found = pc.if_else(pa.array(self.filled), joined, _literal(""))
+            if cache:
+                self._keyed[prefix] = found
+        return found
 
     def framed(self, opening: str, closing: str) -> Column:
         """The values between `opening` and `closing` (an InfoText's object)."""
