@@ -289,7 +289,7 @@ class TableLines:
             self._prepare(node, convert)
         size = len(next(iter(cells.values())).codes) if cells else 0
         self.members = [self._member(name, node, size) for name, node in plan.members]
-        self._pieces = pa.array(["{", "}", SEPARATOR.decode() + "{"], type=TEXT)
+        self._pieces = pa.array(["{", "}", SEPARATOR.decode() + "{", ""], type=TEXT)
         self._starts: dict[tuple[str, str], int] = {}
 
     def _prepare(self, node: Node, convert: ValueJSON) -> None:
@@ -374,8 +374,9 @@ class TableLines:
         for k, member in enumerate(self.members, start=1):
             at = numbers[k]
             first, later = blocks[member.name]
-            numbers[k] = np.where(seen, later, first) + at
-            seen |= member.column.filled[at]
+            there = member.column.filled[at]
+            numbers[k] = np.where(there, np.where(seen, later, first) + at, _NOTHING)
+            seen |= there
         numbers.append(np.ones(size, dtype=np.int64))  # the "}" at the end
         flat = np.stack(numbers, axis=1).ravel()
         taken = self._pieces.take(pa.array(flat))
@@ -468,6 +469,9 @@ class TableLines:
         converted = _masked(other, convertible)
         return Part(rest.pieces + converted.pieces, rest.present | converted.present)
 
+
+
+_NOTHING = 3  # the piece "" in TableLines._pieces
 
 
 def combinations(indexes: Sequence[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:

@@ -99,10 +99,13 @@ class Lines:
         out: dict[int, Record] = {}
         rebuilt = self.previous.entries.rebuilt
         for number, line in zip(numbers.tolist(), self.old(numbers), strict=True):
+            if rebuilt[number]:  # json.dumps of the rebuilt record: json reads it back
+                out[number] = json.loads(bytes(line))
+                continue
+            # As it was read: parsed as the whole file would be, and rebuilt (its key was
+            # read already, so PreviousReader finds its EvseID).
             record = loads(bytes(line).decode("utf-8"))
-            if not rebuilt[number]:  # as it was read: rebuilt now (its key is read already)
-                record = next(iter(self.reader._rebuild(Path("(previous)"), [record]).values()))
-            out[number] = record
+            out[number] = next(iter(self.reader._rebuild(Path("(previous)"), [record]).values()))
         return out
 
 

@@ -355,7 +355,8 @@ class _Scan:
                 hasher.update(block)
                 data = carry + block
                 end = data.rfind(b"\n") + 1
-                self._block(data[:end], base)
+                if end:
+                    self._block(data[:end], base)
                 carry, base = data[end:], base + end
         if carry or self._tail != [b"    ]", b"  }", b"}"] or self._comma is not False:
             raise _NotStreamable
@@ -422,9 +423,10 @@ def _record_lines(array: np.ndarray, starts: np.ndarray, ends: np.ndarray) -> np
     """Per line: six spaces, then something else than a space."""
     ok = ends - starts > len(_INDENT)
     at = np.where(ok, starts, 0)
+    last = len(array) - 1
     for i in range(len(_INDENT)):
-        ok &= array[at + i] == 32
-    return ok & (array[at + len(_INDENT)] != 32)
+        ok &= array[np.minimum(at + i, last)] == 32
+    return ok & (array[np.minimum(at + len(_INDENT), last)] != 32)
 
 
 def _fast_lines(data: bytes, array: np.ndarray, first: np.ndarray, stop: np.ndarray) -> np.ndarray:
@@ -433,8 +435,9 @@ def _fast_lines(data: bytes, array: np.ndarray, first: np.ndarray, stop: np.ndar
     head = _FAST[len(_INDENT) :]
     fast = first + len(head) < stop
     at = np.where(fast, first, 0)
+    last = len(array) - 1
     for i, byte in enumerate(head):
-        fast &= array[at + i] == byte
+        fast &= array[np.minimum(at + i, last)] == byte
     slashes = np.flatnonzero(array == ord("\\"))
     if len(slashes):
         fast &= np.searchsorted(slashes, first) == np.searchsorted(slashes, stop)
