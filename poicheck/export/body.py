@@ -208,6 +208,12 @@ class RequestWriter:
         self.records += len(lines)
         return at, lengths
 
+    def add_run(self, data: bytes, records: int) -> None:
+        """Append `records` records given as one run of their lines, separators between."""
+        self.writer.write(b"[\n      " if self.records == 0 else _SEPARATOR)
+        self.writer.write(data)
+        self.records += records
+
     def add_bytes(self, records: Sequence[bytes]) -> None:
         """Append records given as bytes (read back from other bodies)."""
         for record in records:
@@ -232,6 +238,31 @@ def _buffer(array: pa.Array) -> tuple[bytes | memoryview, np.ndarray]:
     return data, offsets[:-1] - start
 
 
+RUN = 8192  # records read from a body at once
+
+
+def _runs(body: np.ndarray, offset: np.ndarray, length: np.ndarray) -> Iterator[tuple[int, int]]:
+    """(first, stop) of the runs of records that follow each other in one body (at most RUN
+    records each)."""
+    breaks = np.flatnonzero(
+        (body[1:] != body[:-1]) | (offset[1:] != offset[:-1] + length[:-1] + len(_SEPARATOR))
+    )
+    starts = np.concatenate([[0], breaks + 1]).tolist()
+    stops = np.concatenate([breaks + 1, [len(body)]]).tolist()
+    for first, stop in zip(starts, stops, strict=True):
+        for at in range(first, stop, RUN):
+            yield at, min(at + RUN, stop)
+
+
+def _run(
+    bodies: Sequence[Body], body: np.ndarray, offset: np.ndarray, length: np.ndarray, run: tuple[int, int]
+) -> bytes:
+    """The bytes of a run of records, with the separators between them."""
+    first, stop = run
+    base = int(offset[first])
+    return bodies[int(body[first])].read_range(base, int(offset[stop - 1] + length[stop - 1]) - base)
+
+
 def read_lines(
     bodies: Sequence[Body], body: np.ndarray, offset: np.ndarray, length: np.ndarray
 ) -> Iterator[bytes]:
@@ -239,19 +270,29 @@ def read_lines(
     in one body is read at once."""
     if not len(body):
         return
-    breaks = np.flatnonzero(
-        (body[1:] != body[:-1]) | (offset[1:] != offset[:-1] + length[:-1] + len(_SEPARATOR))
-    )
-    starts = np.concatenate([[0], breaks + 1])
-    stops = np.concatenate([breaks + 1, [len(body)]])
-    for first, stop in zip(starts.tolist(), stops.tolist(), strict=True):
-        source = bodies[int(body[first])]
+    for first, stop in _runs(body, offset, length):
+        chunk = _run(bodies, body, offset, length, (first, stop))
         base = int(offset[first])
-        last = stop - 1
-        chunk = source.read_range(base, int(offset[last] + length[last]) - base)
         for k in range(first, stop):
             at = int(offset[k]) - base
             yield chunk[at : at + int(length[k])]
+
+
+def write_ranges(
+    spool: Spool,
+    action: str,
+    operator: tuple[str, str],
+    places: tuple[Sequence[Body], np.ndarray, np.ndarray, np.ndarray],
+) -> tuple[Body, int]:
+    """A request of the records at these places (bodies, and per record its body, offset
+    and length): runs of records that follow each other are copied whole, separators and
+    all."""
+    bodies, body, offset, length = places
+    writer = RequestWriter(spool, action, operator)
+    if len(body):
+        for run in _runs(body, offset, length):
+            writer.add_run(_run(bodies, body, offset, length, run), run[1] - run[0])
+    return writer.close(), writer.records
 
 
 def write_records(

@@ -20,7 +20,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from poicheck.export.body import Body, Spool, read_lines, write_records
+from poicheck.export.body import Body, Spool, read_lines, write_ranges
 from poicheck.export.columns import Sent
 from poicheck.export.delta import Semantics, _identical
 from poicheck.export.model import DELETE, FULL_LOAD, INSERT, UPDATE, Changes
@@ -182,8 +182,19 @@ def snapshot(
     order_store = np.concatenate([store[keep], base + new_body[inserts].astype(np.int64)])
     order_offset = np.concatenate([offset[keep], new_offset[inserts]])
     order_length = np.concatenate([length[keep], new_length[inserts]])
-    records = read_lines(stores, order_store, order_offset, order_length)
-    return write_records(spool, FULL_LOAD, operator, (bytes(r) for r in records))
+    places = (stores, order_store, order_offset, order_length)
+    return write_ranges(spool, FULL_LOAD, operator, places)
+
+
+def new_places(lines: Lines, numbers: np.ndarray) -> tuple[Any, ...]:
+    """Where new records are (for body.write_ranges)."""
+    sent = lines.sent
+    return (
+        lines.bodies,
+        sent.column("body")[numbers],
+        sent.column("offset")[numbers],
+        sent.column("length")[numbers],
+    )
 
 
 def delete_records(lines: Lines, chosen: LinesPlan) -> list[tuple[str, Record]]:

@@ -39,6 +39,7 @@ from poicheck.oicp import Builder
 from poicheck.readers.json import NotJSONError, loads
 
 CHUNK = 32 << 20  # bytes read at once
+KEY_BYTES = 128  # the longest EvseID read from a line's start
 _HEADER = re.compile(
     rb'\{\n  "ActionType": ([^\n]*),\n  "OperatorEvseData": \{\n    "OperatorID": ([^\n]*),\n'
     rb'    "OperatorName": ([^\n]*),\n    "EvseDataRecord": (\[\]?)\n'
@@ -456,10 +457,11 @@ def _keys(
     begin = first + len(_FAST) - len(_INDENT)
     if not len(begin):
         return np.zeros(0, dtype=object), np.zeros(0, dtype=bool)
-    quotes = np.flatnonzero(array == ord('"'))
-    after = np.minimum(np.searchsorted(quotes, begin), max(len(quotes) - 1, 0))
-    end = quotes[after] if len(quotes) else begin
-    closed = (end >= begin) & (end < stop)
+    # The closing quote, among the next KEY_BYTES (a longer EvseID is read the long way).
+    window = np.minimum(begin[:, None] + np.arange(KEY_BYTES), len(array) - 1)
+    quotes = array[window] == ord('"')
+    end = begin + quotes.argmax(axis=1)
+    closed = quotes.any(axis=1) & (end < stop)
     end = np.where(closed, end, begin)
     lengths = (end - begin).astype(np.int64)
     offsets = np.concatenate([[0], np.cumsum(lengths)]).astype(np.int64)

@@ -20,7 +20,7 @@ from poicheck import geo
 from poicheck.api import Input
 from poicheck.errors import InputError, UsageError
 from poicheck.export import delta, payload, plan_lines
-from poicheck.export.body import Body, Spool, write_records
+from poicheck.export.body import Body, Spool, write_ranges, write_records
 from poicheck.export.columns import Sink
 from poicheck.export.fixed import FixedPoints
 from poicheck.export.model import (
@@ -363,20 +363,23 @@ class _Planner:
         """Inserts, then updates, then deletes, in requests of at most the batch size."""
         size = self.options.batch_size or DEFAULT_BATCH_SIZE
         sent = self.collected.sent
-        parts: list[tuple[str, Any, tuple[dict[str, Any], ...], int]] = []
+        table, rows = sent.column("table"), sent.column("row")
+        parts: list[tuple[str, Any, tuple[dict[str, Any], ...]]] = []
         for action, numbers in ((INSERT, plan.inserts), (UPDATE, plan.updates)):
             for start in range(0, len(numbers), size):
                 chunk = numbers[start : start + size]
-                runs = payload.runs(sent.files, sent.column("table")[chunk], sent.column("row")[chunk])
-                parts.append((action, (bytes(r) for r in lines.new(chunk)), runs, len(chunk)))
+                runs = payload.runs(sent.files, table[chunk], rows[chunk])
+                parts.append((action, plan_lines.new_places(lines, chunk), runs))
         records = plan_lines.delete_records(lines, plan)
         for start in range(0, len(records), size):
-            chunk = records[start : start + size]
-            texts = (payload.record_text(record).encode() for _, record in chunk)
-            parts.append((DELETE, texts, payload.previous_runs(len(chunk)), len(chunk)))
+            chunk = [payload.record_text(r).encode() for _, r in records[start : start + size]]
+            parts.append((DELETE, chunk, payload.previous_runs(len(chunk))))
         files = []
-        for number, (action, texts, runs, _) in enumerate(parts, start=1):
-            body, count = write_records(spool, action, self.envelope, texts)
+        for number, (action, places, runs) in enumerate(parts, start=1):
+            if action == DELETE:
+                body, count = write_records(spool, action, self.envelope, places)
+            else:
+                body, count = write_ranges(spool, action, self.envelope, places)
             files.append(PayloadFile(_name(number, len(parts), action), action, count, body, runs))
         return files
 
