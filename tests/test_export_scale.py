@@ -364,16 +364,45 @@ def test_a_previous_snapshot_in_poicheck_layout_is_read_without_parsing_its_line
     records = [text for text in parsed if text.startswith("{")]  # not the envelope's values
     assert len(state) == 60 and not records
     assert not state.entries.rebuilt.any()
-    # A record with an escape is read whole; a changed file is refused as before.
+    # A changed file is refused as before; a line that does not start with its EvseID is
+    # parsed (and rebuilt) as it is read.
     snapshot = tmp_path / "a" / "snapshot.json"
-    snapshot.write_bytes(snapshot.read_bytes().replace(b"Mennekes", b'Men\\"nekes', 1))
+    data = snapshot.read_bytes().replace(b'{"EvseID": ', b'{"deltaType": "insert", "EvseID": ', 1)
+    snapshot.write_bytes(data)
     with pytest.raises(InputError, match="changed after it was exported"):
         LinesReader(Builder(RULESET)).read([tmp_path / "a" / "manifest.json"])
     parsed.clear()
     state = LinesReader(Builder(RULESET)).read([snapshot])
     records = [text for text in parsed if text.startswith("{")]
-    assert len(records) == 1 and 'Men\\"nekes' in records[0]
+    assert len(records) == 1 and records[0].startswith('{"deltaType"')
     assert int(state.entries.rebuilt.sum()) == 1 and len(state) == 60
+
+
+@pytest.mark.parametrize(
+    "odd",
+    [
+        b', "EvseID": "DE*PCK*E9999*1"}',  # a second EvseID key: the last one counts
+        b', "Floor": "\\"EvseID\\": \\"x\\""}',  # escapes that spell a key in a text
+    ],
+)
+def test_a_line_whose_start_misleads_is_read_the_long_way(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, odd: bytes
+) -> None:
+    """A line is read by its start only where that start is the record's EvseID; a line
+    where it is not (found when the line differs from every new line) makes the planner
+    read the file whole, and the export is what reading it whole gives."""
+    source = ROOT / "samples/valid/evse-valid.csv"
+    write_export(build_export(source, HUB, ruleset=RULESET), tmp_path / "a")
+    snapshot = tmp_path / "a" / "snapshot.json"
+    lines = snapshot.read_bytes().split(b"\n")
+    lines[6] = lines[6][: -len(b"},")] + odd + b","
+    snapshot.write_bytes(b"\n".join(lines))
+    chosen = options(previous=(snapshot,))
+    streamed = build_export(source, chosen, ruleset=RULESET)
+    monkeypatch.setattr(previous_module, "_header", lambda path: None)
+    whole = build_export(source, chosen, ruleset=RULESET)
+    assert _outputs(streamed) == _outputs(whole)
+    assert streamed.changes == whole.changes
 
 
 def test_source_runs_of_arrays_are_those_of_tuples() -> None:

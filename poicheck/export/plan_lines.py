@@ -19,14 +19,19 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from poicheck.export.body import Body, Spool, read_lines, write_ranges
 from poicheck.export.columns import Sent
 from poicheck.export.delta import Semantics, _identical
 from poicheck.export.model import DELETE, FULL_LOAD, INSERT, UPDATE, Changes
-from poicheck.export.previous import MemoryLines, StateLines
+from poicheck.export.lines import LinePlan, TableLines
+from poicheck.export.model import hubject_assigned
+from poicheck.export.previous import KeyMismatch, MemoryLines, StateLines
+from poicheck.identity import normalise_ids
+from poicheck.table import Distinct
 from poicheck.export.snapshot import PreviousReader
-from poicheck.readers.json import loads
+from poicheck.readers.json import NotJSONError, loads
 
 Record = dict[str, Any]
 
@@ -95,18 +100,61 @@ class Lines:
         )
 
     def rebuild(self, numbers: np.ndarray) -> dict[int, Record]:
-        """Previous records as PreviousReader rebuilds them."""
+        """Previous records as PreviousReader rebuilds them.
+
+        A line as it was read is parsed as the whole file would be. All of them are built
+        again together, column by column; where that gives the line itself, it is the
+        rebuilt record (the same cells, and the InfoTexts in the order the line has them).
+        Any other is rebuilt on its own. Each must have the key it was read with
+        (`KeyMismatch` otherwise: the file is then read whole)."""
         out: dict[int, Record] = {}
         rebuilt = self.previous.entries.rebuilt
+        raw: list[tuple[int, bytes, Any]] = []
         for number, line in zip(numbers.tolist(), self.old(numbers), strict=True):
             if rebuilt[number]:  # json.dumps of the rebuilt record: json reads it back
                 out[number] = json.loads(bytes(line))
                 continue
-            # As it was read: parsed as the whole file would be, and rebuilt (its key was
-            # read already, so PreviousReader finds its EvseID).
-            record = loads(bytes(line).decode("utf-8"))
-            out[number] = next(iter(self.reader._rebuild(Path("(previous)"), [record]).values()))
+            try:
+                raw.append((number, bytes(line), loads(bytes(line).decode("utf-8"))))
+            except (UnicodeDecodeError, RecursionError, json.JSONDecodeError, NotJSONError):
+                raise KeyMismatch from None
+        again = self._built([record for _, _, record in raw])
+        keys = self.previous.entries.keys
+        for (number, line, record), text in zip(raw, again, strict=True):
+            if text is not None and text.encode() == line:
+                out[number] = json.loads(text)
+                continue
+            found = self.reader._rebuild(Path("(previous)"), [record])
+            if list(found) != [keys[number]]:
+                raise KeyMismatch
+            out[number] = found[keys[number]]
+        if raw:
+            texts = [str(out[n].get("EvseID")) for n, _, _ in raw]
+            found_keys = normalise_ids(pa.array(texts, type=pa.large_string())).to_pylist()
+            if found_keys != [keys[n] for n, _, _ in raw]:
+                raise KeyMismatch
         return out
+
+    def _built(self, records: list[Any]) -> list[str | None]:
+        """Records flattened and built again together (None for all of them where a table
+        of them has no column plan)."""
+        if not records:
+            return []
+        builder = self.reader.builder
+        flat = self.reader.flattener.flatten_all(records)
+        assigned = set(hubject_assigned(builder.model.ruleset))
+        cells = {
+            name: Distinct.encode(column)
+            for name, column in flat.columns.items()
+            if name not in assigned
+        }
+        line_plan = LinePlan.of(builder.model, list(cells))
+        if line_plan is None or not cells:
+            return [None] * len(records)
+        texts: list[str | None] = TableLines(line_plan, builder, cells).build(
+            np.arange(len(records))
+        ).to_pylist()
+        return texts
 
 
 def plan(lines: Lines, semantics: Semantics, *, keep: set[str] | None = None) -> LinesPlan:

@@ -16,8 +16,10 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import queue
 import re
 import stat
+import threading
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -39,7 +41,7 @@ from poicheck.oicp import Builder
 from poicheck.readers.json import NotJSONError, loads
 
 CHUNK = 32 << 20  # bytes read at once
-KEY_BYTES = 128  # the longest EvseID read from a line's start
+KEY_BYTES = 64  # the longest EvseID read from a line's start
 _HEADER = re.compile(
     rb'\{\n  "ActionType": ([^\n]*),\n  "OperatorEvseData": \{\n    "OperatorID": ([^\n]*),\n'
     rb'    "OperatorName": ([^\n]*),\n    "EvseDataRecord": (\[\]?)\n'
@@ -156,9 +158,10 @@ class StateLines:
 class LinesReader:
     """Reads previous payloads, manifests and snapshots into one StateLines."""
 
-    def __init__(self, builder: Builder) -> None:
+    def __init__(self, builder: Builder, *, stream: bool = True) -> None:
         self.reader = PreviousReader(builder)
         self.state = StateLines(notes=self.reader.state.notes)
+        self.stream = stream  # False: every file read whole
 
     def read(self, paths: Sequence[Path]) -> StateLines:
         for path in paths:
@@ -167,7 +170,7 @@ class LinesReader:
         return self.state
 
     def _read_path(self, path: Path, expected_sha256: str | None = None) -> None:
-        header = _header(path)
+        header = _header(path) if self.stream else None
         if header is not None:
             streamed = self._stream(path, expected_sha256, header)
             if streamed:
@@ -304,6 +307,34 @@ class _NotStreamable(Exception):
     pass
 
 
+class KeyMismatch(Exception):  # noqa: N818 (a signal, caught by run.py)
+    """A line read by its start turned out to be another record's (an escape, or a second
+    EvseID key): the file is read whole instead."""
+
+
+class _Hasher:
+    """sha256 of a file's blocks in a thread of its own, beside the reading (hashlib lets
+    go of the interpreter lock while it hashes)."""
+
+    def __init__(self) -> None:
+        self.hash = hashlib.sha256()
+        self.queue: queue.Queue[bytes | None] = queue.Queue(maxsize=4)
+        self.thread = threading.Thread(target=self._run, daemon=True)
+        self.thread.start()
+
+    def _run(self) -> None:
+        while (block := self.queue.get()) is not None:
+            self.hash.update(block)
+
+    def update(self, block: bytes) -> None:
+        self.queue.put(block)
+
+    def hexdigest(self) -> str:
+        self.queue.put(None)
+        self.thread.join()
+        return self.hash.hexdigest()
+
+
 def _header(path: Path) -> tuple[Any, ...] | None:
     """ActionType, OperatorID, OperatorName and where the records start, if `path` is a
     regular file that starts as poicheck writes a request; else None."""
@@ -348,25 +379,32 @@ class _Scan:
         self._tail: list[bytes] | None = None
 
     def run(self) -> Entries:
-        hasher = hashlib.sha256()
-        with open(self.path, "rb") as stream:
-            hasher.update(stream.read(self.start))
-            carry, base = b"", self.start
-            while block := stream.read(CHUNK):
-                hasher.update(block)
-                data = carry + block
-                end = data.rfind(b"\n") + 1
-                if end:
-                    self._block(data[:end], base)
-                carry, base = data[end:], base + end
+        hasher = _Hasher()
+        try:
+            with open(self.path, "rb") as stream:
+                hasher.update(stream.read(self.start))
+                carry, base = b"", self.start
+                while block := stream.read(CHUNK):
+                    hasher.update(block)
+                    first = block.find(b"\n") + 1
+                    if not first:
+                        carry += block
+                        continue
+                    joined = carry + block[:first]  # the line across the reads' end
+                    self._block(joined, base)
+                    last = block.rfind(b"\n") + 1
+                    if last > first:
+                        self._block(memoryview(block)[first:last], base + len(joined))
+                    carry, base = block[last:], base + len(joined) + last - first
+        finally:
+            self.sha256 = hasher.hexdigest()
         if carry or self._tail != [b"    ]", b"  }", b"}"] or self._comma is not False:
             raise _NotStreamable
-        self.sha256 = hasher.hexdigest()
         self.index = np.concatenate(self._numbers) if self._numbers else np.zeros(0, np.int64)
         self.odd_index = np.array(self._odd_numbers, dtype=np.int64)
         return Entries.concat(self._parts)
 
-    def _block(self, data: bytes, base: int) -> None:
+    def _block(self, data: bytes | memoryview, base: int) -> None:
         """Complete lines; `base` is where `data` starts in the file."""
         array = np.frombuffer(data, dtype=np.uint8)
         ends = np.flatnonzero(array == 10)
@@ -379,12 +417,19 @@ class _Scan:
                 return
             self._tail = []
             starts, ends = starts[count:], ends[count:]
-        self._tail.extend(data[a:b] for a, b in zip(starts.tolist(), ends.tolist(), strict=True))
+        self._tail.extend(
+            bytes(data[a:b]) for a, b in zip(starts.tolist(), ends.tolist(), strict=True)
+        )
         if len(self._tail) > 3:
             raise _NotStreamable
 
     def _records_of(
-        self, data: bytes, array: np.ndarray, starts: np.ndarray, ends: np.ndarray, base: int
+        self,
+        data: bytes | memoryview,
+        array: np.ndarray,
+        starts: np.ndarray,
+        ends: np.ndarray,
+        base: int,
     ) -> None:
         if not len(starts):
             return
@@ -395,11 +440,11 @@ class _Scan:
         first, stop = starts + len(_INDENT), ends - comma
         numbers = self._records + np.arange(len(starts))
         self._records += len(starts)
-        fast = _fast_lines(data, array, first, stop)
+        fast = _fast_lines(array, first, stop)
         keys, usable = _keys(array, first[fast], stop[fast])
         fast[np.flatnonzero(fast)[~usable]] = False
         for k in np.flatnonzero(~fast).tolist():
-            self.odd.append(data[first[k] : stop[k]])
+            self.odd.append(bytes(data[first[k] : stop[k]]))
             self._odd_numbers.append(int(numbers[k]))
         first, stop = first[fast], stop[fast]
         view = memoryview(data)
@@ -430,22 +475,16 @@ def _record_lines(array: np.ndarray, starts: np.ndarray, ends: np.ndarray) -> np
     return ok & (array[np.minimum(at + len(_INDENT), last)] != 32)
 
 
-def _fast_lines(data: bytes, array: np.ndarray, first: np.ndarray, stop: np.ndarray) -> np.ndarray:
-    """Records read by their start: `{"EvseID": "` first, no backslash (no escape can spell
-    a key or hide a quote), and no second "EvseID" (a duplicate key: the last one counts)."""
+def _fast_lines(array: np.ndarray, first: np.ndarray, stop: np.ndarray) -> np.ndarray:
+    """Records read by their start: `{"EvseID": "` first. (Whether the text after it is
+    what the record's EvseID is, an escape or a second EvseID key aside, is confirmed for
+    every line that is not a new record's to the byte: see `Entries.verify`.)"""
     head = _FAST[len(_INDENT) :]
     fast = first + len(head) < stop
     at = np.where(fast, first, 0)
     last = len(array) - 1
     for i, byte in enumerate(head):
         fast &= array[np.minimum(at + i, last)] == byte
-    slashes = np.flatnonzero(array == ord("\\"))
-    if len(slashes):
-        fast &= np.searchsorted(slashes, first) == np.searchsorted(slashes, stop)
-    if data.count(b'"EvseID"') > int(fast.sum()):
-        for k in np.flatnonzero(fast).tolist():
-            if data.count(b'"EvseID"', int(first[k]), int(stop[k])) > 1:
-                fast[k] = False
     return fast
 
 
@@ -458,7 +497,7 @@ def _keys(
     if not len(begin):
         return np.zeros(0, dtype=object), np.zeros(0, dtype=bool)
     # The closing quote, among the next KEY_BYTES (a longer EvseID is read the long way).
-    window = np.minimum(begin[:, None] + np.arange(KEY_BYTES), len(array) - 1)
+    window = np.minimum(begin[:, None] + np.arange(KEY_BYTES, dtype=np.int32), len(array) - 1)
     quotes = array[window] == ord('"')
     end = begin + quotes.argmax(axis=1)
     closed = quotes.any(axis=1) & (end < stop)

@@ -42,7 +42,7 @@ from poicheck.export.model import (
     Review,
     check_actions,
 )
-from poicheck.export.previous import LinesReader, StateLines
+from poicheck.export.previous import KeyMismatch, LinesReader, StateLines
 from poicheck.export.snapshot import PreviousReader
 from poicheck.export.records import Collected, Operator018Error, collect, display_operator
 from poicheck.identity import belongs_to, normalise_operator_id, operator_part
@@ -112,14 +112,24 @@ def build_export(
     problems = request_validator.errors(payload.request(FULL_LOAD, *operator, []))
     if problems:
         raise UsageError("the push envelope does not fit the schema: " + "; ".join(problems))
-    previous = LinesReader(builder).read(options.previous) if options.previous else None
-    notes = list(collected.notes)
-    if previous is not None:
-        _check_previous_operator(previous, collected.operator_id)
-        notes.extend(previous.notes)
-    left_out = list(collected.left_out)
-    planner = _Planner(options, collected, delta.Semantics(base), record_validator, left_out, notes)
-    planned = planner.plan(sink.close(), spool, previous)
+    bodies = sink.close()
+    for stream in (True, False):  # a previous line not what its start says: read it whole
+        previous = None
+        if options.previous:
+            previous = LinesReader(builder, stream=stream).read(options.previous)
+        notes = list(collected.notes)
+        if previous is not None:
+            _check_previous_operator(previous, collected.operator_id)
+            notes.extend(previous.notes)
+        left_out = list(collected.left_out)
+        semantics = delta.Semantics(base)
+        planner = _Planner(options, collected, semantics, record_validator, left_out, notes)
+        try:
+            planned = planner.plan(bodies, spool, previous)
+            break
+        except KeyMismatch:
+            if not stream:
+                raise
     review = planner.review(planned, previous)
     files = planned.files
     counts = {
