@@ -99,8 +99,9 @@ class Lines:
             entries.length[numbers],
         )
 
-    def rebuild(self, numbers: np.ndarray) -> dict[int, Record]:
-        """Previous records as PreviousReader rebuilds them.
+    def rebuild(self, numbers: np.ndarray, *, records: bool = True) -> dict[int, Record]:
+        """Previous records as PreviousReader rebuilds them (without `records`: only those
+        whose line is not the rebuilt record already).
 
         A line as it was read is parsed as the whole file would be. All of them are built
         again together, column by column; where that gives the line itself, it is the
@@ -122,14 +123,17 @@ class Lines:
         keys = self.previous.entries.keys
         for (number, line, record), text in zip(raw, again, strict=True):
             if text is not None and text.encode() == line:
-                out[number] = json.loads(text)
+                if records:
+                    out[number] = json.loads(text)
                 continue
             found = self.reader._rebuild(Path("(previous)"), [record])
             if list(found) != [keys[number]]:
                 raise KeyMismatch
             out[number] = found[keys[number]]
         if raw:
-            texts = [str(out[n].get("EvseID")) for n, _, _ in raw]
+            texts = [str(loads(line).get("EvseID")) for _, line, _ in raw] if not records else [
+                str(out[n].get("EvseID")) for n, _, _ in raw
+            ]
             found_keys = normalise_ids(pa.array(texts, type=pa.large_string())).to_pylist()
             if found_keys != [keys[n] for n, _, _ in raw]:
                 raise KeyMismatch
@@ -169,22 +173,26 @@ def plan(lines: Lines, semantics: Semantics, *, keep: set[str] | None = None) ->
     quick = same & (lines.sent.column("fixed").astype(bool)[matched] | entries.rebuilt[previous])
     slow, slow_previous = matched[~quick], previous[~quick]
     rebuilt = lines.rebuild(slow_previous)
+    befores = [rebuilt[old] for old in slow_previous.tolist()]
+    afters = [json.loads(bytes(line)) for line in lines.new(slow)]
+    changed = _changed(semantics, befores, afters)
     after: dict[int, Record] = {}
     updates, updated = [], []
-    for new, old, line in zip(slow.tolist(), slow_previous.tolist(), lines.new(slow), strict=True):
-        before, record = rebuilt[old], json.loads(bytes(line))
-        if _identical(before, record) or semantics.key(before) == semantics.key(record):
-            continue
-        updates.append(new)
-        updated.append(old)
-        after[new] = record
+    for new, old, record, differs in zip(
+        slow.tolist(), slow_previous.tolist(), afters, changed, strict=True
+    ):
+        if differs:
+            updates.append(new)
+            updated.append(old)
+            after[new] = record
     unchanged = len(matched) - len(updates)
     unseen = np.ones(len(entries), dtype=bool)
     unseen[previous] = False
     kept_mask = unseen & pd.Index(entries.keys).isin(list(keep or ()))
     deletes = np.flatnonzero(unseen & ~kept_mask)
     kept = np.flatnonzero(kept_mask)
-    rebuilt.update(lines.rebuild(np.concatenate([deletes, kept])))
+    rebuilt.update(lines.rebuild(deletes))
+    rebuilt.update(lines.rebuild(kept, records=False))  # kept as they are: lines will do
     return LinesPlan(
         inserts.astype(np.int64),
         np.array(updates, dtype=np.int64),
@@ -195,6 +203,36 @@ def plan(lines: Lines, semantics: Semantics, *, keep: set[str] | None = None) ->
         rebuilt,
         after,
     )
+
+
+def _changed(semantics: Semantics, befores: list[Record], afters: list[Record]) -> list[bool]:
+    """Per pair: does the record change, as delta.plan decides (`_identical`, then the
+    semantic keys)? Pairs are first compared by their cells all at once (flattened
+    together, each column's distinct texts normalised once): the keys differ where the
+    cells' normal forms do. Only pairs alike in those have their keys compared in full."""
+    if not befores:
+        return []
+    flat = semantics.flattener.flatten_all([*befores, *afters]).columns
+    size = len(befores)
+    alike = np.ones(size, dtype=bool)
+    for column, texts in flat.items():
+        prop = semantics._property(column)
+        if prop is None or prop.assigned_by_hubject:
+            continue
+        distinct = Distinct.encode(texts)
+        normals = [semantics._normal(prop, t) for t in distinct.values.to_pylist()]
+        number = pd.factorize(np.array([*normals, None], dtype=object))[0]
+        codes = number[np.where(distinct.codes < 0, len(normals), distinct.codes)]
+        alike &= codes[:size] == codes[size:]
+    out = []
+    for before, after, same in zip(befores, afters, alike, strict=True):
+        if _identical(before, after):
+            out.append(False)
+        elif not same:
+            out.append(True)
+        else:
+            out.append(semantics.key(before) != semantics.key(after))
+    return out
 
 
 def snapshot(
