@@ -479,6 +479,8 @@ def combinations(indexes: Sequence[np.ndarray]) -> tuple[np.ndarray, np.ndarray]
     them share it), and the first row of each combination. Flags (boolean arrays) are
     packed into bits first."""
     size = len(indexes[0]) if len(indexes) else 0
+    if not size:
+        return np.zeros(0, dtype=np.int32), np.zeros(0, dtype=np.int64)
     flags = [i for i in indexes if i.dtype == bool]
     numbers = [i for i in indexes if i.dtype != bool]
     for start in range(0, len(flags), 62):
@@ -487,8 +489,17 @@ def combinations(indexes: Sequence[np.ndarray]) -> tuple[np.ndarray, np.ndarray]
             packed |= flag.astype(np.int64) << bit
         numbers.append(packed)
     key = np.zeros(size, dtype=np.int64)
+    count = 1
     for index in numbers:
-        key = key * (int(index.max(initial=0)) + 1) + index
-        key = pd.factorize(key)[0].astype(np.int64)
-    _, first = np.unique(key, return_index=True)
+        span = int(index.max(initial=0)) + 1
+        if count * span >= 1 << 62:  # numbered afresh before the key could overflow
+            codes, uniques = pd.factorize(key)
+            key, count = codes.astype(np.int64), len(uniques)
+        key = key * span + index
+        count *= span
+    if numbers:
+        codes, uniques = pd.factorize(key)
+        key, count = codes.astype(np.int64), len(uniques)
+    first = np.zeros(count, dtype=np.int64)
+    first[key[::-1]] = np.arange(size - 1, -1, -1)  # the earliest row of each writes last
     return key.astype(np.int32), first

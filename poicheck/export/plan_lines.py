@@ -165,7 +165,8 @@ def plan(lines: Lines, semantics: Semantics, *, keep: set[str] | None = None) ->
     """The minimal changes that turn the previous state into the new records."""
     new_keys = np.asarray(lines.sent.texts("key").to_numpy(zero_copy_only=False), dtype=object)
     entries = lines.previous.entries
-    at = pd.Index(entries.keys).get_indexer(new_keys)
+    index = pd.Index(entries.keys)
+    at = index.get_indexer(new_keys)
     inserts = np.flatnonzero(at < 0)
     matched = np.flatnonzero(at >= 0)
     previous = at[matched]
@@ -188,7 +189,7 @@ def plan(lines: Lines, semantics: Semantics, *, keep: set[str] | None = None) ->
     unchanged = len(matched) - len(updates)
     unseen = np.ones(len(entries), dtype=bool)
     unseen[previous] = False
-    kept_mask = unseen & pd.Index(entries.keys).isin(list(keep or ()))
+    kept_mask = unseen & index.isin(list(keep or ()))
     deletes = np.flatnonzero(unseen & ~kept_mask)
     kept = np.flatnonzero(kept_mask)
     rebuilt.update(lines.rebuild(deletes))

@@ -391,10 +391,10 @@ class _Scan:
                         carry += block
                         continue
                     joined = carry + block[:first]  # the line across the reads' end
-                    self._block(joined, base)
+                    self._block(joined, 0, len(joined), base)
                     last = block.rfind(b"\n") + 1
                     if last > first:
-                        self._block(memoryview(block)[first:last], base + len(joined))
+                        self._block(block, first, last, base + len(joined))
                     carry, base = block[last:], base + len(joined) + last - first
         finally:
             self.sha256 = hasher.hexdigest()
@@ -404,15 +404,15 @@ class _Scan:
         self.odd_index = np.array(self._odd_numbers, dtype=np.int64)
         return Entries.concat(self._parts)
 
-    def _block(self, data: bytes | memoryview, base: int) -> None:
-        """Complete lines; `base` is where `data` starts in the file."""
+    def _block(self, data: bytes, lo: int, hi: int, base: int) -> None:
+        """The complete lines of data[lo:hi]; `base` is where data[lo] is in the file."""
         array = np.frombuffer(data, dtype=np.uint8)
-        ends = np.flatnonzero(array == 10)
-        starts = np.concatenate([[0], ends[:-1] + 1]).astype(np.int64)
+        ends = _line_ends(data, lo, hi)
+        starts = np.concatenate([[lo], ends[:-1] + 1]).astype(np.int64)
         if self._tail is None:
             records = _record_lines(array, starts, ends)
             count = int(records.argmin()) if not records.all() else len(starts)
-            self._records_of(data, array, starts[:count], ends[:count], base)
+            self._records_of(data, array, starts[:count], ends[:count], base - lo)
             if count == len(starts):
                 return
             self._tail = []
@@ -424,13 +424,9 @@ class _Scan:
             raise _NotStreamable
 
     def _records_of(
-        self,
-        data: bytes | memoryview,
-        array: np.ndarray,
-        starts: np.ndarray,
-        ends: np.ndarray,
-        base: int,
+        self, data: bytes, array: np.ndarray, starts: np.ndarray, ends: np.ndarray, base: int
     ) -> None:
+        """Record lines; `base` + a place in `data` is the place in the file."""
         if not len(starts):
             return
         comma = array[ends - 1] == ord(",")
@@ -441,7 +437,7 @@ class _Scan:
         numbers = self._records + np.arange(len(starts))
         self._records += len(starts)
         fast = _fast_lines(array, first, stop)
-        keys, usable = _keys(array, first[fast], stop[fast])
+        keys, usable = _keys(data, array, first[fast], stop[fast])
         fast[np.flatnonzero(fast)[~usable]] = False
         for k in np.flatnonzero(~fast).tolist():
             self.odd.append(bytes(data[first[k] : stop[k]]))
@@ -463,6 +459,18 @@ class _Scan:
             )
         )
         self._numbers.append(numbers[fast])
+
+
+def _line_ends(data: bytes, lo: int, hi: int) -> np.ndarray:
+    """Where the lines of data[lo:hi] end (its "\\n"s): a search from one to the next finds
+    them three times as fast as comparing every byte, on lines of kilobytes."""
+    find = data.find
+    found = []
+    at = find(b"\n", lo, hi)
+    while at >= 0:
+        found.append(at)
+        at = find(b"\n", at + 1, hi)
+    return np.array(found, dtype=np.int64)
 
 
 def _record_lines(array: np.ndarray, starts: np.ndarray, ends: np.ndarray) -> np.ndarray:
@@ -489,18 +497,19 @@ def _fast_lines(array: np.ndarray, first: np.ndarray, stop: np.ndarray) -> np.nd
 
 
 def _keys(
-    array: np.ndarray, first: np.ndarray, stop: np.ndarray
+    data: bytes, array: np.ndarray, first: np.ndarray, stop: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray]:
     """The normalised EvseIDs of records read by their start, and which can be used (a text
     that is not blank, valid UTF-8)."""
     begin = first + len(_FAST) - len(_INDENT)
     if not len(begin):
         return np.zeros(0, dtype=object), np.zeros(0, dtype=bool)
-    # The closing quote, among the next KEY_BYTES (a longer EvseID is read the long way).
-    window = np.minimum(begin[:, None] + np.arange(KEY_BYTES, dtype=np.int32), len(array) - 1)
-    quotes = array[window] == ord('"')
-    end = begin + quotes.argmax(axis=1)
-    closed = quotes.any(axis=1) & (end < stop)
+    # The closing quote, if within KEY_BYTES (a longer EvseID is read the long way).
+    find = data.find
+    end = np.array(
+        [find(b'"', b, b + KEY_BYTES) for b in begin.tolist()], dtype=np.int64
+    )
+    closed = (end >= 0) & (end < stop)
     end = np.where(closed, end, begin)
     lengths = (end - begin).astype(np.int64)
     offsets = np.concatenate([[0], np.cumsum(lengths)]).astype(np.int64)
