@@ -8,6 +8,7 @@ delta into a spool the planner picks the changed records from (issue 22).
 from __future__ import annotations
 
 import re
+import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -16,7 +17,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from poicheck import geo
+from poicheck import geo, parallel
 from poicheck.api import Input
 from poicheck.errors import InputError, UsageError
 from poicheck.export import delta, payload, plan_lines
@@ -105,6 +106,7 @@ def build_export(
     spool = Spool(workdir)
     sink = _sink(options, spool)
     points = FixedPoints(builder) if options.previous else None
+    ahead = _Ahead(options.previous, options.geo_format, base) if options.previous else None
     collected = collect(items, options, base, record_validator, sink, points)
     request_validator = validator_for(request_schema(base))
     operator = (collected.operator_id, collected.operator_name)
@@ -115,7 +117,9 @@ def build_export(
     bodies = sink.close()
     for stream in (True, False):  # a previous line not what its start says: read it whole
         previous = None
-        if options.previous:
+        if ahead is not None and stream:
+            previous = ahead.result()
+        elif options.previous:
             previous = LinesReader(builder, stream=stream).read(options.previous)
         notes = list(collected.notes)
         if previous is not None:
@@ -171,6 +175,38 @@ def build_export(
         review=review,
         spool=spool,
     )
+
+
+class _Ahead:
+    """The previous state, read while the inputs are read and checked: in a forked process
+    (Linux; `poicheck.parallel`), received by a thread as soon as it is there, so that the
+    process ends early. A file that cannot be used is reported after the inputs' problems,
+    as when it was read after them (the parent reads it again and meets the error)."""
+
+    def __init__(self, paths: Sequence[Path], notation: str, ruleset: RuleSet) -> None:
+        self._read = lambda: LinesReader(Builder(ruleset, geo_format=notation)).read(paths)
+        self._value: StateLines | None = None
+        self._error: BaseException | None = None
+        self._thread: threading.Thread | None = None
+        if parallel.can_fork():
+            forked = parallel.Forked(self._read)
+            self._thread = threading.Thread(target=self._receive, args=(forked,), daemon=True)
+            self._thread.start()
+
+    def _receive(self, forked: parallel.Forked[StateLines]) -> None:
+        try:
+            self._value = forked.result()
+        except BaseException as exc:  # raised where the reading belongs
+            self._error = exc
+
+    def result(self) -> StateLines:
+        if self._thread is None:
+            return self._read()
+        self._thread.join()
+        if self._error is not None:
+            raise self._error
+        assert self._value is not None
+        return self._value
 
 
 def _full_load(options: ExportOptions) -> bool:
