@@ -179,7 +179,11 @@ class Lines:
         def whole(parts: list[np.ndarray], dtype: type) -> np.ndarray:
             return np.concatenate(parts) if parts else np.zeros(0, dtype=dtype)
 
-        return whole(self.body, np.int32), whole(self.offset, np.int64), whole(self.length, np.int64)
+        return (
+            whole(self.body, np.int32),
+            whole(self.offset, np.int64),
+            whole(self.length, np.int64),
+        )
 
 
 class RequestWriter:
@@ -234,7 +238,7 @@ def _buffer(array: pa.Array) -> tuple[bytes | memoryview, np.ndarray]:
         array.offset : array.offset + len(array) + 1
     ]
     start, end = int(offsets[0]), int(offsets[-1])
-    data = memoryview(array.buffers()[2])[start:end]  # type: ignore[arg-type]
+    data = memoryview(array.buffers()[2])[start:end]
     return data, offsets[:-1] - start
 
 
@@ -255,12 +259,18 @@ def _runs(body: np.ndarray, offset: np.ndarray, length: np.ndarray) -> Iterator[
 
 
 def _run(
-    bodies: Sequence[Body], body: np.ndarray, offset: np.ndarray, length: np.ndarray, run: tuple[int, int]
+    bodies: Sequence[Body],
+    body: np.ndarray,
+    offset: np.ndarray,
+    length: np.ndarray,
+    run: tuple[int, int],
 ) -> bytes:
     """The bytes of a run of records, with the separators between them."""
     first, stop = run
     base = int(offset[first])
-    return bodies[int(body[first])].read_range(base, int(offset[stop - 1] + length[stop - 1]) - base)
+    return bodies[int(body[first])].read_range(
+        base, int(offset[stop - 1] + length[stop - 1]) - base
+    )
 
 
 def read_lines(

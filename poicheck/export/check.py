@@ -25,15 +25,26 @@ both ways accept and refuse the same records.
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 from weakref import WeakKeyDictionary
 
 import msgspec
 import numpy as np
 
-from poicheck.export.lines import Geo, Items, Leaf, Member, Node, Obj, TableLines, Texts
-from poicheck.export.lines import columns_of, combinations, join
+from poicheck.export.lines import (
+    Geo,
+    Items,
+    Leaf,
+    Member,
+    Node,
+    Obj,
+    TableLines,
+    Texts,
+    columns_of,
+    combinations,
+    join,
+)
 from poicheck.export.values import Column
 from poicheck.schema import DRAFT, RECORD
 
@@ -126,8 +137,7 @@ class RecordCheck:
         if isinstance(node, Obj) and splits_object(schema) is not None:
             return self._object(lines, list(node.members), schema, rows, {})
         if isinstance(node, Items) and _splits_array(schema):
-            items = [(None, item) for item in node.items]
-            return self._array(lines, items, schema, rows)
+            return self._array(lines, node.items, schema, rows)
         if isinstance(node, Texts) and _splits_array(schema):
             return self._texts(lines, node, schema, rows)
         return self._whole(lines, node, schema, rows, member)
@@ -160,7 +170,9 @@ class RecordCheck:
             for (name, child), there in zip(children, present, strict=True):
                 if there[k]:
                     shape[name] = (
-                        self._value(lines, child, rows[k : k + 1]) if name in named else _PLACEHOLDER
+                        self._value(lines, child, rows[k : k + 1])
+                        if name in named
+                        else _PLACEHOLDER
                     )
             shapes.append(shape)
         fitting = _each_valid(self._validator(schema, "skeleton"), shapes)
@@ -168,15 +180,11 @@ class RecordCheck:
         return there_any, ok & fitting[numbers]
 
     def _array(
-        self,
-        lines: TableLines,
-        items: list[tuple[None, Node]],
-        schema: dict[str, Any],
-        rows: np.ndarray,
+        self, lines: TableLines, items: Sequence[Node], schema: dict[str, Any], rows: np.ndarray
     ) -> tuple[np.ndarray, np.ndarray]:
         ok = np.ones(len(rows), dtype=bool)
         count = np.zeros(len(rows), dtype=np.int64)
-        for _, item in items:
+        for item in items:
             there, fits = self._node(lines, item, schema["items"], rows, None)
             ok &= ~there | fits
             count += there
@@ -230,9 +238,9 @@ class RecordCheck:
         numbers, first = combinations(indexes)
         part = lines.part(node, rows[first])
         texts = join(part.pieces, len(first)).to_pylist()
-        where = np.flatnonzero(part.present)
+        there = np.flatnonzero(part.present)
         fits = np.zeros(len(first), dtype=bool)
-        fits[where] = _each_valid(self._validator(schema), _decode(node, [texts[i] for i in where]))
+        fits[there] = _each_valid(self._validator(schema), _decode(node, [texts[i] for i in there]))
         return part.present[numbers], fits[numbers]
 
     def _leaf(self, column: Column, schema: Any) -> np.ndarray:

@@ -125,7 +125,9 @@ def line_hashes(lines: pa.Array, skip: int = 0) -> np.ndarray:
     starts = starts + skip
     view = memoryview(data)
     digest = xxhash.xxh3_128_digest
-    joined = b"".join([digest(view[a:b]) for a, b in zip(starts.tolist(), ends.tolist(), strict=True)])
+    joined = b"".join(
+        [digest(view[a:b]) for a, b in zip(starts.tolist(), ends.tolist(), strict=True)]
+    )
     return np.frombuffer(joined, dtype=np.uint64).reshape(-1, 2)
 
 
@@ -214,7 +216,12 @@ class ColumnBuild:
         return drop_values(ruleset, cells, self.table.source.path, row, found)
 
     def _send(
-        self, lines_of: TableLines, rows: np.ndarray, keys: pa.Array, evse: Distinct | None, sent: Sent
+        self,
+        lines_of: TableLines,
+        rows: np.ndarray,
+        keys: pa.Array,
+        evse: Distinct | None,
+        sent: Sent,
     ) -> None:
         """Build and write the records of `rows`, and note where they are."""
         lines = lines_of.build(rows, framed=True)
@@ -272,9 +279,7 @@ def _texts_at(column: Distinct | None, rows: np.ndarray) -> pa.Array:
     return column.values.take(pa.array(codes, mask=codes < 0))
 
 
-def with_overrides(
-    column: Distinct, changes: dict[int, str | None]
-) -> Distinct:
+def with_overrides(column: Distinct, changes: dict[int, str | None]) -> Distinct:
     """The column with some cells changed (a value, or None: empty)."""
     if not changes:
         return column

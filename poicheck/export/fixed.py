@@ -67,7 +67,7 @@ class FixedPoints:
         if self.builder.geo_format == "DecimalDegree":
             return fixed
         tried = [i for i, text in enumerate(fragments) if text]
-        records = [{path: loads(fragments[i])} for i in tried]
+        records = [{path: loads(fragments[i] or "")} for i in tried]
         flat = self.flattener.flatten_all(records).columns
         axes = [flat.get(f"{path}.{axis}") for axis in ("Latitude", "Longitude")]
         lists = [a.to_pylist() if a is not None else [None] * len(tried) for a in axes]

@@ -3,9 +3,10 @@
 For the rows of a table, `TableLines` gives exactly the text that
 `json.dumps(Builder.build(cells), ensure_ascii=False, allow_nan=False)` gives record by record
 (the line `poicheck export` writes), without a dict per record. Each distinct value of a
-column is turned into its JSON once (`poicheck.export.values`); a record is then the pieces
-of its properties in Builder's order, with the keys, separators and brackets each row needs,
-joined by pyarrow in one pass. json.dumps separates items with ", " and keys with ": " at
+column is turned into its JSON once (`poicheck.export.values`), and each top-level object or
+list once per distinct combination of its cells; a record is then the pieces of its
+properties in Builder's order, each with its key and separator, taken by number from one
+array in one pass (`TableLines.build`). json.dumps separates items with ", " and keys with ": " at
 every depth; Builder leaves out a property without a value and an object or list without
 members, and so do the pieces (all of them "" in such a row).
 
@@ -27,142 +28,19 @@ import pyarrow.compute as pc
 
 from poicheck.build import Builder
 from poicheck.export.fixed import FixedPoints
-from poicheck.export.values import SEPARATOR
-from poicheck.export.values import ENCODE, TEXT, Column, ValueJSON
-from poicheck.ruleset.model import Property
+from poicheck.export.layout import (
+    Geo,
+    Items,
+    Leaf,
+    LinePlan,
+    Node,
+    Obj,
+    Texts,
+    columns_of,
+    leaves,
+)
+from poicheck.export.values import ENCODE, SEPARATOR, TEXT, Column, ValueJSON
 from poicheck.table import Distinct
-from poicheck.wire import WireModel
-
-
-@dataclass(frozen=True)
-class Leaf:
-    """A property held in one cell: scalar, list or opening times."""
-
-    prop: Property
-    column: str
-
-
-@dataclass(frozen=True)
-class Geo:
-    """Coordinates from the cells `column.Latitude` and `column.Longitude`."""
-
-    column: str
-
-
-@dataclass(frozen=True)
-class Obj:
-    """An object: its members by wire name."""
-
-    members: tuple[tuple[str, Node], ...]
-
-
-@dataclass(frozen=True)
-class Items:
-    """A list of objects, one per item number found among the columns."""
-
-    items: tuple[Obj, ...]
-
-
-@dataclass(frozen=True)
-class Texts:
-    """An InfoText list: (language, column) in column order."""
-
-    prop: Property
-    languages: tuple[tuple[str, str], ...]
-
-
-Node = Leaf | Geo | Obj | Items | Texts
-
-
-class _Unsupported(Exception):
-    pass
-
-
-@dataclass(frozen=True)
-class LinePlan:
-    """Which columns make which property of a record, in Builder's order."""
-
-    members: tuple[tuple[str, Node], ...]
-
-    @classmethod
-    def of(cls, model: WireModel, columns: Sequence[str]) -> LinePlan | None:
-        """The plan for a table of `columns` (in their order), or None when Builder reads
-        the layout in a way a plan cannot follow."""
-        try:
-            return cls(_members(model, "", "", list(columns)))
-        except _Unsupported:
-            return None
-
-
-def _members(
-    model: WireModel, model_parent: str, parent: str, columns: list[str]
-) -> tuple[tuple[str, Node], ...]:
-    out = []
-    for prop in model.below(model_parent):
-        name = WireModel.name(prop)
-        path = f"{parent}.{name}" if parent else name
-        node = _node(model, prop, path, columns)
-        if node is not None:
-            out.append((name, node))
-    return tuple(out)
-
-
-def _node(model: WireModel, prop: Property, path: str, columns: list[str]) -> Node | None:
-    shape = prop.shape
-    if shape in ("scalar", "list", "opening_times"):
-        return Leaf(prop, path) if path in columns else None
-    if shape == "object":
-        members = _members(model, prop.path, path, columns)
-        return Obj(members) if members else None
-    if shape == "geo":
-        axes = (f"{path}.Latitude", f"{path}.Longitude")
-        return Geo(path) if any(a in columns for a in axes) else None
-    keys = _next_parts(path, columns)
-    if shape == "object_list":
-        numbers = sorted((k for k in keys if k.isdigit()), key=int)
-        if len({int(k) for k in numbers}) < len(numbers):
-            raise _Unsupported(path)  # 1 and 01: Builder's order among them is per record
-        items = [Obj(_members(model, prop.path, f"{path}.{k}", columns)) for k in numbers]
-        kept = tuple(item for item in items if item.members)
-        return Items(kept) if kept else None
-    if shape == "infotext_list":
-        languages = tuple((k, f"{path}.{k}") for k in keys if f"{path}.{k}" in columns)
-        return Texts(prop, languages) if languages else None
-    return None
-
-
-def _next_parts(path: str, columns: list[str]) -> list[str]:
-    """The names right below `path` among the columns, in first-seen order (Builder's
-    `_item_keys` over a record's filled columns keeps the same order)."""
-    prefix = path + "."
-    found: dict[str, None] = {}
-    for column in columns:
-        if column.startswith(prefix):
-            found.setdefault(column[len(prefix) :].split(".", 1)[0], None)
-    return list(found)
-
-
-def _leaves(node: Node) -> list[Leaf]:
-    if isinstance(node, Leaf):
-        return [node]
-    if isinstance(node, Obj):
-        return [leaf for _, child in node.members for leaf in _leaves(child)]
-    if isinstance(node, Items):
-        return [leaf for item in node.items for leaf in _leaves(item)]
-    return []  # InfoTexts are texts; coordinates are tried whole (FixedPoints.coordinates)
-
-
-def columns_of(node: Node) -> list[str]:
-    """Every cell column a node reads."""
-    if isinstance(node, Leaf):
-        return [node.column]
-    if isinstance(node, Geo):
-        return [f"{node.column}.Latitude", f"{node.column}.Longitude"]
-    if isinstance(node, Obj):
-        return [c for _, child in node.members for c in columns_of(child)]
-    if isinstance(node, Items):
-        return [c for item in node.items for c in columns_of(item)]
-    return [column for _, column in node.languages]
 
 
 class Part(NamedTuple):
@@ -336,7 +214,7 @@ class TableLines:
             return points.leaf(member.node.prop, member.node.column, member.column)
         first = self._first[member.name]
         fixed = np.ones(len(member.column.filled), dtype=bool)
-        for leaf in _leaves(member.node):
+        for leaf in leaves(member.node):
             column = self.columns[leaf.column]
             fixed[: len(first)] &= points.leaf(leaf.prop, leaf.column, column)[
                 self.index(leaf.column, first)
@@ -425,7 +303,7 @@ class TableLines:
 
     def _texts(self, node: Texts, rows: np.ndarray) -> Part:
         items: list[tuple[str | None, Part]] = []
-        for language, column in node.languages:
+        for _, column in node.languages:
             text = self.columns[column]  # each value framed as its InfoText object
             at = self.index(column, rows)
             items.append((None, Part([], text.filled[at], (text, at))))
@@ -450,7 +328,8 @@ class TableLines:
         if not convertible.any():
             return decimal
         first, second = self._axes[lat][2], self._axes[lon][2]
-        assert first is not None and second is not None
+        assert first is not None
+        assert second is not None
         if self.notation == "Google":
             frame = ('{"Google": {"Coordinates": "', " ", '"}}')
         else:
@@ -468,7 +347,6 @@ class TableLines:
         rest = _masked(decimal, ~convertible)
         converted = _masked(other, convertible)
         return Part(rest.pieces + converted.pieces, rest.present | converted.present)
-
 
 
 _NOTHING = 3  # the piece "" in TableLines._pieces

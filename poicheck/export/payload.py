@@ -89,9 +89,7 @@ def request(
     }
 
 
-def runs(
-    files: Sequence[str], table: np.ndarray, rows: np.ndarray
-) -> tuple[dict[str, Any], ...]:
+def runs(files: Sequence[str], table: np.ndarray, rows: np.ndarray) -> tuple[dict[str, Any], ...]:
     """`source_runs` of records given by their file (a number into `files`) and row: records
     from consecutive rows of one file are one run."""
     if not len(table):

@@ -24,14 +24,14 @@ import pyarrow as pa
 from poicheck.export.body import Body, Spool, read_lines, write_ranges
 from poicheck.export.columns import Sent
 from poicheck.export.delta import Semantics, _identical
-from poicheck.export.model import DELETE, FULL_LOAD, INSERT, UPDATE, Changes
 from poicheck.export.lines import LinePlan, TableLines
-from poicheck.export.model import hubject_assigned
-from poicheck.export.previous import KeyMismatch, MemoryLines, StateLines
-from poicheck.identity import normalise_ids
-from poicheck.table import Distinct
+from poicheck.export.model import DELETE, FULL_LOAD, INSERT, UPDATE, Changes, hubject_assigned
+from poicheck.export.previous import MemoryLines, StateLines
+from poicheck.export.scan import KeyMismatch
 from poicheck.export.snapshot import PreviousReader
+from poicheck.identity import normalise_ids
 from poicheck.readers.json import NotJSONError, loads
+from poicheck.table import Distinct
 
 Record = dict[str, Any]
 
@@ -131,9 +131,11 @@ class Lines:
                 raise KeyMismatch
             out[number] = found[keys[number]]
         if raw:
-            texts = [str(loads(line).get("EvseID")) for _, line, _ in raw] if not records else [
-                str(out[n].get("EvseID")) for n, _, _ in raw
-            ]
+            texts = (
+                [str(loads(line).get("EvseID")) for _, line, _ in raw]
+                if not records
+                else [str(out[n].get("EvseID")) for n, _, _ in raw]
+            )
             found_keys = normalise_ids(pa.array(texts, type=pa.large_string())).to_pylist()
             if found_keys != [keys[n] for n, _, _ in raw]:
                 raise KeyMismatch
@@ -155,9 +157,9 @@ class Lines:
         line_plan = LinePlan.of(builder.model, list(cells))
         if line_plan is None or not cells:
             return [None] * len(records)
-        texts: list[str | None] = TableLines(line_plan, builder, cells).build(
-            np.arange(len(records))
-        ).to_pylist()
+        texts: list[str | None] = (
+            TableLines(line_plan, builder, cells).build(np.arange(len(records))).to_pylist()
+        )
         return texts
 
 
@@ -290,4 +292,4 @@ def delete_records(lines: Lines, chosen: LinesPlan) -> list[tuple[str, Record]]:
     return [(str(keys[n]), chosen.rebuilt[n]) for n in chosen.deletes.tolist()]
 
 
-__all__ = ["Lines", "LinesPlan", "delete_records", "plan", "snapshot", "UPDATE"]
+__all__ = ["UPDATE", "Lines", "LinesPlan", "delete_records", "plan", "snapshot"]

@@ -12,8 +12,8 @@ sub-operator is declared, and are left out once the allowed operators are declar
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from itertools import repeat
 from typing import Any
@@ -262,7 +262,8 @@ def _duplicates(tables: Sequence[CanonicalTable]) -> dict[tuple[int, int], Reaso
         for t, r in zip(frame["table"], frame["record"], strict=True)
     ]
     frame["evse_id"] = [
-        tables[t].frame["EvseID"].iloc[r] for t, r in zip(frame["table"], frame["record"], strict=True)
+        tables[t].frame["EvseID"].iloc[r]
+        for t, r in zip(frame["table"], frame["record"], strict=True)
     ]
     out: dict[tuple[int, int], Reason] = {}
     for _, group in frame.groupby("key", sort=False):

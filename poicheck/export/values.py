@@ -19,7 +19,7 @@ import pyarrow.compute as pc
 
 from poicheck import geo
 from poicheck.build import Builder, _at_most_six, typed
-from poicheck.checks.hygiene import tidy, tidied
+from poicheck.checks.hygiene import tidied, tidy
 from poicheck.checks.opening_times import parse_cell
 from poicheck.ruleset.model import Property
 from poicheck.wire import LIST_SEPARATOR
@@ -127,10 +127,10 @@ class ValueJSON:
     def leaf(self, prop: Property, distinct: pa.Array) -> Column:
         """A scalar, list or opening-times column (Builder._value)."""
         texts_tidied = prop.path in self.tidied
-        if prop.shape == "scalar" and prop.base not in PLAIN_BASES:
-            if len(distinct) >= VECTOR_FROM:
-                texts = quoted_texts(distinct, texts_tidied)
-                return Column(texts, quoted(distinct, texts_tidied), None)
+        plain = prop.shape == "scalar" and prop.base not in PLAIN_BASES
+        if plain and len(distinct) >= VECTOR_FROM:
+            texts = quoted_texts(distinct, texts_tidied)
+            return Column(texts, quoted(distinct, texts_tidied), None)
         values = [self.value(prop, text) for text in distinct.to_pylist()]
         return _column(distinct, values)
 
