@@ -30,7 +30,7 @@ import pyarrow.compute as pc
 
 from poicheck.export.values import SEPARATOR, TEXT
 
-IN_MEMORY = 8 << 20  # bodies up to this size stay in memory
+IN_MEMORY = 8 << 20  # the bodies of one export up to this size together stay in memory
 _SEPARATOR = SEPARATOR
 
 
@@ -42,6 +42,7 @@ class Spool:
         self._directory = directory
         self._path: Path | None = None
         self._count = 0
+        self.in_memory = 0  # bytes of this export's bodies held in memory
 
     def new_file(self) -> Path:
         if self._path is None:
@@ -110,7 +111,8 @@ class _Writer:
         if self._memory is not None:
             self.hash.update(data)
             self._memory.append(bytes(data))
-            if self.size > IN_MEMORY:
+            self.spool.in_memory += len(data)
+            if self.spool.in_memory > IN_MEMORY:
                 self._spill()
             return
         self._check()
@@ -121,6 +123,7 @@ class _Writer:
         self._path = self.spool.new_file()
         stream = self._path.open("wb")
         stream.write(b"".join(self._memory))
+        self.spool.in_memory -= sum(map(len, self._memory))
         self._memory = None
         self._thread = threading.Thread(target=self._run, args=(stream,), daemon=True)
         self._thread.start()

@@ -164,9 +164,10 @@ class Planner:
         )
         sent = self.collected.sent
         body_of, table, rows = sent.column("body"), sent.column("table"), sent.column("row")
+        bounds = np.searchsorted(body_of, np.arange(len(bodies) + 1))  # bodies in sending order
         files = []
         for number, (body, count) in enumerate(bodies, start=1):
-            mine = body_of == number - 1
+            mine = slice(int(bounds[number - 1]), int(bounds[number]))
             runs = payload.runs(sent.files, table[mine], rows[mine])
             files.append(PayloadFile(_name(number, len(bodies), action), action, count, body, runs))
         return Planned(action, files, None, 0, None)

@@ -32,7 +32,7 @@ from poicheck.export.model import (
     check_actions,
 )
 from poicheck.export.planner import Planner, full_load
-from poicheck.export.previous import LinesReader, StateLines
+from poicheck.export.previous import LinesReader, StateLines, streamed
 from poicheck.export.records import Collected, collect
 from poicheck.export.scan import KeyMismatch
 from poicheck.identity import normalise_operator_id
@@ -181,7 +181,7 @@ class _Ahead:
         self._value: StateLines | None = None
         self._error: BaseException | None = None
         self._thread: threading.Thread | None = None
-        if parallel.can_fork():
+        if parallel.can_fork() and streamed(paths):  # else the state would be sent back whole
             forked = parallel.Forked(self._read)
             self._thread = threading.Thread(target=self._receive, args=(forked,), daemon=True)
             self._thread.start()
