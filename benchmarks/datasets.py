@@ -148,7 +148,7 @@ def changed_rows(count: int) -> Iterator[dict[str, str]]:
         if slot in DELETED:
             continue
         if slot in UPDATED:
-            row = {**row, "Address.ParkingSpot": f"P{number}"}
+            row = {**row, "Address.ParkingSpot": f"U{number % 1000:03d}"}  # OICP: 5 characters
         yield row
         if slot in INSERTED:
             yield {**row, "EvseID": row["EvseID"] + "77"}

@@ -94,9 +94,9 @@ class _Writer:
     Once in a file, hashing and writing run in a thread of their own (both release the
     interpreter lock), beside the building of the next records."""
 
-    def __init__(self, spool: Spool) -> None:
+    def __init__(self, spool: Spool, *, hashed: bool = True) -> None:
         self.spool = spool
-        self.hash = hashlib.sha256()
+        self.hash: Any = hashlib.sha256() if hashed else _NoHash()
         self.size = 0
         self._memory: list[bytes] | None = []
         self._path: Path | None = None
@@ -154,6 +154,16 @@ class _Writer:
         return Body(self.size, self.hash.hexdigest(), None, self._path, self.spool)
 
 
+class _NoHash:
+    """For a spool nobody reads the sha256 of (a delta's new records)."""
+
+    def update(self, data: bytes | memoryview) -> None:
+        pass
+
+    def hexdigest(self) -> str:
+        return ""
+
+
 def envelope(action: str, operator_id: str, operator_name: str) -> bytes:
     """The start of a request body, up to the record list (as request_bytes writes it)."""
     from poicheck.export.payload import _scalar
@@ -192,8 +202,10 @@ class Lines:
 class RequestWriter:
     """One eRoamingPushEvseData request body, written as its records come."""
 
-    def __init__(self, spool: Spool, action: str, operator: tuple[str, str]) -> None:
-        self.writer = _Writer(spool)
+    def __init__(
+        self, spool: Spool, action: str, operator: tuple[str, str], *, hashed: bool = True
+    ) -> None:
+        self.writer = _Writer(spool, hashed=hashed)
         self.writer.write(envelope(action, *operator))
         self.records = 0
 

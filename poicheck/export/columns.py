@@ -45,7 +45,10 @@ class Sink:
         action: str,
         operator: tuple[str, str] = ("", ""),
         size: int | None = None,
+        *,
+        hashed: bool = True,
     ) -> None:
+        self.hashed = hashed  # False: a spool no one reads the sha256 of
         self.spool, self.action, self.operator, self.size = spool, action, operator, size
         self.bodies: list[tuple[Body, int]] = []
         self._writer: RequestWriter | None = None
@@ -59,7 +62,7 @@ class Sink:
         start = 0
         while start < len(lines):
             if self._writer is None:
-                self._writer = RequestWriter(self.spool, self.action, self.operator)
+                self._writer = self._new()
             room = len(lines) - start
             if self.size is not None:
                 room = min(room, self.size - self._writer.records)
@@ -74,6 +77,9 @@ class Sink:
             return np.zeros(0, np.int32), np.zeros(0, np.int64), np.zeros(0, np.int64)
         return np.concatenate(numbers), np.concatenate(offsets), np.concatenate(lengths)
 
+    def _new(self) -> RequestWriter:
+        return RequestWriter(self.spool, self.action, self.operator, hashed=self.hashed)
+
     def _close(self) -> None:
         assert self._writer is not None
         records = self._writer.records
@@ -85,7 +91,7 @@ class Sink:
         when nothing was sent and the sink is one request)."""
         if self._writer is not None or (self.size is None and not self.bodies):
             if self._writer is None:
-                self._writer = RequestWriter(self.spool, self.action, self.operator)
+                self._writer = self._new()
             self._close()
         return self.bodies
 

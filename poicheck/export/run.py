@@ -209,7 +209,7 @@ def _sink(options: ExportOptions, spool: Spool) -> Sink:
     if not options.previous:
         size = options.batch_size or DEFAULT_BATCH_SIZE
         return Sink(spool, str(options.action), size=size)
-    return Sink(spool, SPOOL)
+    return Sink(spool, SPOOL, hashed=False)
 
 
 def _check_options(options: ExportOptions, ruleset: RuleSet) -> None:
