@@ -8,7 +8,6 @@ delta into a spool the planner picks the changed records from (issue 22).
 from __future__ import annotations
 
 import re
-import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -16,7 +15,7 @@ from typing import Any
 
 import pandas as pd
 
-from poicheck import geo, parallel
+from poicheck import geo
 from poicheck.api import Input
 from poicheck.errors import UsageError
 from poicheck.export import delta, payload
@@ -32,7 +31,7 @@ from poicheck.export.model import (
     check_actions,
 )
 from poicheck.export.planner import Planner, full_load
-from poicheck.export.previous import LinesReader, StateLines, streamed
+from poicheck.export.previous import LinesReader, StateLines
 from poicheck.export.records import Collected, collect
 from poicheck.export.scan import KeyMismatch
 from poicheck.identity import normalise_operator_id
@@ -84,7 +83,6 @@ def build_export(
     spool = Spool(workdir)
     sink = _sink(options, spool)
     points = FixedPoints(builder) if options.previous else None
-    ahead = _Ahead(options.previous, options.geo_format, base) if options.previous else None
     collected = collect(items, options, base, record_validator, sink, points)
     request_validator = validator_for(request_schema(base))
     operator = (collected.operator_id, collected.operator_name)
@@ -95,9 +93,7 @@ def build_export(
     run = _Run(options, base, collected, record_validator, spool, sink.close())
     for stream in (True, False):  # a previous line not what its start says: read it whole
         previous = None
-        if ahead is not None and stream:
-            previous = ahead.result()
-        elif options.previous:
+        if options.previous:
             previous = LinesReader(builder, stream=stream).read(options.previous)
         try:
             return run.export(previous)
@@ -168,38 +164,6 @@ class _Run:
             review=review,
             spool=self.spool,
         )
-
-
-class _Ahead:
-    """The previous state, read while the inputs are read and checked: in a forked process
-    (Linux; `poicheck.parallel`), received by a thread as soon as it is there, so that the
-    process ends early. A file that cannot be used is reported after the inputs' problems,
-    as when it was read after them (the parent reads it again and meets the error)."""
-
-    def __init__(self, paths: Sequence[Path], notation: str, ruleset: RuleSet) -> None:
-        self._read = lambda: LinesReader(Builder(ruleset, geo_format=notation)).read(paths)
-        self._value: StateLines | None = None
-        self._error: BaseException | None = None
-        self._thread: threading.Thread | None = None
-        if parallel.can_fork() and streamed(paths):  # else the state would be sent back whole
-            forked = parallel.Forked(self._read)
-            self._thread = threading.Thread(target=self._receive, args=(forked,), daemon=True)
-            self._thread.start()
-
-    def _receive(self, forked: parallel.Forked[StateLines]) -> None:
-        try:
-            self._value = forked.result()
-        except BaseException as exc:  # raised where the reading belongs
-            self._error = exc
-
-    def result(self) -> StateLines:
-        if self._thread is None:
-            return self._read()
-        self._thread.join()
-        if self._error is not None:
-            raise self._error
-        assert self._value is not None
-        return self._value
 
 
 def _sink(options: ExportOptions, spool: Spool) -> Sink:
