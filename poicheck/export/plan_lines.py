@@ -14,9 +14,11 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field, replace
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+import msgspec
 import numpy as np
 import pandas as pd
 import pyarrow as pa
@@ -114,10 +116,10 @@ class Lines:
         raw: list[tuple[int, bytes, Any]] = []
         for number, line in zip(numbers.tolist(), self.old(numbers), strict=True):
             if rebuilt[number]:  # json.dumps of the rebuilt record: json reads it back
-                out[number] = json.loads(bytes(line))
+                out[number] = _plain(bytes(line))
                 continue
             try:
-                raw.append((number, bytes(line), loads(bytes(line).decode("utf-8"))))
+                raw.append((number, bytes(line), _read(bytes(line))))
             except (UnicodeDecodeError, RecursionError, json.JSONDecodeError, NotJSONError):
                 raise KeyMismatch from None
         again = self._built([record for _, _, record in raw])
@@ -125,7 +127,7 @@ class Lines:
         for (number, line, record), text in zip(raw, again, strict=True):
             if text is not None and text.encode() == line:
                 if records:
-                    out[number] = json.loads(text)
+                    out[number] = _plain(text.encode())
                 continue
             found = self.reader._rebuild(Path("(previous)"), [record])
             if list(found) != [keys[number]]:
@@ -133,7 +135,7 @@ class Lines:
             out[number] = found[keys[number]]
         if raw:
             texts = (
-                [str(loads(line).get("EvseID")) for _, line, _ in raw]
+                [str(_read(line).get("EvseID")) for _, line, _ in raw]
                 if not records
                 else [str(out[n].get("EvseID")) for n, _, _ in raw]
             )
@@ -164,6 +166,27 @@ class Lines:
         return texts
 
 
+_EXACT = msgspec.json.Decoder(float_hook=Decimal)  # as readers.json reads OICP JSON
+_PLAIN = msgspec.json.Decoder()
+
+
+def _read(line: bytes) -> Any:
+    """A previous record as PreviousReader parses it (`readers.json.loads`: numbers with a
+    point as Decimal), by msgspec where it takes the text, as the JSON reader does."""
+    try:
+        return _EXACT.decode(line)
+    except (ValueError, RecursionError):
+        return loads(line.decode("utf-8"))
+
+
+def _plain(line: bytes) -> Any:
+    """A line json.dumps wrote, as json.loads reads it back (msgspec, four times as fast)."""
+    try:
+        return _PLAIN.decode(line)
+    except (ValueError, RecursionError):
+        return json.loads(line)
+
+
 def plan(lines: Lines, semantics: Semantics, *, keep: set[str] | None = None) -> LinesPlan:
     """The minimal changes that turn the previous state into the new records."""
     entries = lines.previous.entries
@@ -178,7 +201,7 @@ def plan(lines: Lines, semantics: Semantics, *, keep: set[str] | None = None) ->
     slow, slow_previous = matched[~quick], previous[~quick]
     rebuilt = lines.rebuild(slow_previous)
     befores = [rebuilt[old] for old in slow_previous.tolist()]
-    afters = [json.loads(bytes(line)) for line in lines.new(slow)]
+    afters = [_plain(bytes(line)) for line in lines.new(slow)]
     changed = _changed(semantics, befores, afters)
     after: dict[int, Record] = {}
     updates, updated = [], []
