@@ -19,7 +19,7 @@ import shutil
 import tempfile
 import threading
 import weakref
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -88,11 +88,40 @@ class Body:
         return cls(len(data), hashlib.sha256(data).hexdigest(), data)
 
 
-class _Writer:
-    """Bytes to a spool file (or memory, while they are few), hashed on the way.
+class _Stage:
+    """`use(data)` for each piece of data, in a thread of its own (hashing and writing let go
+    of the interpreter lock: they run beside the building of the next records, and beside
+    each other)."""
 
-    Once in a file, hashing and writing run in a thread of their own (both release the
-    interpreter lock), beside the building of the next records."""
+    def __init__(self, use: Callable[[bytes | memoryview], Any]) -> None:
+        self._use = use
+        self._queue: queue.Queue[bytes | memoryview | None] = queue.Queue(maxsize=4)
+        self._failed: BaseException | None = None
+        self._thread = threading.Thread(target=self._run, daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        while (data := self._queue.get()) is not None:
+            if self._failed is None:
+                try:
+                    self._use(data)
+                except BaseException as exc:  # re-raised in the writing thread
+                    self._failed = exc
+
+    def put(self, data: bytes | memoryview) -> None:
+        if self._failed is not None:
+            raise self._failed
+        self._queue.put(data)
+
+    def close(self) -> None:
+        self._queue.put(None)
+        self._thread.join()
+        if self._failed is not None:
+            raise self._failed
+
+
+class _Writer:
+    """Bytes to a spool file (or memory, while they are few), hashed on the way."""
 
     def __init__(self, spool: Spool, *, hashed: bool = True) -> None:
         self.spool = spool
@@ -100,9 +129,8 @@ class _Writer:
         self.size = 0
         self._memory: list[bytes] | None = []
         self._path: Path | None = None
-        self._queue: queue.Queue[bytes | memoryview | None] = queue.Queue(maxsize=4)
-        self._thread: threading.Thread | None = None
-        self._failed: BaseException | None = None
+        self._stream: Any = None
+        self._stages: list[_Stage] = []
 
     def write(self, data: bytes | memoryview) -> None:
         if not data:
@@ -115,42 +143,28 @@ class _Writer:
             if self.spool.in_memory > IN_MEMORY:
                 self._spill()
             return
-        self._check()
-        self._queue.put(data)
+        for stage in self._stages:
+            stage.put(data)
 
     def _spill(self) -> None:
         assert self._memory is not None
         self._path = self.spool.new_file()
-        stream = self._path.open("wb")
-        stream.write(b"".join(self._memory))
+        self._stream = self._path.open("wb")
+        self._stream.write(b"".join(self._memory))
         self.spool.in_memory -= sum(map(len, self._memory))
         self._memory = None
-        self._thread = threading.Thread(target=self._run, args=(stream,), daemon=True)
-        self._thread.start()
-
-    def _run(self, stream: Any) -> None:
-        try:
-            with stream:
-                while (data := self._queue.get()) is not None:
-                    if self._failed is None:
-                        self.hash.update(data)
-                        stream.write(data)
-        except BaseException as exc:  # re-raised in the writing thread
-            self._failed = exc
-            while self._queue.get() is not None:
-                pass
-
-    def _check(self) -> None:
-        if self._failed is not None:
-            raise self._failed
+        self._stages = [_Stage(self._stream.write)]
+        if not isinstance(self.hash, _NoHash):
+            self._stages.append(_Stage(self.hash.update))
 
     def close(self) -> Body:
         if self._memory is not None:
             return Body(self.size, self.hash.hexdigest(), b"".join(self._memory))
-        assert self._thread is not None
-        self._queue.put(None)
-        self._thread.join()
-        self._check()
+        try:
+            for stage in self._stages:
+                stage.close()
+        finally:
+            self._stream.close()
         return Body(self.size, self.hash.hexdigest(), None, self._path, self.spool)
 
 

@@ -13,7 +13,7 @@ sub-operator is declared, and are left out once the allowed operators are declar
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from itertools import repeat
 from typing import Any
@@ -80,10 +80,12 @@ def collect(
     record_validator: SchemaValidator,
     sink: Sink,
     points: FixedPoints | None = None,
+    checked: Callable[[], None] | None = None,
 ) -> Collected:
     """Read, validate and build every input record; decide which go out, and write the lines
     of those to `sink` (with their hashes, and whether they read back as themselves, when
-    `points` is given: for the delta planner)."""
+    `points` is given: for the delta planner). `checked` is called once the first input is
+    validated, before its records are built."""
     mapping = as_mapping(options.mapping, ruleset)
     tables = [
         read_input(source, ruleset, sheet=options.sheet, encoding=options.encoding, mapping=mapping)
@@ -106,6 +108,8 @@ def collect(
         # dropped) even when its rule is not selected, so that selecting fewer rules never
         # keeps more records from Hubject; only the selected rules' errors leave records out.
         report = validate(table, ruleset=ruleset, sub_operator_ids=options.sub_operator_ids)
+        if checked is not None:
+            checked()
         found = report.frame
         errors = found[(found["severity"] == "error") & found["rule"].isin(active)]
         _stop_on_general_errors(errors, options.include_invalid)

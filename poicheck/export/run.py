@@ -7,6 +7,7 @@ delta into a spool the planner picks the changed records from (issue 22).
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -19,6 +20,7 @@ from poicheck import geo
 from poicheck.api import Input
 from poicheck.errors import UsageError
 from poicheck.export import delta, payload
+from poicheck.export.ahead import Ahead
 from poicheck.export.body import Body, Spool
 from poicheck.export.columns import Sink
 from poicheck.export.fixed import FixedPoints
@@ -83,7 +85,29 @@ def build_export(
     spool = Spool(workdir)
     sink = _sink(options, spool)
     points = FixedPoints(builder) if options.previous else None
-    collected = collect(items, options, base, record_validator, sink, points)
+    ahead = None
+    if options.previous:
+        reader = LinesReader(Builder(base, geo_format=options.geo_format))
+        ahead = Ahead(functools.partial(reader.read, options.previous))
+    try:
+        return _export(items, options, base, record_validator, spool, sink, points, ahead)
+    finally:
+        if ahead is not None:
+            ahead.cancel()  # the export stopped before it asked for the previous state
+
+
+def _export(
+    items: list[Input],
+    options: ExportOptions,
+    base: RuleSet,
+    record_validator: SchemaValidator,
+    spool: Spool,
+    sink: Sink,
+    points: FixedPoints | None,
+    ahead: Ahead | None,
+) -> Export:
+    started = ahead.start if ahead is not None else None
+    collected = collect(items, options, base, record_validator, sink, points, started)
     request_validator = validator_for(request_schema(base))
     operator = (collected.operator_id, collected.operator_name)
     # The envelope alone (rules about it may have been ignored): a bad one spoils every file.
@@ -93,7 +117,10 @@ def build_export(
     run = _Run(options, base, collected, record_validator, spool, sink.close())
     for stream in (True, False):  # a previous line not what its start says: read it whole
         previous = None
-        if options.previous:
+        if ahead is not None and stream:
+            previous = ahead.result()
+        elif options.previous:
+            builder = Builder(base, geo_format=options.geo_format)
             previous = LinesReader(builder, stream=stream).read(options.previous)
         try:
             return run.export(previous)
