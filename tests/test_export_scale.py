@@ -504,3 +504,22 @@ def test_cli_export_of_a_generated_file_in_a_subprocess(tmp_path: Path) -> None:
         slow = build_export(source, chosen, ruleset=RULESET)
     assert (out / "0001-fullLoad.json").read_bytes() == slow.files[0].data
     assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".poicheck-export")] == []
+
+
+def test_an_unusable_input_is_reported_before_an_unusable_previous_file(tmp_path: Path) -> None:
+    """The previous state is read beside the building (poicheck.export.ahead), but its
+    problems come after the inputs', as when it was read after them; nothing lingers."""
+    import multiprocessing
+    import time
+
+    previous = tmp_path / "previous.json"
+    previous.write_bytes(b"{")
+    with pytest.raises(InputError) as caught:
+        build_export(tmp_path / "missing.csv", options(previous=(previous,)), ruleset=RULESET)
+    assert "missing.csv" in str(caught.value.location)
+    with pytest.raises(InputError, match="invalid JSON"):
+        build_export(frame_of(VALID_CELLS), options(previous=(previous,)), ruleset=RULESET)
+    deadline = time.monotonic() + 10
+    while multiprocessing.active_children() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert multiprocessing.active_children() == []

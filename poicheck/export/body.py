@@ -46,7 +46,11 @@ class Spool:
 
     def new_file(self) -> Path:
         if self._path is None:
-            self._path = Path(tempfile.mkdtemp(prefix=".poicheck-export-", dir=self._directory))
+            try:
+                path = tempfile.mkdtemp(prefix=".poicheck-export-", dir=self._directory)
+            except OSError:  # not writable there: writing the output says so, later
+                path = tempfile.mkdtemp(prefix=".poicheck-export-")
+            self._path = Path(path)
             weakref.finalize(self, shutil.rmtree, self._path, ignore_errors=True)
         self._count += 1
         return self._path / f"{self._count:06d}.json"
