@@ -99,7 +99,7 @@ def summary(export: Export, out_dir: str | Path) -> str:
             f"{MANIFEST} lists the files in this order: push them one at a time, each only "
             "after Hubject acknowledged the previous one."
         )
-    if export.snapshot is not None:
+    if export.snapshot_body is not None:
         lines.append(
             f"{SNAPSHOT} is what Hubject holds once they are pushed: give it (or {MANIFEST}) "
             "as --previous next time."
