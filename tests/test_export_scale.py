@@ -213,6 +213,7 @@ def _both(monkeypatch: pytest.MonkeyPatch, *args: Any, **kwargs: Any) -> tuple[A
     return fast, slow
 
 
+@pytest.mark.slow
 @settings(max_examples=25, deadline=None, suppress_health_check=list(HealthCheck))
 @given(
     messy_records(),
@@ -245,6 +246,7 @@ def test_export_bytes_are_those_of_the_record_by_record_build(
         )
 
 
+@pytest.mark.slow
 def test_the_samples_export_the_same_bytes_either_way(monkeypatch: pytest.MonkeyPatch) -> None:
     for sample in ("valid/evse-valid.csv", "invalid/evse-invalid.csv", "valid/evse-valid.json"):
         for notation in NOTATIONS:
@@ -310,6 +312,7 @@ def _state_and_sent(path: Path, after: list[dict[str, str]], notation: str) -> t
     return lines, state, collected, sink
 
 
+@pytest.mark.slow
 @settings(max_examples=25, deadline=None, suppress_health_check=list(HealthCheck))
 @given(
     histories(),
