@@ -6,7 +6,9 @@ inputs are checked (`start`), while the parent builds the new records on one cor
 takes the reading and the checking (which use both cores) no time. The parent receives the
 state in a thread, so that the process ends as soon as it is done. Where forking is not
 possible, or the process fails, the state is read in the parent when it is asked for, and a
-file that cannot be used is then reported just as when it was read after the inputs.
+file that cannot be used is then reported just as when it was read after the inputs. A large
+previous file not in poicheck's layout is read in the parent too (`previous.streamed`): its
+records would have to be sent back whole.
 """
 
 from __future__ import annotations
@@ -23,13 +25,13 @@ from poicheck.export.previous import StateLines
 class Ahead:
     """`read()` in a forked process, started on `start()`; `result()` gives its value."""
 
-    def __init__(self, read: Callable[[], StateLines]) -> None:
+    def __init__(self, read: Callable[[], StateLines], *, fork: bool = True) -> None:
         self._read = read
         self._forked: parallel.Forked[StateLines | None] | None = None
         self._thread: threading.Thread | None = None
         self._value: StateLines | None = None
         self._error: BaseException | None = None
-        if parallel.can_fork():
+        if fork and parallel.can_fork():
             context = multiprocessing.get_context("fork")
             self._go, self._cancelled = context.Event(), context.Event()
             go, cancelled = self._go, self._cancelled

@@ -35,6 +35,7 @@ from poicheck.oicp import Builder
 from poicheck.readers.json import NotJSONError, loads
 
 _SEPARATOR = SEPARATOR
+SMALL = 16 << 20  # a previous file not in poicheck's layout that is read in a forked process
 
 
 class MemoryLines:
@@ -87,6 +88,32 @@ class StateLines:
     def delete(self, keys: np.ndarray) -> None:
         gone = pd.Index(self.entries.keys).isin(keys)
         self.entries = self.entries.take(np.flatnonzero(~gone))
+
+
+def streamed(paths: Sequence[Path], depth: int = 0) -> bool:
+    """Whether the previous files are read line by line (poicheck's layout), or are small;
+    a manifest counts as the files it names."""
+    for path in paths:
+        if scan_header(path) is not None:
+            continue
+        if not os.path.isfile(path):  # not a regular file: reported where it is read
+            continue
+        try:
+            if os.path.getsize(path) > SMALL:
+                return False
+            document = json.loads(Path(path).read_bytes())
+        except (OSError, ValueError, RecursionError):
+            continue  # reported where it is read
+        if isinstance(document, dict) and "files" in document and depth == 0:
+            named = [document.get("snapshot") or {}, *document.get("files", [])]
+            files = [
+                path.parent / str(entry["file"])
+                for entry in named
+                if isinstance(entry, dict) and isinstance(entry.get("file"), str)
+            ]
+            if not streamed(files[:1] if named[0] else files, depth + 1):
+                return False
+    return True
 
 
 class LinesReader:

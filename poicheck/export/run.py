@@ -33,7 +33,7 @@ from poicheck.export.model import (
     check_actions,
 )
 from poicheck.export.planner import Planner, full_load
-from poicheck.export.previous import LinesReader, StateLines
+from poicheck.export.previous import LinesReader, StateLines, streamed
 from poicheck.export.records import Collected, collect
 from poicheck.export.scan import KeyMismatch
 from poicheck.identity import normalise_operator_id
@@ -88,7 +88,9 @@ def build_export(
     ahead = None
     if options.previous:
         reader = LinesReader(Builder(base, geo_format=options.geo_format))
-        ahead = Ahead(functools.partial(reader.read, options.previous))
+        ahead = Ahead(
+            functools.partial(reader.read, options.previous), fork=streamed(options.previous)
+        )
     try:
         return _export(items, options, base, record_validator, spool, sink, points, ahead)
     finally:
