@@ -134,18 +134,45 @@ def write_json(path: Path, count: int) -> None:
 
 
 WRITERS = {"csv": write_csv, "xlsx": write_xlsx, "json": write_json}
+# The delta benchmark's second state: of every 1,000 records, 6 changed (a parking spot),
+# 2 gone and 2 new (a copy under a new EvseID): 1 % of the records change.
+UPDATED = frozenset({50, 250, 450, 650, 850, 950})
+DELETED = frozenset({100, 600})
+INSERTED = frozenset({300, 800})
 
 
-def dataset(directory: Path, fmt: str, count: int) -> Path:
-    """The dataset file, generated unless a file of this generator version is there."""
+def changed_rows(count: int) -> Iterator[dict[str, str]]:
+    """`rows(count)` with 1 % of the records updated, deleted or inserted."""
+    for number, row in enumerate(rows(count)):
+        slot = number % 1000
+        if slot in DELETED:
+            continue
+        if slot in UPDATED:
+            row = {**row, "Address.ParkingSpot": f"U{number % 1000:03d}"}  # OICP: 5 characters
+        yield row
+        if slot in INSERTED:
+            yield {**row, "EvseID": row["EvseID"] + "77"}
+
+
+def write_changed_csv(path: Path, count: int) -> None:
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        names = columns()
+        writer = csv.writer(handle, lineterminator="\n")
+        writer.writerow(names)
+        writer.writerows([row[c] for c in names] for row in changed_rows(count))
+
+
+def dataset(directory: Path, fmt: str, count: int, *, changed: bool = False) -> Path:
+    """The dataset file, generated unless a file of this generator version is there
+    (`changed`: the CSV with 1 % of the records changed, for the delta benchmark)."""
     directory = directory / f"v{GENERATOR_VERSION}"
     directory.mkdir(parents=True, exist_ok=True)
     config = directory / ".poicheck.yaml"
     if not config.exists():
         config.write_text(CONFIG, encoding="utf-8")
-    path = directory / f"evse-{count}.{fmt}"
+    path = directory / f"evse-{count}{'-changed' if changed else ''}.{fmt}"
     if not path.exists():
         partial = path.with_name(f".{path.name}.partial")
-        WRITERS[fmt](partial, count)
+        (write_changed_csv if changed else WRITERS[fmt])(partial, count)
         partial.replace(path)
     return path

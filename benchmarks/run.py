@@ -1,8 +1,9 @@
 """Benchmark `poicheck validate` end to end against the per-record jsonschema baseline.
 
-    python benchmarks/run.py                 # 10k, 100k, 1M CSV; 100k XLSX; 100k JSON
-    python benchmarks/run.py --quick         # 10k and 100k CSV, 10k XLSX and JSON
-    python benchmarks/run.py --sizes csv:10000,xlsx:100000
+    python benchmarks/run.py                 # 10k, 100k, 1M CSV; 100k XLSX; 100k JSON; exports
+    python benchmarks/run.py --quick         # 10k and 100k CSV, 10k XLSX and JSON; 10k exports
+    python benchmarks/run.py --sizes csv:10000,xlsx:100000 --no-exports
+    python benchmarks/run.py --sizes csv:10000 --exports 100000 --deltas 100000
 
 Datasets (benchmarks/datasets.py: the valid sample replicated, ~5 % planted mistakes) are
 generated once into --data (default: ~/.cache/poicheck-bench) and reused. Each run is a fresh
@@ -11,6 +12,10 @@ operator configuration beside the data: wall time includes interpreter start-up,
 every rule and writing the JSON findings; memory is the larger of the child's peak RSS and the
 sampled peak PSS of all its processes (forked workers included). CSV datasets of 1M rows are
 also run with --chunk-rows, and the two runs' findings must be byte-identical.
+
+`poicheck export` runs (benchmarks/exports.py) beside a validate run of the same file: a
+fullLoad and insert batches of 100k and 1M CSV rows, and a delta of 1M rows with 1 % changed
+against the fullLoad as --previous.
 
 The baseline is what a user builds without poicheck: each row turned into its OICP JSON record
 (poicheck.oicp.convert.Builder) and validated with `jsonschema` against poicheck's own record
@@ -36,6 +41,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import datasets
+import exports
 
 FULL = "csv:10000,csv:100000,csv:1000000,xlsx:100000,json:100000"
 QUICK = "csv:10000,csv:100000,xlsx:10000,json:10000"
@@ -45,6 +51,8 @@ TARGET_RSS_MB = {("csv", 1_000_000): 3072}
 TARGET_RATIO = 30.0
 CHUNKED_FROM = 1_000_000  # CSV datasets this large are also run in chunks, findings compared
 CHUNK_ROWS = 200_000
+EXPORTS = "100000,1000000"  # CSV rows exported (fullLoad, insert batches)
+DELTAS = "1000000"  # CSV rows exported as a delta with 1 % changed
 
 
 @dataclass(frozen=True)
@@ -249,6 +257,9 @@ def main(argv: list[str] | None = None) -> int:
         action="store_true",
         help=f"skip the chunked run of CSV files of {CHUNKED_FROM:,} rows or more",
     )
+    parser.add_argument("--exports", help="CSV rows to export (default 100000,1000000)")
+    parser.add_argument("--deltas", help="CSV rows to export as a delta (default 1000000)")
+    parser.add_argument("--no-exports", action="store_true", help="no export runs")
     parser.add_argument("poicheck_args", nargs="*", help="extra `validate` options, after --")
     args = parser.parse_args(argv)
     sizes = parse_sizes(args.sizes or (QUICK if args.quick else FULL))
@@ -279,11 +290,25 @@ def main(argv: list[str] | None = None) -> int:
             print(f"  chunked findings identical to the in-memory run: {'yes' if same else 'NO'}")
             if not same:
                 return 1
+    exported = []
+    if not args.no_exports:
+        sizes = [int(n) for n in (args.exports or ("10000" if args.quick else EXPORTS)).split(",")]
+        deltas = [int(n) for n in (args.deltas or ("10000" if args.quick else DELTAS)).split(",")]
+
+        def validated(path: Path, extra: list[str]) -> tuple[float, float]:
+            seconds, rss, *_ = run_poicheck(path, extra)
+            print(f"validate {path.name}: {seconds:6.2f} s {rss:7.0f} MB", flush=True)
+            return seconds, rss
+
+        exported = exports.benchmark(args.data, sizes, deltas, validated, TreeMemory)
     after = cores_available()
     baseline = baseline_rate(args.baseline_sample)
     print(f"\nCPU check after the runs: {after:.2f} cores (before: {before:.2f} of 2)")
     print(f"jsonschema per record: {baseline:,.0f} rows/s on this machine\n")
     print(table(results, baseline))
+    if exported:
+        print()
+        print(exports.table(exported))
     if args.csv_out:
         with args.csv_out.open("w", newline="", encoding="utf-8") as handle:
             writer = csv.writer(handle)
@@ -302,6 +327,9 @@ def main(argv: list[str] | None = None) -> int:
                         f"{baseline:.0f}",
                     ]
                 )
+            for e in exported:
+                row = ["csv", f"export {e.kind}", e.rows, f"{e.seconds:.3f}", f"{e.memory_mb:.0f}"]
+                writer.writerow([*row, "", f"{baseline:.0f}"])
     return 0
 
 

@@ -67,7 +67,10 @@ def run(command: ExportCommand) -> int:
         mapping=inputs.mapping,
         ocpi_defaults=inputs.ocpi_defaults,
     )
-    export = build_export(list(inputs.paths), options, rules=list(inputs.rules))
+    # Spooled beside the output, so that writing it links the large files rather than
+    # copying them (issue 22).
+    workdir = command.out_dir.resolve().parent
+    export = build_export(list(inputs.paths), options, rules=list(inputs.rules), workdir=workdir)
     write_export(export, command.out_dir, inputs=read)
     if not inputs.quiet:
         click.echo(summary(export, command.out_dir), nl=False)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -12,6 +11,7 @@ from poicheck.errors import EXIT_FINDINGS, PoicheckError, RuleFileError
 from poicheck.ruleset.model import RuleSet
 
 if TYPE_CHECKING:
+    from poicheck.export.body import Body
     from poicheck.mapping import ColumnMapping
 
 # ActionType values whose meaning the export depends on (02 eRoamingPushEvseData Message).
@@ -226,20 +226,34 @@ class Candidate:
 
 @dataclass(frozen=True)
 class PayloadFile:
-    """One eRoamingPushEvseData request body, serialised."""
+    """One eRoamingPushEvseData request body, serialised (held in memory or spooled)."""
 
     name: str
     action: str
     records: int
-    data: bytes
-    # Where each record of the body came from, in body order: (source file, row), or
-    # ("(previous)", None) for a delete planned from the previous state. `poicheck push` names
-    # the spreadsheet row of a record Hubject refuses with it.
-    sources: tuple[tuple[str, int | None], ...] = ()
+    body: Body
+    # Where the records of the body came from, in body order: runs of consecutive rows of one
+    # file ({"file", "row", "records"}; "(previous)" with row None for deletes planned from
+    # the previous state). `poicheck push` names the spreadsheet row of a record Hubject
+    # refuses with it.
+    runs: tuple[dict[str, Any], ...] = ()
+
+    @property
+    def data(self) -> bytes:
+        return self.body.read()
 
     @property
     def sha256(self) -> str:
-        return hashlib.sha256(self.data).hexdigest()
+        return self.body.sha256
+
+    @property
+    def sources(self) -> tuple[tuple[str, int | None], ...]:
+        """(source file, row) of each record, in body order."""
+        return tuple(
+            (run["file"], None if run["row"] is None else run["row"] + k)
+            for run in self.runs
+            for k in range(run["records"])
+        )
 
     def entry(self) -> dict[str, Any]:
         return {
@@ -247,7 +261,7 @@ class PayloadFile:
             "action": self.action,
             "records": self.records,
             "sha256": self.sha256,
-            "record_sources": source_runs(self.sources),
+            "record_sources": [dict(run) for run in self.runs],
         }
 
 
@@ -290,26 +304,42 @@ class Changes:
 
 @dataclass(frozen=True)
 class Export:
-    """An export in memory: payload files, manifest, snapshot, and what was left out."""
+    """An export: payload files, manifest, snapshot, and what was left out.
+
+    Large bodies are spooled to a private directory that lives as long as the export
+    (`spool`); `data` and `snapshot` read them."""
 
     operator_id: str
     operator_name: str
     mode: str
     files: tuple[PayloadFile, ...]
     manifest: bytes
-    snapshot: bytes | None
+    snapshot_body: Body | None
     records_read: int
     left_out: tuple[Excluded, ...] = ()
     included_invalid: tuple[Excluded, ...] = ()
     changes: Changes | None = None
     notes: tuple[str, ...] = field(default_factory=tuple)
     review: Review = field(default_factory=Review)
+    spool: Any = field(default=None, repr=False, compare=False)
+
+    @property
+    def snapshot(self) -> bytes | None:
+        """The state after the push, as the fullLoad request that would produce it."""
+        return self.snapshot_body.read() if self.snapshot_body is not None else None
 
     def outputs(self) -> dict[str, bytes]:
         """File name to bytes, for everything the export directory holds."""
-        out = {f.name: f.data for f in self.files}
-        if self.snapshot is not None:
-            out[SNAPSHOT] = self.snapshot
+        return {
+            name: source if isinstance(source, bytes) else source.read_bytes()
+            for name, source in self.sources().items()
+        }
+
+    def sources(self) -> dict[str, bytes | Path]:
+        """File name to bytes, or to the spool file that holds them."""
+        out: dict[str, bytes | Path] = {f.name: f.body.source() for f in self.files}
+        if self.snapshot_body is not None:
+            out[SNAPSHOT] = self.snapshot_body.source()
         out[MANIFEST] = self.manifest
         return out
 

@@ -6,10 +6,11 @@ indentation, keys in data-model order, no timestamps anywhere.
 
 from __future__ import annotations
 
-import hashlib
 import json
-from collections.abc import Callable, Iterator, Sequence
-from typing import Any
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
 
 from poicheck.export.model import (
     FULL_LOAD,
@@ -21,8 +22,10 @@ from poicheck.export.model import (
     Review,
 )
 from poicheck.ruleset.model import RuleSet
-from poicheck.ruleset.schema import SchemaValidator
 from poicheck.version import __version__
+
+if TYPE_CHECKING:
+    from poicheck.export.body import Body
 
 Record = dict[str, Any]
 SEND = (
@@ -56,13 +59,16 @@ def request_bytes(document: dict[str, Any]) -> bytes:
         lines.append('    "EvseDataRecord": []')
     else:
         lines.append('    "EvseDataRecord": [')
-        body = [
-            "      " + json.dumps(record, ensure_ascii=False, allow_nan=False) for record in records
-        ]
+        body = ["      " + record_text(record) for record in records]
         lines.append(",\n".join(body))
         lines.append("    ]")
     lines += ["  }", "}"]
     return ("\n".join(lines) + "\n").encode()
+
+
+def record_text(record: Record) -> str:
+    """One EvseDataRecord as its line in a request (without the indentation)."""
+    return json.dumps(record, ensure_ascii=False, allow_nan=False)
 
 
 def _scalar(value: Any) -> str:
@@ -83,33 +89,27 @@ def request(
     }
 
 
-def batches(records: Sequence[Record], size: int) -> Iterator[Sequence[Record]]:
-    for start in range(0, len(records), size):
-        yield records[start : start + size]
+def runs(files: Sequence[str], table: np.ndarray, rows: np.ndarray) -> tuple[dict[str, Any], ...]:
+    """`source_runs` of records given by their file (a number into `files`) and row: records
+    from consecutive rows of one file are one run."""
+    if not len(table):
+        return ()
+    names = {name: number for number, name in enumerate(dict.fromkeys(files))}
+    file = np.array([names[name] for name in files], dtype=np.int64)[np.asarray(table)]
+    rows = np.asarray(rows)
+    new = np.ones(len(file), dtype=bool)
+    new[1:] = (file[1:] != file[:-1]) | (rows[1:] != rows[:-1] + 1)
+    starts = np.flatnonzero(new)
+    counts = np.diff(np.append(starts, len(table)))
+    return tuple(
+        {"file": files[int(t)], "row": int(r), "records": int(n)}
+        for t, r, n in zip(np.asarray(table)[starts], rows[starts], counts, strict=True)
+    )
 
 
-def payload_files(
-    parts: Sequence[tuple[str, Sequence[Record]]],
-    operator: tuple[str, str],
-    validator: SchemaValidator,
-    source_of: Callable[[Record], tuple[str, int | None]] | None = None,
-) -> tuple[PayloadFile, ...]:
-    """One validated, serialised file per (action, records), numbered in sending order;
-    `source_of` tells where a record came from (PayloadFile.sources)."""
-    width = max(4, len(str(len(parts))))
-    files = []
-    for number, (action, records) in enumerate(parts, start=1):
-        document = request(action, *operator, records)
-        problems = validator.errors(document)
-        if problems:  # every record was checked alone already: this is a bug, not bad data
-            raise RuntimeError(
-                f"payload {number} ({action}) does not fit poicheck's own schema: "
-                + "; ".join(problems)
-            )
-        name = f"{number:0{width}d}-{action}.json"
-        sources = tuple(source_of(r) for r in records) if source_of else ()
-        files.append(PayloadFile(name, action, len(records), request_bytes(document), sources))
-    return tuple(files)
+def previous_runs(records: int) -> tuple[dict[str, Any], ...]:
+    """The runs of `records` deletes planned from the previous state."""
+    return ({"file": "(previous)", "row": None, "records": records},) if records else ()
 
 
 def snapshot_bytes(operator: tuple[str, str], records: Sequence[Record]) -> bytes:
@@ -125,7 +125,7 @@ def manifest_bytes(
     geo_format: str,
     mode: str,
     files: Sequence[PayloadFile],
-    snapshot: bytes | None,
+    snapshot: Body | None,
     snapshot_records: int,
     counts: dict[str, int],
     changes: Changes | None,
@@ -160,7 +160,7 @@ def manifest_bytes(
             {
                 "file": SNAPSHOT,
                 "records": snapshot_records,
-                "sha256": hashlib.sha256(snapshot).hexdigest(),
+                "sha256": snapshot.sha256,
             }
             if snapshot is not None
             else None

@@ -12,18 +12,24 @@ sub-operator is declared, and are left out once the allowed operators are declar
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import json
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from itertools import repeat
 from typing import Any
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from poicheck.api import Input, validate
 from poicheck.api import _read as read_input
 from poicheck.engine.blocks import for_operator
 from poicheck.errors import InputError, UsageError
+from poicheck.export.check import RecordCheck
+from poicheck.export.columns import ColumnBuild, Sent, Sink, line_hashes, schema_reasons
+from poicheck.export.fixed import FixedPoints
+from poicheck.export.lines import LinePlan
 from poicheck.export.model import (
     Candidate,
     DroppedValue,
@@ -34,12 +40,12 @@ from poicheck.export.model import (
 )
 from poicheck.mapping import as_mapping
 from poicheck.ocpi.defaults import with_defaults
+from poicheck.oicp.cells import LIST_SEPARATOR
 from poicheck.oicp.convert import Builder
 from poicheck.oicp.identifiers import belongs_to, normalise_id, normalise_operator_id, operator_part
-from poicheck.oicp.wire import LIST_SEPARATOR
 from poicheck.ruleset.model import DROPPED, RuleSet
 from poicheck.ruleset.schema import SchemaValidator
-from poicheck.table import CanonicalTable
+from poicheck.table import CanonicalTable, Distinct
 
 ENVELOPE_FIELDS = ("OperatorID", "OperatorName")
 
@@ -54,11 +60,11 @@ class Collected:
 
     operator_id: str
     operator_name: str
-    candidates: list[Candidate] = field(default_factory=list)
     left_out: list[Excluded] = field(default_factory=list)
     included_invalid: list[Excluded] = field(default_factory=list)
     left_out_keys: set[str] = field(default_factory=set)
     dropped: list[DroppedValue] = field(default_factory=list)
+    sent: Sent = field(default_factory=Sent)
     sources: list[dict[str, Any]] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     records_read: int = 0
@@ -74,8 +80,14 @@ def collect(
     options: ExportOptions,
     ruleset: RuleSet,
     record_validator: SchemaValidator,
+    sink: Sink,
+    points: FixedPoints | None = None,
+    checked: Callable[[], None] | None = None,
 ) -> Collected:
-    """Read, validate and build every input record; decide which go out."""
+    """Read, validate and build every input record; decide which go out, and write the lines
+    of those to `sink` (with their hashes, and whether they read back as themselves, when
+    `points` is given: for the delta planner). `checked` is called once the first input is
+    validated, before its records are built."""
     mapping = as_mapping(options.mapping, ruleset, operator_id=options.operator_id)
     tables = [
         with_defaults(
@@ -92,12 +104,14 @@ def collect(
     tables = [table for table, _ in picked]
     operator_id, operator_name, notes = resolve_operator(tables, options)
     notes = [note for _, note in picked if note] + notes
+    sink.operator = (operator_id, operator_name)
     out = Collected(operator_id, operator_name, notes=notes)
     blocked = {
         **check_ownership(tables, operator_id, options.sub_operator_ids),
         **_duplicates(tables),
     }
     builder = Builder(ruleset, geo_format=options.geo_format)
+    check = RecordCheck.of(record_validator.schema)
     assigned = 0
     active = set(ruleset.select(options.select, options.ignore).rules)
     for index, table in enumerate(tables):
@@ -106,18 +120,45 @@ def collect(
         # dropped) even when its rule is not selected, so that selecting fewer rules never
         # keeps more records from Hubject; only the selected rules' errors leave records out.
         report = validate(table, ruleset=ruleset, sub_operator_ids=options.sub_operator_ids)
+        if checked is not None:
+            checked()
         found = report.frame
         errors = found[(found["severity"] == "error") & found["rule"].isin(active)]
         _stop_on_general_errors(errors, options.include_invalid)
         out.sources.append({"file": table.source.path, "records": len(table.frame)})
+        out.sent.files.append(table.source.path)
         out.records_read += len(table.frame)
         assigned += int(table.frame.columns.isin(hubject_assigned(ruleset)).any())
         drops = _drops(report.frame)
-        build = _Build(table, index, blocked, builder, record_validator, options, out)
-        build.records(_reasons(errors), drops)
+        del report, found
+        cells = _cells(table, ruleset)
+        plan = LinePlan.of(builder.model, list(cells)) if check is not None else None
+        if check is not None and plan is not None:
+            if table is not sources[index]:
+                # The cells are all in `cells` now: the frame's memory goes back (a million
+                # records: a gigabyte) before the records are built.
+                table.frame = table.frame[[]]
+            build = ColumnBuild(table, index, builder, record_validator, check, plan, cells, sink)
+            build.points = points
+            build.records(_reasons(errors), drops, blocked, options.include_invalid, out)
+            continue
+        slow = _Build(table, index, blocked, builder, record_validator, options, out)
+        slow.records(_reasons(errors), drops)
+        slow.flush(sink, points)
     if assigned:
         out.notes.append("deltaType and lastUpdate are assigned by Hubject and were not exported")
     return out
+
+
+def _cells(table: CanonicalTable, ruleset: RuleSet) -> dict[str, Distinct]:
+    """The table's columns as distinct values (those the reader encoded already, or now),
+    without the properties Hubject assigns."""
+    assigned = set(hubject_assigned(ruleset))
+    return {
+        str(c): table.encoded.get(c) or Distinct.of(table.frame[c])
+        for c in table.frame.columns
+        if c not in assigned
+    }
 
 
 def resolve_operator(
@@ -225,21 +266,21 @@ def _duplicates(tables: Sequence[CanonicalTable]) -> dict[tuple[int, int], Reaso
     for index, table in enumerate(tables):
         if "EvseID" not in table.frame.columns:
             continue
-        parts.append(
-            pd.DataFrame(
-                {
-                    "key": normalise_id(table.frame["EvseID"]),
-                    "table": index,
-                    "record": np.arange(len(table.frame)),
-                    "where": [f"{table.source.path} row {r}" for r in table.rows],
-                    "evse_id": table.frame["EvseID"],
-                }
-            )
-        )
+        key = normalise_id(table.frame["EvseID"])
+        parts.append(pd.DataFrame({"key": key, "table": index, "record": np.arange(len(key))}))
     if not parts:
         return {}
     frame = pd.concat(parts, ignore_index=True)
     frame = frame[frame["key"].notna() & frame["key"].duplicated(keep=False)]
+    # Where each is, and its EvseID as written: for the few records that share one.
+    frame["where"] = [
+        f"{tables[t].source.path} row {tables[t].rows[r]}"
+        for t, r in zip(frame["table"], frame["record"], strict=True)
+    ]
+    frame["evse_id"] = [
+        tables[t].frame["EvseID"].iloc[r]
+        for t, r in zip(frame["table"], frame["record"], strict=True)
+    ]
     out: dict[tuple[int, int], Reason] = {}
     for _, group in frame.groupby("key", sort=False):
         places = list(group["where"])
@@ -304,6 +345,7 @@ class _Build:
     validator: SchemaValidator
     options: ExportOptions
     out: Collected
+    pending: list[Candidate] = field(default_factory=list)
 
     def records(
         self, by_record: dict[int, list[Reason]], drops: dict[int, list[tuple[str, str]]]
@@ -331,7 +373,7 @@ class _Build:
                 if not problems:
                     self._send(record, key, evse_id, reasons, payload, dropped)
                     continue
-                reasons.extend(_schema_reasons(problems))
+                reasons.extend(schema_reasons(problems))
             self.out.left_out.append(_excluded(self.table, record, evse_id, reasons))
             if key:
                 self.out.left_out_keys.add(key)
@@ -349,40 +391,59 @@ class _Build:
         if reasons:
             self.out.included_invalid.append(_excluded(self.table, record, evse_id, reasons))
         self.out.dropped.extend(dropped)
-        self.out.candidates.append(
+        self.pending.append(
             Candidate(key, str(evse_id), self.table.source.path, row_number, payload)
         )
+
+    def flush(self, sink: Sink, points: FixedPoints | None) -> None:
+        """Write the records built one by one (`pending`) to the sink."""
+        if not self.pending:
+            return
+        texts = [json.dumps(c.payload, ensure_ascii=False, allow_nan=False) for c in self.pending]
+        lines = pa.array(texts, type=pa.large_string())
+        numbers, offsets, lengths = sink.add(lines)
+        part: dict[str, Any] = {
+            "table": np.full(len(texts), self.index, dtype=np.int32),
+            "row": np.array([c.row for c in self.pending], dtype=np.int64),
+            "key": pa.array([c.key for c in self.pending], type=pa.large_string()),
+            "evse_id": pa.array([c.evse_id for c in self.pending], type=pa.large_string()),
+            "body": numbers,
+            "offset": offsets,
+            "length": lengths,
+        }
+        if points is not None:
+            part["hash"] = line_hashes(lines)
+            part["fixed"] = np.zeros(len(texts), dtype=bool)  # compared the long way
+        self.out.sent.add(**part)
+        self.pending = []
 
     def _drop(
         self, cells: dict[str, str], record: int, found: Sequence[tuple[str, str]]
     ) -> list[DroppedValue]:
-        """Leave the values OICP cannot express out of `cells`: a list keeps the items its
-        enumeration names (a plug type beyond OICP goes, the others stay); any other value
-        goes whole."""
-        dropped: list[DroppedValue] = []
-        ruleset = self.builder.model.ruleset
-        for rule, column in found:
-            value = cells.pop(column, None)
-            if value is None:
-                continue
-            prop = ruleset.property_for_column(column)
-            if prop is not None and prop.shape == "list" and prop.enum:
-                items = [i for i in LIST_SEPARATOR.split(value.strip()) if i]
-                kept = [i for i in items if i in prop.enum]
-                if kept:
-                    cells[column] = ";".join(kept)
-                value = ";".join(i for i in items if i not in prop.enum)
-            dropped.append(
-                DroppedValue(
-                    self.table.source.path,
-                    int(self.table.rows[record]),
-                    cells.get("EvseID"),
-                    rule,
-                    column,
-                    value,
-                )
-            )
-        return dropped
+        row = int(self.table.rows[record])
+        return drop_values(self.builder.model.ruleset, cells, self.table.source.path, row, found)
+
+
+def drop_values(
+    ruleset: RuleSet, cells: dict[str, str], file: str, row: int, found: Sequence[tuple[str, str]]
+) -> list[DroppedValue]:
+    """Leave the values OICP cannot express out of `cells`: a list keeps the items its
+    enumeration names (a plug type beyond OICP goes, the others stay); any other value goes
+    whole."""
+    dropped: list[DroppedValue] = []
+    for rule, column in found:
+        value = cells.pop(column, None)
+        if value is None:
+            continue
+        prop = ruleset.property_for_column(column)
+        if prop is not None and prop.shape == "list" and prop.enum:
+            items = [i for i in LIST_SEPARATOR.split(value.strip()) if i]
+            kept = [i for i in items if i in prop.enum]
+            if kept:
+                cells[column] = ";".join(kept)
+            value = ";".join(i for i in items if i not in prop.enum)
+        dropped.append(DroppedValue(file, row, cells.get("EvseID"), rule, column, value))
+    return dropped
 
 
 def _excluded(
@@ -395,13 +456,3 @@ def _excluded(
         evse_id=evse_id,
         reasons=tuple(reasons),
     )
-
-
-def _schema_reasons(problems: list[str]) -> list[Reason]:
-    reasons = []
-    for problem in problems:
-        pointer, _, message = problem.partition(": ")
-        reasons.append(
-            Reason(None, pointer, f"does not fit the eRoamingPushEvseData schema: {message}")
-        )
-    return reasons

@@ -131,9 +131,11 @@ class PreviousReader:
         self.state.records = self._rebuild(path, records)
         self.state.known = True
 
-    def _rebuild(self, path: Path, records: list[Any]) -> dict[str, Record]:
+    def _rebuild(self, path: Path, records: list[Any], start: int = 0) -> dict[str, Record]:
+        """The records rebuilt, by normalised EvseID (`start`: the index of the first in its
+        file, for the note about a record without EvseID)."""
         rebuilt: list[Record] = []
-        for index, record in enumerate(records):
+        for index, record in enumerate(records, start):
             cells = self.flattener.flatten(record).cells
             for name in hubject_assigned(self.flattener.model.ruleset):
                 cells.pop(name, None)

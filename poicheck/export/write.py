@@ -30,7 +30,7 @@ def write_export(export: Export, out_dir: str | Path, *, inputs: Iterable[str | 
     stale payload file of an earlier run can be pushed by mistake). A directory holding
     anything else, or one of the `inputs`, is refused.
     """
-    outputs = export.outputs()
+    outputs = export.sources()  # spooled bodies are linked or copied, never read into memory
     log = Path(out_dir) / PUSH_LOG
     if log.is_file() and not log.is_symlink():  # what was pushed from here stays on record
         outputs[PUSH_LOG] = log.read_bytes()
@@ -99,7 +99,7 @@ def summary(export: Export, out_dir: str | Path) -> str:
             f"{MANIFEST} lists the files in this order: push them one at a time, each only "
             "after Hubject acknowledged the previous one."
         )
-    if export.snapshot is not None:
+    if export.snapshot_body is not None:
         lines.append(
             f"{SNAPSHOT} is what Hubject holds once they are pushed: give it (or {MANIFEST}) "
             "as --previous next time."

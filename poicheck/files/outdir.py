@@ -40,12 +40,13 @@ _RENAME_EXCHANGE = 2
 
 def replace_directory(
     target: str | Path,
-    files: Mapping[str, bytes],
+    files: Mapping[str, bytes | Path],
     *,
     inputs: Iterable[str | Path] = (),
     check: Callable[[Path], None] | None = None,
 ) -> None:
-    """Make `target` a directory holding exactly `files` (name -> bytes), all or nothing.
+    """Make `target` a directory holding exactly `files` (name -> bytes, or a file whose bytes
+    it gets: a hard link where possible, else a copy), all or nothing.
 
     `check(target)` runs under the lock, after an interrupted earlier run was completed, to
     refuse a target that must not be replaced.
@@ -135,12 +136,31 @@ def _staging(target: Path) -> Path:
     return staging
 
 
-def _fill(staging: Path, files: Mapping[str, bytes]) -> None:
+def _fill(staging: Path, files: Mapping[str, bytes | Path]) -> None:
+    linked: set[Path] = set()
     for name, data in files.items():
+        if isinstance(data, Path):
+            _place(data, staging / name, copy=data in linked)
+            linked.add(data)
+            with open(staging / name, "rb") as stream:
+                os.fsync(stream.fileno())
+            continue
         with open(staging / name, "wb") as stream:
             stream.write(data)
             stream.flush()
             os.fsync(stream.fileno())
+
+
+def _place(source: Path, target: Path, *, copy: bool) -> None:
+    """`target` with the bytes of `source`: a hard link (a large export is not written twice)
+    where the file system allows one and `source` is not placed already, a copy otherwise."""
+    if not copy:
+        try:
+            os.link(source, target)
+            return
+        except OSError:
+            pass
+    shutil.copyfile(source, target)
 
 
 def _swap(staging: Path, target: Path) -> None:

@@ -1,0 +1,318 @@
+"""The records of a table that go out, built and checked column by column (issue 22).
+
+`records._Build` decides record by record; this decides the same for whole batches of
+records: the same records are left out for the same reasons, in the same order, and the lines
+of the others (`poicheck.export.lines`) go to a `Sink` as they are built, so that a million
+records are never held as Python objects. Only the few records left out by the schema are
+built record by record, for the messages that say why.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+import numpy as np
+import pyarrow as pa
+import xxhash
+
+from poicheck.export.body import Body, RequestWriter, Spool, _buffer
+from poicheck.export.check import RecordCheck
+from poicheck.export.fixed import FixedPoints
+from poicheck.export.lines import LinePlan, TableLines
+from poicheck.export.model import DroppedValue, Excluded, Reason
+from poicheck.export.values import SEPARATOR
+from poicheck.oicp.to_json import Builder
+
+if TYPE_CHECKING:
+    from poicheck.export.records import Collected
+from poicheck.oicp.identifiers import normalise_ids
+from poicheck.ruleset.schema import SchemaValidator
+from poicheck.table import CanonicalTable, Distinct
+
+BATCH = 8192  # records built at once
+CHECKED = 65536  # records checked at once
+
+
+class Sink:
+    """Where the lines of the records that go out are written as they come: one request
+    (`size` None) or requests of `size` records each."""
+
+    def __init__(
+        self,
+        spool: Spool,
+        action: str,
+        operator: tuple[str, str] = ("", ""),
+        size: int | None = None,
+        *,
+        hashed: bool = True,
+    ) -> None:
+        self.hashed = hashed  # False: a spool no one reads the sha256 of
+        self.spool, self.action, self.operator, self.size = spool, action, operator, size
+        self.bodies: list[tuple[Body, int]] = []
+        self._writer: RequestWriter | None = None
+
+    def add(
+        self, lines: pa.Array, *, framed: bool = False
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Write records (`framed`: each after body.SEPARATOR); per record its body
+        number, offset and length."""
+        numbers, offsets, lengths = [], [], []
+        start = 0
+        while start < len(lines):
+            if self._writer is None:
+                self._writer = self._new()
+            room = len(lines) - start
+            if self.size is not None:
+                room = min(room, self.size - self._writer.records)
+            at, length = self._writer.add(lines.slice(start, room), framed=framed)
+            numbers.append(np.full(room, len(self.bodies), dtype=np.int32))
+            offsets.append(at)
+            lengths.append(length)
+            start += room
+            if self.size is not None and self._writer.records >= self.size:
+                self._close()
+        if not numbers:
+            return np.zeros(0, np.int32), np.zeros(0, np.int64), np.zeros(0, np.int64)
+        return np.concatenate(numbers), np.concatenate(offsets), np.concatenate(lengths)
+
+    def _new(self) -> RequestWriter:
+        return RequestWriter(self.spool, self.action, self.operator, hashed=self.hashed)
+
+    def _close(self) -> None:
+        assert self._writer is not None
+        records = self._writer.records
+        self.bodies.append((self._writer.close(), records))
+        self._writer = None
+
+    def close(self) -> list[tuple[Body, int]]:
+        """The bodies written, with their number of records (a request without records only
+        when nothing was sent and the sink is one request)."""
+        if self._writer is not None or (self.size is None and not self.bodies):
+            if self._writer is None:
+                self._writer = self._new()
+            self._close()
+        return self.bodies
+
+
+@dataclass
+class Sent:
+    """The records that go out, in order: where each came from, its key and EvseID, where its
+    line is, and (for a delta) the line's hash and whether it reads back as itself."""
+
+    files: list[str] = field(default_factory=list)
+    parts: list[dict[str, np.ndarray | pa.Array]] = field(default_factory=list)
+
+    def add(self, **part: np.ndarray | pa.Array) -> None:
+        self.parts.append(part)
+
+    def column(self, name: str) -> np.ndarray:
+        found = [np.asarray(p[name]) for p in self.parts if name in p]
+        return np.concatenate(found) if found else np.zeros(0)
+
+    def texts(self, name: str) -> pa.Array:
+        found = [p[name] for p in self.parts]
+        if not found:
+            return pa.array([], type=pa.large_string())
+        return pa.concat_arrays([pa.array(f, type=pa.large_string()) for f in found])
+
+    def __len__(self) -> int:
+        return sum(len(p["row"]) for p in self.parts)
+
+
+def line_hashes(lines: pa.Array, skip: int = 0) -> np.ndarray:
+    """A 128-bit hash of each line (xxh3; without its first `skip` bytes), as two uint64
+    per line."""
+    if not len(lines):
+        return np.zeros((0, 2), dtype=np.uint64)
+    data, starts = _buffer(lines)
+    ends = np.append(starts[1:], len(data))
+    starts = starts + skip
+    view = memoryview(data)
+    digest = xxhash.xxh3_128_digest
+    joined = b"".join(
+        [digest(view[a:b]) for a, b in zip(starts.tolist(), ends.tolist(), strict=True)]
+    )
+    return np.frombuffer(joined, dtype=np.uint64).reshape(-1, 2)
+
+
+@dataclass
+class ColumnBuild:
+    """Builds the records of one table column by column: the counterpart of `records._Build`,
+    which leaves out the same records for the same reasons, listed in the same order."""
+
+    table: CanonicalTable
+    index: int
+    builder: Builder
+    validator: SchemaValidator
+    check: RecordCheck
+    plan: LinePlan
+    cells: dict[str, Distinct]
+    sink: Sink
+    points: FixedPoints | None = None
+
+    def __post_init__(self) -> None:
+        self.read = self.cells  # the cells as read (`cells` then without dropped values)
+
+    def records(
+        self,
+        by_record: dict[int, list[Reason]],
+        drops: dict[int, list[tuple[str, str]]],
+        blocked: dict[tuple[int, int], Reason],
+        include_invalid: bool,
+        out: Collected,
+    ) -> None:
+        size = len(self.table.rows)
+        stopped = np.zeros(size, dtype=bool)
+        stopped[[r for (t, r) in blocked if t == self.index]] = True
+        erroneous = np.zeros(size, dtype=bool)
+        erroneous[list(by_record)] = True
+        candidate = ~stopped & (include_invalid | ~erroneous)
+        dropped: dict[int, list[DroppedValue]] = {}
+        changes: dict[str, dict[int, str | None]] = {}
+        for record in sorted(r for r in drops if candidate[r]):
+            cells = self._cells(record, [c for _, c in drops[record]] + ["EvseID"])
+            before = dict(cells)
+            dropped[record] = self._drop(cells, record, drops[record])
+            for column in set(before) | set(cells):
+                if cells.get(column) != before.get(column):
+                    changes.setdefault(column, {})[record] = cells.get(column)
+        original = self.read
+        self.cells = {c: with_overrides(d, changes.get(c, {})) for c, d in self.read.items()}
+        failed = dict(self._write(np.flatnonzero(candidate), drops, out.sent))
+        exceptional = np.flatnonzero(stopped | erroneous)
+        exceptional = np.array(sorted({*exceptional.tolist(), *failed, *dropped}), dtype=np.int64)
+        # The EvseID as read (before values were dropped), and its key.
+        evse_ids = _texts_at(original.get("EvseID"), exceptional).to_pylist()
+        keys = _keys(original.get("EvseID"), size).take(pa.array(exceptional)).to_pylist()
+        for record, evse_id, key in zip(exceptional.tolist(), evse_ids, keys, strict=True):
+            reasons = by_record.get(record, [])
+            if stopped[record]:
+                # NOTE: a rule may say the same (IDN001, IDN003); one reason on EvseID is enough.
+                if not any(r.field == "EvseID" for r in reasons):
+                    reasons.append(blocked[(self.index, record)])
+            elif candidate[record] and record not in failed:
+                if reasons:
+                    out.included_invalid.append(excluded(self.table, record, evse_id, reasons))
+                out.dropped.extend(dropped.get(record, ()))
+                continue
+            elif candidate[record]:
+                reasons.extend(schema_reasons(failed[record]))
+            out.left_out.append(excluded(self.table, record, evse_id, reasons))
+            if evse_id is not None and key:
+                out.left_out_keys.add(key)
+
+    def _cells(self, record: int, columns: Sequence[str] | None = None) -> dict[str, str]:
+        """The text cells of one record as read (of some columns), in the frame's order."""
+        out = {}
+        for name, column in self.read.items():
+            code = int(column.codes[record])
+            if code >= 0 and (columns is None or name in columns):
+                out[name] = column.values[code].as_py()
+        return out
+
+    def _drop(
+        self, cells: dict[str, str], record: int, found: Sequence[tuple[str, str]]
+    ) -> list[DroppedValue]:
+        from poicheck.export.records import drop_values
+
+        row = int(self.table.rows[record])
+        ruleset = self.builder.model.ruleset
+        return drop_values(ruleset, cells, self.table.source.path, row, found)
+
+    def _send(
+        self,
+        lines_of: TableLines,
+        rows: np.ndarray,
+        keys: pa.Array,
+        evse: Distinct | None,
+        sent: Sent,
+    ) -> None:
+        """Build and write the records of `rows`, and note where they are."""
+        lines = lines_of.build(rows, framed=True)
+        numbers, offsets, lengths = self.sink.add(lines, framed=True)
+        part: dict[str, np.ndarray | pa.Array] = {
+            "table": np.full(len(rows), self.index, dtype=np.int32),
+            "row": np.asarray(self.table.rows)[rows].astype(np.int64),
+            "key": keys.take(pa.array(rows)),
+            "evse_id": _texts_at(evse, rows),
+            "body": numbers,
+            "offset": offsets,
+            "length": lengths,
+        }
+        if self.points is not None:
+            part["hash"] = line_hashes(lines, len(SEPARATOR))
+            part["fixed"] = lines_of.fixed(rows, self.points)
+        sent.add(**part)
+
+    def _write(
+        self, candidates: np.ndarray, drops: dict[int, list[tuple[str, str]]], sent: Sent
+    ) -> list[tuple[int, list[str]]]:
+        """Write the lines of the candidates that fit the schema; the others (record number,
+        schema problems) are returned."""
+        lines_of = TableLines(self.plan, self.builder, self.cells)
+        evse = self.cells.get("EvseID")
+        keys = _keys(evse, len(self.table.rows))
+        failed: list[tuple[int, list[str]]] = []
+        for start in range(0, len(candidates), CHECKED):
+            chunk = candidates[start : start + CHECKED]
+            fits = self.check.fits(lines_of, chunk)
+            for record in chunk[~fits].tolist():
+                cells = self._cells(record)
+                self._drop(cells, record, drops.get(record, ()))
+                payload = self.builder.build(cells)
+                failed.append((record, self.validator.errors(payload, limit=5)))
+            chunk = chunk[fits]
+            for at in range(0, len(chunk), BATCH):
+                self._send(lines_of, chunk[at : at + BATCH], keys, evse, sent)
+        return failed
+
+
+def _keys(evse: Distinct | None, size: int = 0) -> pa.Array:
+    """Per record its normalised EvseID ("" without one), as records._Build keys them."""
+    if evse is None:
+        return pa.array([""] * size, type=pa.large_string())
+    values = pa.concat_arrays([normalise_ids(evse.values), pa.array([""], pa.large_string())])
+    codes = np.where(evse.codes < 0, len(evse.values), evse.codes)
+    return values.take(pa.array(codes))
+
+
+def _texts_at(column: Distinct | None, rows: np.ndarray) -> pa.Array:
+    if column is None:
+        return pa.nulls(len(rows), type=pa.large_string())
+    codes = column.codes[rows]
+    return column.values.take(pa.array(codes, mask=codes < 0))
+
+
+def with_overrides(column: Distinct, changes: dict[int, str | None]) -> Distinct:
+    """The column with some cells changed (a value, or None: empty)."""
+    if not changes:
+        return column
+    codes = column.codes.copy()
+    added: dict[str, int] = {}
+    for record, value in changes.items():
+        if value is None:
+            codes[record] = -1
+        else:
+            codes[record] = added.setdefault(value, len(column.values) + len(added))
+    values = column.values
+    if added:
+        values = pa.concat_arrays([values, pa.array(list(added), type=values.type)])
+    return Distinct(values, codes)
+
+
+def excluded(
+    table: CanonicalTable, record: int, evse_id: str | None, reasons: Sequence[Reason]
+) -> Excluded:
+    return Excluded(table.source.path, int(table.rows[record]), record, evse_id, tuple(reasons))
+
+
+def schema_reasons(problems: list[str]) -> list[Reason]:
+    reasons = []
+    for problem in problems:
+        pointer, _, message = problem.partition(": ")
+        reasons.append(
+            Reason(None, pointer, f"does not fit the eRoamingPushEvseData schema: {message}")
+        )
+    return reasons

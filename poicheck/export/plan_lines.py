@@ -1,0 +1,320 @@
+"""The delta planner on record lines (issue 22): `delta.plan` without a dict per record.
+
+New and previous records are matched by key (the normalised EvseID). A matched pair whose
+lines have the same hash is unchanged, without reading either, when the previous line is the
+record as rebuilt, or the new line reads back as itself (`poicheck.export.fixed`): then both
+are the same record, to the letter. Every other pair is read, the previous record rebuilt,
+and compared as `delta.plan` compares (`_identical`, then `Semantics.key`). Previous records
+that are deleted or kept (left out of the new data for errors) are rebuilt as well; unchanged
+records keep their line in the new snapshot.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field, replace
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import msgspec
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from poicheck.export.body import Body, Spool, read_lines, write_ranges
+from poicheck.export.columns import Sent
+from poicheck.export.delta import Semantics, _identical
+from poicheck.export.lines import LinePlan, TableLines
+from poicheck.export.model import DELETE, FULL_LOAD, INSERT, UPDATE, Changes, hubject_assigned
+from poicheck.export.previous import MemoryLines, StateLines
+from poicheck.export.scan import KeyMismatch
+from poicheck.export.snapshot import PreviousReader
+from poicheck.oicp.identifiers import normalise_ids
+from poicheck.readers.json import NotJSONError, loads
+from poicheck.table import Distinct
+
+Record = dict[str, Any]
+
+
+@dataclass
+class LinesPlan:
+    """What to send: inserts and updates (numbers into the new records), deletes (numbers
+    into the previous state), and the previous records rebuilt on the way."""
+
+    inserts: np.ndarray
+    updates: np.ndarray
+    updated: np.ndarray  # the previous record of each update
+    deletes: np.ndarray
+    unchanged: int
+    kept: int
+    rebuilt: dict[int, Record] = field(default_factory=dict)  # previous number -> record
+    after: dict[int, Record] = field(default_factory=dict)  # new number -> record (updates)
+
+    @property
+    def changes(self) -> Changes:
+        return Changes(
+            insert=len(self.inserts),
+            update=len(self.updates),
+            delete=len(self.deletes),
+            unchanged=self.unchanged,
+            kept=self.kept,
+        )
+
+    def only(self, action: str) -> LinesPlan:
+        """The part of the plan for one ActionType (the rest is not sent)."""
+        empty = np.zeros(0, dtype=np.int64)
+        return replace(
+            self,
+            inserts=self.inserts if action == INSERT else empty,
+            updates=self.updates if action == UPDATE else empty,
+            updated=self.updated if action == UPDATE else empty,
+            deletes=self.deletes if action == DELETE else empty,
+        )
+
+
+@dataclass
+class Lines:
+    """The new records' lines (where `Sent` says) and the previous state's."""
+
+    sent: Sent
+    bodies: Sequence[Body]
+    previous: StateLines
+    reader: PreviousReader
+
+    def new(self, numbers: np.ndarray) -> Iterator[bytes]:
+        sent = self.sent
+        yield from read_lines(
+            self.bodies,
+            sent.column("body")[numbers],
+            sent.column("offset")[numbers],
+            sent.column("length")[numbers],
+        )
+
+    def old(self, numbers: np.ndarray) -> Iterator[bytes]:
+        entries = self.previous.entries
+        yield from read_lines(
+            self.previous.sources,
+            entries.source[numbers],
+            entries.offset[numbers],
+            entries.length[numbers],
+        )
+
+    def rebuild(self, numbers: np.ndarray, *, records: bool = True) -> dict[int, Record]:
+        """Previous records as PreviousReader rebuilds them (without `records`: only those
+        whose line is not the rebuilt record already).
+
+        A line as it was read is parsed as the whole file would be. All of them are built
+        again together, column by column; where that gives the line itself, it is the
+        rebuilt record (the same cells, and the InfoTexts in the order the line has them).
+        Any other is rebuilt on its own. Each must have the key it was read with
+        (`KeyMismatch` otherwise: the file is then read whole)."""
+        out: dict[int, Record] = {}
+        rebuilt = self.previous.entries.rebuilt
+        raw: list[tuple[int, bytes, Any]] = []
+        for number, line in zip(numbers.tolist(), self.old(numbers), strict=True):
+            if rebuilt[number]:  # json.dumps of the rebuilt record: json reads it back
+                out[number] = _plain(bytes(line))
+                continue
+            try:
+                raw.append((number, bytes(line), _read(bytes(line))))
+            except (UnicodeDecodeError, RecursionError, json.JSONDecodeError, NotJSONError):
+                raise KeyMismatch from None
+        again = self._built([record for _, _, record in raw])
+        keys = self.previous.entries.keys
+        for (number, line, record), text in zip(raw, again, strict=True):
+            if text is not None and text.encode() == line:
+                if records:
+                    out[number] = _plain(text.encode())
+                continue
+            found = self.reader._rebuild(Path("(previous)"), [record])
+            if list(found) != [keys[number]]:
+                raise KeyMismatch
+            out[number] = found[keys[number]]
+        if raw:
+            texts = (
+                [str(_read(line).get("EvseID")) for _, line, _ in raw]
+                if not records
+                else [str(out[n].get("EvseID")) for n, _, _ in raw]
+            )
+            found_keys = normalise_ids(pa.array(texts, type=pa.large_string())).to_pylist()
+            if found_keys != [keys[n] for n, _, _ in raw]:
+                raise KeyMismatch
+        return out
+
+    def _built(self, records: list[Any]) -> list[str | None]:
+        """Records flattened and built again together (None for all of them where a table
+        of them has no column plan)."""
+        if not records:
+            return []
+        builder = self.reader.builder
+        flat = self.reader.flattener.flatten_all(records)
+        assigned = set(hubject_assigned(builder.model.ruleset))
+        cells = {
+            name: Distinct.encode(column)
+            for name, column in flat.columns.items()
+            if name not in assigned
+        }
+        line_plan = LinePlan.of(builder.model, list(cells))
+        if line_plan is None or not cells:
+            return [None] * len(records)
+        texts: list[str | None] = (
+            TableLines(line_plan, builder, cells).build(np.arange(len(records))).to_pylist()
+        )
+        return texts
+
+
+_EXACT = msgspec.json.Decoder(float_hook=Decimal)  # as readers.json reads OICP JSON
+_PLAIN = msgspec.json.Decoder()
+
+
+def _read(line: bytes) -> Any:
+    """A previous record as PreviousReader parses it (`readers.json.loads`: numbers with a
+    point as Decimal), by msgspec where it takes the text, as the JSON reader does."""
+    try:
+        return _EXACT.decode(line)
+    except (ValueError, RecursionError):
+        return loads(line.decode("utf-8"))
+
+
+def _plain(line: bytes) -> Any:
+    """A line json.dumps wrote, as json.loads reads it back (msgspec, four times as fast)."""
+    try:
+        return _PLAIN.decode(line)
+    except (ValueError, RecursionError):
+        return json.loads(line)
+
+
+def plan(lines: Lines, semantics: Semantics, *, keep: set[str] | None = None) -> LinesPlan:
+    """The minimal changes that turn the previous state into the new records."""
+    entries = lines.previous.entries
+    keys = pa.array(entries.keys, type=pa.large_string())
+    # pyarrow's hash join: a fifth of pandas' on a million Python strings
+    at = pc.index_in(lines.sent.texts("key"), value_set=keys).fill_null(-1).to_numpy()
+    inserts = np.flatnonzero(at < 0)
+    matched = np.flatnonzero(at >= 0)
+    previous = at[matched]
+    same = (lines.sent.column("hash").reshape(-1, 2)[matched] == entries.hashes[previous]).all(1)
+    quick = same & (lines.sent.column("fixed").astype(bool)[matched] | entries.rebuilt[previous])
+    slow, slow_previous = matched[~quick], previous[~quick]
+    rebuilt = lines.rebuild(slow_previous)
+    befores = [rebuilt[old] for old in slow_previous.tolist()]
+    afters = [_plain(bytes(line)) for line in lines.new(slow)]
+    changed = _changed(semantics, befores, afters)
+    after: dict[int, Record] = {}
+    updates, updated = [], []
+    for new, old, record, differs in zip(
+        slow.tolist(), slow_previous.tolist(), afters, changed, strict=True
+    ):
+        if differs:
+            updates.append(new)
+            updated.append(old)
+            after[new] = record
+    unchanged = len(matched) - len(updates)
+    unseen = np.ones(len(entries), dtype=bool)
+    unseen[previous] = False
+    wanted = pa.array(sorted(keep or ()), type=pa.large_string())
+    kept_mask = unseen & np.asarray(pc.is_in(keys, value_set=wanted))
+    deletes = np.flatnonzero(unseen & ~kept_mask)
+    kept = np.flatnonzero(kept_mask)
+    rebuilt.update(lines.rebuild(deletes))
+    rebuilt.update(lines.rebuild(kept, records=False))  # kept as they are: lines will do
+    return LinesPlan(
+        inserts.astype(np.int64),
+        np.array(updates, dtype=np.int64),
+        np.array(updated, dtype=np.int64),
+        deletes.astype(np.int64),
+        unchanged,
+        len(kept),
+        rebuilt,
+        after,
+    )
+
+
+def _changed(semantics: Semantics, befores: list[Record], afters: list[Record]) -> list[bool]:
+    """Per pair: does the record change, as delta.plan decides (`_identical`, then the
+    semantic keys)? Pairs are first compared by their cells all at once (flattened
+    together, each column's distinct texts normalised once): the keys differ where the
+    cells' normal forms do. Only pairs alike in those have their keys compared in full."""
+    if not befores:
+        return []
+    flat = semantics.flattener.flatten_all([*befores, *afters]).columns
+    size = len(befores)
+    alike = np.ones(size, dtype=bool)
+    for column, texts in flat.items():
+        prop = semantics._property(column)
+        if prop is None or prop.assigned_by_hubject:
+            continue
+        distinct = Distinct.encode(texts)
+        normals = [semantics._normal(prop, t) for t in distinct.values.to_pylist()]
+        number = pd.factorize(np.array([*normals, None], dtype=object))[0]
+        codes = number[np.where(distinct.codes < 0, len(normals), distinct.codes)]
+        alike &= codes[:size] == codes[size:]
+    out = []
+    for before, after, same in zip(befores, afters, alike, strict=True):
+        if _identical(before, after):
+            out.append(False)
+        elif not same:
+            out.append(True)
+        else:
+            out.append(semantics.key(before) != semantics.key(after))
+    return out
+
+
+def snapshot(
+    lines: Lines, chosen: LinesPlan, spool: Spool, operator: tuple[str, str]
+) -> tuple[Body, int]:
+    """The state after pushing `chosen` (as `delta.apply`: updates in place, deletes removed,
+    inserts last), as the fullLoad request that would produce it."""
+    entries = lines.previous.entries
+    replaced = dict(zip(chosen.updated.tolist(), chosen.updates.tolist(), strict=True))
+    gone = np.zeros(len(entries), dtype=bool)
+    gone[chosen.deletes] = True
+    memory = MemoryLines()
+    stores = [*lines.previous.sources, *lines.bodies]
+    base = len(lines.previous.sources)
+    sent = lines.sent
+    new_body, new_offset = sent.column("body"), sent.column("offset")
+    new_length = sent.column("length")
+    store = entries.source.astype(np.int64).copy()
+    offset, length = entries.offset.copy(), entries.length.copy()
+    for old, record in chosen.rebuilt.items():
+        if not entries.rebuilt[old]:
+            text = json.dumps(record, ensure_ascii=False, allow_nan=False).encode()
+            offset[old], length[old] = memory.add(text)
+            store[old] = -1
+    for old, new in replaced.items():
+        store[old] = base + int(new_body[new])
+        offset[old], length[old] = new_offset[new], new_length[new]
+    keep = np.flatnonzero(~gone)
+    memory_store = len(stores)
+    stores.append(memory.body())
+    store = np.where(store < 0, memory_store, store)
+    inserts = chosen.inserts
+    order_store = np.concatenate([store[keep], base + new_body[inserts].astype(np.int64)])
+    order_offset = np.concatenate([offset[keep], new_offset[inserts]])
+    order_length = np.concatenate([length[keep], new_length[inserts]])
+    places = (stores, order_store, order_offset, order_length)
+    return write_ranges(spool, FULL_LOAD, operator, places)
+
+
+def new_places(lines: Lines, numbers: np.ndarray) -> tuple[Any, ...]:
+    """Where new records are (for body.write_ranges)."""
+    sent = lines.sent
+    return (
+        lines.bodies,
+        sent.column("body")[numbers],
+        sent.column("offset")[numbers],
+        sent.column("length")[numbers],
+    )
+
+
+def delete_records(lines: Lines, chosen: LinesPlan) -> list[tuple[str, Record]]:
+    """The records of the deletes, rebuilt, with their keys."""
+    keys = lines.previous.entries.keys
+    return [(str(keys[n]), chosen.rebuilt[n]) for n in chosen.deletes.tolist()]
+
+
+__all__ = ["UPDATE", "Lines", "LinesPlan", "delete_records", "plan", "snapshot"]

@@ -1,0 +1,266 @@
+"""The previous state as record lines, a snapshot of a million records read as a stream
+(issue 22).
+
+`--previous` means what `poicheck.export.snapshot` says; this reads it without a dict per
+record. A file in the layout poicheck writes (`payload.request_bytes`: the envelope indented,
+one EvseDataRecord per line) is read line by line: per record its key (the normalised EvseID,
+read from the line's start), where its line is and a hash of it. Such a line is not parsed: the
+delta planner compares it with the new records by hash, and reads only the lines that differ
+(`poicheck.export.plan_lines`). A line that does not start with a plain EvseID (no escapes,
+no second EvseID key) is parsed and rebuilt at once, as every record of any other file is
+(those are read whole, up to MAX_PREVIOUS_BYTES).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import xxhash
+
+from poicheck.errors import InputError
+from poicheck.export.body import Body
+from poicheck.export.model import DELETE, FULL_LOAD, INSERT, UPDATE
+from poicheck.export.scan import FIELDS, Entries, NotStreamableError, Scan
+from poicheck.export.scan import header as scan_header
+from poicheck.export.snapshot import PreviousReader, _load_json, _records
+from poicheck.export.values import SEPARATOR
+from poicheck.oicp.convert import Builder
+from poicheck.readers.json import NotJSONError, loads
+
+_SEPARATOR = SEPARATOR
+SMALL = 16 << 20  # a previous file not in poicheck's layout that is read in a forked process
+
+
+class MemoryLines:
+    """Rebuilt records as lines in memory, laid out like a request's record lines."""
+
+    def __init__(self) -> None:
+        self.parts: list[bytes] = []
+        self.size = 0
+
+    def add(self, line: bytes) -> tuple[int, int]:
+        if self.parts:
+            self.parts.append(_SEPARATOR)
+            self.size += len(_SEPARATOR)
+        at = self.size
+        self.parts.append(line)
+        self.size += len(line)
+        return at, len(line)
+
+    def body(self) -> Body:
+        return Body.of(b"".join(self.parts))
+
+
+@dataclass
+class StateLines:
+    """What Hubject holds after the previous pushes, as record lines."""
+
+    entries: Entries = field(default_factory=Entries.empty)
+    sources: list[Body] = field(default_factory=list)
+    operator_id: str | None = None
+    notes: list[str] = field(default_factory=list)
+    known: bool = False
+
+    def __len__(self) -> int:
+        return len(self.entries)
+
+    def replace(self, entries: Entries) -> None:
+        self.entries = entries.unique()
+        self.known = True
+
+    def put(self, entries: Entries) -> None:
+        """Insert or update: a known key keeps its place, a new one goes last."""
+        entries = entries.unique()
+        at = pd.Index(self.entries.keys).get_indexer(entries.keys)
+        old = at >= 0
+        state = self.entries
+        for name in FIELDS[1:]:
+            getattr(state, name)[at[old]] = getattr(entries, name)[old]
+        self.entries = Entries.concat([state, entries.take(np.flatnonzero(~old))])
+
+    def delete(self, keys: np.ndarray) -> None:
+        gone = pd.Index(self.entries.keys).isin(keys)
+        self.entries = self.entries.take(np.flatnonzero(~gone))
+
+
+def streamed(paths: Sequence[Path], depth: int = 0) -> bool:
+    """Whether the previous files are read line by line (poicheck's layout), or are small;
+    a manifest counts as the files it names."""
+    for path in paths:
+        if scan_header(path) is not None:
+            continue
+        if not os.path.isfile(path):  # not a regular file: reported where it is read
+            continue
+        try:
+            if os.path.getsize(path) > SMALL:
+                return False
+            document = json.loads(Path(path).read_bytes())
+        except (OSError, ValueError, RecursionError):
+            continue  # reported where it is read
+        if isinstance(document, dict) and "files" in document and depth == 0:
+            named = [document.get("snapshot") or {}, *document.get("files", [])]
+            files = [
+                path.parent / str(entry["file"])
+                for entry in named
+                if isinstance(entry, dict) and isinstance(entry.get("file"), str)
+            ]
+            if not streamed(files[:1] if named[0] else files, depth + 1):
+                return False
+    return True
+
+
+class LinesReader:
+    """Reads previous payloads, manifests and snapshots into one StateLines."""
+
+    def __init__(self, builder: Builder, *, stream: bool = True) -> None:
+        self.reader = PreviousReader(builder)
+        self.state = StateLines(notes=self.reader.state.notes)
+        self.stream = stream  # False: every file read whole
+
+    def read(self, paths: Sequence[Path]) -> StateLines:
+        for path in paths:
+            self._read_path(path)
+        self.state.operator_id = self.reader.state.operator_id
+        return self.state
+
+    def _read_path(self, path: Path, expected_sha256: str | None = None) -> None:
+        header = scan_header(path) if self.stream else None
+        if header is not None:
+            streamed = self._stream(path, expected_sha256, header)
+            if streamed:
+                return
+        document = _load_json(path, expected_sha256)
+        if isinstance(document, dict) and "manifest_version" in document and "files" in document:
+            self._manifest(path, document)
+        elif isinstance(document, dict) and "OperatorEvseData" in document:
+            data = document["OperatorEvseData"]
+            if not isinstance(data, dict):
+                raise InputError("OperatorEvseData is not an object", location=str(path))
+            self.reader._operator(path, data)
+            self._apply(path, document.get("ActionType", FULL_LOAD), _records(path, data))
+        elif isinstance(document, dict) and "EvseDataRecord" in document:
+            self.reader._operator(path, document)
+            self._apply(path, FULL_LOAD, _records(path, document))
+        elif isinstance(document, list):
+            self._apply(path, FULL_LOAD, document)
+        else:
+            raise InputError(
+                "not a previous export: expected a poicheck manifest or snapshot, an "
+                "eRoamingPushEvseData request, an OperatorEvseData object or an array of "
+                "EvseDataRecords",
+                location=str(path),
+            )
+
+    def _manifest(self, path: Path, manifest: dict[str, Any]) -> None:
+        base = path.parent
+        snapshot = manifest.get("snapshot")
+        if isinstance(snapshot, dict) and snapshot.get("file"):
+            self._read_path(base / str(snapshot["file"]), snapshot.get("sha256"))
+            return
+        self.state.notes.append(
+            f"{path} names no snapshot; the state is rebuilt from its payload files"
+        )
+        for entry in manifest.get("files", []):
+            if not isinstance(entry, dict) or "file" not in entry:
+                raise InputError("a 'files' entry has no 'file'", location=str(path))
+            self._read_path(base / str(entry["file"]), entry.get("sha256"))
+
+    def _apply(self, path: Path, action: Any, records: list[Any] | Entries) -> None:
+        """A file's records onto the state, as its ActionType says."""
+        if action not in (FULL_LOAD, INSERT, UPDATE, DELETE):
+            raise InputError(f"unknown ActionType {action!r}", location=str(path))
+        entries = records if isinstance(records, Entries) else self._rebuilt(path, records)
+        if action == FULL_LOAD:
+            self.state.replace(entries)
+            return
+        if not self.state.known:
+            self.state.known = True
+            self.state.notes.append(
+                f"{path} is an {action} request; the state before it is taken as empty"
+            )
+        if action == DELETE:
+            self.state.delete(entries.unique().keys)
+        else:
+            self.state.put(entries)
+
+    def _rebuilt(self, path: Path, records: list[Any], start: int = 0) -> Entries:
+        """Records parsed from a file, rebuilt (PreviousReader), as lines in memory."""
+        lines = MemoryLines()
+        keys, places = [], []
+        for index, record in enumerate(records, start):
+            for key, rebuilt in self.reader._rebuild(path, [record], index).items():
+                text = json.dumps(rebuilt, ensure_ascii=False, allow_nan=False).encode()
+                keys.append(key)
+                places.append(lines.add(text))
+        return self._memory(lines, keys, places)
+
+    def _memory(
+        self, lines: MemoryLines, keys: list[str], places: list[tuple[int, int]]
+    ) -> Entries:
+        body = lines.body()
+        self.state.sources.append(body)
+        offset = np.array([p[0] for p in places], dtype=np.int64)
+        length = np.array([p[1] for p in places], dtype=np.int64)
+        data = body.read()
+        digest = xxhash.xxh3_128_digest
+        hashes = b"".join(digest(data[a : a + n]) for a, n in places)
+        return Entries(
+            np.array(keys, dtype=object),
+            np.full(len(keys), len(self.state.sources) - 1, dtype=np.int32),
+            offset,
+            length,
+            np.frombuffer(hashes, dtype=np.uint64).reshape(-1, 2),
+            np.ones(len(keys), dtype=bool),
+        )
+
+    def _stream(self, path: Path, expected: str | None, header: tuple[Any, ...]) -> bool:
+        """A file in poicheck's layout, line by line; False when it is not (read whole then)."""
+        action, operator_id, operator_name, start = header
+        self.reader._operator(path, {"OperatorID": operator_id, "OperatorName": operator_name})
+        scan = Scan(path, len(self.state.sources), start)
+        try:
+            found = scan.run()
+        except NotStreamableError:
+            return False
+        if expected and scan.sha256 != expected:
+            raise InputError(
+                "was changed after it was exported (its sha256 differs from the manifest's)",
+                location=str(path),
+            )
+        self.state.sources.append(Body(os.path.getsize(path), scan.sha256, None, path))
+        parts = [found]
+        if scan.odd:
+            noted = len(self.state.notes)
+            try:
+                parts.append(self._odd(path, scan))
+            except NotStreamableError:
+                self.state.sources.pop()
+                del self.state.notes[noted:]
+                return False
+        order = np.argsort(np.concatenate([scan.index, scan.odd_index]), kind="stable")
+        self._apply(path, action, Entries.concat(parts).take(order))
+        return True
+
+    def _odd(self, path: Path, scan: Scan) -> Entries:
+        """Lines that are not read by their start: parsed and rebuilt one by one."""
+        lines = MemoryLines()
+        keys, places, index = [], [], []
+        for number, raw in zip(scan.odd_index.tolist(), scan.odd, strict=True):
+            try:
+                record = loads(raw.decode("utf-8"))
+            except (UnicodeDecodeError, RecursionError, json.JSONDecodeError, NotJSONError):
+                raise NotStreamableError from None  # the whole file's read says it exactly
+            for key, rebuilt in self.reader._rebuild(path, [record], number).items():
+                text = json.dumps(rebuilt, ensure_ascii=False, allow_nan=False).encode()
+                keys.append(key)
+                places.append(lines.add(text))
+                index.append(number)
+        scan.odd_index = np.array(index, dtype=np.int64)
+        return self._memory(lines, keys, places)
