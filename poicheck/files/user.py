@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import stat
+from collections.abc import Iterator
 from pathlib import Path
 
 from poicheck.errors import PoicheckError, UsageError
@@ -22,6 +23,18 @@ def read_regular(
     path: str | Path, limit: int, *, error: type[PoicheckError] = PoicheckError
 ) -> bytes:
     """The bytes of the regular file `path`; `error` (exit 2) for anything else or too much."""
+    return b"".join(regular_chunks(path, limit, error=error, chunk=limit + 1))
+
+
+def regular_chunks(
+    path: str | Path,
+    limit: int,
+    *,
+    error: type[PoicheckError] = PoicheckError,
+    chunk: int = 8 << 20,
+) -> Iterator[bytes]:
+    """The bytes of the regular file `path` in pieces of at most `chunk` bytes; `error`
+    (exit 2) for anything else (a FIFO is never opened for reading) or more than `limit`."""
     where = str(path)
     try:
         handle = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
@@ -34,14 +47,21 @@ def read_regular(
         os.close(handle)
         kind = "a directory" if stat.S_ISDIR(mode) else "not a regular file"
         raise error(f"is {kind}; give a file", location=where)
+    size = 0
     with os.fdopen(handle, "rb") as stream:
-        try:
-            data = stream.read(limit + 1)
-        except OSError as exc:
-            raise error(f"cannot read: {exc.strerror or exc}", location=where) from exc
-    if len(data) > limit:
-        raise error(f"is larger than {limit // MiB:,} MiB, too large for this file", location=where)
-    return data
+        while True:
+            try:
+                data = stream.read(min(chunk, limit + 1 - size))
+            except OSError as exc:
+                raise error(f"cannot read: {exc.strerror or exc}", location=where) from exc
+            if not data:
+                return
+            size += len(data)
+            if size > limit:
+                raise error(
+                    f"is larger than {limit // MiB:,} MiB, too large for this file", location=where
+                )
+            yield data
 
 
 def check_encoding(name: str) -> str:

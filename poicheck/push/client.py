@@ -4,7 +4,6 @@ operations; 02 eRoamingPushEvseData: "MUST always be used sequentially")."""
 
 from __future__ import annotations
 
-import json
 import ssl
 import time
 from collections.abc import Callable
@@ -14,6 +13,7 @@ from typing import Any
 from urllib.parse import quote, urlsplit
 
 import httpx
+import msgspec
 
 from poicheck.errors import UsageError
 from poicheck.files.output import check_output
@@ -234,7 +234,26 @@ def _refused(plan: Plan, item: PushFile, answer: Answer, attempts: int) -> PushR
     )
 
 
+class _Record(msgspec.Struct):
+    EvseID: Any = None
+
+
+class _Operator(msgspec.Struct):
+    EvseDataRecord: list[_Record] = msgspec.field(default_factory=list)
+
+
+class _Request(msgspec.Struct):
+    OperatorEvseData: _Operator | None = None
+
+
 def _records(plan: Plan, item: PushFile) -> list[dict[str, Any]]:
-    document = json.loads(plan.body(item).decode("utf-8"))
-    records = document.get("OperatorEvseData", {}).get("EvseDataRecord", [])
-    return [r for r in records if isinstance(r, dict)]
+    """The EvseIDs of the body's records in order (a fullLoad of a million records is decoded
+    to these alone, never to dicts of every property)."""
+    try:
+        request = msgspec.json.decode(plan.body(item), type=_Request)
+    except msgspec.DecodeError:
+        return []
+    operator = request.OperatorEvseData
+    if not isinstance(operator, _Operator):
+        return []
+    return [{"EvseID": r.EvseID} if isinstance(r, _Record) else {} for r in operator.EvseDataRecord]

@@ -13,9 +13,9 @@ from typing import Any
 from poicheck.errors import EXIT_FINDINGS, PoicheckError, UsageError
 from poicheck.export.model import MANIFEST
 from poicheck.export.model import PUSH_LOG as LOG
-from poicheck.files.limits import MAX_PREVIOUS_BYTES
+from poicheck.files.limits import MAX_PREVIOUS_BYTES, MAX_PUSH_BODY_BYTES
 from poicheck.files.output import write_bytes
-from poicheck.files.user import read_regular
+from poicheck.files.user import read_regular, regular_chunks
 
 ACKNOWLEDGED = "acknowledged"
 
@@ -49,19 +49,34 @@ class Plan:
     cautions: tuple[str, ...] = ()  # what the export asked a person to review
 
     def body(self, item: PushFile) -> bytes:
-        """The file's bytes, checked again against the manifest right before sending."""
-        data = _read(self.directory / item.name)
+        """The file's bytes, checked again against the manifest right before sending (the bytes
+        hashed are the bytes sent: a file changed after the check cannot slip through)."""
+        path = self.directory / item.name
+        data = read_regular(path, MAX_PUSH_BODY_BYTES, error=UsageError)
         if hashlib.sha256(data).hexdigest() != item.sha256:
-            raise UsageError(
-                "changed since the export (sha256 differs from manifest.json): not sent; "
-                "export again",
-                location=str(self.directory / item.name),
-            )
+            raise _changed(path)
         return data
+
+    def verify(self, item: PushFile) -> None:
+        """Check the file against the manifest without holding it (the pre-flight over every
+        file: a fullLoad of a million records is ~1.9 GB)."""
+        path = self.directory / item.name
+        digest = hashlib.sha256()
+        for chunk in regular_chunks(path, MAX_PUSH_BODY_BYTES, error=UsageError):
+            digest.update(chunk)
+        if digest.hexdigest() != item.sha256:
+            raise _changed(path)
 
     def inputs(self) -> list[Path]:
         """The export's files: the push log may never replace one of them."""
         return [self.directory / MANIFEST, *(self.directory / f.name for f in self.files)]
+
+
+def _changed(path: Path) -> UsageError:
+    return UsageError(
+        "changed since the export (sha256 differs from manifest.json): not sent; export again",
+        location=str(path),
+    )
 
 
 def _read(path: Path) -> bytes:
@@ -110,7 +125,7 @@ def load_plan(directory: Path) -> Plan:
     for item in files:
         if "/" in item.name or "\\" in item.name or item.name.startswith("."):
             raise UsageError(f"lists a file outside the export: {item.name}", location=str(path))
-        plan.body(item)
+        plan.verify(item)
     return plan
 
 

@@ -4,6 +4,7 @@ acting as Hubject (tests/push/conftest.py)."""
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import signal
 import subprocess
@@ -461,3 +462,31 @@ def test_a_new_export_into_the_directory_keeps_the_push_log(tmp_path: Path) -> N
     write_export(build_export(frame_of(changed), previous), directory)
     assert log.read_text("utf-8").startswith('{"file": "0001-fullLoad.json"')
     assert (directory / "0001-update.json").is_file()
+
+
+def test_a_body_beyond_one_request_is_refused_before_any_request(
+    hubject: Start, export_dir: Export, certs: Certs, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The pre-flight reads each body in pieces, never whole, and refuses one larger than a
+    request may carry (4 GiB; lowered here) with its location, before anything is sent."""
+    directory = export_dir("full")
+    monkeypatch.setattr("poicheck.push.plan.MAX_PUSH_BODY_BYTES", 1000)
+    server = hubject()
+    result = run(directory, server, certs)
+    assert result.exit_code == 2
+    assert "0001-fullLoad.json: is larger than 0 MiB" in result.stderr
+    assert server.received == []
+
+
+def test_a_fifo_in_place_of_a_body_is_refused_not_waited_on(
+    hubject: Start, export_dir: Export, certs: Certs
+) -> None:
+    directory = export_dir("full")
+    body = directory / "0001-fullLoad.json"
+    body.unlink()
+    os.mkfifo(body)
+    server = hubject()
+    result = run(directory, server, certs)
+    assert result.exit_code == 2
+    assert "0001-fullLoad.json: is not a regular file" in result.stderr
+    assert server.received == []
