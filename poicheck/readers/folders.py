@@ -3,12 +3,17 @@
 `poicheck validate data/` reads every file of a supported type in `data/` (not the folders in
 it unless `recursive`), as if each had been named. What it leaves out is said in a note each:
 an Office lock file (`~$stations.xlsx`, left while Excel has the workbook open), a hidden
-file, a file of another type, a folder inside (without `recursive`). The configuration files
-that the run reads as such are not data and go unmentioned.
+file, a file of another type, a folder inside (without `recursive`), poicheck's own JSON
+findings report (`validate data/ -o data/findings.json` must not make the next run read its
+findings as data) and an export folder of poicheck's (its requests are the data once more).
+The configuration files that the run reads as such are not data and go unmentioned.
 """
 
 from __future__ import annotations
 
+import os
+import re
+import stat
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -18,6 +23,12 @@ from poicheck.readers import FORMATS
 
 CONFIGURATION = frozenset({*CONFIG_NAMES, "pyproject.toml"})
 FOLDER_SKIPPED = "--recursive reads the folders inside too"
+# How poicheck's findings report (JSON output) and an export's manifest.json begin.
+OWN_OUTPUT = re.compile(
+    rb'\A\s*\{\s*"(schema_version|manifest_version)"\s*:\s*"[0-9.]+"\s*,'
+    rb'\s*"tool"\s*:\s*\{\s*"name"\s*:\s*"poicheck"'
+)
+OWN_KINDS = {b"schema_version": "a findings report", b"manifest_version": "an export manifest"}
 
 
 def expand(paths: Iterable[Path], *, recursive: bool = False) -> tuple[list[Path], list[str]]:
@@ -81,8 +92,32 @@ def _left_out(entry: Path, recursive: bool) -> str | None:
     if name.startswith("."):
         return "a hidden file" if not entry.is_dir() else "a hidden folder"
     if entry.is_dir():
-        return None if recursive else f"a folder; {FOLDER_SKIPPED}"
+        if not recursive:
+            return f"a folder; {FOLDER_SKIPPED}"
+        if _own_output(entry / "manifest.json") == "an export manifest":
+            return "a poicheck export folder: its requests are exported data, not a source"
+        return None
     if entry.suffix.lower() not in FORMATS:
         kind = f"'{entry.suffix}'" if entry.suffix else "no extension"
         return f"not a data file: {kind}; poicheck reads {', '.join(sorted(FORMATS))}"
-    return None
+    own = _own_output(entry) if entry.suffix.lower() == ".json" else None
+    return f"{own} written by poicheck, not data" if own else None
+
+
+def _own_output(path: Path) -> str | None:
+    """What output of poicheck's `path` is, from its first bytes, or None (also for anything
+    that is not a regular file: a FIFO is never opened for reading)."""
+    try:
+        handle = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+    except OSError:
+        return None
+    try:
+        if not stat.S_ISREG(os.fstat(handle).st_mode):
+            return None
+        head = os.read(handle, 512)
+    except OSError:
+        return None
+    finally:
+        os.close(handle)
+    found = OWN_OUTPUT.match(head)
+    return OWN_KINDS[found.group(1)] if found else None

@@ -163,3 +163,38 @@ def test_a_real_run_over_a_folder(data: Path) -> None:
     assert "in 2 files (120 records)" in done.stdout
     assert "data/~$b-stations.xlsx: skipped (an Office lock file" in done.stderr
     assert "Traceback" not in done.stderr
+
+
+def test_poichecks_own_outputs_in_the_folder_are_not_read_as_data(
+    data: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`validate data -o data/findings.json`, then `export data -o data/push`: the next run
+    reads the same data as before, not the findings or the exported requests."""
+    monkeypatch.chdir(data.parent)
+    runner = CliRunner()
+    args = ["validate", "data", "-r", "--format", "json", "-q"]
+    first = runner.invoke(cli, [*args, "-o", "data/findings.json"], catch_exceptions=False)
+    assert first.exit_code == 1, first.stderr
+    findings = json.loads((data / "findings.json").read_text(encoding="utf-8"))
+    exported = runner.invoke(
+        cli,
+        ["export", "data/a-request.JSON", "-o", "data/push", "--allow-deletions", "-q"],
+        catch_exceptions=False,
+    )
+    assert exported.exit_code == 1, exported.stderr
+    again = runner.invoke(cli, [*args, "-o", "data/findings.json"], catch_exceptions=False)
+    assert again.exit_code == 1, again.stderr
+    # The same files, the same findings: neither the report nor the export was read.
+    rewritten = json.loads((data / "findings.json").read_text(encoding="utf-8"))
+    assert rewritten["findings"] == findings["findings"]
+    assert rewritten["summary"]["files"] == findings["summary"]["files"]
+    notes = again.stderr
+    assert f"{Path('data/findings.json')}: skipped (a findings report written by poicheck" in notes
+    assert f"{Path('data/push')}: skipped (a poicheck export folder" in notes
+    # A request whose text names poicheck (an OperatorName) is data as before.
+    request = json.loads((data / "a-request.JSON").read_text(encoding="utf-8"))
+    request["OperatorEvseData"]["OperatorName"] = '"tool": {"name": "poicheck"}'
+    (data / "c-named.json").write_text(json.dumps(request), encoding="utf-8")
+    files, _ = expand([data])
+    assert data / "findings.json" not in files
+    assert data / "c-named.json" in files
