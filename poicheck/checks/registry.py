@@ -129,6 +129,7 @@ def _load_builtin_kinds() -> None:
         identity,
         opening_times,
         places,
+        positions,
         power,
         presence,
         reader,

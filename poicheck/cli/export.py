@@ -11,7 +11,6 @@ from typing import Any
 import click
 
 from poicheck.cli import (
-    Inputs,
     cli,
     guarded,
     input_options,
@@ -20,6 +19,7 @@ from poicheck.cli import (
     rules_option,
     say,
 )
+from poicheck.cli.inputs import Inputs
 from poicheck.export.model import (
     ACTIONS,
     DEFAULT_BATCH_SIZE,

@@ -14,7 +14,6 @@ from typing import Any
 import click
 
 from poicheck.cli import (
-    Inputs,
     cli,
     echo,
     format_option,
@@ -23,6 +22,7 @@ from poicheck.cli import (
     output_option,
     quiet_option,
 )
+from poicheck.cli.inputs import Inputs
 
 
 @dataclass(frozen=True)

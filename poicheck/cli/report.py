@@ -13,7 +13,8 @@ from typing import Any
 
 import click
 
-from poicheck.cli import Inputs, cli, echo, guarded, input_options, quiet_option, say_error
+from poicheck.cli import cli, echo, guarded, input_options, quiet_option, say_error
+from poicheck.cli.inputs import Inputs
 from poicheck.cli.validate import ValidateOptions, fail_on_option, load_report
 from poicheck.errors import UsageError
 from poicheck.files.output import check_output, is_input

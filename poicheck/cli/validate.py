@@ -13,7 +13,6 @@ import click
 
 from poicheck.cli import (
     F,
-    Inputs,
     cli,
     format_option,
     guarded,
@@ -22,6 +21,7 @@ from poicheck.cli import (
     quiet_option,
     say_error,
 )
+from poicheck.cli.inputs import Inputs
 from poicheck.errors import UsageError
 from poicheck.files.limits import CHUNK_ROWS, MAX_CSV_BYTES, MiB
 from poicheck.render import renderer_names

@@ -15,7 +15,6 @@ from typing import Any, TypeVar
 import click
 
 from poicheck.cli import (
-    Inputs,
     cli,
     echo,
     guarded,
@@ -26,6 +25,7 @@ from poicheck.cli import (
     say,
     split_ids,
 )
+from poicheck.cli.inputs import Inputs
 
 _output_option = output_option("The workbook to write (.xlsx).", required=True, dir_okay=False)
 
