@@ -147,67 +147,74 @@ def _stack(func: F, options: Sequence[Callable[[F], F]]) -> F:
 def input_options(func: F) -> F:
     """The options of every command that reads EVSE data: how to read it, which rules check
     it, who pushes it, and the configuration (README "Input options")."""
+    return _stack(func, [*_reading_options(), *_operator_options()])
+
+
+def _reading_options() -> list[Callable[[F], F]]:
+    """How to read the data and which rules check it."""
     path = click.Path(path_type=Path)
-    return _stack(
-        func,
-        [
-            click.option(
-                "--mapping",
-                type=path,
-                metavar="FILE",
-                help="Column mapping (YAML) for a foreign spreadsheet layout; `poicheck map` "
-                "proposes one.",
-            ),
-            click.option(
-                "--select",
-                metavar="IDS",
-                callback=_rule_ids,
-                help="Only these rule ids or prefixes, comma-separated (e.g. ADR,GEO002).",
-            ),
-            click.option(
-                "--ignore",
-                metavar="IDS",
-                callback=_rule_ids,
-                help="Skip these rule ids or prefixes, comma-separated.",
-            ),
-            rules_option,
-            sheet_option,
-            encoding_option,
-            click.option(
-                "--config",
-                "config_path",
-                type=path,
-                metavar="FILE",
-                help="Configuration file (default: .poicheck.yaml or pyproject.toml "
-                "[tool.poicheck] found above the first input).",
-            ),
-            click.option(
-                "--operator-id",
-                metavar="ID",
-                help="OperatorID of the push (else the input's JSON envelope or the "
-                "configuration).",
-            ),
-            click.option(
-                "--operator-name",
-                metavar="NAME",
-                help="OperatorName of the push (else the JSON envelope or the configuration).",
-            ),
-            click.option(
-                "--sub-operator-id",
-                "sub_operator_ids",
-                metavar="ID",
-                multiple=True,
-                help="A sub-operator configured at Hubject whose EvseIDs the operator may push "
-                "(repeatable).",
-            ),
-            click.option(
-                "--recursive",
-                "-r",
-                is_flag=True,
-                help="Read the folders inside a folder given as PATH too.",
-            ),
-        ],
-    )
+    return [
+        click.option(
+            "--mapping",
+            type=path,
+            metavar="FILE",
+            help="Column mapping (YAML) for a foreign spreadsheet layout; `poicheck map` "
+            "proposes one.",
+        ),
+        click.option(
+            "--select",
+            metavar="IDS",
+            callback=_rule_ids,
+            help="Only these rule ids or prefixes, comma-separated (e.g. ADR,GEO002).",
+        ),
+        click.option(
+            "--ignore",
+            metavar="IDS",
+            callback=_rule_ids,
+            help="Skip these rule ids or prefixes, comma-separated.",
+        ),
+        rules_option,
+        sheet_option,
+        encoding_option,
+        click.option(
+            "--recursive",
+            "-r",
+            is_flag=True,
+            help="Read the folders inside a folder given as PATH too.",
+        ),
+    ]
+
+
+def _operator_options() -> list[Callable[[F], F]]:
+    """Who pushes the data, and the configuration."""
+    return [
+        click.option(
+            "--config",
+            "config_path",
+            type=click.Path(path_type=Path),
+            metavar="FILE",
+            help="Configuration file (default: .poicheck.yaml or pyproject.toml "
+            "[tool.poicheck] found above the first input).",
+        ),
+        click.option(
+            "--operator-id",
+            metavar="ID",
+            help="OperatorID of the push (else the input's JSON envelope or the configuration).",
+        ),
+        click.option(
+            "--operator-name",
+            metavar="NAME",
+            help="OperatorName of the push (else the JSON envelope or the configuration).",
+        ),
+        click.option(
+            "--sub-operator-id",
+            "sub_operator_ids",
+            metavar="ID",
+            multiple=True,
+            help="A sub-operator configured at Hubject whose EvseIDs the operator may push "
+            "(repeatable).",
+        ),
+    ]
 
 
 def quiet_option(func: F) -> F:

@@ -209,7 +209,12 @@ def rules_markdown(ruleset: RuleSet) -> str:
             f"{_cell(', '.join(rule.fields))} | "
             f"{_cell((row['description'] or explain_kind(rule)) + only)} | {_cell(row['spec'])} |"
         )
-    lines += [
+    return "\n".join([*lines, *_fixes_section(ruleset), *_errata_section(ruleset)]) + "\n"
+
+
+def _fixes_section(ruleset: RuleSet) -> list[str]:
+    """docs/rules.md's fixes and plug ratings."""
+    lines = [
         "",
         "## Fixes",
         "",
@@ -233,7 +238,12 @@ def rules_markdown(ruleset: RuleSet) -> str:
         ]
         for plug, text, source in ratings(rule):
             lines.append(f"| {plug} | {_cell(text)} | {_cell(source)} |")
-    lines += [
+    return lines
+
+
+def _errata_section(ruleset: RuleSet) -> list[str]:
+    """docs/rules.md's errata: where Hubject's documents disagree."""
+    lines = [
         "",
         "## Errata",
         "",
@@ -244,7 +254,7 @@ def rules_markdown(ruleset: RuleSet) -> str:
         rules = f" Rules: {', '.join(erratum.rules)}." if erratum.rules else ""
         head = f"- **{erratum.id} {erratum.topic}.**"
         lines.append(f"{head} {erratum.documents} *poicheck:* {erratum.choice}{rules}")
-    return "\n".join(lines) + "\n"
+    return lines
 
 
 def explain_kind(rule: Rule) -> str:

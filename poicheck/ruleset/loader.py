@@ -7,7 +7,7 @@ from collections.abc import Collection, Iterable, Mapping, Sequence
 from functools import cache
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from poicheck.errors import RuleFileError
 from poicheck.files.yaml_loader import load_yaml
@@ -25,6 +25,10 @@ from poicheck.ruleset.model import (
     wildcard_matcher,
 )
 from poicheck.ruleset.reader_ids import READER_RULES
+
+if TYPE_CHECKING:
+    from poicheck.checks.params import Context
+    from poicheck.checks.registry import Kind
 
 DEFAULT_RULESET = "oicp-2.3"
 
@@ -111,19 +115,7 @@ def _load(paths: tuple[str, ...]) -> RuleSet:
         )
         if "ruleset" in doc:
             meta = {**meta, **doc["ruleset"]}
-        for name, spec in doc.get("types", {}).items():
-            if name in types:
-                raise RuleFileError(f"type '{name}' is defined twice", location=str(path))
-            _check_regex(spec.get("pattern"), f"{path}: type '{name}'")
-            types[name] = DataType(
-                name=name,
-                base=spec["base"],
-                description=spec["description"],
-                spec=spec["spec"],
-                pattern=spec.get("pattern"),
-                enum=tuple(spec["enum"]) if "enum" in spec else None,
-                example=spec.get("example"),
-            )
+        _add_types(path, doc.get("types", {}), types)
         for scope in ("envelope", "record"):
             raw_properties.extend((path, scope, p) for p in doc.get(scope, []))
         raw_rules.extend((path, r) for r in doc.get("rules", []))
@@ -148,6 +140,30 @@ def _load(paths: tuple[str, ...]) -> RuleSet:
     )
     ruleset = ruleset.with_rules(_rules(raw_rules, ruleset))
     check_reader_rules(ruleset)
+    _check_score_and_errata(ruleset)
+    return ruleset
+
+
+def _add_types(path: Path, specs: Mapping[str, Any], types: dict[str, DataType]) -> None:
+    """The data types of one rule file, each defined once in the whole rule set."""
+    for name, spec in specs.items():
+        if name in types:
+            raise RuleFileError(f"type '{name}' is defined twice", location=str(path))
+        _check_regex(spec.get("pattern"), f"{path}: type '{name}'")
+        types[name] = DataType(
+            name=name,
+            base=spec["base"],
+            description=spec["description"],
+            spec=spec["spec"],
+            pattern=spec.get("pattern"),
+            enum=tuple(spec["enum"]) if "enum" in spec else None,
+            example=spec.get("example"),
+        )
+
+
+def _check_score_and_errata(ruleset: RuleSet) -> None:
+    """The score and the errata name rules and properties that exist; errata ids are unique."""
+    score = ruleset.score
     for factor, spec in score.get("correctness", {}).get("factors", {}).items():
         for prefix in spec["rules"]:
             if not any(rule.startswith(prefix) for rule in ruleset.rules):
@@ -158,14 +174,13 @@ def _load(paths: tuple[str, ...]) -> RuleSet:
         if path_ not in ruleset.properties:
             raise RuleFileError(f"score completeness names '{path_}', which is not a property")
     seen_errata: set[str] = set()
-    for erratum in errata:
+    for erratum in ruleset.errata:
         if erratum.id in seen_errata:
             raise RuleFileError(f"erratum {erratum.id} is defined twice")
         seen_errata.add(erratum.id)
         unknown = [r for r in erratum.rules if r not in ruleset.rules]
         if unknown:
             raise RuleFileError(f"erratum {erratum.id} names unknown rule(s) {', '.join(unknown)}")
-    return ruleset
 
 
 def _properties(
@@ -210,8 +225,7 @@ def _properties(
 
 
 def _rules(raw: list[tuple[Path, dict[str, Any]]], ruleset: RuleSet) -> list[Rule]:
-    from poicheck.checks import get_kind, kind_names
-    from poicheck.checks.params import Context, check_params
+    from poicheck.checks.params import Context
 
     context = Context(types=ruleset.types, properties=ruleset.properties)
     rules: dict[str, Rule] = {}
@@ -219,16 +233,7 @@ def _rules(raw: list[tuple[Path, dict[str, Any]]], ruleset: RuleSet) -> list[Rul
         where = f"{path}: rule {spec['id']}"
         if spec["id"] in rules:
             raise RuleFileError(f"id is also used in {rules[spec['id']].source}", location=where)
-        if spec["kind"] not in kind_names():
-            raise RuleFileError(
-                f"unknown kind '{spec['kind']}' (known: {', '.join(kind_names())})", location=where
-            )
-        kind = get_kind(spec["kind"])
-        problems = check_params(kind.name, kind.params, spec.get("params", {}), context)
-        if problems:
-            (key, problem), more = problems[0], len(problems) - 1
-            others = f" (and {more} more problem{'s' if more > 1 else ''})" if more else ""
-            raise RuleFileError(f"{key}: {problem}{others}", location=where)
+        kind = _kind_of(spec, context, where)
         fields = (spec["field"],) if isinstance(spec["field"], str) else tuple(spec["field"])
         scope: Scope = spec.get("scope", "record")
         consequence = ruleset.consequences.get(spec["consequence"])
@@ -262,25 +267,49 @@ def _rules(raw: list[tuple[Path, dict[str, Any]]], ruleset: RuleSet) -> list[Rul
         )
         for link in rule.caused_by_record:
             _check_regex(link.when, f"{where}: caused_by_record")
-        for field_path in fields:
-            if field_path == "*" and kind.scope == "reader":
-                continue
-            prop = ruleset.properties.get(field_path)
-            if prop is None or prop.scope != scope:
-                raise RuleFileError(
-                    f"field '{field_path}' is not a property of the {scope}", location=where
-                )
-            given = _given_params(rule, prop, ruleset)
-            missing = [name for name in kind.required if name not in given]
-            if missing:
-                raise RuleFileError(
-                    f"kind '{kind.name}' needs parameter(s) {', '.join(missing)} for field "
-                    f"'{field_path}', neither given nor known from the property",
-                    location=where,
-                )
+        _check_fields(rule, kind, ruleset, where)
         rules[rule.id] = rule
     _check_references(rules)
     return list(rules.values())
+
+
+def _kind_of(spec: Mapping[str, Any], context: Context, where: str) -> Kind:
+    """The rule's kind, its parameters checked against what the kind declares."""
+    from poicheck.checks import get_kind, kind_names
+    from poicheck.checks.params import check_params
+
+    if spec["kind"] not in kind_names():
+        raise RuleFileError(
+            f"unknown kind '{spec['kind']}' (known: {', '.join(kind_names())})", location=where
+        )
+    kind = get_kind(spec["kind"])
+    problems = check_params(kind.name, kind.params, spec.get("params", {}), context)
+    if problems:
+        (key, problem), more = problems[0], len(problems) - 1
+        others = f" (and {more} more problem{'s' if more > 1 else ''})" if more else ""
+        raise RuleFileError(f"{key}: {problem}{others}", location=where)
+    return kind
+
+
+def _check_fields(rule: Rule, kind: Kind, ruleset: RuleSet, where: str) -> None:
+    """Each field of the rule is a property of its scope, and the kind's required parameters
+    are given or known from each property."""
+    for field_path in rule.fields:
+        if field_path == "*" and kind.scope == "reader":
+            continue
+        prop = ruleset.properties.get(field_path)
+        if prop is None or prop.scope != rule.scope:
+            raise RuleFileError(
+                f"field '{field_path}' is not a property of the {rule.scope}", location=where
+            )
+        given = _given_params(rule, prop, ruleset)
+        missing = [name for name in kind.required if name not in given]
+        if missing:
+            raise RuleFileError(
+                f"kind '{kind.name}' needs parameter(s) {', '.join(missing)} for field "
+                f"'{field_path}', neither given nor known from the property",
+                location=where,
+            )
 
 
 def check_reader_rules(ruleset: RuleSet, reported: Collection[str] | None = None) -> None:
