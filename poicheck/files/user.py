@@ -64,6 +64,23 @@ def regular_chunks(
             yield data
 
 
+def read_head(path: str | Path, size: int) -> bytes | None:
+    """The first `size` bytes of `path` when it is a regular file, else None (a FIFO is never
+    opened for reading); for a look at what a file is before it is read."""
+    try:
+        handle = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+    except OSError:
+        return None
+    try:
+        if not stat.S_ISREG(os.fstat(handle).st_mode):
+            return None
+        return os.read(handle, size)
+    except OSError:
+        return None
+    finally:
+        os.close(handle)
+
+
 def check_encoding(name: str) -> str:
     """`name` if it is a text encoding Python knows; a UsageError for `rot13`, `base64` (codecs
     that are not text encodings) and unknown names."""

@@ -11,14 +11,12 @@ The configuration files that the run reads as such are not data and go unmention
 
 from __future__ import annotations
 
-import os
 import re
-import stat
 from collections.abc import Iterable
 from pathlib import Path
 
 from poicheck.errors import InputError, UsageError
-from poicheck.files.user import CONFIG_NAMES
+from poicheck.files.user import CONFIG_NAMES, read_head
 from poicheck.readers import FORMATS
 
 CONFIGURATION = frozenset({*CONFIG_NAMES, "pyproject.toml"})
@@ -106,18 +104,6 @@ def _left_out(entry: Path, recursive: bool) -> str | None:
 
 def _own_output(path: Path) -> str | None:
     """What output of poicheck's `path` is, from its first bytes, or None (also for anything
-    that is not a regular file: a FIFO is never opened for reading)."""
-    try:
-        handle = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
-    except OSError:
-        return None
-    try:
-        if not stat.S_ISREG(os.fstat(handle).st_mode):
-            return None
-        head = os.read(handle, 512)
-    except OSError:
-        return None
-    finally:
-        os.close(handle)
-    found = OWN_OUTPUT.match(head)
+    that is not a regular file)."""
+    found = OWN_OUTPUT.match(read_head(path, 512) or b"")
     return OWN_KINDS[found.group(1)] if found else None
