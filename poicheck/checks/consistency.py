@@ -11,11 +11,11 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from poicheck.checks._arrow import passes
+from poicheck.checks.context import CheckContext
 from poicheck.checks.frame import conditions, is_in, numbers, present, sibling, stripped, text
 from poicheck.checks.params import CONDITIONS, NUMBER, PROPERTY, TEXT, TEXTS, Param
 from poicheck.checks.registry import Params, RowResult, check_kind
 from poicheck.oicp.cells import LIST_SEPARATOR, regex_escape
-from poicheck.table import Layout
 
 
 @check_kind(
@@ -42,7 +42,9 @@ def _exclusive_value(values: pa.Array, params: Params) -> np.ndarray:
     ),
     message="{field} is given although it must be empty in this case",
 )
-def _forbidden_if(frame: pd.DataFrame, field: str, params: Params, layout: Layout) -> np.ndarray:
+def _forbidden_if(
+    frame: pd.DataFrame, field: str, params: Params, layout: CheckContext
+) -> np.ndarray:
     return ~(present(frame, field) & conditions(frame, params["when"], layout))
 
 
@@ -57,7 +59,7 @@ def _forbidden_if(frame: pd.DataFrame, field: str, params: Params, layout: Layou
     expand="container",
     message="{field} percentages add up to {total}, not 100",
 )
-def _sum_equals(frame: pd.DataFrame, field: str, params: Params, layout: Layout) -> RowResult:
+def _sum_equals(frame: pd.DataFrame, field: str, params: Params, layout: CheckContext) -> RowResult:
     columns = layout.matching(params["members"])
     if not columns:
         return np.ones(len(frame), dtype=bool), {}
@@ -87,7 +89,7 @@ MEMBERS = Param("members", PROPERTY, "the list items' values (a wildcard path)",
     message="{field} is {value} although EnergySource lists {sources}",
 )
 def _conflicting_values(
-    frame: pd.DataFrame, field: str, params: Params, layout: Layout
+    frame: pd.DataFrame, field: str, params: Params, layout: CheckContext
 ) -> RowResult:
     applies = conditions(frame, params["when"], layout)
     columns = layout.matching(params["members"])
@@ -120,7 +122,9 @@ def _conflicting_values(
     ),
     message="{field} is {value} although EnergySource lists {sources}",
 )
-def _only_values(frame: pd.DataFrame, field: str, params: Params, layout: Layout) -> RowResult:
+def _only_values(
+    frame: pd.DataFrame, field: str, params: Params, layout: CheckContext
+) -> RowResult:
     """Fails where `when` holds although the list items name only `values` and cover the
     whole: no item has a share, or the shares add up to at least `whole`. An item with a
     share but no name could be anything, so its record passes."""
@@ -148,7 +152,7 @@ def _only_values(frame: pd.DataFrame, field: str, params: Params, layout: Layout
 
 
 def _listed(
-    rows: pd.DataFrame, members: list[str], shares: list[str], name: str, layout: Layout
+    rows: pd.DataFrame, members: list[str], shares: list[str], name: str, layout: CheckContext
 ) -> list[str]:
     """Per row, its items with their shares: 'Solar 60 %, Wind 40 %' (for the failing rows
     only; each column is read once)."""

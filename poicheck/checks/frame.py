@@ -9,11 +9,12 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from poicheck.checks.context import CheckContext
 from poicheck.oicp.identifiers import normalise_ids
-from poicheck.table import Distinct, Layout
+from poicheck.table import Distinct
 
 
-def numbers(frame: pd.DataFrame, column: str, layout: Layout | None = None) -> np.ndarray:
+def numbers(frame: pd.DataFrame, column: str, layout: CheckContext | None = None) -> np.ndarray:
     """A column as floats (NaN where empty or not a plain number); vectorised in pyarrow.
     With the table's `layout`, parsed once per distinct value and once per table."""
     if column not in frame.columns:
@@ -47,7 +48,7 @@ def text(frame: pd.DataFrame, column: str) -> pd.Series:
     return frame[column].fillna("").str.strip()
 
 
-def stripped(frame: pd.DataFrame, column: str, layout: Layout) -> Distinct:
+def stripped(frame: pd.DataFrame, column: str, layout: CheckContext) -> Distinct:
     """A column's distinct values stripped of surrounding spaces, with each cell's number
     among them (-1 for an empty cell, or everywhere when the column is absent); once per
     table. Stripping may make two values equal: a verdict per value is still right."""
@@ -61,7 +62,7 @@ def stripped(frame: pd.DataFrame, column: str, layout: Layout) -> Distinct:
     return layout.memo(f"stripped:{column}", compute)
 
 
-def normalised(frame: pd.DataFrame, column: str, layout: Layout, *, strip: bool) -> pa.Array:
+def normalised(frame: pd.DataFrame, column: str, layout: CheckContext, *, strip: bool) -> pa.Array:
     """A column's distinct values normalised as IDs (`poicheck.oicp.identifiers.normalise_id`; with
     `strip`, of the stripped values), numbered as `layout.distinct`; once per table."""
 
@@ -74,7 +75,7 @@ def normalised(frame: pd.DataFrame, column: str, layout: Layout, *, strip: bool)
 
 
 def mapped(
-    frame: pd.DataFrame, column: str, layout: Layout, mapping: Mapping[str, float]
+    frame: pd.DataFrame, column: str, layout: CheckContext, mapping: Mapping[str, float]
 ) -> np.ndarray:
     """Per row, the number `mapping` gives the column's stripped text (NaN for other texts
     and empty cells), looked up once per distinct value."""
@@ -85,7 +86,7 @@ def mapped(
     return np.append(per_value.astype(float), np.nan)[cells.codes]  # empty (-1): NaN
 
 
-def sibling(layout: Layout, column: str, name: str) -> str:
+def sibling(layout: CheckContext, column: str, name: str) -> str:
     """The column of property `name` in the same list item: (ChargingFacilities.2.Power, PowerType)
     -> ChargingFacilities.2.PowerType."""
     item = layout.item_of(column)
@@ -93,7 +94,7 @@ def sibling(layout: Layout, column: str, name: str) -> str:
 
 
 def is_in(
-    frame: pd.DataFrame, column: str, values: list[str] | tuple[str, ...], layout: Layout
+    frame: pd.DataFrame, column: str, values: list[str] | tuple[str, ...], layout: CheckContext
 ) -> np.ndarray:
     """Per row: is the cell one of `values` (exactly)? Judged once per distinct value."""
     if column not in frame.columns:
@@ -115,7 +116,7 @@ def present(frame: pd.DataFrame, column: str) -> np.ndarray:
 
 
 def conditions(
-    frame: pd.DataFrame, when: Mapping[str, object], layout: Layout | None = None
+    frame: pd.DataFrame, when: Mapping[str, object], layout: CheckContext | None = None
 ) -> np.ndarray:
     """Per row: do all `when` columns hold one of their expected values (case and surrounding
     spaces ignored)? An absent column holds nothing, so the condition does not apply."""

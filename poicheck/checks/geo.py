@@ -12,16 +12,17 @@ import pyarrow.compute as pc
 
 from poicheck.checks import geodata
 from poicheck.checks._arrow import passes, per_distinct
+from poicheck.checks.context import CheckContext
 from poicheck.checks.frame import numbers, stripped, text
 from poicheck.checks.params import BOOLEAN, INTEGER, NUMBER, PROPERTY, Param
 from poicheck.checks.registry import Params, RowResult, check_kind
-from poicheck.table import Distinct, Layout
+from poicheck.table import Distinct
 
 POSITION = "GeoCoordinates"  # the position groups are compared by
 
 
 def coordinates(
-    frame: pd.DataFrame, container: str, layout: Layout | None = None
+    frame: pd.DataFrame, container: str, layout: CheckContext | None = None
 ) -> tuple[np.ndarray, np.ndarray]:
     """Latitude and longitude as floats; parsed once per table when a layout is given."""
 
@@ -63,7 +64,9 @@ def _shown(
     expand="container",
     message="{field} ({value}) is a placeholder position, not the charging station",
 )
-def _null_island(frame: pd.DataFrame, field: str, params: Params, layout: Layout) -> RowResult:
+def _null_island(
+    frame: pd.DataFrame, field: str, params: Params, layout: CheckContext
+) -> RowResult:
     lat, lon = coordinates(frame, field, layout)
     known = ~np.isnan(lat) & ~np.isnan(lon)
     near_zero = (np.abs(lat) < params["within"]) & (np.abs(lon) < params["within"])
@@ -179,7 +182,7 @@ def _zone_has(
     return np.array(verdict, dtype=bool)[codes]
 
 
-def _places(frame: pd.DataFrame, field: str, country: str, layout: Layout) -> Places:
+def _places(frame: pd.DataFrame, field: str, country: str, layout: CheckContext) -> Places:
     """Places per row, looked up once per distinct (position, country) and cached per
     table, since the swap rule asks the same questions."""
 
@@ -199,7 +202,9 @@ def _places(frame: pd.DataFrame, field: str, country: str, layout: Layout) -> Pl
     return layout.memo(f"in_country:{field}", compute)
 
 
-def _zones(frame: pd.DataFrame, container: str, layout: Layout) -> tuple[np.ndarray, np.ndarray]:
+def _zones(
+    frame: pd.DataFrame, container: str, layout: CheckContext
+) -> tuple[np.ndarray, np.ndarray]:
     """The time zones at the positions, looked up once per distinct position (to 5 decimals,
     about 1 m) and once per table, since the country and the time-zone rules ask the same
     question: per row the number of its zone (-1: no position or no zone there) and the
@@ -222,7 +227,9 @@ def kept_codes(distinct: Distinct, kept: np.ndarray) -> np.ndarray:
     return np.where(np.append(np.asarray(kept, dtype=bool), False)[codes], codes, -1)
 
 
-def _alpha2(frame: pd.DataFrame, column: str, layout: Layout) -> tuple[np.ndarray, np.ndarray]:
+def _alpha2(
+    frame: pd.DataFrame, column: str, layout: CheckContext
+) -> tuple[np.ndarray, np.ndarray]:
     """The alpha-2 codes of a country column's distinct (stripped) values, and per row the
     index of its code there (-1 where the column is empty or the country unknown)."""
     if column not in frame.columns:
@@ -257,7 +264,7 @@ COUNTRY = Param("country", PROPERTY, "the field naming the country", required=Tr
     expand="container",
     message="{field} ({value}) lies in {found}, not in {country}",
 )
-def _in_country(frame: pd.DataFrame, field: str, params: Params, layout: Layout) -> RowResult:
+def _in_country(frame: pd.DataFrame, field: str, params: Params, layout: CheckContext) -> RowResult:
     """The point lies in Address.Country; with `swapped`, fail only when the swap would fix it."""
     places = _places(frame, field, params["country"], layout)
     fixed = places.swapped if params.get("swapped") else ~places.swapped
@@ -281,7 +288,9 @@ def _in_country(frame: pd.DataFrame, field: str, params: Params, layout: Layout)
     describe=lambda params: f"must have the postal code format of {params['country']}",
     message="{field} '{value}' is not a postal code of {country}; expected a code{example}",
 )
-def _postal_code(frame: pd.DataFrame, field: str, params: Params, layout: Layout) -> RowResult:
+def _postal_code(
+    frame: pd.DataFrame, field: str, params: Params, layout: CheckContext
+) -> RowResult:
     """Judged once per distinct (country, postal code) pair of stripped texts."""
     country, postal = stripped(frame, params["country"], layout), stripped(frame, field, layout)
     country_texts = np.array([*country.values.to_pylist(), ""], dtype=object)
@@ -330,7 +339,7 @@ def _country_exists(values: pa.Array, params: Params) -> np.ndarray:
     describe=lambda params: f"must be a UTC offset used at {params['position']}",
     message="{field} '{value}' is not used at the station's position ({expected})",
 )
-def _time_zone(frame: pd.DataFrame, field: str, params: Params, layout: Layout) -> RowResult:
+def _time_zone(frame: pd.DataFrame, field: str, params: Params, layout: CheckContext) -> RowResult:
     expected = np.full(len(frame), "", dtype=object)
     if field not in frame.columns:
         return np.ones(len(frame), dtype=bool), {"expected": expected}

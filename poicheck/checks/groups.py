@@ -19,12 +19,12 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from poicheck.checks.context import CheckContext
 from poicheck.checks.frame import stripped
 from poicheck.checks.geo import POSITION, coordinates
 from poicheck.checks.params import BOOLEAN, NUMBER, RULE_IDS, Param
 from poicheck.checks.registry import Params, RowResult, check_kind, get_kind
 from poicheck.oicp.coordinates import haversine
-from poicheck.table import Layout
 
 ADDRESS_PARTS = ("Street", "HouseNum", "PostalCode", "City")
 
@@ -81,7 +81,9 @@ class Members:
     ),
     message="{field} '{value}': {reason}",
 )
-def _group_together(frame: pd.DataFrame, field: str, params: Params, layout: Layout) -> RowResult:
+def _group_together(
+    frame: pd.DataFrame, field: str, params: Params, layout: CheckContext
+) -> RowResult:
     """EVSEs sharing a station or pool ID stand within `max_distance` metres of the group's
     median position and, with `compare_address`, at the group's majority address; members
     with `evidence` are judged against the others (module docstring)."""
@@ -225,7 +227,7 @@ def _centre(
 
 
 def _evidence(
-    frame: pd.DataFrame, rows: np.ndarray, rule_ids: list[str], layout: Layout
+    frame: pd.DataFrame, rows: np.ndarray, rule_ids: list[str], layout: CheckContext
 ) -> dict[str, np.ndarray]:
     """Per aspect (POSITION, "Address"), the `rows` that a rule of `rule_ids` reports on a
     field of that aspect: reader rules from the findings the readers made
@@ -251,7 +253,7 @@ def _evidence(
         if not chosen:
             continue
         part = frame.iloc[positions].reset_index(drop=True)
-        own = Layout(part.columns, layout.ruleset)
+        own = CheckContext(part.columns, layout.ruleset)
         own.operator_ids = layout.operator_ids
         bindings = bind(layout.ruleset.with_rules(chosen), own, "record")
         failed = failures(part, [b for b in bindings if _aspect(b.column)], own)
@@ -290,7 +292,7 @@ def _medians(codes: np.ndarray, values: np.ndarray, groups: int) -> np.ndarray:
     return medians
 
 
-def _address(frame: pd.DataFrame, layout: Layout) -> np.ndarray:
+def _address(frame: pd.DataFrame, layout: CheckContext) -> np.ndarray:
     """Street, number, postal code and city as one integer per row (equal when all four
     are equal, case and surrounding spaces ignored), for comparing the addresses of a
     group; built once per table."""
@@ -316,7 +318,9 @@ def casefolded(texts: pa.Array) -> pa.Array:
     return pc.replace_with_mask(lowered, other, pa.array(folded, pa.large_string()))
 
 
-def folded_codes(frame: pd.DataFrame, column: str, layout: Layout, *, fold: bool) -> np.ndarray:
+def folded_codes(
+    frame: pd.DataFrame, column: str, layout: CheckContext, *, fold: bool
+) -> np.ndarray:
     """Per row, an integer standing for the column's stripped (and with `fold`, case-folded)
     text: equal texts, equal integers; -1 for an empty cell or an absent column."""
     if column not in frame.columns:

@@ -7,11 +7,11 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from poicheck.checks.context import CheckContext
 from poicheck.checks.frame import normalised
 from poicheck.checks.params import BOOLEAN, Param
 from poicheck.checks.registry import Params, RowResult, check_kind
 from poicheck.oicp.identifiers import operator_part, owned
-from poicheck.table import Layout
 
 
 def display_operator(part: str | float) -> str:
@@ -27,7 +27,9 @@ def display_operator(part: str | float) -> str:
     describe=lambda params: "must belong to the pushing operator or a declared sub-operator",
     message="{field} '{value}' belongs to operator {owner}, not to {allowed}",
 )
-def _operator_owns(frame: pd.DataFrame, field: str, params: Params, layout: Layout) -> RowResult:
+def _operator_owns(
+    frame: pd.DataFrame, field: str, params: Params, layout: CheckContext
+) -> RowResult:
     ok = np.ones(len(frame), dtype=bool)
     if field not in frame.columns:
         return ok, {}
@@ -70,7 +72,7 @@ def _some_rows(rows: pd.Series, shown: int = 10) -> str:
     describe=lambda params: "must be unique in the file (compared without separators and case)",
     message="{field} '{value}' is used {count} times, in rows {rows}; EvseIDs must be unique",
 )
-def _unique(frame: pd.DataFrame, field: str, params: Params, layout: Layout) -> RowResult:
+def _unique(frame: pd.DataFrame, field: str, params: Params, layout: CheckContext) -> RowResult:
     if field not in frame.columns:
         return np.ones(len(frame), dtype=bool), {}
     # Compared as integers: one per distinct (normalised) value, counted with bincount.

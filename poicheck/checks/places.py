@@ -20,12 +20,12 @@ import numpy as np
 import pandas as pd
 
 from poicheck.checks import geodata, placedata
+from poicheck.checks.context import CheckContext
 from poicheck.checks.frame import stripped
 from poicheck.checks.geo import _alpha2, _shown, coordinates
 from poicheck.checks.params import NUMBER, PROPERTY, MapOf, Param
 from poicheck.checks.registry import Params, RowResult, check_kind
 from poicheck.oicp.coordinates import haversine
-from poicheck.table import Layout
 
 GRID = 100  # points are rounded to 1/GRID degree (about 1 km) before they are compared
 
@@ -111,7 +111,7 @@ class Combinations:
     country: np.ndarray
 
 
-def _combinations(frame: pd.DataFrame, country: str, layout: Layout) -> Combinations:
+def _combinations(frame: pd.DataFrame, country: str, layout: CheckContext) -> Combinations:
     alpha2, labels = _alpha2(frame, country, layout)
     postal = stripped(frame, "Address.PostalCode", layout).codes.astype(np.int64) + 1
     city = stripped(frame, "Address.City", layout).codes.astype(np.int64) + 1
@@ -177,12 +177,13 @@ def _addresses(frame: pd.DataFrame, combos: Combinations) -> list[Address]:
     return [address(str(c), p, t) for c, p, t in zip(combos.country, *texts, strict=True)]
 
 
-def verdict(frame: pd.DataFrame, params: Params, layout: Layout) -> Verdict:
+def verdict(frame: pd.DataFrame, params: Params, layout: CheckContext) -> Verdict:
     """The place verdicts of a table, computed once (the three place rules share them)."""
     key = f"places:{params['country']}:{params['max_km']}:{params.get('per_country')}"
-    if key in layout.cache:
-        cached: Verdict = layout.cache[key]
-        return cached
+    return layout.memo(key, partial(_verdict, frame, params, layout))
+
+
+def _verdict(frame: pd.DataFrame, params: Params, layout: CheckContext) -> Verdict:
     combos = _combinations(frame, params["country"], layout)
     addresses = _addresses(frame, combos)
     to_postal = _nearest_km([a.postal for a in addresses], combos)
@@ -202,7 +203,7 @@ def verdict(frame: pd.DataFrame, params: Params, layout: Layout) -> Verdict:
     near = np.full(len(combos.address), "", dtype=object)
     _name_points(near, coordinates | city, countries, combos.lat, combos.lon)
     locality = np.array([a.locality for a in addresses], dtype=object)[combos.address]
-    result = Verdict(
+    return Verdict(
         combos.combo,
         coordinates,
         split & ~near_postal,
@@ -213,8 +214,6 @@ def verdict(frame: pd.DataFrame, params: Params, layout: Layout) -> Verdict:
         locality,
         near,
     )
-    layout.cache[key] = result
-    return result
 
 
 def _inside(countries: np.ndarray, combos: Combinations, wanted: np.ndarray) -> np.ndarray:
@@ -249,7 +248,7 @@ def _km(values: np.ndarray) -> np.ndarray:
 
 
 def _judged(
-    frame: pd.DataFrame, params: Params, layout: Layout, blame: str
+    frame: pd.DataFrame, params: Params, layout: CheckContext, blame: str
 ) -> tuple[np.ndarray, np.ndarray, dict[str, np.ndarray | str]]:
     """The rows failing on `blame` and, at those rows only, the message figures of their
     combination ("" elsewhere: the engine reads details at failing rows)."""
@@ -291,18 +290,22 @@ def _texts(frame: pd.DataFrame, rows: np.ndarray, *parts: str) -> np.ndarray | s
     return _spread(len(frame), rows, np.array(joined, dtype=object))
 
 
-def _coordinates(frame: pd.DataFrame, field: str, params: Params, layout: Layout) -> RowResult:
+def _coordinates(
+    frame: pd.DataFrame, field: str, params: Params, layout: CheckContext
+) -> RowResult:
     bad, rows, figures = _judged(frame, params, layout, "coordinates")
     value = _shown(frame, field, rows) if len(rows) else ""
     return ~bad, {**figures, "value": value, "address": _texts(frame, rows, "PostalCode", "City")}
 
 
-def _postal_code(frame: pd.DataFrame, field: str, params: Params, layout: Layout) -> RowResult:
+def _postal_code(
+    frame: pd.DataFrame, field: str, params: Params, layout: CheckContext
+) -> RowResult:
     bad, rows, figures = _judged(frame, params, layout, "postal_code")
     return ~bad, {**figures, "city": _texts(frame, rows, "City")}
 
 
-def _city(frame: pd.DataFrame, field: str, params: Params, layout: Layout) -> RowResult:
+def _city(frame: pd.DataFrame, field: str, params: Params, layout: CheckContext) -> RowResult:
     bad, rows, figures = _judged(frame, params, layout, "city")
     return ~bad, {**figures, "postal": _texts(frame, rows, "PostalCode")}
 

@@ -8,13 +8,13 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from poicheck.checks.context import CheckContext
 from poicheck.checks.frame import stripped
 from poicheck.checks.geo import _shown, coordinates, distinct_points
 from poicheck.checks.groups import folded_codes
 from poicheck.checks.params import INTEGER, Param
 from poicheck.checks.places import READS, _spread
 from poicheck.checks.registry import Params, RowResult, check_kind
-from poicheck.table import Layout
 
 
 @check_kind(
@@ -34,7 +34,7 @@ from poicheck.table import Layout
     expand="container",
     message="{field} ({value}) is a round placeholder position, not the charging station",
 )
-def _round(frame: pd.DataFrame, field: str, params: Params, layout: Layout) -> RowResult:
+def _round(frame: pd.DataFrame, field: str, params: Params, layout: CheckContext) -> RowResult:
     """Both coordinates with at most `max_decimals` decimals (trailing zeros ignored)."""
     lat, lon = coordinates(frame, field, layout)
     scale = 10 ** params["max_decimals"]
@@ -44,7 +44,7 @@ def _round(frame: pd.DataFrame, field: str, params: Params, layout: Layout) -> R
     return ~bad, {"value": _shown(frame, field, failing) if len(failing) else ""}
 
 
-def _unit(frame: pd.DataFrame, layout: Layout) -> np.ndarray:
+def _unit(frame: pd.DataFrame, layout: CheckContext) -> np.ndarray:
     """Per row the station or pool it belongs to: its ChargingPoolID, else its
     ChargingStationId, else itself (numbered apart)."""
     pool = stripped(frame, "ChargingPoolID", layout).codes.astype(np.int64)
@@ -54,7 +54,7 @@ def _unit(frame: pd.DataFrame, layout: Layout) -> np.ndarray:
     return np.where(pool >= 0, pool, np.where(station >= 0, width + station, 2 * width + alone))
 
 
-def _place_of(frame: pd.DataFrame, layout: Layout) -> np.ndarray:
+def _place_of(frame: pd.DataFrame, layout: CheckContext) -> np.ndarray:
     """Per row its postal code and city (stripped, city case-folded) as one integer: two
     addresses differ clearly when these differ, not by a house number or a street's
     spelling."""
@@ -76,7 +76,7 @@ def _place_of(frame: pd.DataFrame, layout: Layout) -> np.ndarray:
     message="{field} ({value}) is shared by EVSEs at {count} different postal codes or "
     "cities that are not one station or pool: coordinates copied from another address?",
 )
-def _shared(frame: pd.DataFrame, field: str, params: Params, layout: Layout) -> RowResult:
+def _shared(frame: pd.DataFrame, field: str, params: Params, layout: CheckContext) -> RowResult:
     """A position (to `decimals`) shared by EVSEs of different stations or pools whose
     postal code or city differ: one of them, at least, carries copied coordinates."""
     lat, lon = coordinates(frame, field, layout)

@@ -8,11 +8,11 @@ import numpy as np
 import pandas as pd
 import pyarrow.compute as pc
 
+from poicheck.checks.context import CheckContext
 from poicheck.checks.frame import is_in, mapped, numbers, present, sibling, stripped
 from poicheck.checks.params import NUMBER, PROPERTY, TEXT, TEXTS, ListOf, MapOf, Param, Struct
 from poicheck.checks.registry import Params, RowResult, check_kind
 from poicheck.oicp.cells import LIST_SEPARATOR, regex_escape
-from poicheck.table import Layout
 
 
 @check_kind(
@@ -34,7 +34,7 @@ from poicheck.table import Layout
     message="{field} is missing; give it for every {kinds} facility",
 )
 def _required_if_sibling(
-    frame: pd.DataFrame, field: str, params: Params, layout: Layout
+    frame: pd.DataFrame, field: str, params: Params, layout: CheckContext
 ) -> np.ndarray:
     ((name, accepted),) = params["sibling"].items()
     applies = is_in(frame, sibling(layout, field, name), accepted, layout)
@@ -75,7 +75,9 @@ def _required_if_sibling(
     ),
     message="{field} {value} is implausible for {expected}{advice}",
 )
-def _range_by_sibling(frame: pd.DataFrame, field: str, params: Params, layout: Layout) -> RowResult:
+def _range_by_sibling(
+    frame: pd.DataFrame, field: str, params: Params, layout: CheckContext
+) -> RowResult:
     """A number's plausible range depends on a sibling's value (e.g. Power by PowerType)."""
     kind = stripped(frame, sibling(layout, field, params["sibling"]), layout)
     value = numbers(frame, field, layout)
@@ -130,7 +132,9 @@ POWER_TYPES = ("AC_1_PHASE", "AC_3_PHASE", "DC")
     ),
     message="{field} {value} kW {expected}",
 )
-def _power_formula(frame: pd.DataFrame, field: str, params: Params, layout: Layout) -> RowResult:
+def _power_formula(
+    frame: pd.DataFrame, field: str, params: Params, layout: CheckContext
+) -> RowResult:
     """Power ~ phases x Voltage x Amperage / 1000 (voltage line to neutral). For the power
     types in `above_only` (DC: peak voltage and peak current are not reached together) only a
     Power above the product is implausible. With `line_to_neutral`, an AC voltage given
@@ -183,7 +187,7 @@ def _power_formula(frame: pd.DataFrame, field: str, params: Params, layout: Layo
     message="{field} '{value}' does not fit the charging facilities: {reason}",
 )
 def _plugs_match_power(
-    frame: pd.DataFrame, field: str, params: Params, layout: Layout
+    frame: pd.DataFrame, field: str, params: Params, layout: CheckContext
 ) -> RowResult:
     """Plugs agree with the facilities' power types: a DC plug needs a DC facility and back."""
     plugs = stripped(frame, field, layout)  # judged once per distinct value
@@ -270,7 +274,9 @@ def plug_limits(ratings: Params, plugs: list[str]) -> tuple[np.ndarray, list[str
     ),
     message="{field} {value} kW is more than the EVSE's plugs carry ({expected})",
 )
-def _plug_rating(frame: pd.DataFrame, field: str, params: Params, layout: Layout) -> RowResult:
+def _plug_rating(
+    frame: pd.DataFrame, field: str, params: Params, layout: CheckContext
+) -> RowResult:
     """Power at most what the EVSE's plugs carry for the facility's power type (rounded to
     whole kW as OICP writes Power); judged once per distinct Plugs value."""
     plugs = stripped(frame, params["plugs"], layout)

@@ -9,11 +9,11 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from poicheck.checks.context import CheckContext
 from poicheck.checks.frame import conditions, language_column, present
 from poicheck.checks.params import CONDITIONS, REGEX, TYPE, Param
 from poicheck.checks.registry import Params, SchemaPart, check_kind
 from poicheck.ruleset.model import Property, RuleSet
-from poicheck.table import Layout
 
 
 def _filled(frame: pd.DataFrame, columns: list[str]) -> np.ndarray:
@@ -29,7 +29,7 @@ def _filled(frame: pd.DataFrame, columns: list[str]) -> np.ndarray:
     describe=lambda params: "must not be empty",
     message="{field} is missing; it is mandatory",
 )
-def _required(frame: pd.DataFrame, field: str, params: Params, layout: Layout) -> np.ndarray:
+def _required(frame: pd.DataFrame, field: str, params: Params, layout: CheckContext) -> np.ndarray:
     if field not in frame.columns:
         return np.zeros(len(frame), dtype=bool)
     return np.asarray(frame[field].notna(), dtype=bool)
@@ -42,7 +42,9 @@ def _required(frame: pd.DataFrame, field: str, params: Params, layout: Layout) -
     message="{field} has no entry; at least one is mandatory",
     expand="container",
 )
-def _required_any(frame: pd.DataFrame, field: str, params: Params, layout: Layout) -> np.ndarray:
+def _required_any(
+    frame: pd.DataFrame, field: str, params: Params, layout: CheckContext
+) -> np.ndarray:
     return _filled(frame, layout.members(field))
 
 
@@ -53,7 +55,7 @@ def _required_any(frame: pd.DataFrame, field: str, params: Params, layout: Layou
     message="{field} is missing; it is mandatory in every item",
 )
 def _required_in_group(
-    frame: pd.DataFrame, field: str, params: Params, layout: Layout
+    frame: pd.DataFrame, field: str, params: Params, layout: CheckContext
 ) -> np.ndarray:
     item = layout.item_of(field)
     siblings = list(layout.items(item[0])[item[1]]) if item else [field]
@@ -67,7 +69,7 @@ def _required_in_group(
     message="{field} is missing while the fields it belongs with are given",
 )
 def _required_together(
-    frame: pd.DataFrame, field: str, params: Params, layout: Layout
+    frame: pd.DataFrame, field: str, params: Params, layout: CheckContext
 ) -> np.ndarray:
     others = [c for c in params["fields"] if c != field and c in frame.columns]
     return np.asarray(frame[field].notna(), dtype=bool) | ~_filled(frame, others)
@@ -117,7 +119,9 @@ def _split(path: str) -> tuple[str, str]:
     message="{field} is missing; it is mandatory in this case",
     json_schema=_condition_schema,
 )
-def _required_if(frame: pd.DataFrame, field: str, params: Params, layout: Layout) -> np.ndarray:
+def _required_if(
+    frame: pd.DataFrame, field: str, params: Params, layout: CheckContext
+) -> np.ndarray:
     return present(frame, field) | ~conditions(frame, params["when"], layout)
 
 
@@ -135,6 +139,8 @@ def _language_ok(code: str, params: Params) -> bool:
     pointer_leaf="lang",
     accepts_language=_language_ok,
 )
-def _language_code(frame: pd.DataFrame, field: str, params: Params, layout: Layout) -> np.ndarray:
+def _language_code(
+    frame: pd.DataFrame, field: str, params: Params, layout: CheckContext
+) -> np.ndarray:
     item = layout.item_of(field)
     return language_column(frame, field, _language_ok(item[1] if item else "", params))

@@ -8,10 +8,10 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from poicheck.checks._arrow import passes, per_distinct
+from poicheck.checks.context import CheckContext
 from poicheck.checks.frame import language_column, normalised
 from poicheck.checks.params import PROPERTY, TEXT, TEXTS, TYPE, Param
 from poicheck.checks.registry import Params, RowResult, check_kind
-from poicheck.table import Layout
 
 
 @check_kind(
@@ -35,7 +35,9 @@ def _placeholder(values: pa.Array, params: Params) -> np.ndarray:
     describe=lambda params: f"must not merely repeat {params['other']}",
     message="{field} '{value}' only repeats the {other}; give the station a name people recognise",
 )
-def _differs_from(frame: pd.DataFrame, field: str, params: Params, layout: Layout) -> np.ndarray:
+def _differs_from(
+    frame: pd.DataFrame, field: str, params: Params, layout: CheckContext
+) -> np.ndarray:
     other = params["other"]
     if field not in frame.columns or other not in frame.columns:
         return np.ones(len(frame), dtype=bool)
@@ -63,7 +65,9 @@ def _differs_from(frame: pd.DataFrame, field: str, params: Params, layout: Layou
     message="{field} starts with '{first}'; the first language should be '{lang}', "
     "then the local ones",
 )
-def _first_language(frame: pd.DataFrame, field: str, params: Params, layout: Layout) -> RowResult:
+def _first_language(
+    frame: pd.DataFrame, field: str, params: Params, layout: CheckContext
+) -> RowResult:
     members = layout.members(field)
     first = np.full(len(frame), "", dtype=object)
     for column in reversed(members):
@@ -80,7 +84,9 @@ def _first_language(frame: pd.DataFrame, field: str, params: Params, layout: Lay
     expand="members",
     message="'{lang}' in column {field} is not an ISO 639 language",
 )
-def _language_known(frame: pd.DataFrame, field: str, params: Params, layout: Layout) -> np.ndarray:
+def _language_known(
+    frame: pd.DataFrame, field: str, params: Params, layout: CheckContext
+) -> np.ndarray:
     from poicheck.checks.geodata import is_language
 
     return language_column(frame, field, is_language(field.rsplit(".", 1)[1]))

@@ -15,9 +15,9 @@ import pandas as pd
 import pyarrow as pa
 
 from poicheck.checks import Kind, get_kind
+from poicheck.checks.context import CheckContext
 from poicheck.ruleset.loader import resolve_params
 from poicheck.ruleset.model import Rule, RuleSet
-from poicheck.table import Layout
 
 ENVELOPE_POINTERS = {
     "ActionType": "/ActionType",
@@ -41,7 +41,7 @@ class Binding:
 
 
 def bind(
-    ruleset: RuleSet, layout: Layout, scope: str, input_format: str | None = None
+    ruleset: RuleSet, layout: CheckContext, scope: str, input_format: str | None = None
 ) -> list[Binding]:
     """Expand every rule of a scope to the columns of this table (of an input of
     `input_format`: rules that apply to another family of inputs are left out)."""
@@ -113,7 +113,7 @@ def _pandera_failures(frame: pd.DataFrame, bindings: list[Binding]) -> pd.DataFr
 def failures(
     frame: pd.DataFrame,
     bindings: list[Binding],
-    layout: Layout,
+    layout: CheckContext,
     engine: str = "arrow",
 ) -> pd.DataFrame:
     """Every failure as (check name, record index).

@@ -21,6 +21,7 @@ import numpy as np
 import pandas as pd
 
 from poicheck.checks import get_kind
+from poicheck.checks.context import CheckContext
 from poicheck.engine import workers as parallel
 from poicheck.engine.binding import (
     ENVELOPE_POINTERS,
@@ -39,7 +40,6 @@ from poicheck.ruleset.model import Rule, RuleSet
 from poicheck.table import (
     CanonicalTable,
     Distinct,
-    Layout,
     RawFinding,
     Source,
     ensure_columns,
@@ -183,7 +183,7 @@ class Checker:
 
     def _bind(self, columns: list[str]) -> None:
         self._columns = columns
-        layout = Layout(columns, self.ruleset)
+        layout = CheckContext(columns, self.ruleset)
         bindings = bind(self.ruleset, layout, "record", self.source.format)
         self._local = [b for b in bindings if not b.kind.across_rows]
         self._across = [b for b in bindings if b.kind.across_rows]
@@ -203,8 +203,8 @@ class Checker:
             needed.update(layout.members(container))
         self._key_columns = [c for c in columns if c in needed]
 
-    def _layout(self, frame: pd.DataFrame, rows: np.ndarray) -> Layout:
-        layout = Layout(frame.columns, self.ruleset)
+    def _layout(self, frame: pd.DataFrame, rows: np.ndarray) -> CheckContext:
+        layout = CheckContext(frame.columns, self.ruleset)
         layout.operator_ids = self.operator_ids
         layout.rows = rows
         return layout
@@ -252,7 +252,7 @@ def _flagged(parts: list[pd.DataFrame]) -> dict[str, np.ndarray]:
     return {str(name): group.to_numpy() for name, group in records.groupby(names)}
 
 
-def _evidence_columns(binding: Binding, layout: Layout, ruleset: RuleSet) -> set[str]:
+def _evidence_columns(binding: Binding, layout: CheckContext, ruleset: RuleSet) -> set[str]:
     """The columns the rules named by a binding's `evidence` read: their fields (a
     container's members) and the columns their parameters name (Address.Country)."""
     columns: set[str] = set()
@@ -327,7 +327,7 @@ def table_findings(
 
 def _record_findings(
     frame: pd.DataFrame,
-    layout: Layout,
+    layout: CheckContext,
     bindings: list[Binding],
     table: CanonicalTable,
     offset: int,
@@ -396,7 +396,7 @@ def _envelope_findings(envelope: dict[str, str | None] | None, ruleset: RuleSet)
     if not envelope:
         return pd.DataFrame(columns=FINDING_COLUMNS)
     frame = pd.DataFrame({k: pd.Series([v], dtype="str") for k, v in envelope.items()})
-    layout = Layout(frame.columns, ruleset, scope="envelope")
+    layout = CheckContext(frame.columns, ruleset, scope="envelope")
     bindings = [b for b in bind(ruleset, layout, "envelope") if b.column in frame.columns]
     failed = failures(frame, bindings, layout)
     by_name = {b.name: b for b in bindings}

@@ -238,16 +238,6 @@ class Layout:
         self.columns = list(columns)
         self.property_of: dict[str, Property] = {}
         self.unknown: list[str] = []
-        # Run context for row kinds: who may own EvseIDs, notes for the user (e.g. a check
-        # skipped for want of data), per-check details for messages.
-        self.operator_ids: tuple[str, ...] = ()
-        self.rows: np.ndarray | None = None
-        self.cache: dict[str, Any] = {}
-        self.notes: list[str] = []
-        self.details: dict[str, dict[str, Any]] = {}
-        # Per `<reader rule id>|<field>`, the rows it reported: evidence for the rules across
-        # rows (poicheck.checks.groups).
-        self.flagged: dict[str, np.ndarray] = {}
         # Columns as distinct values, shared by all checks of the table (see `distinct`).
         self.encoded: dict[str, Distinct] = {}
         # Columns of a slice of a larger table, encoded with the whole table's values:
@@ -259,14 +249,6 @@ class Layout:
                 self.unknown.append(column)
             else:
                 self.property_of[column] = prop
-
-    def memo(self, key: str, compute: Callable[[], T]) -> T:
-        """What `compute` returns, computed once per table: the checks of a table share parsed
-        columns, lookups and verdicts through this (`key` names what is computed)."""
-        if key not in self.cache:
-            self.cache[key] = compute()
-        found: T = self.cache[key]
-        return found
 
     def distinct(self, frame: pd.DataFrame, column: str) -> Distinct:
         """A column of `frame` (the table this layout describes) as distinct values, encoded

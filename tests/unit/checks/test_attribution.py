@@ -12,9 +12,9 @@ import pytest
 
 from poicheck import validate
 from poicheck.checks import get_kind
+from poicheck.checks.context import CheckContext
 from poicheck.engine.run import _flagged
 from poicheck.ruleset.loader import load_ruleset, resolve_params
-from poicheck.table import Layout
 from tests.records import VALID_CELLS, frame_of
 
 OPERATOR = {"operator_id": "DE*PCK", "operator_name": "PoiCheck"}
@@ -134,10 +134,10 @@ def test_a_reader_finding_is_evidence_too() -> None:
     rule = ruleset.rules["IDN004"]
     params = resolve_params(rule, ruleset.properties["ChargingStationId"], ruleset)
     kind = get_kind(rule.kind)
-    layout = Layout(frame.columns, ruleset)
+    layout = CheckContext(frame.columns, ruleset)
     ok, _ = kind.func(frame, "ChargingStationId", params, layout)  # type: ignore[misc]
     assert list(ok) == [False, False]
-    layout = Layout(frame.columns, ruleset)
+    layout = CheckContext(frame.columns, ruleset)
     layout.flagged = {"TBL012|Address.HouseNum": np.array([1]), "TBL012|Plugs": np.array([0])}
     ok, details = kind.func(frame, "ChargingStationId", params, layout)  # type: ignore[misc]
     assert list(ok) == [True, False]

@@ -16,6 +16,7 @@ import pytest
 
 from poicheck.checks import KINDS, Kind, get_kind, kind_names
 from poicheck.checks._arrow import anchored
+from poicheck.checks.context import CheckContext
 from poicheck.checks.opening_times import (
     explain_entry_problem,
     resolve,
@@ -26,7 +27,6 @@ from poicheck.oicp.cells import opening_times_pattern as cell_pattern
 from poicheck.oicp.cells import parse_opening_times as parse_cell
 from poicheck.ruleset.loader import resolve_params
 from poicheck.ruleset.model import Rule, RuleSet
-from poicheck.table import Layout
 
 DAYS: tuple[str, ...] = (
     "Everyday",
@@ -85,7 +85,7 @@ def row_check(
     frame = frame_of(rows)
     func = get_kind(kind).func
     assert func is not None
-    result = func(frame, field, params, Layout(frame.columns, ruleset))
+    result = func(frame, field, params, CheckContext(frame.columns, ruleset))
     mask = result[0] if isinstance(result, tuple) else result  # (mask, details): RowResult
     assert len(mask) == len(rows)
     return [bool(v) for v in np.asarray(mask)]
@@ -713,7 +713,7 @@ def test_language_code(ruleset: RuleSet) -> None:
 
 
 def test_language_code_layout_recognises_bad_language_columns(ruleset: RuleSet) -> None:
-    layout = Layout(["ChargingStationNames.English", "AdditionalInfo.de"], ruleset)
+    layout = CheckContext(["ChargingStationNames.English", "AdditionalInfo.de"], ruleset)
     assert layout.unknown == []
     assert layout.members("ChargingStationNames") == ["ChargingStationNames.English"]
 
@@ -757,6 +757,6 @@ def test_only_values_names_the_sources_and_shares(ruleset: RuleSet) -> None:
     params = ONLY_RENEWABLE
     func = get_kind("only_values").func
     assert func is not None
-    ok, details = func(frame, "RenewableEnergy", params, Layout(frame.columns, ruleset))
+    ok, details = func(frame, "RenewableEnergy", params, CheckContext(frame.columns, ruleset))
     assert ok.tolist() == [False]
     assert details["sources"].tolist() == ["Wind, Solar 99 %"]

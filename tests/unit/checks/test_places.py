@@ -147,13 +147,13 @@ def test_rules_explain_names_the_countries_covered() -> None:
 
 def test_thresholds_are_data_per_country() -> None:
     from poicheck.checks import places
+    from poicheck.checks.context import CheckContext
     from poicheck.ruleset.loader import load_ruleset
-    from poicheck.table import Layout
 
     frame = frame_of({**VALID_CELLS, **at("71638", "Ludwigsburg", "50.978700", "11.032800")})
     base = {"country": "Address.Country", "max_km": 30}
     for per_country, flagged in (({"DE": 300}, False), ({"AT": 300}, True), ({}, True)):
-        layout = Layout(frame.columns, load_ruleset())
+        layout = CheckContext(frame.columns, load_ruleset())
         params = {**base, "per_country": per_country}
         ok, details = places._coordinates(frame, "GeoCoordinates", params, layout)
         assert bool(~ok[0]) is flagged, per_country
