@@ -37,3 +37,11 @@ def ruleset() -> RuleSet:
 @pytest.fixture(scope="session")
 def samples() -> Path:
     return SAMPLES
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Property tests (hypothesis) are `slow`: each runs its example database and up to a
+    hundred generated inputs; the quick loop (`pytest -m "not slow"`) leaves them to CI."""
+    for item in items:
+        if getattr(getattr(item, "obj", None), "is_hypothesis_test", False):
+            item.add_marker(pytest.mark.slow)

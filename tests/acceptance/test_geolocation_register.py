@@ -22,6 +22,7 @@ def check(result: geolocation.Result) -> None:
         assert result.false_alarms[rule] <= 0.005 * result.clean, (rule, result.examples)
 
 
+@pytest.mark.slow
 def test_a_small_register_every_kind_of_defect_found() -> None:
     result, register = geolocation.measure(evses=2_000, defects=21, seed=5)
     check(result)
@@ -38,6 +39,7 @@ def test_twenty_thousand_evses_recall_at_least_90_and_false_alarms_at_most_half_
     check(result)
 
 
+@pytest.mark.slow
 def test_the_script_prints_its_figures() -> None:
     done = subprocess.run(
         [sys.executable, "benchmarks/geolocation.py", "--evses", "1500", "--defects", "14"],

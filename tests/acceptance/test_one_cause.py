@@ -10,6 +10,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -229,6 +230,7 @@ def json_case(cells: Cells, defect: str, folder: Path) -> list[tuple[int, str, s
     return new_findings(_findings(push(None)), _findings(push(JSON[defect])))
 
 
+@pytest.mark.slow
 def test_the_single_defects_that_give_several_findings_are_the_listed_ones(tmp_path: Path) -> None:
     several = {}
     for defect in TABLE:
@@ -274,6 +276,7 @@ def related(finding: Any) -> list[str]:
     return [item["rule"] for item in finding.related or []]
 
 
+@pytest.mark.slow
 def test_50_kw_on_a_type_2_ac_facility_is_one_finding() -> None:
     (finding,) = _findings(frame_of({**VALID_CELLS, F + "Power": "50"}))
     assert finding.rule == "PWR017"

@@ -56,6 +56,7 @@ def samples(tmp_path: Path) -> Path:
     return directory
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("suffix", ["csv", "xlsx", "json"])
 def test_invalid_samples_are_fixed_into_a_copy(samples: Path, suffix: str) -> None:
     source = samples / f"evse-invalid.{suffix}"
@@ -94,6 +95,7 @@ def test_invalid_samples_are_fixed_into_a_copy(samples: Path, suffix: str) -> No
     assert (samples / f"again.{suffix}").read_bytes() == out.read_bytes()
 
 
+@pytest.mark.slow
 def test_unsafe_fixes_and_the_text_summary(samples: Path) -> None:
     out = samples / "fixed.csv"
     result = run(samples / "evse-invalid.csv", "-o", out, "--unsafe-fixes")
@@ -108,6 +110,7 @@ def test_unsafe_fixes_and_the_text_summary(samples: Path) -> None:
     )
 
 
+@pytest.mark.slow
 def test_diff_lists_every_change_and_writes_nothing(samples: Path) -> None:
     result = run(samples / "evse-invalid.xlsx", "--diff")
     assert result.exit_code == 1
@@ -168,12 +171,14 @@ def test_unusable_input_exits_2_without_output(tmp_path: Path) -> None:
     assert not (tmp_path / "out.json").exists()
 
 
+@pytest.mark.slow
 def test_input_options_apply(samples: Path) -> None:
     result = run(samples / "evse-invalid.csv", "--diff", "--format", "json", "--select", "ADR,ACC")
     rules = {c["rule"] for c in json.loads(result.stdout)["changes"]}
     assert rules == {"ADR002", "ACC002", "ACC013"}
 
 
+@pytest.mark.slow
 def test_real_subprocess(samples: Path) -> None:
     env = {**os.environ, "PYTHONPATH": str(ROOT), "NO_COLOR": "1"}
     out = samples / "fixed.json"

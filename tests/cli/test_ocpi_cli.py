@@ -124,6 +124,7 @@ def test_export_writes_oicp_payloads_from_ocpi(project: Path) -> None:
     assert runs == [(1, 3)]
 
 
+@pytest.mark.slow
 def test_a_real_subprocess_validates_and_exports_ocpi(project: Path) -> None:
     configure(project)
     write(project / "locations.json", response(example("location_example.json")))

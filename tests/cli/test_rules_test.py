@@ -141,6 +141,7 @@ def test_a_directory_runs_the_rules_of_its_files(tmp_path: Path) -> None:
     assert "3 rules, 1 failed" in out
 
 
+@pytest.mark.slow
 def test_the_shipped_rule_examples_run_through_the_same_functions() -> None:
     """One shipped rule of each example form the library writes (a value, cells, rows, JSON,
     JSON Lines, columns, CSV bytes in another encoding, a workbook with a formula)."""
@@ -161,6 +162,7 @@ def test_the_example_record_passes_every_shipped_rule() -> None:
     assert validate(frame_of(EXAMPLE_RECORD)).findings == []
 
 
+@pytest.mark.slow
 def test_subprocess(tmp_path: Path) -> None:
     path = rule_file(tmp_path, WRONG)
     done = subprocess.run(
@@ -174,6 +176,7 @@ def test_subprocess(tmp_path: Path) -> None:
     assert done.stderr == ""
 
 
+@pytest.mark.slow
 def test_a_shipped_rule_file_runs_with_the_shipped_rule_set() -> None:
     """A file of the shipped directory is not added a second time (its ids would clash)."""
     from poicheck.ruleset.loader import default_rules_dir

@@ -448,6 +448,7 @@ def test_what_the_export_asked_to_review_is_repeated_before_the_push(
     assert "warning: this push deletes 9 EVSEs, 15.0 % of those Hubject holds" in result.stderr
 
 
+@pytest.mark.slow
 def test_a_new_export_into_the_directory_keeps_the_push_log(tmp_path: Path) -> None:
     from poicheck.export import ExportOptions, build_export, write_export
     from tests.records import VALID_CELLS, frame_of

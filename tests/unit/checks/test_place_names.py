@@ -153,6 +153,7 @@ def test_one_countrys_names_are_read_and_folded_once_then_cached(
     placenames.derived.cache_clear()
 
 
+@pytest.mark.slow
 def test_the_cli_checks_an_address_named_in_german(tmp_path: Path) -> None:
     cells = {
         **VALID_CELLS,

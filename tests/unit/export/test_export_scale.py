@@ -407,6 +407,7 @@ def test_a_previous_snapshot_in_poicheck_layout_is_read_without_parsing_its_line
         b', "Floor": "\\"EvseID\\": \\"x\\""}',  # escapes that spell a key in a text
     ],
 )
+@pytest.mark.slow
 def test_a_line_whose_start_misleads_is_read_the_long_way(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, odd: bytes
 ) -> None:

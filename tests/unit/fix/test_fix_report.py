@@ -76,6 +76,7 @@ def test_gains_are_the_score_without_the_fixable_findings(report: Report) -> Non
     assert totals["all safe fixes"]["unsafe"] == 0
 
 
+@pytest.mark.slow
 def test_html_report_shows_what_fixing_would_change(report: Report) -> None:
     html = render_html(report)
     section = html[html.index('<section id="fixing">') : html.index('<section id="fields">')]
@@ -88,6 +89,7 @@ def test_html_report_shows_what_fixing_would_change(report: Report) -> None:
     assert "<td>unsafe</td>" in findings
 
 
+@pytest.mark.slow
 def test_html_report_without_fixable_findings_has_no_section() -> None:
     clean = validate(table_of(VALID_CELLS), **OPERATOR)
     assert fixing_gains(clean) == []
@@ -105,6 +107,7 @@ def test_form_notes_count_the_records_with_a_fix() -> None:
     assert "ACC002 (error, refused): 2 records (1 with a fix: poicheck fix)" in note
 
 
+@pytest.mark.slow
 def test_gains_of_several_files() -> None:
     csv = ROOT / "samples" / "invalid" / "evse-invalid.csv"
     json_file = ROOT / "samples" / "invalid" / "evse-invalid.json"

@@ -60,6 +60,7 @@ def records() -> list[dict[str, str]]:
         ("\t", "utf-16-le", "\r\n", csv.QUOTE_MINIMAL, b"\xff\xfe"),
     ],
 )
+@pytest.mark.slow
 def test_csv_copy_differs_only_in_the_changed_fields(
     tmp_path: Path, delimiter: str, encoding: str, newline: str, quoting: int, bom: bytes
 ) -> None:
@@ -194,6 +195,7 @@ def _cells(book: Any) -> dict[tuple[str, str], tuple[Any, ...]]:
     return out
 
 
+@pytest.mark.slow
 def test_workbook_copy_keeps_everything_but_the_changed_cells(tmp_path: Path) -> None:
     source = tmp_path / "evse.xlsx"
     planted = _workbook(source)
@@ -338,6 +340,7 @@ def test_json_lines_copy_changes_only_its_lines(tmp_path: Path) -> None:
     ).replace('"local"', '"Local"')
 
 
+@pytest.mark.slow
 def test_coordinates_in_dms_are_listed_as_not_written(tmp_path: Path) -> None:
     record = json_record(RULESET, {**VALID_CELLS, "Address.Country": "DE"})
     # Berlin with latitude and longitude swapped, in DegreeMinuteSeconds.

@@ -103,6 +103,7 @@ def test_register_findings_name_the_register_cell(ruleset: RuleSet) -> None:
     assert report.files[0].records == len(POINTS)
 
 
+@pytest.mark.slow
 @needs_register
 def test_register_through_the_command_line(tmp_path: Path) -> None:
     """A real process, the JSON report: one EVSE per charge point, each finding with its cell."""
@@ -144,6 +145,7 @@ def test_register_through_the_command_line(tmp_path: Path) -> None:
     assert "{operator_id}: give --operator-id" in without.stdout + without.stderr
 
 
+@pytest.mark.slow
 @needs_register
 def test_annotate_marks_the_register_itself(tmp_path: Path) -> None:
     from openpyxl import load_workbook
@@ -213,6 +215,7 @@ def test_register_with_the_missing_values_given_exports(tmp_path: Path) -> None:
     assert first["Address"]["HouseNum"] == "12"
 
 
+@pytest.mark.slow
 @needs_register
 def test_map_proposes_the_register_mapping(tmp_path: Path, ruleset: RuleSet) -> None:
     runner = CliRunner()
@@ -442,6 +445,7 @@ def test_reader_notes_about_foreign_cells_land_on_the_evse(
     ]
 
 
+@pytest.mark.slow
 def test_a_first_edition_file_reads_the_same_as_second_edition(
     tmp_path: Path, ruleset: RuleSet
 ) -> None:

@@ -98,6 +98,7 @@ def _json(result_text: str) -> dict[str, object]:
     return json.loads(result_text)  # type: ignore[no-any-return]
 
 
+@pytest.mark.slow
 def test_validate_a_folder_as_its_files_named_one_by_one(
     data: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -119,6 +120,7 @@ def test_validate_a_folder_as_its_files_named_one_by_one(
     assert "using configuration" in folder.stderr
 
 
+@pytest.mark.slow
 def test_validate_recursive_reads_the_national_dump_inside(
     data: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -145,6 +147,7 @@ def test_an_empty_folder_is_exit_2_with_one_clear_message(
     assert result.stdout == ""
 
 
+@pytest.mark.slow
 def test_export_takes_a_folder_too(data: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     (data / "b-stations.csv").unlink()
     monkeypatch.chdir(data.parent)
@@ -156,6 +159,7 @@ def test_export_takes_a_folder_too(data: Path, monkeypatch: pytest.MonkeyPatch) 
     assert {s["file"] for s in manifest["sources"]} == {"data/a-request.JSON"}
 
 
+@pytest.mark.slow
 def test_a_real_run_over_a_folder(data: Path) -> None:
     command = [sys.executable, "-m", "poicheck", "validate", "data", "--statistics"]
     done = subprocess.run(command, capture_output=True, text=True, check=False, cwd=data.parent)
@@ -165,6 +169,7 @@ def test_a_real_run_over_a_folder(data: Path) -> None:
     assert "Traceback" not in done.stderr
 
 
+@pytest.mark.slow
 def test_poichecks_own_outputs_in_the_folder_are_not_read_as_data(
     data: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -241,6 +241,7 @@ def test_findings_across_chunk_borders(border_file: Path, chunk_rows: int) -> No
     assert all(f.row is None and f.record is None for f in skipped)
 
 
+@pytest.mark.slow
 def test_chunks_are_set_aside_and_cleaned_up(
     border_file: Path, ruleset: RuleSet, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

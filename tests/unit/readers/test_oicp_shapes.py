@@ -336,6 +336,7 @@ def test_a_repaired_surrogate_is_found_inside_its_record(tmp_path: Path) -> None
     assert repaired.row == 1
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(not parallel.can_fork(), reason="blocks are shared among forked workers")
 def test_many_blocks_in_workers_give_the_same_findings(tmp_path: Path) -> None:
     blocks = [(OPERATORS[i % 3], POOL[i * 3 : i * 3 + 3]) for i in range(12)]
@@ -379,6 +380,7 @@ def test_cli_export_of_a_pull_response_needs_the_operator(
     assert (tmp_path / "out" / "0001-fullLoad.json").is_file()
 
 
+@pytest.mark.slow
 def test_a_real_run_reads_a_23_page() -> None:
     command = [sys.executable, "-m", "poicheck", "validate", "--format", "json", "-q"]
     command.append(str(FIXTURES / "pull-2.3-page-1-of-2.json"))

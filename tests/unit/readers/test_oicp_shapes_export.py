@@ -41,6 +41,7 @@ def _equivalents(tmp_path: Path) -> dict[str, Path]:
     }
 
 
+@pytest.mark.slow
 def test_every_shape_exports_what_its_push_request_exports(tmp_path: Path) -> None:
     paths = _equivalents(tmp_path)
     exports = {name: build_export(path, OPTIONS) for name, path in paths.items()}
@@ -67,6 +68,7 @@ def test_every_shape_exports_what_its_push_request_exports(tmp_path: Path) -> No
         {"operator_id": "DE*XYZ", "sub_operator_ids": SUBS[1:]},
     ],
 )
+@pytest.mark.slow
 def test_validation_of_every_shape_equals_the_push_requests(
     tmp_path: Path, given: dict[str, Any]
 ) -> None:

@@ -137,6 +137,7 @@ def test_cli_refuses_the_rule_file_with_exit_2(tmp_path: Path) -> None:
     assert "Traceback" not in result.stderr
 
 
+@pytest.mark.slow
 def test_subprocess_validate_with_a_misspelt_parameter_exits_2(tmp_path: Path) -> None:
     rules = tmp_path / "house.yaml"
     rules.write_text(

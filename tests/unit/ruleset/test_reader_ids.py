@@ -94,6 +94,7 @@ def rule_id_literals(path: Path) -> list[str]:
     ]
 
 
+@pytest.mark.slow
 def test_no_module_writes_a_rule_id_as_text() -> None:
     """Reader code uses the constants: an id typed as text could be misspelt unseen."""
     found = {
@@ -104,6 +105,7 @@ def test_no_module_writes_a_rule_id_as_text() -> None:
     assert {path: ids for path, ids in found.items() if ids} == {}
 
 
+@pytest.mark.slow
 def test_every_constant_is_used_by_reader_code() -> None:
     imported: set[str] = set()
     for path in PACKAGE.rglob("*.py"):
