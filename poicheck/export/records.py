@@ -38,6 +38,7 @@ from poicheck.export.model import (
     Reason,
     hubject_assigned,
 )
+from poicheck.export.pulled import check_delta_pull, deleted_records
 from poicheck.mapping import as_mapping
 from poicheck.ocpi.defaults import with_defaults
 from poicheck.oicp.cells import LIST_SEPARATOR
@@ -106,7 +107,9 @@ def collect(
     notes = [note for _, note in picked if note] + notes
     sink.operator = (operator_id, operator_name)
     out = Collected(operator_id, operator_name, notes=notes)
+    check_delta_pull(tables, options)
     blocked = {
+        **deleted_records(tables),
         **check_ownership(tables, operator_id, options.sub_operator_ids),
         **_duplicates(tables),
     }

@@ -1,0 +1,63 @@
+"""A delta pull as export input: the changes Hubject reported since LastCall, not every EVSE.
+
+Hubject marks each record of a delta pull (eRoamingPullEvseData with LastCall, 03
+EvseDataRecordType `deltaType`) as insert, update or delete. Such a file is not the operator's
+whole data: a fullLoad of it would make Hubject delete every EVSE it does not list, and a delta
+against `--previous` would plan those as deletions. Only an explicit insert or update (or
+delete) of its records is what the file can mean; its `delete` records are EVSEs that no
+longer exist and are never sent as data.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+
+from poicheck.errors import UsageError
+from poicheck.export.model import FULL_LOAD, ExportOptions, Reason
+from poicheck.table import CanonicalTable
+
+DELTA_TYPE = "deltaType"
+
+
+def _marks(table: CanonicalTable) -> np.ndarray:
+    """Per record its deltaType, stripped and in lower case ("" for none)."""
+    if DELTA_TYPE not in table.frame.columns:
+        return np.full(len(table.frame), "", dtype=object)
+    column = table.frame[DELTA_TYPE].fillna("").astype(str).str.strip().str.lower()
+    return column.to_numpy(dtype=object)
+
+
+def check_delta_pull(tables: Sequence[CanonicalTable], options: ExportOptions) -> None:
+    """Refuse a fullLoad or a planned delta of a delta pull (UsageError, exit 2)."""
+    if options.action not in (None, FULL_LOAD):
+        return
+    for table in tables:
+        marked = int(np.count_nonzero(_marks(table) != ""))
+        if marked:
+            how = (
+                "a fullLoad"
+                if options.action == FULL_LOAD or not options.previous
+                else ("a delta against --previous")
+            )
+            raise UsageError(
+                f"a delta pull: {marked} record(s) carry a deltaType, the changes Hubject "
+                f"reported since LastCall, not every EVSE; {how} of it would make Hubject "
+                "delete every EVSE it does not list. Export the operator's whole data, or "
+                "these records with --action insert or --action update",
+                location=str(table.source.path),
+            )
+
+
+def deleted_records(tables: Sequence[CanonicalTable]) -> dict[tuple[int, int], Reason]:
+    """The records a delta pull marks `delete`: EVSEs Hubject no longer holds, never sent."""
+    reasons: dict[tuple[int, int], Reason] = {}
+    for index, table in enumerate(tables):
+        for record in np.flatnonzero(_marks(table) == "delete"):
+            reasons[(index, int(record))] = Reason(
+                None,
+                DELTA_TYPE,
+                "deltaType 'delete': an EVSE Hubject reported as deleted, not sent as data",
+            )
+    return reasons
