@@ -42,7 +42,7 @@ from poicheck.mapping import as_mapping
 from poicheck.ocpi.defaults import with_defaults
 from poicheck.oicp.cells import LIST_SEPARATOR
 from poicheck.oicp.convert import Builder
-from poicheck.oicp.identifiers import belongs_to, normalise_id, normalise_operator_id, operator_part
+from poicheck.oicp.identifiers import normalise_id, normalise_operator_id, operator_part, owned
 from poicheck.results.report import Report
 from poicheck.ruleset.model import DROPPED, RuleSet
 from poicheck.ruleset.schema import SchemaValidator
@@ -247,19 +247,20 @@ def check_ownership(
     for index, table in enumerate(tables):
         if "EvseID" not in table.frame.columns:
             continue
-        ids = table.frame["EvseID"]
+        # One regular expression pass over all IDs; the operator parts of the few others only.
+        bad = np.flatnonzero(~owned(pa.array(table.frame["EvseID"].array), owners))
+        ids = table.frame["EvseID"].iloc[bad].reset_index(drop=True)
         parts = operator_part(ids)
-        bad = ~belongs_to(ids, owners) & np.asarray(parts.notna(), dtype=bool)
-        for record in np.flatnonzero(bad):
-            part = display_operator(str(parts.iloc[record]))
-            reasons[(index, int(record))] = Reason(
+        for at, record in enumerate(bad.tolist()):
+            part = display_operator(str(parts.iloc[at]))
+            reasons[(index, record)] = Reason(
                 None,
                 "EvseID",
-                f"EvseID '{ids.iloc[record]}' belongs to operator {part}, neither "
+                f"EvseID '{ids.iloc[at]}' belongs to operator {part}, neither "
                 f"{operator_id} nor a declared sub-operator; Hubject would refuse the whole "
                 "push with status 018",
             )
-        for part, group in pd.Series(table.rows[bad]).groupby(parts[bad].to_numpy(), sort=True):
+        for part, group in pd.Series(table.rows[bad]).groupby(parts.to_numpy(), sort=True):
             rows = _ranges([int(r) for r in group])
             where = f"{table.source.path} {'row' if len(group) == 1 else 'rows'} {rows}"
             foreign.setdefault(display_operator(str(part)), []).append(where)
