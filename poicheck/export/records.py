@@ -252,11 +252,11 @@ def check_ownership(
         ids = table.frame["EvseID"].iloc[bad].reset_index(drop=True)
         parts = operator_part(ids)
         for at, record in enumerate(bad.tolist()):
-            part = display_operator(str(parts.iloc[at]))
+            shown = display_operator(str(parts.iloc[at]))
             reasons[(index, record)] = Reason(
                 None,
                 "EvseID",
-                f"EvseID '{ids.iloc[at]}' belongs to operator {part}, neither "
+                f"EvseID '{ids.iloc[at]}' belongs to operator {shown}, neither "
                 f"{operator_id} nor a declared sub-operator; Hubject would refuse the whole "
                 "push with status 018",
             )
