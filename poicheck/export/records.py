@@ -156,11 +156,12 @@ def collect(
 
 
 # A table of this many records or more is checked in slices of SLICE_ROWS records, its cells
-# kept as the reader's encoding meanwhile (poicheck.table.slices): 1M CSV rows peaked at
-# ~3.0 GB checked whole (the frame, the encoding, the checks' temporaries in two processes),
-# ~2.1 GB in slices (measured, two workers; the reading's own peak is ~2.0 GB).
+# kept as the reader's encoding meanwhile (poicheck.table.slices). 1M CSV rows (measured,
+# two workers): checked whole ~3.1 GB (the frame, the encoding and the checks' temporaries in
+# two processes); in slices of 125k ~2.1 GB but 3-4 s slower (each slice costs its fixed
+# share of checking), of 250k ~2.5 GB, of 200k ~2.3 GB at about the time of the whole.
 SLICED_FROM = 250_000
-SLICE_ROWS = 125_000
+SLICE_ROWS = 200_000
 
 
 def _validated(
