@@ -32,12 +32,14 @@ from poicheck.results.score import FILLED_PREFIX, completeness, filled
 from poicheck.ruleset.loader import load_ruleset
 from poicheck.ruleset.model import RuleSet
 from poicheck.table import CanonicalTable, Source
+from poicheck.table.slices import Slices
 
 Input = str | Path | pd.DataFrame | CanonicalTable
+Checkable = Input | Slices
 
 
 def validate(
-    source: Input | Sequence[Input],
+    source: Checkable | Sequence[Checkable],
     *,
     rules: Sequence[str | Path] = (),
     ruleset: RuleSet | None = None,
@@ -60,7 +62,8 @@ def validate(
 
     Args:
         source: a path (.xlsx, .csv, .json, .jsonl), a DataFrame in the canonical layout, a
-            CanonicalTable already read, or a list of these.
+            CanonicalTable already read, a table already read as Slices (checked a slice at
+            a time, poicheck.table.slices), or a list of these.
         rules: extra rule files or directories, added to the shipped OICP 2.3 rule set.
         ruleset: a rule set already loaded (overrides `rules`).
         select: rule ids or id prefixes to run (all when empty).
@@ -101,7 +104,7 @@ def validate(
     mapping = as_mapping(mapping, base, operator_id=operator_id)
     if ocpi_defaults:
         defaults.cells(ocpi_defaults, base)  # a typo: a usage error, before anything is read
-    single = (str, Path, pd.DataFrame, CanonicalTable)
+    single = (str, Path, pd.DataFrame, CanonicalTable, Slices)
     run = _Run(
         base,
         active,
@@ -128,7 +131,7 @@ class _Run:
     workers: int
     ocpi_defaults: Mapping[str, Any] | None
 
-    def report(self, sources: list[Input], progress: ProgressCallback | None) -> Report:
+    def report(self, sources: list[Checkable], progress: ProgressCallback | None) -> Report:
         """Every input read and checked; an unreadable one listed with its reason."""
         results: list[FileResult] = []
         frames: list[pd.DataFrame] = []
@@ -286,13 +289,15 @@ def _checker(
 
 
 def _tables(
-    item: Input,
+    item: Checkable,
     ruleset: RuleSet,
     sheet: str | None,
     encoding: str | None,
     mapping: ColumnMapping | None,
     chunk_rows: int | None,
 ) -> Iterator[CanonicalTable]:
+    if isinstance(item, Slices):
+        return iter(item)
     if isinstance(item, (str, Path)):
         return read_tables(
             item, ruleset, sheet=sheet, encoding=encoding, mapping=mapping, chunk_rows=chunk_rows

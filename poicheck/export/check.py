@@ -54,6 +54,9 @@ _NOTES = frozenset({"description", "title", "$comment"})
 _CONDITIONS = frozenset({"if", "then", "else", "allOf", "anyOf", "oneOf", "not"})
 _ARRAY = frozenset({"type", "items", "minItems", "maxItems"})
 _PLACEHOLDER = 0
+_COMBINED = frozenset({"oneOf", "anyOf", "allOf"})
+# Coordinates as a tree: a coordinate cell column (its name), or an object's members.
+_Tree = str | tuple[tuple[str, "_Tree"], ...]
 
 
 def splits_object(schema: Any) -> frozenset[str] | None:
@@ -107,6 +110,8 @@ class RecordCheck:
         self._validators: dict[tuple[int, str], tuple[Any, Any]] = {}
         self._leaves: WeakKeyDictionary[Column, np.ndarray] = WeakKeyDictionary()
         self._members: WeakKeyDictionary[Column, np.ndarray] = WeakKeyDictionary()
+        self._axes: WeakKeyDictionary[Column, dict[int, np.ndarray]] = WeakKeyDictionary()
+        self._bases: dict[int, tuple[Any, dict[str, Any]]] = {}
 
     @classmethod
     def of(cls, schema: Mapping[str, Any]) -> RecordCheck | None:
@@ -140,6 +145,10 @@ class RecordCheck:
             return self._array(lines, node.items, schema, rows)
         if isinstance(node, Texts) and _splits_array(schema):
             return self._texts(lines, node, schema, rows)
+        if isinstance(node, Geo):
+            split = self._coordinates(lines, node, schema, rows)
+            if split is not None:
+                return split
         return self._whole(lines, node, schema, rows, member)
 
     def _object(
@@ -242,6 +251,111 @@ class RecordCheck:
         fits = np.zeros(len(first), dtype=bool)
         fits[there] = _each_valid(self._validator(schema), _decode(node, [texts[i] for i in there]))
         return part.present[numbers], fits[numbers]
+
+    def _coordinates(
+        self, lines: TableLines, node: Geo, schema: Any, rows: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray] | None:
+        """Coordinates in decimal degrees, `{"DecimalDegree": {"Latitude": .., "Longitude":
+        ..}}`, split like any object: each axis per distinct value, and a `oneOf` (the three
+        notations) branch by branch, the value fitting where exactly one branch does. None
+        for another notation, or a schema that does not split so (checked whole then)."""
+        if lines.notation != "DecimalDegree":
+            return None
+        names = [f"{node.column}.{axis}" for axis in ("Latitude", "Longitude")]
+        axes = tuple((name.rsplit(".", 1)[1], name) for name in names if lines.decimal_axis(name))
+        if not axes:
+            return None
+        return self._split(lines, (("DecimalDegree", axes),), schema, rows)
+
+    def _split(
+        self, lines: TableLines, tree: _Tree, schema: Any, rows: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray] | None:
+        """Per row: is the value of `tree` (an axis, or an object of trees) there, and does
+        it fit `schema`; None where the schema does not split."""
+        if isinstance(tree, str):
+            column = lines.decimal_axis(tree)
+            assert column is not None
+            at = lines.index(tree, rows)
+            if isinstance(schema, bool):
+                return column.filled[at], np.full(len(rows), schema)
+            return column.filled[at], self._axis(column, schema)[at]
+        if isinstance(schema, bool):
+            return self._there(lines, tree, rows), np.full(len(rows), schema)
+        if not isinstance(schema, dict):
+            return None
+        base = self._base(schema)
+        if splits_object(base) != frozenset():
+            return None
+        found = self._split_object(lines, tree, base, rows)
+        if found is None:
+            return None
+        there, ok = found
+        for key in _COMBINED & set(schema):
+            if not isinstance(schema[key], list):
+                return None
+            count = np.zeros(len(rows), dtype=np.int64)
+            for branch in schema[key]:
+                part = self._split(lines, tree, branch, rows)
+                if part is None:
+                    return None
+                count += part[1]
+            wanted = {"oneOf": count == 1, "anyOf": count >= 1}
+            ok &= wanted.get(key, count == len(schema[key]))
+        return there, ok
+
+    def _split_object(
+        self, lines: TableLines, tree: tuple[tuple[str, _Tree], ...], schema: Any, rows: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray] | None:
+        """`_object` for a tree: each member on its own, then the skeleton once per
+        combination of the members there."""
+        properties = schema.get("properties", {})
+        extra = schema.get("additionalProperties", True)
+        ok = np.ones(len(rows), dtype=bool)
+        present: list[np.ndarray] = []
+        for name, child in tree:
+            part = self._split(lines, child, properties.get(name, extra), rows)
+            if part is None:
+                return None
+            there, fits = part
+            ok &= ~there | fits
+            present.append(there)
+        numbers, first = combinations(present)
+        shapes = [
+            {name: _PLACEHOLDER for (name, _), there in zip(tree, present, strict=True) if there[k]}
+            for k in first.tolist()
+        ]
+        fitting = _each_valid(self._validator(schema, "skeleton"), shapes)
+        return np.logical_or.reduce(present), ok & fitting[numbers]
+
+    def _there(self, lines: TableLines, tree: _Tree, rows: np.ndarray) -> np.ndarray:
+        if isinstance(tree, str):
+            column = lines.decimal_axis(tree)
+            assert column is not None
+            return column.filled[lines.index(tree, rows)]
+        return np.logical_or.reduce([self._there(lines, child, rows) for _, child in tree])
+
+    def _base(self, schema: dict[str, Any]) -> dict[str, Any]:
+        """The schema without `oneOf`, `anyOf` and `allOf` (the same object for the same
+        schema: its validators are compiled once)."""
+        found = self._bases.get(id(schema))
+        if found is None:
+            base = {k: v for k, v in schema.items() if k not in _COMBINED}
+            self._bases[id(schema)] = found = (schema, base)
+        return found[1]
+
+    def _axis(self, column: Column, schema: Any) -> np.ndarray:
+        """Per distinct value of a coordinate column (its JSON in decimal degrees, as sent):
+        does it fit `schema`? (False for the empty value at the end.)"""
+        by_schema = self._axes.setdefault(column, {})
+        found = by_schema.get(id(schema))
+        if found is None:
+            texts = column.json.to_pylist()
+            where = np.flatnonzero(column.filled)
+            values = msgspec.json.decode(("[" + ",".join(texts[i] for i in where) + "]").encode())
+            found = np.zeros(len(column.filled), dtype=bool)
+            found[where] = _each_valid(self._validator(schema), values)
+            by_schema[id(schema)] = found
+        return found
 
     def _leaf(self, column: Column, schema: Any) -> np.ndarray:
         """Per distinct value of a cell column: does it fit `schema`? (False for the empty

@@ -224,6 +224,12 @@ class TableLines:
             fixed[:-1] &= points.coordinates(member.node.column, [t or None for t in texts])
         return fixed
 
+    def decimal_axis(self, column: str) -> Column | None:
+        """A coordinate column's JSON in decimal degrees (None: the table has no such cell
+        column)."""
+        found = self._axes.get(column)
+        return found[0] if found is not None else None
+
     def index(self, column: str, rows: np.ndarray) -> np.ndarray:
         """Each row's number into the column's JSON (`Column.index`)."""
         codes = self.cells[column].codes[rows]

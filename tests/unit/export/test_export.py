@@ -6,6 +6,7 @@ from __future__ import annotations
 import hashlib
 import json
 import shutil
+from dataclasses import replace
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -269,7 +270,9 @@ def test_degrees_no_notation_holds_stay_as_written(notation: str, latitude: str)
 
 def test_hubject_assigned_properties_are_not_sent() -> None:
     cells = {**VALID_CELLS, "lastUpdate": "2026-01-23T14:04:29Z", "deltaType": "insert"}
-    export = build_export(frame_of(cells), HUB, ruleset=RULESET)
+    # A record with a deltaType is of a delta pull: an insert of it, never a fullLoad
+    # (tests/unit/export/test_delta_pull.py).
+    export = build_export(frame_of(cells), replace(HUB, action="insert"), ruleset=RULESET)
     (record,) = records_of(export)
     assert "lastUpdate" not in record
     assert "deltaType" not in record
