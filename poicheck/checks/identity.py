@@ -11,14 +11,7 @@ from poicheck.checks.context import CheckContext
 from poicheck.checks.frame import normalised
 from poicheck.checks.params import BOOLEAN, Param
 from poicheck.checks.registry import Params, RowResult, check_kind
-from poicheck.oicp.identifiers import operator_part, owned
-
-
-def display_operator(part: str | float) -> str:
-    """`DEABC` -> `DE*ABC`, `49810` -> `+49*810` (for messages)."""
-    if not isinstance(part, str):
-        return "(none)"
-    return f"{part[:2]}*{part[2:]}" if part[:2].isalpha() else f"+{part[:-3]}*{part[-3:]}"
+from poicheck.oicp.identifiers import display_operator, operator_part, owned
 
 
 @check_kind(

@@ -28,7 +28,7 @@ if TYPE_CHECKING:
         PayloadFile,
         Reason,
     )
-    from poicheck.export.records import Operator018Error
+    from poicheck.export.ownership import Operator018Error
     from poicheck.export.run import build_export
     from poicheck.export.write import summary, write_export
 
@@ -41,7 +41,7 @@ _WHERE = {
     "ExportOptions": "model",
     "PayloadFile": "model",
     "Reason": "model",
-    "Operator018Error": "records",
+    "Operator018Error": "ownership",
     "build_export": "run",
     "summary": "write",
     "write_export": "write",

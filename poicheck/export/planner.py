@@ -30,12 +30,13 @@ from poicheck.export.model import (
     Reason,
     Review,
 )
+from poicheck.export.ownership import Operator018Error
 from poicheck.export.previous import StateLines
-from poicheck.export.records import Collected, Operator018Error, display_operator
+from poicheck.export.records import Collected
 from poicheck.export.snapshot import PreviousReader
 from poicheck.oicp import coordinates as geo
 from poicheck.oicp.convert import Builder
-from poicheck.oicp.identifiers import belongs_to, operator_part
+from poicheck.oicp.identifiers import belongs_to, display_operator, operator_part
 from poicheck.ruleset.schema import SchemaValidator
 
 

@@ -29,7 +29,13 @@ from poicheck.export.body import Body
 from poicheck.export.model import DELETE, FULL_LOAD, INSERT, UPDATE
 from poicheck.export.scan import FIELDS, Entries, NotStreamableError, Scan
 from poicheck.export.scan import header as scan_header
-from poicheck.export.snapshot import PreviousReader, _load_json, _records
+from poicheck.export.snapshot import (
+    PreviousReader,
+    _load_json,
+    _records,
+    manifest_files,
+    not_previous,
+)
 from poicheck.export.values import SEPARATOR
 from poicheck.oicp.convert import Builder
 from poicheck.readers.json import NotJSONError, loads
@@ -151,26 +157,11 @@ class LinesReader:
         elif isinstance(document, list):
             self._apply(path, FULL_LOAD, document)
         else:
-            raise InputError(
-                "not a previous export: expected a poicheck manifest or snapshot, an "
-                "eRoamingPushEvseData request, an OperatorEvseData object or an array of "
-                "EvseDataRecords",
-                location=str(path),
-            )
+            raise not_previous(path)
 
     def _manifest(self, path: Path, manifest: dict[str, Any]) -> None:
-        base = path.parent
-        snapshot = manifest.get("snapshot")
-        if isinstance(snapshot, dict) and snapshot.get("file"):
-            self._read_path(base / str(snapshot["file"]), snapshot.get("sha256"))
-            return
-        self.state.notes.append(
-            f"{path} names no snapshot; the state is rebuilt from its payload files"
-        )
-        for entry in manifest.get("files", []):
-            if not isinstance(entry, dict) or "file" not in entry:
-                raise InputError("a 'files' entry has no 'file'", location=str(path))
-            self._read_path(base / str(entry["file"]), entry.get("sha256"))
+        for file, sha256 in manifest_files(path, manifest, self.state.notes):
+            self._read_path(file, sha256)
 
     def _apply(self, path: Path, action: Any, records: list[Any] | Entries) -> None:
         """A file's records onto the state, as its ActionType says."""

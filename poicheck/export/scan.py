@@ -8,10 +8,8 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import queue
 import re
-import stat
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -25,6 +23,7 @@ import pyarrow.compute as pc
 import xxhash
 
 from poicheck.export.values import BLANK_TEXT
+from poicheck.files.user import read_head
 from poicheck.oicp.identifiers import normalise_ids
 from poicheck.readers.json import NotJSONError, loads
 
@@ -125,16 +124,9 @@ class _Hasher:
 def header(path: Path) -> tuple[Any, ...] | None:
     """ActionType, OperatorID, OperatorName and where the records start, if `path` is a
     regular file that starts as poicheck writes a request; else None."""
-    try:
-        handle = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
-    except OSError:
+    head = read_head(path, 1 << 16)
+    if head is None:
         return None
-    try:
-        if not stat.S_ISREG(os.fstat(handle).st_mode):
-            return None
-        head = os.read(handle, 1 << 16)
-    finally:
-        os.close(handle)
     match = _HEADER.match(head)
     if match is None:
         return None

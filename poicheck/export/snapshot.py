@@ -71,26 +71,11 @@ class PreviousReader:
         elif isinstance(document, list):
             self._replace(path, document)
         else:
-            raise InputError(
-                "not a previous export: expected a poicheck manifest or snapshot, an "
-                "eRoamingPushEvseData request, an OperatorEvseData object or an array of "
-                "EvseDataRecords",
-                location=str(path),
-            )
+            raise not_previous(path)
 
     def _manifest(self, path: Path, manifest: dict[str, Any]) -> None:
-        base = path.parent
-        snapshot = manifest.get("snapshot")
-        if isinstance(snapshot, dict) and snapshot.get("file"):
-            self._read_path(base / str(snapshot["file"]), snapshot.get("sha256"))
-            return
-        self.state.notes.append(
-            f"{path} names no snapshot; the state is rebuilt from its payload files"
-        )
-        for entry in manifest.get("files", []):
-            if not isinstance(entry, dict) or "file" not in entry:
-                raise InputError("a 'files' entry has no 'file'", location=str(path))
-            self._read_path(base / str(entry["file"]), entry.get("sha256"))
+        for file, sha256 in manifest_files(path, manifest, self.state.notes):
+            self._read_path(file, sha256)
 
     def _request(self, path: Path, document: dict[str, Any]) -> None:
         data = document["OperatorEvseData"]
@@ -145,6 +130,33 @@ class PreviousReader:
             rebuilt.append(self.builder.build(cells))
         keys = normalise_id(pd.Series([r["EvseID"] for r in rebuilt], dtype="str"))
         return dict(zip((str(k) for k in keys), rebuilt, strict=True))
+
+
+def not_previous(path: Path) -> InputError:
+    return InputError(
+        "not a previous export: expected a poicheck manifest or snapshot, an "
+        "eRoamingPushEvseData request, an OperatorEvseData object or an array of "
+        "EvseDataRecords",
+        location=str(path),
+    )
+
+
+def manifest_files(
+    path: Path, manifest: dict[str, Any], notes: list[str]
+) -> list[tuple[Path, str | None]]:
+    """The files a manifest stands for as the previous state, with their sha256: its snapshot,
+    or (an export without one) its payload files in order, said in a note."""
+    base = path.parent
+    snapshot = manifest.get("snapshot")
+    if isinstance(snapshot, dict) and snapshot.get("file"):
+        return [(base / str(snapshot["file"]), snapshot.get("sha256"))]
+    notes.append(f"{path} names no snapshot; the state is rebuilt from its payload files")
+    files = []
+    for entry in manifest.get("files", []):
+        if not isinstance(entry, dict) or "file" not in entry:
+            raise InputError("a 'files' entry has no 'file'", location=str(path))
+        files.append((base / str(entry["file"]), entry.get("sha256")))
+    return files
 
 
 def _load_json(path: Path, expected_sha256: str | None) -> Any:

@@ -103,3 +103,11 @@ def belongs_to(
     parts = operator_part(evse_ids) if parts is None else parts
     ok = parts.isin(allowed) | evse_ids.isna()
     return np.asarray(ok, dtype=bool)
+
+
+def display_operator(part: str | float) -> str:
+    """A normalised operator part as people write it: `DEABC` -> `DE*ABC`, `49810` ->
+    `+49*810`; `(none)` for a missing one (for messages)."""
+    if not isinstance(part, str):
+        return "(none)"
+    return f"{part[:2]}*{part[2:]}" if part[:2].isalpha() else f"+{part[:-3]}*{part[-3:]}"
