@@ -16,8 +16,8 @@ import pyarrow as pa
 
 from poicheck.checks import Kind, get_kind
 from poicheck.checks.context import CheckContext
-from poicheck.ruleset.loader import resolve_params
 from poicheck.ruleset.model import Rule, RuleSet
+from poicheck.ruleset.params import resolve_params
 
 ENVELOPE_POINTERS = {
     "ActionType": "/ActionType",

@@ -20,7 +20,6 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from poicheck.checks import get_kind
 from poicheck.checks.context import CheckContext
 from poicheck.engine import workers as parallel
 from poicheck.engine.binding import (
@@ -31,6 +30,7 @@ from poicheck.engine.binding import (
     message_base,
     render_message,
 )
+from poicheck.engine.evidence import evidence_columns, flagged
 from poicheck.engine.folding import fold
 from poicheck.engine.per_file import PerFile
 from poicheck.findings import FINDING_COLUMNS, empty_findings, typed_findings
@@ -148,7 +148,7 @@ class Checker:
             whole = _joined(self._keys)
             layout = self._layout(whole.frame, whole.rows)
             layout.slices = dict(whole.encoded)
-            layout.flagged = _flagged(self._reader_parts)
+            layout.flagged = flagged(self._reader_parts)
             found = _record_findings(whole.frame, layout, self._across, whole, 0, self.engine)
             self._parts.append(found)
             self._note(layout.notes)
@@ -198,7 +198,7 @@ class Checker:
             else:
                 needed.add(binding.column)
             needed.update(binding.kind.reads)
-            needed.update(_evidence_columns(binding, layout, self.ruleset))
+            needed.update(evidence_columns(binding, layout, self.ruleset))
         for container in lists:
             needed.update(layout.members(container))
         self._key_columns = [c for c in columns if c in needed]
@@ -238,37 +238,6 @@ class Checker:
         self._unplaced |= seen
         found = pd.DataFrame(rows, columns=FINDING_COLUMNS)
         return found.assign(fix=fix_marks(found, frame, self.ruleset, table.source.format, offset))
-
-
-def _flagged(parts: list[pd.DataFrame]) -> dict[str, np.ndarray]:
-    """Per `<reader rule id>|<field>`, the records it reported (the readers' findings of
-    every chunk)."""
-    found = [p[["rule", "field", "record"]] for p in parts if len(p)]
-    if not found:
-        return {}
-    joined = pd.concat(found, ignore_index=True).dropna(subset=["record"])
-    records = joined["record"].astype("int64")
-    names = joined["rule"].astype(str) + "|" + joined["field"].fillna("").astype(str)
-    return {str(name): group.to_numpy() for name, group in records.groupby(names)}
-
-
-def _evidence_columns(binding: Binding, layout: CheckContext, ruleset: RuleSet) -> set[str]:
-    """The columns the rules named by a binding's `evidence` read: their fields (a
-    container's members) and the columns their parameters name (Address.Country)."""
-    columns: set[str] = set()
-    for rule_id in binding.params.get("evidence", ()):
-        rule = ruleset.rules.get(rule_id)
-        if rule is None:
-            continue
-        named = [v for v in rule.params.values() if isinstance(v, str) and v in layout.columns]
-        columns.update(named)
-        for read in get_kind(rule.kind).reads:  # what a rule across rows compares
-            columns.update(layout.members(read) or layout.matching(read) or [read])
-        for field in rule.fields:
-            if field == "*":
-                continue
-            columns.update(layout.members(field) or layout.matching(field))
-    return columns
 
 
 def _joined(tables: list[CanonicalTable]) -> CanonicalTable:

@@ -83,24 +83,10 @@ def collect(
     of those to `sink` (with their hashes, and whether they read back as themselves, when
     `points` is given: for the delta planner). `checked` is called once the first input is
     validated, before its records are built."""
-    mapping = as_mapping(options.mapping, ruleset, operator_id=options.operator_id)
-    tables = [
-        with_defaults(
-            read_input(
-                source, ruleset, sheet=options.sheet, encoding=options.encoding, mapping=mapping
-            ),
-            options.ocpi_defaults,
-            ruleset,
-        )
-        for source in sources
-    ]
-    # A pull response or national dump holds several operators' blocks; a push, one's.
-    picked = [for_operator(table, options.operator_id, ruleset) for table in tables]
-    tables = [table for table, _ in picked]
+    tables, picked = _read(sources, options, ruleset)
     operator_id, operator_name, notes = resolve_operator(tables, options)
-    notes = [note for _, note in picked if note] + notes
     sink.operator = (operator_id, operator_name)
-    out = Collected(operator_id, operator_name, notes=notes)
+    out = Collected(operator_id, operator_name, notes=picked + notes)
     check_delta_pull(tables, options)
     blocked = {
         **deleted_records(tables),
@@ -148,6 +134,27 @@ def collect(
     if assigned:
         out.notes.append("deltaType and lastUpdate are assigned by Hubject and were not exported")
     return out
+
+
+def _read(
+    sources: Sequence[Input], options: ExportOptions, ruleset: RuleSet
+) -> tuple[list[CanonicalTable], list[str]]:
+    """The inputs as tables (OCPI's missing values from the configuration), each the block of
+    the pushing operator where it holds several, and a note for each block picked."""
+    mapping = as_mapping(options.mapping, ruleset, operator_id=options.operator_id)
+    tables = [
+        with_defaults(
+            read_input(
+                source, ruleset, sheet=options.sheet, encoding=options.encoding, mapping=mapping
+            ),
+            options.ocpi_defaults,
+            ruleset,
+        )
+        for source in sources
+    ]
+    # A pull response or national dump holds several operators' blocks; a push, one's.
+    picked = [for_operator(table, options.operator_id, ruleset) for table in tables]
+    return [table for table, _ in picked], [note for _, note in picked if note]
 
 
 # A table of this many records or more is checked in slices of SLICE_ROWS records, its cells

@@ -192,7 +192,7 @@ def _matches(path: str, column: str, ruleset: RuleSet) -> bool:
 def _params(spec: FixSpec, group: _Group, ruleset: RuleSet) -> dict[str, Any]:
     """The check's parameters for the field (its enumeration, country column...), the fix's
     own over them, and the field's property."""
-    from poicheck.ruleset.loader import resolve_params
+    from poicheck.ruleset.params import resolve_params
 
     rule = group.rule
     declared = next(

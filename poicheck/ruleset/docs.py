@@ -7,8 +7,8 @@ import textwrap
 from typing import Any
 
 from poicheck.checks import get_kind
-from poicheck.ruleset.loader import resolve_params
 from poicheck.ruleset.model import Rule, RuleSet
+from poicheck.ruleset.params import resolve_params
 
 
 def example_text(example: Any) -> str:

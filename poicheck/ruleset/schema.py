@@ -14,8 +14,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from poicheck.oicp.convert import WireModel
-from poicheck.ruleset.loader import resolve_params
 from poicheck.ruleset.model import Property, RuleSet
+from poicheck.ruleset.params import resolve_params
 from poicheck.version import __version__
 
 DRAFT = "https://json-schema.org/draft/2020-12/schema"

@@ -125,7 +125,7 @@ def template_columns(
 def _check_languages(ruleset: RuleSet, languages: Sequence[str]) -> None:
     """Refuse column names the rule set's language-code rules would reject."""
     from poicheck.checks import get_kind
-    from poicheck.ruleset.loader import resolve_params
+    from poicheck.ruleset.params import resolve_params
 
     for rule in ruleset.rules.values():
         accepts = get_kind(rule.kind).accepts_language

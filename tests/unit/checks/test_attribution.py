@@ -13,8 +13,9 @@ import pytest
 from poicheck import validate
 from poicheck.checks import get_kind
 from poicheck.checks.context import CheckContext
-from poicheck.engine.run import _flagged
-from poicheck.ruleset.loader import load_ruleset, resolve_params
+from poicheck.engine.evidence import flagged
+from poicheck.ruleset.loader import load_ruleset
+from poicheck.ruleset.params import resolve_params
 from tests.records import VALID_CELLS, frame_of
 
 OPERATOR = {"operator_id": "DE*PCK", "operator_name": "PoiCheck"}
@@ -161,8 +162,8 @@ def test_the_readers_findings_reach_the_rules_across_rows() -> None:
             }
         ),
     ]
-    flagged = _flagged(parts)
-    assert {name: list(records) for name, records in flagged.items()} == {
+    found = flagged(parts)
+    assert {name: list(records) for name, records in found.items()} == {
         "GEO007|GeoCoordinates": [2],
         "TBL012|Address.PostalCode": [3, 8],
     }

@@ -25,8 +25,8 @@ from poicheck.checks.values import suggest
 from poicheck.oicp.cells import format_opening_times as format_cell
 from poicheck.oicp.cells import opening_times_pattern as cell_pattern
 from poicheck.oicp.cells import parse_opening_times as parse_cell
-from poicheck.ruleset.loader import resolve_params
 from poicheck.ruleset.model import Rule, RuleSet
+from poicheck.ruleset.params import resolve_params
 
 DAYS: tuple[str, ...] = (
     "Everyday",
