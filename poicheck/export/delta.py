@@ -86,13 +86,7 @@ class Plan:
 
     @property
     def changes(self) -> Changes:
-        return Changes(
-            insert=len(self.inserts),
-            update=len(self.updates),
-            delete=len(self.deletes),
-            unchanged=self.unchanged,
-            kept=self.kept,
-        )
+        return Changes.of(self)
 
     @property
     def records(self) -> list[Record]:

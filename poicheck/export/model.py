@@ -292,6 +292,17 @@ class Changes:
     unchanged: int
     kept: int
 
+    @classmethod
+    def of(cls, plan: Any) -> Changes:
+        """The counts of a delta plan: its inserts, updates and deletes, unchanged and kept."""
+        return cls(
+            insert=len(plan.inserts),
+            update=len(plan.updates),
+            delete=len(plan.deletes),
+            unchanged=plan.unchanged,
+            kept=plan.kept,
+        )
+
     def as_dict(self) -> dict[str, int]:
         return {
             "insert": self.insert,

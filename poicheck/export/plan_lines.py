@@ -55,13 +55,7 @@ class LinesPlan:
 
     @property
     def changes(self) -> Changes:
-        return Changes(
-            insert=len(self.inserts),
-            update=len(self.updates),
-            delete=len(self.deletes),
-            unchanged=self.unchanged,
-            kept=self.kept,
-        )
+        return Changes.of(self)
 
     def only(self, action: str) -> LinesPlan:
         """The part of the plan for one ActionType (the rest is not sent)."""
