@@ -5,7 +5,8 @@ EvseDataRecordType `deltaType`) as insert, update or delete. Such a file is not 
 whole data: a fullLoad of it would make Hubject delete every EVSE it does not list, and a delta
 against `--previous` would plan those as deletions. Only an explicit insert or update (or
 delete) of its records is what the file can mean; its `delete` records are EVSEs that no
-longer exist and are never sent as data.
+longer exist, an error of rule EVS010 (consequence `deleted`), and left out like any record
+with an error.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from poicheck.errors import UsageError
-from poicheck.export.model import FULL_LOAD, ExportOptions, Reason
+from poicheck.export.model import FULL_LOAD, ExportOptions
 from poicheck.table import CanonicalTable
 
 DELTA_TYPE = "deltaType"
@@ -48,16 +49,3 @@ def check_delta_pull(tables: Sequence[CanonicalTable], options: ExportOptions) -
                 "these records with --action insert or --action update",
                 location=str(table.source.path),
             )
-
-
-def deleted_records(tables: Sequence[CanonicalTable]) -> dict[tuple[int, int], Reason]:
-    """The records a delta pull marks `delete`: EVSEs Hubject no longer holds, never sent."""
-    reasons: dict[tuple[int, int], Reason] = {}
-    for index, table in enumerate(tables):
-        for record in np.flatnonzero(_marks(table) == "delete"):
-            reasons[(index, int(record))] = Reason(
-                None,
-                DELTA_TYPE,
-                "deltaType 'delete': an EVSE Hubject reported as deleted, not sent as data",
-            )
-    return reasons

@@ -39,7 +39,7 @@ from poicheck.export.model import (
     hubject_assigned,
 )
 from poicheck.export.ownership import check_ownership, duplicates
-from poicheck.export.pulled import check_delta_pull, deleted_records
+from poicheck.export.pulled import check_delta_pull
 from poicheck.mapping import as_mapping
 from poicheck.ocpi.defaults import with_defaults
 from poicheck.oicp.cells import LIST_SEPARATOR
@@ -89,7 +89,6 @@ def collect(
     out = Collected(operator_id, operator_name, notes=picked + notes)
     check_delta_pull(tables, options)
     blocked = {
-        **deleted_records(tables),
         **check_ownership(tables, operator_id, options.sub_operator_ids),
         **duplicates(tables),
     }

@@ -1,5 +1,6 @@
 """A delta pull (records with Hubject's deltaType) as export input: never a fullLoad or a
-planned delta, whose missing EVSEs Hubject would delete; its `delete` records never sent."""
+planned delta, whose missing EVSEs Hubject would delete; its `delete` records never sent
+(rule EVS010, an error in validate too)."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+from poicheck import validate
 from poicheck.cli import cli, main  # noqa: F401  (main registers the commands)
 from poicheck.cli import export as _export  # noqa: F401
 from poicheck.errors import UsageError
@@ -73,7 +75,15 @@ def test_insert_or_update_sends_the_records_that_exist_and_never_the_deleted(
         assert all("deltaType" not in json.dumps(body) for body in sent)
         (left_out,) = export.left_out
         assert left_out.evse_id == POOL[1]["EvseID"]
-        assert "deltaType 'delete'" in left_out.reasons[0].message
+        assert [r.rule for r in left_out.reasons] == ["EVS010"]
+
+
+def test_validate_says_the_same_about_the_deleted_record(delta: Path) -> None:
+    """One verdict: the record export leaves out is the one validate gives an error."""
+    report = validate(delta, operator_id=HUB[0])
+    errors = [f for f in report.findings if f.severity == "error"]
+    assert [(f.rule, f.record) for f in errors] == [("EVS010", 0)]
+    assert "Hubject reported this EVSE as deleted" in errors[0].message
 
 
 def test_a_full_pull_without_delta_types_is_a_fullload_as_before(tmp_path: Path) -> None:
