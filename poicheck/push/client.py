@@ -165,7 +165,7 @@ def _send(
             f"(attempt {attempt + 1} of {options.attempts})",
         )
         time.sleep(wait)
-    raise _refused(plan, item, answer, attempt)
+    raise _refused(plan, item, answer, attempt, body)
 
 
 def _post(client: httpx.Client, url: str, body: bytes) -> Answer:
@@ -206,8 +206,11 @@ def _tls_refused(url: str, answer: Answer) -> UsageError:
     )
 
 
-def _refused(plan: Plan, item: PushFile, answer: Answer, attempts: int) -> PushRefusedError:
-    """The push stops at `item`: the answer, what it means, what to do, which records."""
+def _refused(
+    plan: Plan, item: PushFile, answer: Answer, attempts: int, body: bytes
+) -> PushRefusedError:
+    """The push stops at `item` (whose bytes were `body`): the answer, what it means, what to
+    do, which records."""
     status = answer.status
     got = f"StatusCode {answer.code}" if answer.code else status.key
     if answer.http not in (None, 200):
@@ -222,7 +225,7 @@ def _refused(plan: Plan, item: PushFile, answer: Answer, attempts: int) -> PushR
     ):
         if value:
             details.append(f"{label}: {value}")
-    records = blame(answer, item, _records(plan, item), plan.operator_id)
+    records = blame(answer, item, _records(body), plan.operator_id)
     if records:
         details.append(f"records of {item.name} to fix at their source:")
         details.extend(f"  {line}" for line in records)
@@ -246,11 +249,11 @@ class _Request(msgspec.Struct):
     OperatorEvseData: _Operator | None = None
 
 
-def _records(plan: Plan, item: PushFile) -> list[dict[str, Any]]:
+def _records(body: bytes) -> list[dict[str, Any]]:
     """The EvseIDs of the body's records in order (a fullLoad of a million records is decoded
     to these alone, never to dicts of every property)."""
     try:
-        request = msgspec.json.decode(plan.body(item), type=_Request)
+        request = msgspec.json.decode(body, type=_Request)
     except msgspec.DecodeError:
         return []
     operator = request.OperatorEvseData
