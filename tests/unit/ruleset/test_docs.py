@@ -50,14 +50,16 @@ def test_every_rule_beyond_the_schema_says_why_hubject_cares(ruleset: RuleSet) -
 
 
 def test_readme_states_the_limits_the_code_has() -> None:
-    """The chunking and worker thresholds are written once, in code; the README quotes them."""
+    """The chunking, worker and push-body limits are written once, in code; the README quotes
+    them."""
     from poicheck.engine.workers import MIN_RECORDS
-    from poicheck.files.limits import CHUNK_ROWS, MAX_CSV_BYTES, MiB
+    from poicheck.files.limits import CHUNK_ROWS, MAX_CSV_BYTES, MAX_PUSH_BODY_BYTES, MiB
 
     readme = " ".join((Path(__file__).parents[3] / "README.md").read_text("utf-8").split())
     gib = MAX_CSV_BYTES // (1024 * MiB)
     assert f"files over {gib} GiB are read in chunks of {CHUNK_ROWS:,}" in readme
     assert f"({MIN_RECORDS:,} records or more)" in readme
+    assert f"A body may be up to {MAX_PUSH_BODY_BYTES // (1024 * MiB)} GiB" in readme
 
 
 def test_readme_consequence_table_matches_the_rule_files(ruleset: RuleSet) -> None:
