@@ -13,8 +13,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-import numpy as np
-
 from poicheck.errors import UsageError
 from poicheck.export.model import FULL_LOAD, ExportOptions
 from poicheck.table import CanonicalTable
@@ -22,26 +20,16 @@ from poicheck.table import CanonicalTable
 DELTA_TYPE = "deltaType"
 
 
-def _marks(table: CanonicalTable) -> np.ndarray:
-    """Per record its deltaType, stripped and in lower case ("" for none)."""
-    if DELTA_TYPE not in table.frame.columns:
-        return np.full(len(table.frame), "", dtype=object)
-    column = table.frame[DELTA_TYPE].fillna("").astype(str).str.strip().str.lower()
-    return column.to_numpy(dtype=object)
-
-
 def check_delta_pull(tables: Sequence[CanonicalTable], options: ExportOptions) -> None:
     """Refuse a fullLoad or a planned delta of a delta pull (UsageError, exit 2)."""
     if options.action not in (None, FULL_LOAD):
         return
+    how = "a delta against --previous" if options.previous and not options.action else "a fullLoad"
     for table in tables:
-        marked = int(np.count_nonzero(_marks(table) != ""))
+        if DELTA_TYPE not in table.frame.columns:
+            continue
+        marked = int(table.frame[DELTA_TYPE].fillna("").str.strip().ne("").sum())
         if marked:
-            how = (
-                "a fullLoad"
-                if options.action == FULL_LOAD or not options.previous
-                else ("a delta against --previous")
-            )
             raise UsageError(
                 f"a delta pull: {marked} record(s) carry a deltaType, the changes Hubject "
                 f"reported since LastCall, not every EVSE; {how} of it would make Hubject "
