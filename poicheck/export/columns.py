@@ -20,6 +20,7 @@ import xxhash
 from poicheck.export.body import Body, RequestWriter, Spool, _buffer
 from poicheck.export.check import RecordCheck
 from poicheck.export.fixed import FixedPoints
+from poicheck.export.index import Borrowed, cell_hashes
 from poicheck.export.lines import LinePlan, TableLines
 from poicheck.export.model import DroppedValue, Excluded, Reason
 from poicheck.export.values import SEPARATOR
@@ -99,10 +100,13 @@ class Sink:
 @dataclass
 class Sent:
     """The records that go out, in order: where each came from, its key and EvseID, where its
-    line is, and (for a delta) the line's hash and whether it reads back as itself."""
+    line is, and (for a snapshot) the line's hash, whether it reads back as itself and the
+    hash of the cells it was built from."""
 
     files: list[str] = field(default_factory=list)
     parts: list[dict[str, np.ndarray | pa.Array]] = field(default_factory=list)
+    # The previous snapshot's sources of lines taken from it: body -1 is borrowed[0], -2 ...
+    borrowed: list[Body] = field(default_factory=list)
 
     def add(self, **part: np.ndarray | pa.Array) -> None:
         self.parts.append(part)
@@ -150,7 +154,9 @@ class ColumnBuild:
     plan: LinePlan
     cells: dict[str, Distinct]
     sink: Sink
-    points: FixedPoints | None = None
+    points: FixedPoints | None = None  # given: each line's hash, cells' hash and fixed point
+    borrowed: Borrowed | None = None  # the previous lines new records may take as theirs
+    hashed: np.ndarray | None = field(default=None, init=False)  # the cells' hash per record
 
     def __post_init__(self) -> None:
         self.read = self.cells  # the cells as read (`cells` then without dropped values)
@@ -223,50 +229,120 @@ class ColumnBuild:
 
     def _send(
         self,
-        lines_of: TableLines,
+        built: _LocalLines | None,
         rows: np.ndarray,
+        taken: np.ndarray,
         keys: pa.Array,
         evse: Distinct | None,
         sent: Sent,
     ) -> None:
-        """Build and write the records of `rows`, and note where they are."""
-        lines = lines_of.build(rows, framed=True)
-        numbers, offsets, lengths = self.sink.add(lines, framed=True)
+        """Write the records of `rows` (those `taken` from the previous snapshot are not
+        built: their line is the previous one), and note where they are."""
+        own = taken < 0
+        size = len(rows)
+        body = np.empty(size, dtype=np.int32)
+        offset, length = np.empty(size, dtype=np.int64), np.empty(size, dtype=np.int64)
+        lines = pa.array([], type=pa.large_string())
+        if own.any():
+            assert built is not None
+            lines = built.lines.build(built.local[rows[own]], framed=True)
+            body[own], offset[own], length[own] = self.sink.add(lines, framed=True)
+        previous = taken[~own]
+        if len(previous):
+            assert self.borrowed is not None
+            entries = self.borrowed.entries
+            # The previous sources, numbered from -1 down (`Sent.borrowed`).
+            body[~own] = -1 - entries.source[previous]
+            offset[~own], length[~own] = entries.offset[previous], entries.length[previous]
+            sent.borrowed = self.borrowed.sources
         part: dict[str, np.ndarray | pa.Array] = {
-            "table": np.full(len(rows), self.index, dtype=np.int32),
+            "table": np.full(size, self.index, dtype=np.int32),
             "row": np.asarray(self.table.rows)[rows].astype(np.int64),
             "key": keys.take(pa.array(rows)),
             "evse_id": _texts_at(evse, rows),
-            "body": numbers,
-            "offset": offsets,
-            "length": lengths,
+            "body": body,
+            "offset": offset,
+            "length": length,
         }
         if self.points is not None:
-            part["hash"] = line_hashes(lines, len(SEPARATOR))
-            part["fixed"] = lines_of.fixed(rows, self.points)
+            assert self.hashed is not None
+            hashes = np.empty((size, 2), dtype=np.uint64)
+            fixed = np.empty(size, dtype=bool)
+            if own.any():
+                assert built is not None
+                hashes[own] = line_hashes(lines, len(SEPARATOR))
+                fixed[own] = built.lines.fixed(built.local[rows[own]], self.points)
+            if len(previous):
+                assert self.borrowed is not None
+                hashes[~own] = self.borrowed.entries.hashes[previous]
+                fixed[~own] = self.borrowed.built.fixed[previous]
+            part["hash"], part["fixed"], part["cells"] = hashes, fixed, self.hashed[rows]
         sent.add(**part)
 
     def _write(
         self, candidates: np.ndarray, drops: dict[int, list[tuple[str, str]]], sent: Sent
     ) -> list[tuple[int, list[str]]]:
         """Write the lines of the candidates that fit the schema; the others (record number,
-        schema problems) are returned."""
-        lines_of = TableLines(self.plan, self.builder, self.cells)
+        schema problems) are returned. A candidate whose line is in the previous snapshot
+        (`borrowed`) is neither built nor checked again."""
+        size = len(self.table.rows)
         evse = self.cells.get("EvseID")
-        keys = _keys(evse, len(self.table.rows))
+        keys = _keys(evse, size)
+        if self.points is not None:
+            self.hashed = cell_hashes(self.cells, size)
+        taken = np.full(len(candidates), -1, dtype=np.int64)
+        if self.borrowed is not None and self.hashed is not None and len(candidates):
+            taken = self.borrowed.match(keys.take(pa.array(candidates)), self.hashed[candidates])
+        to_build = candidates[taken < 0]
+        built = _LocalLines.of(self, to_build) if len(to_build) else None
         failed: list[tuple[int, list[str]]] = []
-        for start in range(0, len(candidates), CHECKED):
-            chunk = candidates[start : start + CHECKED]
-            fits = self.check.fits(lines_of, chunk)
-            for record in chunk[~fits].tolist():
+        fits = np.ones(len(candidates), dtype=bool)
+        fits_built = fits[taken < 0]
+        for start in range(0, len(to_build), CHECKED):
+            assert built is not None
+            chunk = to_build[start : start + CHECKED]
+            ok = self.check.fits(built.lines, built.local[chunk])
+            fits_built[start : start + CHECKED] = ok
+            for record in chunk[~ok].tolist():
                 cells = self._cells(record)
                 self._drop(cells, record, drops.get(record, ()))
                 payload = self.builder.build(cells)
                 failed.append((record, self.validator.errors(payload, limit=5)))
-            chunk = chunk[fits]
-            for at in range(0, len(chunk), BATCH):
-                self._send(lines_of, chunk[at : at + BATCH], keys, evse, sent)
+        fits[taken < 0] = fits_built
+        going, going_taken = candidates[fits], taken[fits]
+        for at in range(0, len(going), BATCH):
+            batch = slice(at, at + BATCH)
+            self._send(built, going[batch], going_taken[batch], keys, evse, sent)
         return failed
+
+
+@dataclass
+class _LocalLines:
+    """The lines of some records of a table (those to build), from their cells alone, and
+    each record's number among them (`local`)."""
+
+    lines: TableLines
+    local: np.ndarray
+
+    @classmethod
+    def of(cls, build: ColumnBuild, records: np.ndarray) -> _LocalLines:
+        size = len(build.table.rows)
+        if 2 * len(records) >= size:  # most records: the table's own cells, not a copy
+            return cls(TableLines(build.plan, build.builder, build.cells), np.arange(size))
+        local = np.full(size, -1, dtype=np.int64)
+        local[records] = np.arange(len(records))
+        cells = {name: _subset(column, records) for name, column in build.cells.items()}
+        return cls(TableLines(build.plan, build.builder, cells), local)
+
+
+def _subset(column: Distinct, rows: np.ndarray) -> Distinct:
+    """The cells of some rows, numbered among the values they use."""
+    codes = column.codes[rows]
+    filled = codes >= 0
+    used = np.unique(codes[filled])
+    numbers = np.full(len(codes), -1, dtype=codes.dtype)
+    numbers[filled] = np.searchsorted(used, codes[filled])
+    return Distinct(column.values.take(pa.array(used)), numbers)
 
 
 def _keys(evse: Distinct | None, size: int = 0) -> pa.Array:

@@ -41,6 +41,7 @@ def hubject_assigned(ruleset: RuleSet) -> tuple[str, ...]:
 
 MANIFEST = "manifest.json"
 SNAPSHOT = "snapshot.json"
+INDEX = "snapshot-index.arrow"  # poicheck.export.index
 # Written by `poicheck push` into the export directory: which files Hubject acknowledged. A
 # new export into the directory carries it over (a file whose bytes were acknowledged is not
 # sent again).
@@ -327,6 +328,7 @@ class Export:
     manifest: bytes
     snapshot_body: Body | None
     records_read: int
+    index_body: Body | None = None  # the snapshot's index (poicheck.export.index)
     left_out: tuple[Excluded, ...] = ()
     included_invalid: tuple[Excluded, ...] = ()
     changes: Changes | None = None
@@ -351,6 +353,8 @@ class Export:
         out: dict[str, bytes | Path] = {f.name: f.body.source() for f in self.files}
         if self.snapshot_body is not None:
             out[SNAPSHOT] = self.snapshot_body.source()
+        if self.index_body is not None:
+            out[INDEX] = self.index_body.source()
         out[MANIFEST] = self.manifest
         return out
 

@@ -14,6 +14,7 @@ import numpy as np
 
 from poicheck.export.model import (
     FULL_LOAD,
+    INDEX,
     MANIFEST_VERSION,
     SNAPSHOT,
     Changes,
@@ -127,6 +128,7 @@ def manifest_bytes(
     files: Sequence[PayloadFile],
     snapshot: Body | None,
     snapshot_records: int,
+    index: Body | None = None,
     counts: dict[str, int],
     changes: Changes | None,
     sources: Sequence[dict[str, Any]],
@@ -161,6 +163,7 @@ def manifest_bytes(
                 "file": SNAPSHOT,
                 "records": snapshot_records,
                 "sha256": snapshot.sha256,
+                **({"index": {"file": INDEX, "sha256": index.sha256}} if index else {}),
             }
             if snapshot is not None
             else None

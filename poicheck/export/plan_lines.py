@@ -11,8 +11,9 @@ records keep their line in the new snapshot.
 
 from __future__ import annotations
 
+import functools
 import json
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from pathlib import Path
@@ -23,15 +24,18 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
+import xxhash
 
-from poicheck.export.body import Body, Spool, read_lines, write_ranges
+from poicheck.export.body import Body, Spool, envelope, read_lines, write_ranges
 from poicheck.export.columns import Sent
 from poicheck.export.delta import Semantics, _identical
+from poicheck.export.index import Built, index_body, index_table
 from poicheck.export.lines import LinePlan, TableLines
 from poicheck.export.model import DELETE, FULL_LOAD, INSERT, UPDATE, Changes, hubject_assigned
 from poicheck.export.previous import MemoryLines, StateLines
 from poicheck.export.scan import KeyMismatch
 from poicheck.export.snapshot import PreviousReader
+from poicheck.export.values import SEPARATOR
 from poicheck.oicp.identifiers import normalise_ids
 from poicheck.readers.json import NotJSONError, loads
 from poicheck.table import Distinct
@@ -50,6 +54,7 @@ class LinesPlan:
     deletes: np.ndarray
     unchanged: int
     kept: int
+    partner: np.ndarray  # per previous record, the new record of its key (-1: none)
     rebuilt: dict[int, Record] = field(default_factory=dict)  # previous number -> record
     after: dict[int, Record] = field(default_factory=dict)  # new number -> record (updates)
 
@@ -77,12 +82,26 @@ class Lines:
     bodies: Sequence[Body]
     previous: StateLines
     reader: PreviousReader
+    # Per previous record: its line reads back as itself (known from the snapshot's index
+    # where it was made as this export makes lines), so it is the rebuilt record.
+    fixed: np.ndarray | None = None
+    new_body: np.ndarray = field(init=False)  # per new record, its body in `bodies`
+
+    def __post_init__(self) -> None:
+        # Lines a new record took from the previous snapshot (`Sent.borrowed`, numbered from
+        # -1 down) are in the bodies after the new ones.
+        body = self.sent.column("body").astype(np.int64)
+        borrowed = body < 0
+        if borrowed.any():
+            body = np.where(borrowed, len(self.bodies) - 1 - body, body)
+            self.bodies = [*self.bodies, *self.sent.borrowed]
+        self.new_body = body
 
     def new(self, numbers: np.ndarray) -> Iterator[bytes]:
         sent = self.sent
         yield from read_lines(
             self.bodies,
-            sent.column("body")[numbers],
+            self.new_body[numbers],
             sent.column("offset")[numbers],
             sent.column("length")[numbers],
         )
@@ -107,10 +126,15 @@ class Lines:
         (`KeyMismatch` otherwise: the file is then read whole)."""
         out: dict[int, Record] = {}
         rebuilt = self.previous.entries.rebuilt
+        fixed = self.fixed if self.fixed is not None else np.zeros(len(rebuilt), dtype=bool)
         raw: list[tuple[int, bytes, Any]] = []
         for number, line in zip(numbers.tolist(), self.old(numbers), strict=True):
             if rebuilt[number]:  # json.dumps of the rebuilt record: json reads it back
                 out[number] = _plain(bytes(line))
+                continue
+            if fixed[number]:  # as a line that rebuilds as itself below
+                if records:
+                    out[number] = _plain(bytes(line))
                 continue
             try:
                 raw.append((number, bytes(line), _read(bytes(line))))
@@ -215,6 +239,8 @@ def plan(lines: Lines, semantics: Semantics, *, keep: set[str] | None = None) ->
     kept = np.flatnonzero(kept_mask)
     rebuilt.update(lines.rebuild(deletes))
     rebuilt.update(lines.rebuild(kept, records=False))  # kept as they are: lines will do
+    partner = np.full(len(entries), -1, dtype=np.int64)
+    partner[previous] = matched
     return LinesPlan(
         inserts.astype(np.int64),
         np.array(updates, dtype=np.int64),
@@ -222,6 +248,7 @@ def plan(lines: Lines, semantics: Semantics, *, keep: set[str] | None = None) ->
         deletes.astype(np.int64),
         unchanged,
         len(kept),
+        partner,
         rebuilt,
         after,
     )
@@ -258,40 +285,139 @@ def _changed(semantics: Semantics, befores: list[Record], afters: list[Record]) 
 
 
 def snapshot(
-    lines: Lines, chosen: LinesPlan, spool: Spool, operator: tuple[str, str]
-) -> tuple[Body, int]:
+    lines: Lines, chosen: LinesPlan, spool: Spool, operator: tuple[str, str], made: str = ""
+) -> tuple[Body, int, Body | None]:
     """The state after pushing `chosen` (as `delta.apply`: updates in place, deletes removed,
-    inserts last), as the fullLoad request that would produce it."""
-    entries = lines.previous.entries
-    replaced = dict(zip(chosen.updated.tolist(), chosen.updates.tolist(), strict=True))
-    gone = np.zeros(len(entries), dtype=bool)
-    gone[chosen.deletes] = True
-    memory = MemoryLines()
-    stores = [*lines.previous.sources, *lines.bodies]
-    base = len(lines.previous.sources)
+    inserts last), as the fullLoad request that would produce it, and its index (made by
+    `made`, the fingerprint; None where the new lines have no hashes). (Making the index
+    in a thread beside the writing was measured slower: both want the interpreter.)"""
+    after = _After.of(lines, chosen)
+    body, count = write_ranges(spool, FULL_LOAD, operator, after.places)
+    index = _index_of(lines, chosen, after, operator, made)
+    return body, count, index(body) if index is not None else None
+
+
+@dataclass
+class _After:
+    """Where each record of the state after the push is: the previous records that stay
+    (`keep`, some replaced by new ones, some rebuilt in memory: `texts`), then the inserts."""
+
+    places: tuple[list[Body], np.ndarray, np.ndarray, np.ndarray]
+    keep: np.ndarray
+    replaced: dict[int, int]
+    texts: dict[int, bytes]
+
+    @classmethod
+    def of(cls, lines: Lines, chosen: LinesPlan) -> _After:
+        entries = lines.previous.entries
+        replaced = dict(zip(chosen.updated.tolist(), chosen.updates.tolist(), strict=True))
+        gone = np.zeros(len(entries), dtype=bool)
+        gone[chosen.deletes] = True
+        memory = MemoryLines()
+        stores = [*lines.previous.sources, *lines.bodies]
+        base = len(lines.previous.sources)
+        sent = lines.sent
+        new_body, new_offset = lines.new_body, sent.column("offset")
+        new_length = sent.column("length")
+        store = entries.source.astype(np.int64).copy()
+        offset, length = entries.offset.copy(), entries.length.copy()
+        texts: dict[int, bytes] = {}
+        for old, record in chosen.rebuilt.items():
+            if not entries.rebuilt[old]:
+                text = json.dumps(record, ensure_ascii=False, allow_nan=False).encode()
+                offset[old], length[old] = memory.add(text)
+                store[old] = -1
+                texts[old] = text
+        for old, new in replaced.items():
+            store[old] = base + int(new_body[new])
+            offset[old], length[old] = new_offset[new], new_length[new]
+        keep = np.flatnonzero(~gone)
+        memory_store = len(stores)
+        stores.append(memory.body())
+        store = np.where(store < 0, memory_store, store)
+        inserts = chosen.inserts
+        order_store = np.concatenate([store[keep], base + new_body[inserts].astype(np.int64)])
+        order_offset = np.concatenate([offset[keep], new_offset[inserts]])
+        order_length = np.concatenate([length[keep], new_length[inserts]])
+        return cls((stores, order_store, order_offset, order_length), keep, replaced, texts)
+
+
+def _index_of(
+    lines: Lines, chosen: LinesPlan, after: _After, operator: tuple[str, str], made: str
+) -> Callable[[Body], Body] | None:
+    """The index of the state after the push, given its written request."""
     sent = lines.sent
-    new_body, new_offset = sent.column("body"), sent.column("offset")
-    new_length = sent.column("length")
-    store = entries.source.astype(np.int64).copy()
-    offset, length = entries.offset.copy(), entries.length.copy()
-    for old, record in chosen.rebuilt.items():
-        if not entries.rebuilt[old]:
-            text = json.dumps(record, ensure_ascii=False, allow_nan=False).encode()
-            offset[old], length[old] = memory.add(text)
-            store[old] = -1
-    for old, new in replaced.items():
-        store[old] = base + int(new_body[new])
-        offset[old], length[old] = new_offset[new], new_length[new]
-    keep = np.flatnonzero(~gone)
-    memory_store = len(stores)
-    stores.append(memory.body())
-    store = np.where(store < 0, memory_store, store)
-    inserts = chosen.inserts
-    order_store = np.concatenate([store[keep], base + new_body[inserts].astype(np.int64)])
-    order_offset = np.concatenate([offset[keep], new_offset[inserts]])
-    order_length = np.concatenate([length[keep], new_length[inserts]])
-    places = (stores, order_store, order_offset, order_length)
-    return write_ranges(spool, FULL_LOAD, operator, places)
+    if "hash" not in (sent.parts[0] if sent.parts else {}) and len(sent):
+        return None
+    state = _StateBuilt.of(lines, chosen, made)
+    for old, text in after.texts.items():
+        state.line(old, xxhash.xxh3_128_digest(text))
+    for old, new in after.replaced.items():
+        state.new(old, new)
+    keep, inserts = after.keep, chosen.inserts
+    new_keys = sent.texts("key").take(pa.array(inserts)).to_numpy(zero_copy_only=False)
+    keys = np.concatenate([lines.previous.entries.keys[keep], np.asarray(new_keys, dtype=object)])
+    hashes = np.concatenate([state.hashes[keep], state.sent_hashes[inserts]])
+    built = Built(
+        np.concatenate([state.cells[keep], state.sent_cells[inserts]]),
+        np.concatenate([state.fixed[keep], state.sent_fixed[inserts]]),
+        made,
+    )
+    # Where each line is: after the envelope and "[\n      ", each SEPARATOR after the last.
+    length = after.places[3]
+    steps = np.cumsum(length + len(SEPARATOR)) - length - len(SEPARATOR)
+    at = len(envelope(FULL_LOAD, *operator)) + len(SEPARATOR) + steps
+    table = index_table(keys, (at, length), hashes, built)
+    return functools.partial(index_body, table, built.fingerprint)
+
+
+@dataclass
+class _StateBuilt:
+    """Per previous record: its line's hash, and what built the line (from the previous
+    index where it was made as this export makes lines; from the new record whose line is
+    the same; else unknown); and the same of the new records."""
+
+    hashes: np.ndarray
+    cells: np.ndarray
+    fixed: np.ndarray
+    sent_hashes: np.ndarray
+    sent_cells: np.ndarray
+    sent_fixed: np.ndarray
+
+    @classmethod
+    def of(cls, lines: Lines, chosen: LinesPlan, made: str) -> _StateBuilt:
+        entries, prior = lines.previous.entries, lines.previous.built
+        size = len(entries)
+        sent = lines.sent
+        state = cls(
+            entries.hashes.copy(),
+            np.zeros((size, 2), dtype=np.uint64),
+            np.zeros(size, dtype=bool),
+            sent.column("hash").reshape(-1, 2).astype(np.uint64),
+            sent.column("cells").reshape(-1, 2).astype(np.uint64),
+            sent.column("fixed").astype(bool),
+        )
+        if prior is not None and prior.fingerprint == made and len(prior.cells) == size:
+            state.cells[:] = prior.cells
+            state.fixed[:] = prior.fixed
+        partner = chosen.partner
+        same = np.flatnonzero(partner >= 0)
+        same = same[(state.sent_hashes[partner[same]] == entries.hashes[same]).all(1)]
+        state.cells[same] = state.sent_cells[partner[same]]
+        state.fixed[same] = state.sent_fixed[partner[same]]
+        return state
+
+    def line(self, old: int, digest: bytes) -> None:
+        """A previous record written as rebuilt: a line not built from cells."""
+        self.hashes[old] = np.frombuffer(digest, dtype=np.uint64)
+        self.cells[old] = 0
+        self.fixed[old] = False
+
+    def new(self, old: int, new: int) -> None:
+        """A previous record replaced by a new one (an update)."""
+        self.hashes[old] = self.sent_hashes[new]
+        self.cells[old] = self.sent_cells[new]
+        self.fixed[old] = self.sent_fixed[new]
 
 
 def new_places(lines: Lines, numbers: np.ndarray) -> tuple[Any, ...]:
@@ -299,7 +425,7 @@ def new_places(lines: Lines, numbers: np.ndarray) -> tuple[Any, ...]:
     sent = lines.sent
     return (
         lines.bodies,
-        sent.column("body")[numbers],
+        lines.new_body[numbers],
         sent.column("offset")[numbers],
         sent.column("length")[numbers],
     )

@@ -14,6 +14,7 @@ import pandas as pd
 from poicheck.errors import InputError
 from poicheck.export import delta, payload, plan_lines
 from poicheck.export.body import Body, Spool, write_ranges, write_records
+from poicheck.export.index import Built, index_body, index_table
 from poicheck.export.model import (
     DEFAULT_BATCH_SIZE,
     DELETE,
@@ -54,6 +55,7 @@ class Planned:
     changes: Changes | None
     plan: plan_lines.LinesPlan | None = None
     lines: plan_lines.Lines | None = None
+    index: Body | None = None  # the snapshot's (poicheck.export.index)
 
 
 @dataclass
@@ -66,6 +68,7 @@ class Planner:
     validator: SchemaValidator
     left_out: list[Excluded]
     notes: list[str]
+    fingerprint: str = ""  # of the lines this export makes (index.fingerprint)
 
     @property
     def operator(self) -> str:
@@ -83,7 +86,12 @@ class Planner:
             builder = Builder(self.semantics.ruleset, geo_format=self.options.geo_format)
             rebuild = PreviousReader(builder)
             sent = self.collected.sent
-            lines = plan_lines.Lines(sent, [body for body, _ in bodies], previous, rebuild)
+            known = previous.built
+            fixed = None
+            if known is not None and known.fingerprint == self.fingerprint:
+                fixed = known.fixed
+            new = [body for body, _ in bodies]
+            lines = plan_lines.Lines(sent, new, previous, rebuild, fixed)
         if full_load(self.options):
             return self.full_load(bodies, lines)
         if lines is None:
@@ -116,7 +124,23 @@ class Planner:
         ((body, count),) = bodies
         runs = payload.runs(sent.files, sent.column("table"), sent.column("row"))
         files = [PayloadFile(_name(1, 1, FULL_LOAD), FULL_LOAD, count, body, runs)]
-        return Planned(FULL_LOAD, files, body, count, changes, plan, lines)
+        index = self._full_load_index(body)
+        return Planned(FULL_LOAD, files, body, count, changes, plan, lines, index)
+
+    def _full_load_index(self, body: Body) -> Body | None:
+        """The fullLoad is the snapshot: its index is that of the records sent, in order."""
+        sent = self.collected.sent
+        if not all("cells" in part for part in sent.parts):
+            return None
+        built = Built(
+            sent.column("cells").reshape(-1, 2).astype(np.uint64),
+            sent.column("fixed").astype(bool),
+            self.fingerprint,
+        )
+        places = (sent.column("offset"), sent.column("length"))
+        hashes = sent.column("hash").reshape(-1, 2).astype(np.uint64)
+        table = index_table(sent.texts("key"), places, hashes, built)
+        return index_body(table, self.fingerprint, body)
 
     def _guard_full_load(self, changes: Changes | None, previous: StateLines | None) -> None:
         """A fullLoad replaces everything Hubject holds for the operator: refuse one that
@@ -200,8 +224,11 @@ class Planner:
         files = self._delta_files(lines, plan, spool)
         if not files:
             self.notes.append("no request to send: nothing to change since the previous state")
-        snapshot, count = plan_lines.snapshot(lines, plan, spool, self.envelope)
-        return Planned(action or "delta", files, snapshot, count, plan.changes, whole_plan, lines)
+        snapshot, count, index = plan_lines.snapshot(
+            lines, plan, spool, self.envelope, self.fingerprint
+        )
+        mode = action or "delta"
+        return Planned(mode, files, snapshot, count, plan.changes, whole_plan, lines, index)
 
     def _delta_files(
         self, lines: plan_lines.Lines, plan: plan_lines.LinesPlan, spool: Spool

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 import os
+import threading
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -26,6 +27,7 @@ import xxhash
 
 from poicheck.errors import InputError
 from poicheck.export.body import Body
+from poicheck.export.index import Built, Loaded, file_sha256, load_index
 from poicheck.export.model import DELETE, FULL_LOAD, INSERT, UPDATE
 from poicheck.export.scan import FIELDS, Entries, NotStreamableError, Scan
 from poicheck.export.scan import header as scan_header
@@ -42,6 +44,28 @@ from poicheck.readers.json import NotJSONError, loads
 
 _SEPARATOR = SEPARATOR
 SMALL = 16 << 20  # a previous file not in poicheck's layout that is read in a forked process
+
+
+class Checks:
+    """The sha256 of files, compared with what they should be, in a thread of its own
+    (hashlib lets go of the interpreter lock: two gigabytes take a core for 1.5 s)."""
+
+    def __init__(self, files: Sequence[tuple[Path, str]]) -> None:
+        self.files = list(files)
+        self.changed: list[Path] = []
+        self.thread = threading.Thread(target=self._run, daemon=True)
+        self.thread.start()
+
+    def _run(self) -> None:
+        self.changed = [path for path, sha256 in self.files if file_sha256(path) != sha256]
+
+    def result(self) -> None:
+        self.thread.join()
+        if self.changed:
+            raise InputError(
+                "was changed after it was exported (its sha256 differs from the manifest's)",
+                location=str(self.changed[0]),
+            )
 
 
 class MemoryLines:
@@ -73,17 +97,35 @@ class StateLines:
     operator_id: str | None = None
     notes: list[str] = field(default_factory=list)
     known: bool = False
+    built: Built | None = None  # what built each line, for a state read by its index
+    # Files read by their index, and the sha256 the manifest gives them: checked in a thread
+    # beside the building and planning (`check_later`), before the export is done (`checked`).
+    unverified: list[tuple[Path, str]] = field(default_factory=list)
+    _checking: Checks | None = field(default=None, repr=False, compare=False)
+
+    def check_later(self) -> None:
+        """Start checking the files read by their index against their sha256."""
+        if self._checking is None and self.unverified:
+            self._checking = Checks(self.unverified)
+
+    def checked(self) -> None:
+        """InputError where a file read by its index was changed after it was exported."""
+        self.check_later()
+        if self._checking is not None:
+            self._checking.result()
 
     def __len__(self) -> int:
         return len(self.entries)
 
-    def replace(self, entries: Entries) -> None:
+    def replace(self, entries: Entries, built: Built | None = None) -> None:
         self.entries = entries.unique()
         self.known = True
+        self.built = built if len(self.entries) == len(entries) else None
 
     def put(self, entries: Entries) -> None:
         """Insert or update: a known key keeps its place, a new one goes last."""
         entries = entries.unique()
+        self.built = None
         at = pd.Index(self.entries.keys).get_indexer(entries.keys)
         old = at >= 0
         state = self.entries
@@ -93,7 +135,26 @@ class StateLines:
 
     def delete(self, keys: np.ndarray) -> None:
         gone = pd.Index(self.entries.keys).isin(keys)
-        self.entries = self.entries.take(np.flatnonzero(~gone))
+        kept = np.flatnonzero(~gone)
+        self.entries = self.entries.take(kept)
+        self.built = self.built.take(kept) if self.built is not None else None
+
+
+def indexed(paths: Sequence[Path]) -> bool:
+    """Whether a manifest among the previous files names a snapshot index."""
+    for path in paths:
+        if scan_header(path) is not None or not os.path.isfile(path):
+            continue
+        try:
+            if os.path.getsize(path) > SMALL:
+                continue
+            document = json.loads(Path(path).read_bytes())
+        except (OSError, ValueError, RecursionError):
+            continue
+        snapshot = document.get("snapshot") if isinstance(document, dict) else None
+        if isinstance(snapshot, dict) and isinstance(snapshot.get("index"), dict):
+            return True
+    return False
 
 
 def streamed(paths: Sequence[Path], depth: int = 0) -> bool:
@@ -160,8 +221,31 @@ class LinesReader:
             raise not_previous(path)
 
     def _manifest(self, path: Path, manifest: dict[str, Any]) -> None:
+        if self.stream and self._indexed(path, manifest):
+            return
         for file, sha256 in manifest_files(path, manifest, self.state.notes):
             self._read_path(file, sha256)
+
+    def _indexed(self, path: Path, manifest: dict[str, Any]) -> bool:
+        """The manifest's snapshot read by its index (`poicheck.export.index`); False where
+        the index is not there or not usable. Its sha256 is checked later (`unverified`)."""
+        loaded = load_index(path.parent, manifest)
+        if isinstance(loaded, str):
+            self.state.notes.append(loaded)
+        if not isinstance(loaded, Loaded):
+            return False
+        header = scan_header(loaded.path)
+        snapshot = manifest["snapshot"]
+        if header is None or header[0] != FULL_LOAD:
+            return False  # read line by line, which says what is wrong
+        self.state.unverified.append((loaded.path, str(snapshot["sha256"])))
+        self.reader._operator(loaded.path, {"OperatorID": header[1], "OperatorName": header[2]})
+        entries = loaded.entries
+        entries.source[:] = len(self.state.sources)
+        self.state.sources.append(Body(loaded.size, snapshot["sha256"], None, loaded.path))
+        self._apply(loaded.path, FULL_LOAD, entries)
+        self.state.built = loaded.built if len(self.state.entries) == len(entries) else None
+        return True
 
     def _apply(self, path: Path, action: Any, records: list[Any] | Entries) -> None:
         """A file's records onto the state, as its ActionType says."""

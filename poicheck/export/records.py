@@ -29,6 +29,7 @@ from poicheck.errors import InputError, UsageError
 from poicheck.export.check import RecordCheck
 from poicheck.export.columns import ColumnBuild, Sent, Sink, line_hashes, schema_reasons
 from poicheck.export.fixed import FixedPoints
+from poicheck.export.index import Borrowed
 from poicheck.export.lines import LinePlan
 from poicheck.export.model import (
     Candidate,
@@ -78,11 +79,13 @@ def collect(
     sink: Sink,
     points: FixedPoints | None = None,
     checked: Callable[[], None] | None = None,
+    borrowed: Callable[[], Borrowed | None] | None = None,
 ) -> Collected:
     """Read, validate and build every input record; decide which go out, and write the lines
-    of those to `sink` (with their hashes, and whether they read back as themselves, when
-    `points` is given: for the delta planner). `checked` is called once the first input is
-    validated, before its records are built."""
+    of those to `sink` (with their hashes, whether they read back as themselves and the hash
+    of their cells, when `points` is given: for a snapshot and the delta planner). `checked`
+    is called once the first input is validated, before its records are built; `borrowed`
+    gives the previous lines that records with the same cells take instead of being built."""
     tables, picked = _read(sources, options, ruleset)
     operator_id, operator_name, notes = resolve_operator(tables, options)
     sink.operator = (operator_id, operator_name)
@@ -125,6 +128,7 @@ def collect(
                 _release()
             build = ColumnBuild(table, index, builder, record_validator, check, plan, cells, sink)
             build.points = points
+            build.borrowed = borrowed() if borrowed is not None else None
             build.records(_reasons(errors), drops, blocked, options.include_invalid, out)
             continue
         slow = _Build(table, index, blocked, builder, record_validator, options, out)
@@ -353,6 +357,7 @@ class _Build:
         if points is not None:
             part["hash"] = line_hashes(lines)
             part["fixed"] = np.zeros(len(texts), dtype=bool)  # compared the long way
+            part["cells"] = np.zeros((len(texts), 2), dtype=np.uint64)  # not known
         self.out.sent.add(**part)
         self.pending = []
 

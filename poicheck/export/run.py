@@ -9,20 +9,22 @@ from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
+import pyarrow as pa
 
 from poicheck.api import Input
-from poicheck.errors import UsageError
+from poicheck.errors import PoicheckError, UsageError
 from poicheck.export import delta, payload
 from poicheck.export.ahead import Ahead
 from poicheck.export.body import Body, Spool
 from poicheck.export.columns import Sink
 from poicheck.export.fixed import FixedPoints
+from poicheck.export.index import Borrowed, fingerprint
 from poicheck.export.model import (
     ACTIONS,
     DEFAULT_BATCH_SIZE,
@@ -32,7 +34,7 @@ from poicheck.export.model import (
     check_actions,
 )
 from poicheck.export.planner import Planner, full_load
-from poicheck.export.previous import LinesReader, StateLines, streamed
+from poicheck.export.previous import LinesReader, StateLines, indexed, streamed
 from poicheck.export.records import Collected, collect
 from poicheck.export.scan import KeyMismatch
 from poicheck.files.user import check_encoding
@@ -80,19 +82,26 @@ def build_export(
     _check_options(options, base)
     single = (str, Path, pd.DataFrame, CanonicalTable)
     items = [sources] if isinstance(sources, single) else list(sources)
-    record_validator = validator_for(record_schema(base))
+    schema = record_schema(base)
+    record_validator = validator_for(schema)
     builder = Builder(base, geo_format=options.geo_format)
     spool = Spool(workdir)
     sink = _sink(options, spool)
-    points = FixedPoints(builder) if options.previous else None
+    writes_snapshot = bool(options.previous) or full_load(options)
+    points = FixedPoints(builder) if writes_snapshot else None
     ahead = None
+    made = Fingerprint(fingerprint(base, options.geo_format, schema))
     if options.previous:
         reader = LinesReader(Builder(base, geo_format=options.geo_format))
         ahead = Ahead(
             functools.partial(reader.read, options.previous), fork=streamed(options.previous)
         )
+        if indexed(options.previous):
+            ahead.start()  # a state read by its index costs little: it is wanted for building
+            if not full_load(options):
+                made.borrow = functools.partial(_borrowed, ahead, made.value)
     try:
-        return _export(items, options, base, record_validator, spool, sink, points, ahead)
+        return _export(items, options, base, record_validator, spool, sink, points, ahead, made)
     finally:
         if ahead is not None:
             ahead.cancel()  # the export stopped before it asked for the previous state
@@ -107,16 +116,17 @@ def _export(
     sink: Sink,
     points: FixedPoints | None,
     ahead: Ahead | None,
+    made: Fingerprint,
 ) -> Export:
     started = ahead.start if ahead is not None else None
-    collected = collect(items, options, base, record_validator, sink, points, started)
+    collected = collect(items, options, base, record_validator, sink, points, started, made.borrow)
     request_validator = validator_for(request_schema(base))
     operator = (collected.operator_id, collected.operator_name)
     # The envelope alone (rules about it may have been ignored): a bad one spoils every file.
     problems = request_validator.errors(payload.request(FULL_LOAD, *operator, []))
     if problems:
         raise UsageError("the push envelope does not fit the schema: " + "; ".join(problems))
-    run = _Run(options, base, collected, record_validator, spool, sink.close())
+    run = _Run(options, base, collected, record_validator, spool, sink.close(), made.value)
     for stream in (True, False):  # a previous line not what its start says: read it whole
         previous = None
         if ahead is not None and stream:
@@ -142,17 +152,22 @@ class _Run:
     validator: SchemaValidator
     spool: Spool
     bodies: list[tuple[Body, int]]
+    fingerprint: str
 
     def export(self, previous: StateLines | None) -> Export:
         collected, options = self.collected, self.options
         notes = list(collected.notes)
         if previous is not None:
+            previous.check_later()
             _check_previous_operator(previous, collected.operator_id)
             notes.extend(previous.notes)
         left_out = list(collected.left_out)
         semantics = delta.Semantics(self.ruleset)
         planner = Planner(options, collected, semantics, self.validator, left_out, notes)
+        planner.fingerprint = self.fingerprint
         planned = planner.plan(self.bodies, self.spool, previous)
+        if previous is not None:
+            previous.checked()  # a previous file read by its index is what was exported
         review = planner.review(planned, previous)
         counts = {
             "read": collected.records_read,
@@ -169,6 +184,7 @@ class _Run:
             files=planned.files,
             snapshot=planned.snapshot,
             snapshot_records=planned.snapshot_records,
+            index=planned.index,
             counts=counts,
             changes=planned.changes,
             sources=collected.sources,
@@ -185,6 +201,7 @@ class _Run:
             files=tuple(planned.files),
             manifest=manifest,
             snapshot_body=planned.snapshot,
+            index_body=planned.index,
             records_read=collected.records_read,
             left_out=tuple(left_out),
             included_invalid=tuple(collected.included_invalid),
@@ -193,6 +210,31 @@ class _Run:
             review=review,
             spool=self.spool,
         )
+
+
+@dataclass
+class Fingerprint:
+    """What besides the cells decides a line (`index.fingerprint`), and where the build
+    finds the previous lines it may take (a delta against an indexed snapshot)."""
+
+    value: str
+    borrow: Callable[[], Borrowed | None] | None = None
+
+
+def _borrowed(ahead: Ahead, made: str) -> Borrowed | None:
+    """The previous snapshot's lines, where it was read by an index made as this export
+    makes lines. A previous state that cannot be read gives none here: the planner asks
+    for it again and reports why."""
+    try:
+        state = ahead.result()
+    except PoicheckError:
+        return None
+    state.check_later()  # beside the building: the lines are trusted once it is done
+    built = state.built
+    if built is None or built.fingerprint != made:
+        return None
+    keys = pa.array(state.entries.keys, type=pa.large_string())
+    return Borrowed(keys, state.entries, built, list(state.sources))
 
 
 def _sink(options: ExportOptions, spool: Spool) -> Sink:

@@ -67,7 +67,9 @@ def _files_of(manifest: Path) -> set[str] | None:
     if not isinstance(document, dict) or "manifest_version" not in document:
         return None
     names = {MANIFEST}
-    for entry in [*document.get("files", []), document.get("snapshot") or {}]:
+    snapshot = document.get("snapshot") or {}
+    index = snapshot.get("index") if isinstance(snapshot, dict) else None
+    for entry in [*document.get("files", []), snapshot, index or {}]:
         if isinstance(entry, dict) and isinstance(entry.get("file"), str):
             names.add(entry["file"])
     return names

@@ -151,6 +151,7 @@ def test_a_real_subprocess_validates_and_exports_ocpi(project: Path) -> None:
     assert [p.name for p in sorted((project / "push").iterdir())] == [
         "0001-fullLoad.json",
         "manifest.json",
+        "snapshot-index.arrow",
         "snapshot.json",
     ]
     broken = subprocess.run(

@@ -374,6 +374,7 @@ def test_foreign_operators_stop_the_export_with_the_018_explanation(no_config: P
     assert sorted(p.name for p in out.iterdir()) == [
         "0001-fullLoad.json",
         "manifest.json",
+        "snapshot-index.arrow",
         "snapshot.json",
     ]
 

@@ -38,6 +38,7 @@ from poicheck.oicp.coordinates import NOTATIONS
 from poicheck.readers.json import loads
 from poicheck.ruleset.schema import record_schema, validator_for
 from poicheck.table import Distinct
+from tests.indexes import LINE_COLUMNS, index_table, scanned, without_index
 from tests.records import VALID_CELLS, frame_of
 from tests.strategies import valid_records
 from tests.unit.export.test_export import HUB, RULESET, document, options
@@ -192,8 +193,8 @@ def test_a_float_that_comes_back_as_an_integer_is_not_fixed() -> None:
 # --- whole exports: the column-wise way against the record-by-record way -------------------
 
 
-def _outputs(export: Any) -> dict[str, bytes]:
-    return dict(export.outputs())
+def _outputs(export: Any) -> dict[str, Any]:
+    return without_index(dict(export.outputs()))
 
 
 def _both(monkeypatch: pytest.MonkeyPatch, *args: Any, **kwargs: Any) -> tuple[Any, Any]:
@@ -354,9 +355,13 @@ def test_the_line_planner_plans_what_delta_plan_plans(
         assert [new_keys[n] for n in found.updates] == [c.key for c in expected.updates]
         assert [keys[n] for n in found.deletes] == [k for k, _ in expected.deletes]
         operator = ("DE*PCK", "PoiCheck Demo Hub")
-        written, count = plan_lines.snapshot(lines, found, sink.spool, operator)
+        written, count, index = plan_lines.snapshot(lines, found, sink.spool, operator)
         after_state = list(apply_plan(state.records, expected).values())
         assert written.read() == snapshot_bytes(operator, after_state)
+        assert index is not None
+        assert index_table(index.read()).select(LINE_COLUMNS).to_pydict() == scanned(
+            written.read()
+        )
         assert count == len(after_state)
 
 
