@@ -28,7 +28,7 @@ from poicheck.oicp.to_json import Builder
 
 if TYPE_CHECKING:
     from poicheck.export.records import Collected
-from poicheck.oicp.identifiers import normalise_ids
+from poicheck.export.ownership import normalised_keys
 from poicheck.ruleset.schema import SchemaValidator
 from poicheck.table import CanonicalTable, Distinct
 
@@ -349,7 +349,7 @@ def _keys(evse: Distinct | None, size: int = 0) -> pa.Array:
     """Per record its normalised EvseID ("" without one), as records._Build keys them."""
     if evse is None:
         return pa.array([""] * size, type=pa.large_string())
-    values = pa.concat_arrays([normalise_ids(evse.values), pa.array([""], pa.large_string())])
+    values = pa.concat_arrays([normalised_keys(evse), pa.array([""], pa.large_string())])
     codes = np.where(evse.codes < 0, len(evse.values), evse.codes)
     return values.take(pa.array(codes))
 

@@ -66,18 +66,17 @@ def cell_hashes(cells: Mapping[str, Distinct], size: int) -> np.ndarray:
     """Per row, a 128-bit hash of its cells (two uint64): the sum, per filled cell, of a hash
     of its text seeded by its column's name and place; plus a hash of the column list, so
     that the same cells in a table of other columns count as other cells."""
-    lanes = [np.zeros(size, dtype=np.uint64), np.zeros(size, dtype=np.uint64)]
-    taken = np.empty(size, dtype=np.uint64)
+    out = np.zeros((size, 2), dtype=np.uint64)
+    taken = np.empty(size, dtype="V16")  # both halves of a hash taken at once: twice as fast
     for place, (name, column) in enumerate(cells.items()):
         seed = xxhash.xxh3_64_intdigest(f"{place}\x1f{name}".encode())
         values = _value_hashes(column.values, seed)
         # One zero more at the end: an empty cell's number, -1, takes it.
         values = np.concatenate([values, np.zeros((1, 2), dtype=np.uint64)])
-        for lane, out in enumerate(lanes):
-            np.take(np.ascontiguousarray(values[:, lane]), column.codes, out=taken)
-            out += taken
-    salt = np.frombuffer(xxhash.xxh3_128_digest("\x1f".join(cells).encode()), dtype=np.uint64)
-    return np.stack([lanes[0] + salt[0], lanes[1] + salt[1]], axis=1)
+        np.take(values.view("V16").reshape(-1), column.codes, out=taken)
+        out += taken.view(np.uint64).reshape(size, 2)
+    names = "\x1f".join(cells).encode()
+    return out + np.frombuffer(xxhash.xxh3_128_digest(names), dtype=np.uint64)
 
 
 def _value_hashes(values: pa.Array, seed: int) -> np.ndarray:

@@ -9,11 +9,12 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from poicheck.errors import UsageError
 from poicheck.export.model import Reason
-from poicheck.oicp.identifiers import display_operator, normalise_id, operator_part, owned
-from poicheck.table import CanonicalTable
+from poicheck.oicp.identifiers import display_operator, normalise_ids, operator_part, owned
+from poicheck.table import CanonicalTable, Distinct
 
 
 class Operator018Error(UsageError):
@@ -80,35 +81,50 @@ def _ranges(rows: list[int]) -> str:
     return ", ".join(str(a) if a == b else f"{a}-{b}" for a, b in spans)
 
 
+def normalised_keys(evse: Distinct) -> pa.Array:
+    """The normalised EvseID of each distinct value of an EvseID column (computed once per
+    column: the duplicate check and the building both ask)."""
+    if "normalised" not in evse.derived:
+        evse.derived["normalised"] = normalise_ids(evse.values)
+    normal: pa.Array = evse.derived["normalised"]
+    return normal
+
+
 def duplicates(tables: Sequence[CanonicalTable]) -> dict[tuple[int, int], Reason]:
     """Every record whose EvseID another record uses too (the same EVSE for Hubject once
     separators and case are ignored): which one is right cannot be told, so none is sent."""
-    parts = []
-    for index, table in enumerate(tables):
-        if "EvseID" not in table.frame.columns:
-            continue
-        key = normalise_id(table.frame["EvseID"])
-        parts.append(pd.DataFrame({"key": key, "table": index, "record": np.arange(len(key))}))
-    if not parts:
+    columns = {
+        index: table.encoded.get("EvseID") or Distinct.of(table.frame["EvseID"])
+        for index, table in enumerate(tables)
+        if "EvseID" in table.frame.columns
+    }
+    if not columns:
         return {}
-    frame = pd.concat(parts, ignore_index=True)
-    frame = frame[frame["key"].notna() & frame["key"].duplicated(keep=False)]
-    # Where each is, and its EvseID as written: for the few records that share one.
-    frame["where"] = [
-        f"{tables[t].source.path} row {tables[t].rows[r]}"
-        for t, r in zip(frame["table"], frame["record"], strict=True)
-    ]
-    frame["evse_id"] = [
-        tables[t].frame["EvseID"].iloc[r]
-        for t, r in zip(frame["table"], frame["record"], strict=True)
-    ]
+    # The keys of all tables numbered together; then, per record, its key's number.
+    normal = [normalised_keys(c) for c in columns.values()]
+    numbered = pc.dictionary_encode(pa.concat_arrays(normal))
+    numbers = np.asarray(numbered.indices).astype(np.int64)
+    bounds = np.cumsum([0, *(len(n) for n in normal)])
+    found = []
+    for at, (index, column) in enumerate(columns.items()):
+        mine = numbers[bounds[at] : bounds[at + 1]]
+        found.append((index, np.where(column.codes < 0, -1, mine[column.codes])))
+    every = np.concatenate([keys for _, keys in found])
+    counts = np.bincount(every[every >= 0], minlength=len(numbered.dictionary))
+    shared: dict[int, list[tuple[int, int]]] = {}
+    for index, keys in found:
+        for record in np.flatnonzero((keys >= 0) & (counts[np.maximum(keys, 0)] > 1)).tolist():
+            shared.setdefault(int(keys[record]), []).append((index, record))
     out: dict[tuple[int, int], Reason] = {}
-    for _, group in frame.groupby("key", sort=False):
-        places = list(group["where"])
-        for table, record, here, evse_id in zip(
-            group["table"], group["record"], places, group["evse_id"], strict=True
-        ):
+    for group in shared.values():
+        places = [f"{tables[t].source.path} row {tables[t].rows[r]}" for t, r in group]
+        for (table, record), here in zip(group, places, strict=True):
+            evse_id = _text(columns[table], record)
             others = ", ".join(p for p in places if p != here)
             message = f"EvseID '{evse_id}' is also used in {others}"
-            out[(int(table), int(record))] = Reason(None, "EvseID", message)
+            out[(table, record)] = Reason(None, "EvseID", message)
     return out
+
+
+def _text(column: Distinct, record: int) -> str:
+    return str(column.values[int(column.codes[record])].as_py())

@@ -121,6 +121,7 @@ class Distinct:
     def __init__(self, values: pa.Array, codes: np.ndarray) -> None:
         self.values = values
         self.codes = codes
+        self.derived: dict[str, Any] = {}  # values computed from `values` once, by name
 
     @classmethod
     def of(cls, series: pd.Series) -> Distinct:

@@ -333,6 +333,19 @@ def test_duplicate_evse_ids_are_all_left_out() -> None:
     assert [e.evse_id for e in export.left_out] == ["DE*PCK*E1001*1", "DEPCKE10011"]
 
 
+def test_an_evse_id_used_in_two_inputs_is_left_out_of_both_with_both_places(
+    tmp_path: Path,
+) -> None:
+    first, second = tmp_path / "a.csv", tmp_path / "b.csv"
+    frame_of(VALID_CELLS, {**VALID_CELLS, "EvseID": "DE*PCK*E1001*2"}).to_csv(first, index=False)
+    frame_of({**VALID_CELLS, "EvseID": "DEPCKE10011"}).to_csv(second, index=False)
+    export = build_export([first, second], options(include_invalid=True), ruleset=RULESET)
+    assert [r["EvseID"] for r in records_of(export)] == ["DE*PCK*E1001*2"]
+    messages = {e.evse_id: [r.message for r in e.reasons] for e in export.left_out}
+    assert f"is also used in {second} row 2" in " ".join(messages["DE*PCK*E1001*1"])
+    assert f"is also used in {first} row 2" in " ".join(messages["DEPCKE10011"])
+
+
 def test_no_valid_record_no_fullload() -> None:
     broken = {**VALID_CELLS, "Address.City": ""}
     with pytest.raises(InputError, match="would delete every EVSE"):

@@ -359,9 +359,7 @@ def test_the_line_planner_plans_what_delta_plan_plans(
         after_state = list(apply_plan(state.records, expected).values())
         assert written.read() == snapshot_bytes(operator, after_state)
         assert index is not None
-        assert index_table(index.read()).select(LINE_COLUMNS).to_pydict() == scanned(
-            written.read()
-        )
+        assert index_table(index.read()).select(LINE_COLUMNS).to_pydict() == scanned(written.read())
         assert count == len(after_state)
 
 
