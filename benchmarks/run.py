@@ -296,11 +296,15 @@ def main(argv: list[str] | None = None) -> int:
         deltas = [int(n) for n in (args.deltas or ("10000" if args.quick else DELTAS)).split(",")]
 
         def validated(path: Path, extra: list[str]) -> tuple[float, float]:
-            seconds, rss, *_ = run_poicheck(path, extra)
+            runs = [run_poicheck(path, extra) for _ in range(args.repeat)]
+            seconds = min(run[0] for run in runs)
+            rss = max(run[1] for run in runs)
             print(f"validate {path.name}: {seconds:6.2f} s {rss:7.0f} MB", flush=True)
             return seconds, rss
 
-        exported = exports.benchmark(args.data, sizes, deltas, validated, TreeMemory)
+        exported = exports.benchmark(
+            args.data, sizes, deltas, validated, TreeMemory, repeat=args.repeat
+        )
     after = cores_available()
     baseline = baseline_rate(args.baseline_sample)
     print(f"\nCPU check after the runs: {after:.2f} cores (before: {before:.2f} of 2)")

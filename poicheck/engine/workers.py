@@ -8,6 +8,7 @@ Linux only; elsewhere, and for small inputs, the work runs in the calling proces
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import multiprocessing
 import os
@@ -56,15 +57,26 @@ class Forked(Generic[T]):
     calling process: a result never depends on the child (only the time does).
     """
 
-    def __init__(self, compute: Callable[[], T]) -> None:
+    def __init__(self, compute: Callable[[], T], *, nice: int = 0) -> None:
         self._compute = compute
         context = multiprocessing.get_context("fork")
         self._receive, send = context.Pipe(duplex=False)
         self._process = context.Process(
-            target=_deliver, args=(compute, send, os.getpid()), daemon=True
+            target=_deliver, args=(compute, send, os.getpid(), nice), daemon=True
         )
         self._process.start()
         send.close()
+
+    def ready(self) -> bool:
+        """Whether the child has delivered (or died): `result()` then does not wait for it."""
+        return self._receive.closed or self._receive.poll()
+
+    def cancel(self) -> None:
+        """Stop the child; its work is not wanted."""
+        if self._process.is_alive():
+            self._process.kill()
+        self._process.join()
+        self._receive.close()
 
     def result(self) -> T:
         try:
@@ -77,8 +89,11 @@ class Forked(Generic[T]):
         return value if delivered else self._compute()
 
 
-def _deliver(compute: Callable[[], Any], send: Any, parent: int) -> None:
+def _deliver(compute: Callable[[], Any], send: Any, parent: int, nice: int = 0) -> None:
     _die_with(parent)
+    if nice:  # work for idle cores only: the parent's own work goes first
+        with contextlib.suppress(OSError):
+            os.nice(nice)
     try:
         outcome = (True, compute())
     except BaseException:  # the parent computes it again and sees the real error

@@ -156,6 +156,7 @@ class ColumnBuild:
     sink: Sink
     points: FixedPoints | None = None  # given: each line's hash, cells' hash and fixed point
     borrowed: Borrowed | None = None  # the previous lines new records may take as theirs
+    read_hashes: np.ndarray | None = None  # the hash of each record's cells as read, if known
     hashed: np.ndarray | None = field(default=None, init=False)  # the cells' hash per record
 
     def __post_init__(self) -> None:
@@ -186,6 +187,9 @@ class ColumnBuild:
                     changes.setdefault(column, {})[record] = cells.get(column)
         original = self.read
         self.cells = {c: with_overrides(d, changes.get(c, {})) for c, d in self.read.items()}
+        if self.points is not None:
+            touched = np.array(sorted({r for column in changes.values() for r in column}))
+            self.hashed = self._cell_hashes(touched.astype(np.int64))
         failed = dict(self._write(np.flatnonzero(candidate), drops, out.sent))
         exceptional = np.flatnonzero(stopped | erroneous)
         exceptional = np.array(sorted({*exceptional.tolist(), *failed, *dropped}), dtype=np.int64)
@@ -208,6 +212,18 @@ class ColumnBuild:
             out.left_out.append(excluded(self.table, record, evse_id, reasons))
             if evse_id is not None and key:
                 out.left_out_keys.add(key)
+
+    def _cell_hashes(self, touched: np.ndarray) -> np.ndarray:
+        """The hash of each record's cells: those as read (if computed beside the checking,
+        `read_hashes`), again for the records whose values were dropped (`touched`)."""
+        size = len(self.table.rows)
+        if self.read_hashes is None or len(self.read_hashes) != size:
+            return cell_hashes(self.cells, size)
+        hashed = self.read_hashes
+        if len(touched):
+            some = {name: _subset(column, touched) for name, column in self.cells.items()}
+            hashed[touched] = cell_hashes(some, len(touched))
+        return hashed
 
     def _cells(self, record: int, columns: Sequence[str] | None = None) -> dict[str, str]:
         """The text cells of one record as read (of some columns), in the frame's order."""
@@ -288,8 +304,6 @@ class ColumnBuild:
         size = len(self.table.rows)
         evse = self.cells.get("EvseID")
         keys = _keys(evse, size)
-        if self.points is not None:
-            self.hashed = cell_hashes(self.cells, size)
         taken = np.full(len(candidates), -1, dtype=np.int64)
         if self.borrowed is not None and self.hashed is not None and len(candidates):
             taken = self.borrowed.match(keys.take(pa.array(candidates)), self.hashed[candidates])

@@ -174,6 +174,7 @@ class Loaded:
     entries: Entries  # source 0: the snapshot
     built: Built
     size: int
+    keys: pa.Array  # entries.keys as read
 
 
 def load_index(base: Path, manifest: Mapping[str, Any]) -> Loaded | str | None:
@@ -203,8 +204,9 @@ def load_index(base: Path, manifest: Mapping[str, Any]) -> Loaded | str | None:
     hashes = np.stack([_numbers(table, "hash0"), _numbers(table, "hash1")], axis=1)
     cells = np.stack([_numbers(table, "cells0"), _numbers(table, "cells1")], axis=1)
     size = len(table)
+    keys = table["key"].combine_chunks()
     entries = Entries(
-        np.asarray(table["key"].to_numpy(), dtype=object),
+        np.asarray(keys.to_numpy(zero_copy_only=False), dtype=object),
         np.zeros(size, dtype=np.int32),
         table["offset"].to_numpy().astype(np.int64),
         table["length"].to_numpy().astype(np.int64),
@@ -213,7 +215,7 @@ def load_index(base: Path, manifest: Mapping[str, Any]) -> Loaded | str | None:
     )
     fixed = np.asarray(table["fixed"].to_numpy(zero_copy_only=False), dtype=bool)
     built = Built(cells, fixed, meta.get("fingerprint", ""))
-    return Loaded(target, entries, built, int(meta["snapshot_size"]))
+    return Loaded(target, entries, built, int(meta["snapshot_size"]), keys)
 
 
 def _numbers(table: pa.Table, name: str) -> np.ndarray:

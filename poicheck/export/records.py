@@ -24,12 +24,13 @@ import pyarrow as pa
 
 from poicheck.api import Input, validate
 from poicheck.api import _read as read_input
+from poicheck.engine import workers
 from poicheck.engine.blocks import for_operator
 from poicheck.errors import InputError, UsageError
 from poicheck.export.check import RecordCheck
 from poicheck.export.columns import ColumnBuild, Sent, Sink, line_hashes, schema_reasons
 from poicheck.export.fixed import FixedPoints
-from poicheck.export.index import Borrowed
+from poicheck.export.index import Borrowed, cell_hashes
 from poicheck.export.lines import LinePlan
 from poicheck.export.model import (
     Candidate,
@@ -80,12 +81,14 @@ def collect(
     points: FixedPoints | None = None,
     checked: Callable[[], None] | None = None,
     borrowed: Callable[[], Borrowed | None] | None = None,
+    checking: Callable[[], None] | None = None,
 ) -> Collected:
     """Read, validate and build every input record; decide which go out, and write the lines
     of those to `sink` (with their hashes, whether they read back as themselves and the hash
     of their cells, when `points` is given: for a snapshot and the delta planner). `checked`
-    is called once the first input is validated, before its records are built; `borrowed`
-    gives the previous lines that records with the same cells take instead of being built."""
+    is called once the first input is validated, before its records are built (`checking`
+    before it is validated); `borrowed` gives the previous lines that records with the same
+    cells take instead of being built."""
     tables, picked = _read(sources, options, ruleset)
     operator_id, operator_name, notes = resolve_operator(tables, options)
     sink.operator = (operator_id, operator_name)
@@ -106,6 +109,10 @@ def collect(
         # keeps more records from Hubject; only the selected rules' errors leave records out.
         columns = [str(c) for c in table.frame.columns]
         owned = table is not sources[index]  # a table the caller gave is not changed
+        if checking is not None:
+            checking()
+        ahead = points is not None and check is not None
+        hashing = _hashes_ahead(table, columns, ruleset) if ahead else None
         report = _validated(table, ruleset, options, sliced=owned and check is not None)
         if checked is not None:
             checked()
@@ -129,6 +136,7 @@ def collect(
             build = ColumnBuild(table, index, builder, record_validator, check, plan, cells, sink)
             build.points = points
             build.borrowed = borrowed() if borrowed is not None else None
+            build.read_hashes = _ready(hashing)
             build.records(_reasons(errors), drops, blocked, options.include_invalid, out)
             continue
         slow = _Build(table, index, blocked, builder, record_validator, options, out)
@@ -180,6 +188,35 @@ def _validated(
         table.frame = table.frame[[]]
         _release()
     return validate(source, ruleset=ruleset, sub_operator_ids=options.sub_operator_ids)
+
+
+def _hashes_ahead(
+    table: CanonicalTable, columns: list[str], ruleset: RuleSet
+) -> workers.Forked[np.ndarray | None] | None:
+    """The hash of each record's cells as read (index.cell_hashes) of a large table, in a
+    forked process that runs only on a core the checking leaves idle (its last seconds run
+    on one core); a second of one core for a million records."""
+    if not workers.can_fork() or len(table.rows) < workers.MIN_RECORDS:
+        return None
+
+    def compute() -> np.ndarray | None:
+        try:
+            return cell_hashes(_cells(table, columns, ruleset), len(table.rows))
+        except Exception:  # computed again here (its frame let go): the build makes them
+            return None
+
+    return workers.Forked(compute, nice=19)
+
+
+def _ready(hashing: workers.Forked[np.ndarray | None] | None) -> np.ndarray | None:
+    """The hashes computed beside the checking, if they are done (else the build makes them:
+    waiting for a process that only gets idle cores would take longer)."""
+    if hashing is None:
+        return None
+    if not hashing.ready():
+        hashing.cancel()
+        return None
+    return hashing.result()
 
 
 def _release() -> None:

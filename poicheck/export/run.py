@@ -15,7 +15,6 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
-import pyarrow as pa
 
 from poicheck.api import Input
 from poicheck.errors import PoicheckError, UsageError
@@ -90,7 +89,8 @@ def build_export(
     writes_snapshot = bool(options.previous) or full_load(options)
     points = FixedPoints(builder) if writes_snapshot else None
     ahead = None
-    made = Fingerprint(fingerprint(base, options.geo_format, schema))
+    made = Reuse(fingerprint(base, options.geo_format, schema))
+    checking = None
     if options.previous:
         reader = LinesReader(Builder(base, geo_format=options.geo_format))
         ahead = Ahead(
@@ -98,9 +98,11 @@ def build_export(
         )
         if indexed(options.previous):
             ahead.start()  # a state read by its index costs little: it is wanted for building
+            checking = functools.partial(_check_early, ahead)
             if not full_load(options):
                 made.borrow = functools.partial(_borrowed, ahead, made.value)
     try:
+        made.checking = checking
         return _export(items, options, base, record_validator, spool, sink, points, ahead, made)
     finally:
         if ahead is not None:
@@ -116,10 +118,12 @@ def _export(
     sink: Sink,
     points: FixedPoints | None,
     ahead: Ahead | None,
-    made: Fingerprint,
+    made: Reuse,
 ) -> Export:
     started = ahead.start if ahead is not None else None
-    collected = collect(items, options, base, record_validator, sink, points, started, made.borrow)
+    collected = collect(
+        items, options, base, record_validator, sink, points, started, made.borrow, made.checking
+    )
     request_validator = validator_for(request_schema(base))
     operator = (collected.operator_id, collected.operator_name)
     # The envelope alone (rules about it may have been ignored): a bad one spoils every file.
@@ -213,12 +217,25 @@ class _Run:
 
 
 @dataclass
-class Fingerprint:
-    """What besides the cells decides a line (`index.fingerprint`), and where the build
-    finds the previous lines it may take (a delta against an indexed snapshot)."""
+class Reuse:
+    """What of the previous export this one can reuse: the fingerprint of the lines it
+    makes (`index.fingerprint`: lines made alike may be taken over), where the build finds
+    the previous lines it may take (a delta against an indexed snapshot), and what starts
+    checking the previous files early."""
 
     value: str
     borrow: Callable[[], Borrowed | None] | None = None
+    checking: Callable[[], None] | None = None  # called before the inputs are checked
+
+
+def _check_early(ahead: Ahead) -> None:
+    """Start checking the previous files read by their index against their sha256 while
+    the inputs are checked (on the cores the checking leaves idle)."""
+    try:
+        state = ahead.result()
+    except PoicheckError:
+        return  # the planner asks for it again and reports why
+    state.check_later()
 
 
 def _borrowed(ahead: Ahead, made: str) -> Borrowed | None:
@@ -233,8 +250,7 @@ def _borrowed(ahead: Ahead, made: str) -> Borrowed | None:
     built = state.built
     if built is None or built.fingerprint != made:
         return None
-    keys = pa.array(state.entries.keys, type=pa.large_string())
-    return Borrowed(keys, state.entries, built, list(state.sources))
+    return Borrowed(state.key_array(), state.entries, built, list(state.sources))
 
 
 def _sink(options: ExportOptions, spool: Spool) -> Sink:

@@ -246,3 +246,22 @@ def test_rows_have_the_same_cells_hash_exactly_when_they_have_the_same_cells(
         for j, right in enumerate(rows):
             key = tuple(v or None for v in left), tuple(v or None for v in right)
             assert (hashes[i] == hashes[j]).all() == (key[0] == key[1])
+
+
+def test_pairs_compared_in_two_processes_plan_what_one_process_plans(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from poicheck.export import plan_lines
+
+    frame = _read(SAMPLE, RULESET, sheet=None, encoding=None).frame.copy()
+    _export(frame, tmp_path / "a")
+    changed = frame.copy()
+    changed.loc[::3, "Address.Street"] = "Neue Straße"  # 20 updates
+    changed.loc[1::6, "Address.Street"] = changed.loc[1::6, "Address.Street"] + " "  # the same
+    chosen = options(previous=(tmp_path / "a" / MANIFEST,))
+    alone = build_export(changed, chosen, ruleset=RULESET)
+    monkeypatch.setattr(plan_lines, "PARALLEL_FROM", 1)
+    shared = build_export(changed, chosen, ruleset=RULESET)
+    assert alone.outputs() == shared.outputs()
+    assert shared.changes is not None
+    assert shared.changes.update == 20
