@@ -55,7 +55,8 @@ class Checks:
     a core for 1.5 s), or in a thread where there is no forking."""
 
     def __init__(self, files: Sequence[tuple[Path, str]]) -> None:
-        compute = functools.partial(_changed_files, list(files))
+        self.files = list(files)
+        compute = functools.partial(_changed_files, self.files)
         self.changed: list[Path] = []
         self._forked: workers.Forked[list[Path]] | None = None
         self._thread: threading.Thread | None = None
@@ -118,10 +119,12 @@ class StateLines:
     _checking: Checks | None = field(default=None, repr=False, compare=False)
     _keys: pa.Array | None = field(default=None, repr=False, compare=False)
 
-    def check_later(self) -> None:
-        """Start checking the files read by their index against their sha256."""
+    def check_later(self, started: Checks | None = None) -> None:
+        """Start checking the files read by their index against their sha256 (or take the
+        checks `started` already, if they check these files)."""
         if self._checking is None and self.unverified:
-            self._checking = Checks(self.unverified)
+            same = started is not None and started.files == self.unverified
+            self._checking = started if same else Checks(self.unverified)
 
     def checked(self) -> None:
         """InputError where a file read by its index was changed after it was exported."""
@@ -164,8 +167,10 @@ class StateLines:
         self.built = self.built.take(kept) if self.built is not None else None
 
 
-def indexed(paths: Sequence[Path]) -> bool:
-    """Whether a manifest among the previous files names a snapshot index."""
+def indexed(paths: Sequence[Path]) -> list[tuple[Path, str]]:
+    """The snapshots that manifests among the previous files name with an index, with the
+    sha256 the manifest gives them."""
+    found = []
     for path in paths:
         if scan_header(path) is not None or not os.path.isfile(path):
             continue
@@ -177,8 +182,10 @@ def indexed(paths: Sequence[Path]) -> bool:
             continue
         snapshot = document.get("snapshot") if isinstance(document, dict) else None
         if isinstance(snapshot, dict) and isinstance(snapshot.get("index"), dict):
-            return True
-    return False
+            found.append(
+                (Path(path).parent / str(snapshot.get("file")), str(snapshot.get("sha256")))
+            )
+    return found
 
 
 def streamed(paths: Sequence[Path], depth: int = 0) -> bool:

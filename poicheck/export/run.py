@@ -33,7 +33,7 @@ from poicheck.export.model import (
     check_actions,
 )
 from poicheck.export.planner import Planner, full_load
-from poicheck.export.previous import LinesReader, StateLines, indexed, streamed
+from poicheck.export.previous import Checks, LinesReader, StateLines, indexed, streamed
 from poicheck.export.records import Collected, collect
 from poicheck.export.scan import KeyMismatch
 from poicheck.files.user import check_encoding
@@ -90,19 +90,20 @@ def build_export(
     points = FixedPoints(builder) if writes_snapshot else None
     ahead = None
     made = Reuse(fingerprint(base, options.geo_format, schema))
-    checking = None
     if options.previous:
         reader = LinesReader(Builder(base, geo_format=options.geo_format))
         ahead = Ahead(
             functools.partial(reader.read, options.previous), fork=streamed(options.previous)
         )
-        if indexed(options.previous):
+        snapshots = indexed(options.previous)
+        if snapshots:
             ahead.start()  # a state read by its index costs little: it is wanted for building
-            checking = functools.partial(_check_early, ahead)
+            # Their sha256, in a process forked now, while this one is small: forked later,
+            # it would hold on to memory this process lets go of.
+            made.checks = Checks(snapshots)
             if not full_load(options):
-                made.borrow = functools.partial(_borrowed, ahead, made.value)
+                made.borrow = functools.partial(_borrowed, ahead, made)
     try:
-        made.checking = checking
         return _export(items, options, base, record_validator, spool, sink, points, ahead, made)
     finally:
         if ahead is not None:
@@ -121,16 +122,14 @@ def _export(
     made: Reuse,
 ) -> Export:
     started = ahead.start if ahead is not None else None
-    collected = collect(
-        items, options, base, record_validator, sink, points, started, made.borrow, made.checking
-    )
+    collected = collect(items, options, base, record_validator, sink, points, started, made.borrow)
     request_validator = validator_for(request_schema(base))
     operator = (collected.operator_id, collected.operator_name)
     # The envelope alone (rules about it may have been ignored): a bad one spoils every file.
     problems = request_validator.errors(payload.request(FULL_LOAD, *operator, []))
     if problems:
         raise UsageError("the push envelope does not fit the schema: " + "; ".join(problems))
-    run = _Run(options, base, collected, record_validator, spool, sink.close(), made.value)
+    run = _Run(options, base, collected, record_validator, spool, sink.close(), made)
     for stream in (True, False):  # a previous line not what its start says: read it whole
         previous = None
         if ahead is not None and stream:
@@ -156,19 +155,19 @@ class _Run:
     validator: SchemaValidator
     spool: Spool
     bodies: list[tuple[Body, int]]
-    fingerprint: str
+    made: Reuse
 
     def export(self, previous: StateLines | None) -> Export:
         collected, options = self.collected, self.options
         notes = list(collected.notes)
         if previous is not None:
-            previous.check_later()
+            previous.check_later(self.made.checks)
             _check_previous_operator(previous, collected.operator_id)
             notes.extend(previous.notes)
         left_out = list(collected.left_out)
         semantics = delta.Semantics(self.ruleset)
         planner = Planner(options, collected, semantics, self.validator, left_out, notes)
-        planner.fingerprint = self.fingerprint
+        planner.fingerprint = self.made.value
         planned = planner.plan(self.bodies, self.spool, previous)
         if previous is not None:
             previous.checked()  # a previous file read by its index is what was exported
@@ -225,20 +224,10 @@ class Reuse:
 
     value: str
     borrow: Callable[[], Borrowed | None] | None = None
-    checking: Callable[[], None] | None = None  # called before the inputs are checked
+    checks: Checks | None = None  # of the previous snapshots read by their index
 
 
-def _check_early(ahead: Ahead) -> None:
-    """Start checking the previous files read by their index against their sha256 while
-    the inputs are checked (on the cores the checking leaves idle)."""
-    try:
-        state = ahead.result()
-    except PoicheckError:
-        return  # the planner asks for it again and reports why
-    state.check_later()
-
-
-def _borrowed(ahead: Ahead, made: str) -> Borrowed | None:
+def _borrowed(ahead: Ahead, made: Reuse) -> Borrowed | None:
     """The previous snapshot's lines, where it was read by an index made as this export
     makes lines. A previous state that cannot be read gives none here: the planner asks
     for it again and reports why."""
@@ -246,9 +235,9 @@ def _borrowed(ahead: Ahead, made: str) -> Borrowed | None:
         state = ahead.result()
     except PoicheckError:
         return None
-    state.check_later()  # beside the building: the lines are trusted once it is done
+    state.check_later(made.checks)  # the lines are trusted once they are checked
     built = state.built
-    if built is None or built.fingerprint != made:
+    if built is None or built.fingerprint != made.value:
         return None
     return Borrowed(state.key_array(), state.entries, built, list(state.sources))
 
