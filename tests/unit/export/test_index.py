@@ -265,3 +265,18 @@ def test_pairs_compared_in_two_processes_plan_what_one_process_plans(
     assert alone.outputs() == shared.outputs()
     assert shared.changes is not None
     assert shared.changes.update == 20
+
+
+def test_the_fingerprint_names_what_besides_the_cells_makes_a_line(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from poicheck.export import index
+    from poicheck.ruleset.schema import record_schema
+
+    schema = record_schema(RULESET)
+    made = index.fingerprint(RULESET, "DecimalDegree", schema)
+    assert made == index.fingerprint(RULESET, "DecimalDegree", schema)
+    assert made != index.fingerprint(RULESET, "Google", schema)
+    assert made != index.fingerprint(RULESET, "DecimalDegree", {**schema, "x": 1})
+    monkeypatch.setattr(index, "_code", lambda: b"another poicheck")
+    assert made != index.fingerprint(RULESET, "DecimalDegree", schema)
