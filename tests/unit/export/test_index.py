@@ -43,6 +43,13 @@ def _export(source: Any, directory: Path, **changes: Any) -> dict[str, Any]:
     return dict(export.outputs())
 
 
+def _exported_sample(directory: Path) -> Any:
+    """The valid sample as a frame, exported (a fullLoad) to `directory`: a copy to change."""
+    frame = _read(SAMPLE, RULESET, sheet=None, encoding=None).frame.copy()
+    _export(frame, directory)
+    return frame.copy()
+
+
 def _without_index(directory: Path) -> Path:
     """A copy of an export directory as an earlier poicheck wrote it: no index."""
     copy = directory.parent / (directory.name + "-plain")
@@ -86,9 +93,7 @@ def test_a_snapshot_has_an_index_that_says_what_a_scan_reads(tmp_path: Path) -> 
 def test_a_delta_builds_only_the_records_whose_cells_changed(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    frame = _read(SAMPLE, RULESET, sheet=None, encoding=None).frame.copy()
-    _export(frame, tmp_path / "a")
-    changed = frame.copy()
+    changed = _exported_sample(tmp_path / "a")
     changed.loc[3, "Address.Street"] = "Neue Straße"
     changed.loc[7, "ChargingStationNames.de"] = "Neuer Name"
     counted = Built(monkeypatch)
@@ -253,9 +258,7 @@ def test_pairs_compared_in_two_processes_plan_what_one_process_plans(
 ) -> None:
     from poicheck.export import plan_lines
 
-    frame = _read(SAMPLE, RULESET, sheet=None, encoding=None).frame.copy()
-    _export(frame, tmp_path / "a")
-    changed = frame.copy()
+    changed = _exported_sample(tmp_path / "a")
     changed.loc[::3, "Address.Street"] = "Neue Straße"  # 20 updates
     changed.loc[1::6, "Address.Street"] = changed.loc[1::6, "Address.Street"] + " "  # the same
     chosen = options(previous=(tmp_path / "a" / MANIFEST,))
