@@ -28,6 +28,7 @@ from tests.records import frame_of
 from tests.unit.export.test_export import (
     CLI_OPERATOR,
     CLI_SUBS,
+    INVALID,
     RULESET,
     VALID,
     options,
@@ -283,3 +284,32 @@ def test_the_fingerprint_names_what_besides_the_cells_makes_a_line(
     assert made != index.fingerprint(RULESET, "DecimalDegree", {**schema, "x": 1})
     monkeypatch.setattr(index, "_code", lambda: b"another poicheck")
     assert made != index.fingerprint(RULESET, "DecimalDegree", schema)
+
+
+def test_cells_hashed_beside_the_checking_are_those_hashed_after_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """For a delta, a large table's cells are hashed in a forked process while it is
+    checked, as read; records whose values are dropped afterwards are hashed again. The
+    export is the one whose hashes are all made after the checking."""
+    from poicheck.engine import workers
+    from poicheck.export import columns, records
+
+    source = INVALID.with_suffix(".csv")  # values beyond OICP are dropped from some records
+    _export(source, tmp_path / "a")
+    chosen = options(previous=(tmp_path / "a" / MANIFEST,))
+    inline = build_export(source, chosen, ruleset=RULESET)
+    assert inline.review.dropped  # the case this is about
+    monkeypatch.setattr(workers, "MIN_RECORDS", 1)
+    seen: list[bool] = []
+    real = columns.ColumnBuild._cell_hashes
+
+    def hashes(build: Any, touched: np.ndarray) -> np.ndarray:
+        seen.append(build.read_hashes is not None and len(touched) > 0)
+        return real(build, touched)
+
+    monkeypatch.setattr(columns.ColumnBuild, "_cell_hashes", hashes)
+    monkeypatch.setattr(records, "_ready", lambda forked: forked.result() if forked else None)
+    forked = build_export(source, chosen, ruleset=RULESET)
+    assert seen == [True]
+    assert dict(inline.outputs()) == dict(forked.outputs())
