@@ -82,8 +82,8 @@ def run(command: ExportCommand) -> int:
 @cli.command("export")
 @click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
 @output_option(
-    "Directory for the payload files, manifest.json and snapshot.json (new, empty, or an "
-    "earlier export, which is replaced).",
+    "Directory for the payload files, manifest.json, snapshot.json and its index (new, "
+    "empty, or an earlier export, which is replaced).",
     dest="out_dir",
     required=True,
 )
@@ -109,8 +109,9 @@ def run(command: ExportCommand) -> int:
     "--previous",
     multiple=True,
     type=click.Path(path_type=Path),
-    help="What was pushed before: payload files, a manifest.json or a snapshot.json "
-    "(repeatable, applied in order); plans the minimal insert/update/delete requests.",
+    help="What was pushed before: payload files, a manifest.json (fastest: its snapshot's "
+    "index lets unchanged records be taken over) or a snapshot.json (repeatable, applied in "
+    "order); plans the minimal insert/update/delete requests.",
 )
 @click.option(
     "--include-invalid",

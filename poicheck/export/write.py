@@ -103,8 +103,8 @@ def summary(export: Export, out_dir: str | Path) -> str:
         )
     if export.snapshot_body is not None:
         lines.append(
-            f"{SNAPSHOT} is what Hubject holds once they are pushed: give it (or {MANIFEST}) "
-            "as --previous next time."
+            f"{SNAPSHOT} is what Hubject holds once they are pushed: give {out}/{MANIFEST} as "
+            "--previous next time (the delta then builds only the records that changed)."
         )
     lines.extend(_listing("Left out", export.left_out))
     lines.extend(_listing("Sent despite errors (--include-invalid)", export.included_invalid))

@@ -313,3 +313,11 @@ def test_cells_hashed_beside_the_checking_are_those_hashed_after_it(
     forked = build_export(source, chosen, ruleset=RULESET)
     assert seen == [True]
     assert dict(inline.outputs()) == dict(forked.outputs())
+
+
+def test_the_summary_says_to_give_the_manifest_next_time(tmp_path: Path) -> None:
+    out = tmp_path / "push"
+    arguments = ["export", str(SAMPLE), *CLI_OPERATOR, *CLI_SUBS, "--allow-deletions"]
+    result = CliRunner().invoke(cli, [*arguments, "--out", str(out)])
+    assert result.exit_code in (0, 1), result.output
+    assert f"give {out}/{MANIFEST} as --previous next time" in result.output
