@@ -40,7 +40,7 @@ import xxhash
 from poicheck.errors import InputError, PoicheckError
 from poicheck.export.body import Body, _buffer
 from poicheck.export.scan import Entries
-from poicheck.files.user import read_regular, regular_chunks
+from poicheck.files.user import read_regular, regular_sha256
 from poicheck.table import Distinct
 from poicheck.version import __version__
 
@@ -256,10 +256,7 @@ def _plausible(table: pa.Table, meta: dict[str, str], snapshot: Path) -> bool:
 
 def file_sha256(path: Path) -> str | None:
     """The sha256 of a regular file, read in pieces (None if it cannot be read)."""
-    digest = hashlib.sha256()
     try:
-        for piece in regular_chunks(path, MAX_SNAPSHOT_BYTES, error=InputError, chunk=32 << 20):
-            digest.update(piece)
+        return regular_sha256(path, MAX_SNAPSHOT_BYTES, error=InputError)
     except PoicheckError:
         return None
-    return digest.hexdigest()

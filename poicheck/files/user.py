@@ -7,6 +7,7 @@ before a byte is read (the file is opened non-blocking, then looked at).
 
 from __future__ import annotations
 
+import hashlib
 import os
 import stat
 from collections.abc import Iterator
@@ -24,6 +25,16 @@ def read_regular(
 ) -> bytes:
     """The bytes of the regular file `path`; `error` (exit 2) for anything else or too much."""
     return b"".join(regular_chunks(path, limit, error=error, chunk=limit + 1))
+
+
+def regular_sha256(
+    path: str | Path, limit: int, *, error: type[PoicheckError] = PoicheckError
+) -> str:
+    """The sha256 of the regular file `path`, read in pieces; `error` as `regular_chunks`."""
+    digest = hashlib.sha256()
+    for chunk in regular_chunks(path, limit, error=error):
+        digest.update(chunk)
+    return digest.hexdigest()
 
 
 def regular_chunks(

@@ -15,7 +15,7 @@ from poicheck.export.model import MANIFEST
 from poicheck.export.model import PUSH_LOG as LOG
 from poicheck.files.limits import MAX_PREVIOUS_BYTES, MAX_PUSH_BODY_BYTES
 from poicheck.files.output import write_bytes
-from poicheck.files.user import read_regular, regular_chunks
+from poicheck.files.user import read_regular, regular_sha256
 
 ACKNOWLEDGED = "acknowledged"
 
@@ -61,10 +61,7 @@ class Plan:
         """Check the file against the manifest without holding it (the pre-flight over every
         file: a fullLoad of a million records is ~1.9 GB)."""
         path = self.directory / item.name
-        digest = hashlib.sha256()
-        for chunk in regular_chunks(path, MAX_PUSH_BODY_BYTES, error=UsageError):
-            digest.update(chunk)
-        if digest.hexdigest() != item.sha256:
+        if regular_sha256(path, MAX_PUSH_BODY_BYTES, error=UsageError) != item.sha256:
             raise _changed(path)
 
     def inputs(self) -> list[Path]:
