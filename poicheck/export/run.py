@@ -219,8 +219,8 @@ class _Run:
 class Reuse:
     """What of the previous export this one can reuse: the fingerprint of the lines it
     makes (`index.fingerprint`: lines made alike may be taken over), where the build finds
-    the previous lines it may take (a delta against an indexed snapshot), and what starts
-    checking the previous files early."""
+    the previous lines it may take (a delta against an indexed snapshot), and the checks of
+    the previous snapshots' sha256, started early."""
 
     value: str
     borrow: Callable[[], Borrowed | None] | None = None
